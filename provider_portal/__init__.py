@@ -1,0 +1,106 @@
+"""The provider portal: out-of-timescale EHC needs assessment work, allocated and returned."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from config import BASE_DIR, CONFIGS, Config, ProductionConfig
+from provider_portal.extensions import csrf, db, htmx, login_manager, migrate
+from provider_portal.jinja import configure_jinja
+from govuk_frontend_wtf.main import WTFormsHelpers
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the application: configuration, extensions, templates, blueprints, handlers."""
+    if config_class is None:
+        config_class = CONFIGS[os.environ.get("PORTAL_ENV", "development")]
+    if issubclass(config_class, ProductionConfig):
+        config_class.validate()
+
+    app = Flask(
+        __name__,
+        instance_path=str(BASE_DIR / "instance"),
+        static_folder="static",
+        static_url_path="/static",
+    )
+    app.config.from_object(config_class)
+    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    configure_jinja(app, str(BASE_DIR / "templates"))
+    WTFormsHelpers(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+
+    from provider_portal import models  # noqa: F401  (register the tables)
+    from provider_portal.database import configure_database
+
+    configure_database(app)
+
+    from provider_portal.allocations import bp as allocations_bp
+    from provider_portal.assets import bp as assets_bp
+    from provider_portal.auth import bp as auth_bp
+    from provider_portal.cases import bp as cases_bp
+    from provider_portal.errors import register_error_handlers
+    from provider_portal.permissions import can, requires
+    from provider_portal.provider import bp as provider_bp
+    from provider_portal.reports import bp as reports_bp
+
+    for blueprint in (assets_bp, auth_bp, cases_bp, allocations_bp, provider_bp, reports_bp):
+        app.register_blueprint(blueprint)
+    app.view_functions["static"] = requires("public")(app.view_functions["static"])
+    register_error_handlers(app)
+
+    from provider_portal.cli import register_cli
+
+    register_cli(app)
+
+    app.jinja_env.globals["can"] = can
+
+    @app.before_request
+    def make_nonce() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.context_processor
+    def template_globals() -> dict[str, object]:
+        return {
+            "cspNonce": g.get("csp_nonce", ""),
+            "serviceName": "Assessment provider portal",
+            "current_user": current_user,
+        }
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        nonce = g.get("csp_nonce", "")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            "connect-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        response.vary.add("HX-Request")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if not request.path.startswith(("/assets/", "/vendor/", "/static/")):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    return app

@@ -1,0 +1,72 @@
+"""Reading allocations for the council's lists and pages: bounded queries, loaded eagerly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from provider_portal.extensions import db
+from provider_portal.models import Allocation, AllocationStatus, Document
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class AllocationPage:
+    allocations: list[Allocation]
+    total: int
+    page: int
+    pages: int
+
+
+def filtered(
+    query: Select[tuple[Allocation]],
+    status: str = "",
+    provider_id: int | None = None,
+    work_type_code: str = "",
+) -> Select[tuple[Allocation]]:
+    if status in {s.value for s in AllocationStatus}:
+        query = query.where(Allocation.status == AllocationStatus(status))
+    if provider_id:
+        query = query.where(Allocation.provider_id == provider_id)
+    if work_type_code:
+        from provider_portal.models import WorkType
+
+        query = query.join(WorkType).where(WorkType.code == work_type_code)
+    return query
+
+
+def page_of(query: Select[tuple[Allocation]], page: int) -> AllocationPage:
+    """One page, newest allocation first, with case, provider, work type and documents."""
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    allocations = list(
+        db.session.scalars(
+            query.order_by(Allocation.allocated_on.desc(), Allocation.id.desc())
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+            .options(
+                selectinload(Allocation.case),
+                selectinload(Allocation.provider),
+                selectinload(Allocation.work_type),
+                selectinload(Allocation.documents),
+            )
+        )
+    )
+    return AllocationPage(allocations=allocations, total=total, page=page, pages=pages)
+
+
+def get_allocation(allocation_id: int) -> Allocation | None:
+    return db.session.scalar(
+        select(Allocation)
+        .where(Allocation.id == allocation_id)
+        .options(
+            selectinload(Allocation.case),
+            selectinload(Allocation.provider),
+            selectinload(Allocation.work_type),
+            selectinload(Allocation.documents).selectinload(Document.uploaded_by),
+        )
+    )

@@ -1,0 +1,147 @@
+"""The council's allocation list, an allocation's page, review actions and downloads."""
+
+from __future__ import annotations
+
+from flask import abort, flash, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from provider_portal import audit
+from provider_portal.allocations import bp
+from provider_portal.allocations.forms import AcceptForm, AllocationFilterForm, AmendmentForm
+from provider_portal.allocations.queries import filtered, get_allocation, page_of
+from provider_portal.allocations.services import AllocationError, accept, request_amendment
+from provider_portal.cases.services import active_providers, work_types
+from provider_portal.documents import IntegrityFailure, send_document
+from provider_portal.extensions import db
+from provider_portal.models import Allocation, Document
+from provider_portal.permissions import requires
+from provider_portal.web import redirect_after_post, render
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
+
+
+@bp.route("")
+@requires("view_cases")
+def index() -> Response:
+    """All allocations, filterable by status, provider and work type."""
+    form = AllocationFilterForm(request.args)
+    form.provider.choices = [("", "Any provider")] + [
+        (str(p.id), p.name) for p in active_providers()
+    ]
+    form.work_type.choices = [("", "Any type of work")] + [
+        (wt.code, wt.name) for wt in work_types()
+    ]
+    provider_id = int(form.provider.data) if (form.provider.data or "").isdigit() else None
+    query = filtered(
+        select(Allocation),
+        status=form.status.data or "",
+        provider_id=provider_id,
+        work_type_code=form.work_type.data or "",
+    )
+    result = page_of(query, _page_number())
+    return render("allocations/index.html", "allocations/_results.html", form=form, result=result)
+
+
+def _allocation_or_404(allocation_id: int) -> Allocation:
+    allocation = get_allocation(allocation_id)
+    if allocation is None:
+        abort(404)
+    return allocation
+
+
+def _review_context(allocation: Allocation, **forms: object) -> dict[str, object]:
+    return {
+        "allocation": allocation,
+        "accept_form": forms.get("accept_form") or AcceptForm(formdata=None, prefix="accept"),
+        "amendment_form": forms.get("amendment_form") or AmendmentForm(formdata=None, prefix="amend"),
+        "banner": forms.get("banner"),
+    }
+
+
+@bp.route("/<int:allocation_id>")
+@requires("view_cases")
+def show(allocation_id: int) -> Response:
+    """One allocation: the work, its documents and, once returned, the review."""
+    allocation = _allocation_or_404(allocation_id)
+    audit.record("allocation_viewed", "allocation", allocation.id)
+    db.session.commit()
+    return render("allocations/show.html", **_review_context(allocation))
+
+
+def _after_review(allocation_id: int, message: str) -> Response:
+    if request.htmx:
+        allocation = _allocation_or_404(allocation_id)
+        return render(
+            "allocations/show.html",
+            "allocations/_review.html",
+            **_review_context(allocation, banner=message),
+        )
+    flash(message, "success")
+    return redirect_after_post(url_for("allocations.show", allocation_id=allocation_id))
+
+
+@bp.route("/<int:allocation_id>/accept", methods=["POST"])
+@requires("review_work")
+def accept_work(allocation_id: int) -> Response:
+    """Accept the returned work."""
+    allocation = _allocation_or_404(allocation_id)
+    form = AcceptForm(prefix="accept")
+    if form.validate_on_submit():
+        try:
+            accept(allocation, actor=current_user)
+            db.session.commit()
+        except AllocationError as error:
+            db.session.rollback()
+            form.submit.errors = [str(error)]
+        else:
+            return _after_review(allocation_id, "Work accepted")
+    allocation = _allocation_or_404(allocation_id)
+    return render(
+        "allocations/show.html", "allocations/_review.html",
+        **_review_context(allocation, accept_form=form),
+    )
+
+
+@bp.route("/<int:allocation_id>/amendment", methods=["POST"])
+@requires("review_work")
+def send_back(allocation_id: int) -> Response:
+    """Send the returned work back to the provider with a comment."""
+    allocation = _allocation_or_404(allocation_id)
+    form = AmendmentForm(prefix="amend")
+    if form.validate_on_submit():
+        try:
+            request_amendment(allocation, form.comment.data or "", actor=current_user)
+            db.session.commit()
+        except AllocationError as error:
+            db.session.rollback()
+            form.comment.errors = [str(error)]
+        else:
+            return _after_review(allocation_id, "Work sent back to the provider for amendment")
+    allocation = _allocation_or_404(allocation_id)
+    return render(
+        "allocations/show.html", "allocations/_review.html",
+        **_review_context(allocation, amendment_form=form),
+    )
+
+
+@bp.route("/documents/<int:document_id>")
+@requires("view_cases")
+def download(document_id: int) -> Response:
+    """Download an uploaded document (audited; checked against its SHA-256)."""
+    document = db.session.get(Document, document_id)
+    if document is None:
+        abort(404)
+    try:
+        response = send_document(document)
+    except IntegrityFailure:
+        audit.record("document_integrity_failure", "document", document.id)
+        db.session.commit()
+        abort(500)
+    audit.record("document_downloaded", "document", document.id)
+    db.session.commit()
+    return response

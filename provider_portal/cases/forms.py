@@ -1,0 +1,49 @@
+"""Forms for finding cases and allocating their work."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Optional
+
+
+class CaseFilterForm(FlaskForm):
+    """Filters on the case list (a GET form: no CSRF token needed)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        "Case reference or child's name", widget=GovTextInput(), validators=[Optional()]
+    )
+    allocation = SelectField(
+        "Allocation",
+        widget=GovSelect(),
+        choices=[
+            ("", "All cases"),
+            ("unallocated", "Nothing open with a provider"),
+            ("open", "Work open with a provider"),
+        ],
+        validators=[Optional()],
+        default="",
+    )
+    submit = SubmitField("Apply filters", widget=GovSubmitInput())
+
+
+class AllocateForm(FlaskForm):
+    """Choose the work type and the provider for one case."""
+
+    work_type = SelectField(
+        "Type of work",
+        widget=GovSelect(),
+        coerce=str,
+        validators=[InputRequired(message="Select the type of work")],
+    )
+    provider = SelectField(
+        "Provider",
+        widget=GovSelect(),
+        coerce=str,
+        validators=[InputRequired(message="Select a provider")],
+    )
+    submit = SubmitField("Allocate", widget=GovSubmitInput())

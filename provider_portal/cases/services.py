@@ -1,0 +1,92 @@
+"""Finding cases: the list query with its filters, and one case with its allocations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from provider_portal.extensions import db
+from provider_portal.models import OPEN_STATUSES, Allocation, Case, Provider, WorkType
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class CasePage:
+    cases: list[Case]
+    total: int
+    page: int
+    pages: int
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def case_query(q: str = "", allocation: str = "") -> Select[tuple[Case]]:
+    """Cases matching the filters, oldest request first (the longest-waiting child first)."""
+    query = select(Case)
+    term = q.strip()
+    if term:
+        pattern = f"%{_escape_like(term.lower())}%"
+        full_name = func.lower(Case.first_name + " " + Case.last_name)
+        query = query.where(
+            or_(
+                func.lower(Case.case_ref).like(pattern, escape="\\"),
+                full_name.like(pattern, escape="\\"),
+            )
+        )
+    has_open = exists().where(
+        Allocation.case_id == Case.id, Allocation.status.in_(OPEN_STATUSES)
+    )
+    if allocation == "unallocated":
+        query = query.where(~has_open)
+    elif allocation == "open":
+        query = query.where(has_open)
+    return query
+
+
+def list_cases(q: str = "", allocation: str = "", page: int = 1) -> CasePage:
+    """One page of cases with their allocations: three queries whatever the page holds."""
+    query = case_query(q, allocation)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    cases = list(
+        db.session.scalars(
+            query.order_by(Case.request_received_on, Case.id)
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+            .options(
+                selectinload(Case.allocations).options(
+                    selectinload(Allocation.provider), selectinload(Allocation.work_type)
+                )
+            )
+        )
+    )
+    return CasePage(cases=cases, total=total, page=page, pages=pages)
+
+
+def get_case(case_id: int) -> Case | None:
+    """One case with its allocations, their providers, work types and documents."""
+    return db.session.scalar(
+        select(Case)
+        .where(Case.id == case_id)
+        .options(
+            selectinload(Case.allocations).options(
+                selectinload(Allocation.provider),
+                selectinload(Allocation.work_type),
+                selectinload(Allocation.documents),
+            )
+        )
+    )
+
+
+def active_providers() -> list[Provider]:
+    return list(db.session.scalars(select(Provider).where(Provider.active).order_by(Provider.name)))
+
+
+def work_types() -> list[WorkType]:
+    return list(db.session.scalars(select(WorkType).order_by(WorkType.name)))

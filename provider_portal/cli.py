@@ -1,0 +1,132 @@
+"""`flask` commands: thin wrappers over the same services the pages use."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from datetime import date
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from provider_portal.extensions import db
+from provider_portal.models import Provider, Role, User, WorkType
+
+report_cli = AppGroup("report", help="Reports as CSV.")
+users_cli = AppGroup("users", help="Accounts.")
+
+
+@report_cli.command("monthly")
+@click.option("--from", "start", required=True, help="First month, YYYY-MM")
+@click.option("--to", "end", required=True, help="Last month, YYYY-MM")
+@click.option("--as-of", "as_of", help="Count returns up to this date, YYYY-MM-DD (default today)")
+@click.option("--provider", "provider_name", help="Only this provider (name)")
+@click.option("--work-type", "work_type_code", help="Only this work type (code)")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="CSV file to write")
+def report_monthly(
+    start: str,
+    end: str,
+    as_of: str | None,
+    provider_name: str | None,
+    work_type_code: str | None,
+    output: str | None,
+) -> None:
+    """Allocated, returned and outstanding by month of allocation."""
+    from provider_portal.reports.monthly import (
+        CSV_HEADER,
+        ReportError,
+        csv_rows,
+        monthly_report,
+        parse_month,
+    )
+    from provider_portal.tabular import safe_cell
+    from provider_portal.timescales import today
+
+    try:
+        as_of_date = date.fromisoformat(as_of) if as_of else today()
+    except ValueError as error:
+        raise click.BadParameter("Enter the date as YYYY-MM-DD", param_hint="--as-of") from error
+    provider = None
+    if provider_name:
+        provider = db.session.scalar(
+            select(Provider).where(func.lower(Provider.name) == provider_name.strip().lower())
+        )
+        if provider is None:
+            raise click.BadParameter(f"No provider called {provider_name!r}", param_hint="--provider")
+    work_type = None
+    if work_type_code:
+        work_type = db.session.scalar(select(WorkType).where(WorkType.code == work_type_code))
+        if work_type is None:
+            raise click.BadParameter(f"No work type {work_type_code!r}", param_hint="--work-type")
+    try:
+        report = monthly_report(
+            parse_month(start, "first month"),
+            parse_month(end, "last month"),
+            as_of_date,
+            provider=provider,
+            work_type=work_type,
+        )
+    except ReportError as error:
+        raise click.UsageError(str(error)) from error
+    handle = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout
+    try:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(CSV_HEADER)
+        for row in csv_rows(report):
+            writer.writerow([safe_cell(value) for value in row])
+    finally:
+        if output:
+            handle.close()
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", help="Full name (default: the part of the email before @)")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--provider", "provider_name", help="The provider, for provider roles")
+def users_create(email: str, name: str | None, role: str, provider_name: str | None) -> None:
+    """Create an account; the password comes from PORTAL_PASSWORD or is asked for."""
+    from provider_portal import audit
+    from provider_portal.auth.services import hash_password
+
+    password = os.environ.get("PORTAL_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    if len(password) < 12:
+        raise click.UsageError("The password must be 12 characters or more")
+    role_value = Role(role)
+    provider = None
+    if role_value.is_provider:
+        if not provider_name:
+            raise click.UsageError("Provider users need --provider")
+        provider = db.session.scalar(select(Provider).where(Provider.name == provider_name))
+        if provider is None:
+            raise click.UsageError(f"No provider called {provider_name!r}")
+    elif provider_name:
+        raise click.UsageError("Only provider users belong to a provider")
+    if db.session.scalar(select(User).where(func.lower(User.email) == email.lower())):
+        raise click.UsageError(f"An account for {email} already exists")
+    user = User(
+        email=email.lower(),
+        name=name or email.split("@")[0],
+        role=role_value,
+        provider=provider,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user_created", "user", user.id, detail=f"role={role_value.value} via=cli")
+    db.session.commit()
+    click.echo(f"Created {role_value.label.lower()} account {user.email}")
+
+
+def register_cli(app: Flask) -> None:
+    """Attach every command group to the app."""
+    from provider_portal.demo import demo_cli
+    from provider_portal.imports.cli import allocations_cli, cases_cli
+
+    for group in (report_cli, users_cli, cases_cli, allocations_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,1 @@
+"""Importing cases and allocation logs from CSV or XLSX, all or nothing."""

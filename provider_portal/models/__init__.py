@@ -1,0 +1,38 @@
+"""Typed SQLAlchemy models, one module per part of the domain."""
+
+from provider_portal.models.accounts import ROLE_LABELS, Provider, Role, User
+from provider_portal.models.audit import AuditEvent
+from provider_portal.models.cases import TIMESCALE_EXCEPTIONS, Case
+from provider_portal.models.work import (
+    OPEN_STATUSES,
+    Allocation,
+    AllocationStatus,
+    Document,
+    WorkType,
+)
+
+# The work types every installation starts with (created by a data migration).
+DEFAULT_WORK_TYPES = (
+    ("ep_advice", "Educational psychology advice", 42),
+    ("plan_writing", "Draft EHC plan", 42),
+    ("ot_advice", "Occupational therapy advice", 42),
+    ("salt_advice", "Speech and language therapy advice", 42),
+    ("health_advice", "Health advice", 42),
+    ("social_care_advice", "Social care advice", 42),
+)
+
+__all__ = [
+    "DEFAULT_WORK_TYPES",
+    "OPEN_STATUSES",
+    "ROLE_LABELS",
+    "TIMESCALE_EXCEPTIONS",
+    "Allocation",
+    "AllocationStatus",
+    "AuditEvent",
+    "Case",
+    "Document",
+    "Provider",
+    "Role",
+    "User",
+    "WorkType",
+]

@@ -1,0 +1,162 @@
+"""Kinds of work, the allocations of work to providers, and the documents that come back."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from provider_portal.extensions import db
+from provider_portal.models.accounts import Provider, User
+from provider_portal.models.cases import Case
+from provider_portal.models.types import UTCDateTime, utcnow
+
+
+class WorkType(db.Model):  # type: ignore[name-defined]
+    """A kind of work a provider can be given, with its turnaround in calendar days."""
+
+    __tablename__ = "work_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    turnaround_days: Mapped[int] = mapped_column(Integer)
+
+
+class AllocationStatus(enum.StrEnum):
+    """Where a piece of allocated work is."""
+
+    ALLOCATED = "allocated"
+    RETURNED = "returned"
+    AMENDMENT_REQUESTED = "amendment_requested"
+    ACCEPTED = "accepted"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @property
+    def tag_class(self) -> str:
+        return STATUS_TAGS[self]
+
+
+STATUS_LABELS = {
+    AllocationStatus.ALLOCATED: "With provider",
+    AllocationStatus.RETURNED: "Returned",
+    AllocationStatus.AMENDMENT_REQUESTED: "Amendment requested",
+    AllocationStatus.ACCEPTED: "Accepted",
+    AllocationStatus.WITHDRAWN: "Withdrawn",
+}
+STATUS_TAGS = {
+    AllocationStatus.ALLOCATED: "govuk-tag--blue",
+    AllocationStatus.RETURNED: "govuk-tag--yellow",
+    AllocationStatus.AMENDMENT_REQUESTED: "govuk-tag--orange",
+    AllocationStatus.ACCEPTED: "govuk-tag--green",
+    AllocationStatus.WITHDRAWN: "govuk-tag--grey",
+}
+OPEN_STATUSES = (
+    AllocationStatus.ALLOCATED,
+    AllocationStatus.RETURNED,
+    AllocationStatus.AMENDMENT_REQUESTED,
+)
+_OPEN_SQL = text("status IN ('allocated', 'returned', 'amendment_requested')")
+
+
+class Allocation(db.Model):  # type: ignore[name-defined]
+    """One piece of work on one case, given to one provider."""
+
+    __tablename__ = "allocation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    work_type_id: Mapped[int] = mapped_column(ForeignKey("work_type.id"), index=True)
+    status: Mapped[AllocationStatus] = mapped_column(
+        Enum(
+            AllocationStatus,
+            native_enum=False,
+            length=30,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=AllocationStatus.ALLOCATED,
+        index=True,
+    )
+    allocated_on: Mapped[date] = mapped_column(Date, index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    # The first time the work came back: the board's "number returned" counts this.
+    returned_on: Mapped[date | None] = mapped_column(Date, index=True)
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    amendment_requested_on: Mapped[date | None] = mapped_column(Date)
+    amendment_comment: Mapped[str | None] = mapped_column(Text)
+    amendment_count: Mapped[int] = mapped_column(Integer, default=0)
+    allocated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    amendment_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    case: Mapped[Case] = relationship(back_populates="allocations")
+    provider: Mapped[Provider] = relationship()
+    work_type: Mapped[WorkType] = relationship()
+    allocated_by: Mapped[User | None] = relationship(foreign_keys=[allocated_by_id])
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="allocation", order_by="Document.version"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # At most one open allocation per case and work type, whatever the code does.
+        Index(
+            "uq_allocation_open_case_work_type",
+            "case_id",
+            "work_type_id",
+            unique=True,
+            sqlite_where=_OPEN_SQL,
+            postgresql_where=_OPEN_SQL,
+        ),
+        Index("ix_allocation_provider_status", "provider_id", "status"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class Document(db.Model):  # type: ignore[name-defined]
+    """A version of the output a provider uploaded for an allocation."""
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocation.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    original_filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    allocation: Mapped[Allocation] = relationship(back_populates="documents")
+    uploaded_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("allocation_id", "version"),)

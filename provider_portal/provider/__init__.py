@@ -1,0 +1,7 @@
+"""The provider's side: their organisation's work, uploads and returns."""
+
+from flask import Blueprint
+
+bp = Blueprint("provider", __name__, url_prefix="/provider")
+
+from provider_portal.provider import routes  # noqa: E402,F401

@@ -1,0 +1,7 @@
+"""Reports: the monthly allocated/returned table the board sees."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+from provider_portal.reports import routes  # noqa: E402,F401

@@ -1,0 +1,30 @@
+"""How every route answers: the page or its htmx fragment, and redirects that suit htmx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, make_response, redirect, render_template
+from htmx_flask import request
+
+
+def wants_fragment() -> bool:
+    """A fragment only for an htmx request that is not boosted and not a history restore."""
+    return bool(
+        request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
+    )
+
+
+def render(page: str, fragment: str | None = None, status: int = 200, **context: Any) -> Response:
+    """Render the page, or its fragment for an htmx request; one context for both."""
+    template = fragment if fragment and wants_fragment() else page
+    return make_response(render_template(template, **context), status)
+
+
+def redirect_after_post(url: str) -> Response:
+    """303 after a successful POST; htmx requests are told where to go with HX-Location."""
+    if wants_fragment():
+        response = make_response("", 200)
+        response.headers["HX-Location"] = url
+        return response
+    return redirect(url, code=303)

@@ -1,0 +1,114 @@
+"""Fixtures: the app on the database chosen by DATABASE_URL, a clean database per test,
+signed-in clients per role, and small factories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy import event
+
+from config import TestConfig
+from provider_portal import create_app
+from provider_portal.extensions import db
+from provider_portal.models import DEFAULT_WORK_TYPES, WorkType
+from tests.helpers import PortalClient
+
+pytest_plugins = ["tests.factories"]
+
+
+def _database_url(tmp_root: Path) -> Iterator[str]:
+    """SQLite in a temp file by default; with a PostgreSQL DATABASE_URL, a throwaway database."""
+    server_url = os.environ.get("DATABASE_URL", "")
+    if not server_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_root / 'test.sqlite'}"
+        return
+    name = f"portal_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(server_url).set(database=name).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def tmp_root() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_root: Path) -> Iterator[str]:
+    yield from _database_url(tmp_root)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_root: Path) -> Iterator[Flask]:
+    class SuiteConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        UPLOAD_FOLDER = str(tmp_root / "uploads")
+        MAX_UPLOAD_MB = 1
+        MAX_CONTENT_LENGTH = 1024 * 1024 + 64 * 1024
+
+    application = create_app(SuiteConfig)
+    with application.app_context():
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_database() -> None:
+    db.session.rollback()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+    for code, name, days in DEFAULT_WORK_TYPES:
+        db.session.add(WorkType(code=code, name=name, turnaround_days=days))
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(app: Flask) -> Iterator[None]:
+    """Every test starts with an empty database (plus the default work types) and no files."""
+    with app.app_context():
+        _empty_database()
+        upload = Path(app.config["UPLOAD_FOLDER"])
+        shutil.rmtree(upload, ignore_errors=True)
+        upload.mkdir(parents=True, exist_ok=True)
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> PortalClient:
+    return PortalClient(app)
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """A list that collects every SQL statement run while it is in use."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    yield statements
+    event.remove(db.engine, "before_cursor_execute", before)

@@ -1,0 +1,126 @@
+"""Small factories for the objects most tests need, and signed-in clients per role."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from provider_portal.auth.services import hash_password
+from provider_portal.extensions import db
+from provider_portal.models import (
+    Allocation,
+    AllocationStatus,
+    Case,
+    Provider,
+    Role,
+    User,
+    WorkType,
+)
+from provider_portal.timescales import due_date
+from tests.helpers import TEST_PASSWORD, PortalClient
+
+_counter = itertools.count(1)
+_HASH: dict[str, str] = {}
+
+
+def password_hash() -> str:
+    """Hashing with argon2 is deliberately slow: hash the shared test password once."""
+    if "value" not in _HASH:
+        _HASH["value"] = hash_password(TEST_PASSWORD)
+    return _HASH["value"]
+
+
+class Factory:
+    """make.provider(), make.user(Role.MANAGER), make.case(), make.allocation(...)."""
+
+    def provider(self, name: str | None = None, **kwargs: Any) -> Provider:
+        provider = Provider(name=name or f"Provider {next(_counter)}", **kwargs)
+        db.session.add(provider)
+        db.session.commit()
+        return provider
+
+    def user(
+        self, role: Role, provider: Provider | None = None, email: str | None = None, **kwargs: Any
+    ) -> User:
+        if role.is_provider and provider is None:
+            provider = self.provider()
+        n = next(_counter)
+        user = User(
+            email=email or f"{role.value}{n}@example.test",
+            name=kwargs.pop("name", f"{role.label} {n}"),
+            role=role,
+            provider=provider,
+            password_hash=password_hash(),
+            **kwargs,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    def case(self, case_ref: str | None = None, **kwargs: Any) -> Case:
+        n = next(_counter)
+        values: dict[str, Any] = {
+            "case_ref": case_ref or f"EHC{n:05d}",
+            "first_name": "Alex",
+            "last_name": f"Testchild{n}",
+            "date_of_birth": date(2015, 3, 14),
+            "request_received_on": date(2024, 5, 1),
+        }
+        values.update(kwargs)
+        case = Case(**values)
+        db.session.add(case)
+        db.session.commit()
+        return case
+
+    def work_type(self, code: str = "ep_advice") -> WorkType:
+        work_type = db.session.scalar(select(WorkType).where(WorkType.code == code))
+        assert work_type is not None
+        return work_type
+
+    def allocation(
+        self,
+        case: Case | None = None,
+        provider: Provider | None = None,
+        work_type: WorkType | str = "ep_advice",
+        allocated_on: date = date(2024, 8, 1),
+        status: AllocationStatus = AllocationStatus.ALLOCATED,
+        **kwargs: Any,
+    ) -> Allocation:
+        wt = self.work_type(work_type) if isinstance(work_type, str) else work_type
+        allocation = Allocation(
+            case=case or self.case(),
+            provider=provider or self.provider(),
+            work_type=wt,
+            allocated_on=allocated_on,
+            due_on=kwargs.pop("due_on", due_date(allocated_on, wt.turnaround_days)),
+            status=status,
+            **kwargs,
+        )
+        db.session.add(allocation)
+        db.session.commit()
+        return allocation
+
+
+@pytest.fixture
+def make() -> Factory:
+    return Factory()
+
+
+@pytest.fixture
+def client_for(app: Flask, make: Factory) -> Callable[..., PortalClient]:
+    """client_for(Role.MANAGER) or client_for(user): a client already signed in."""
+
+    def build(who: Role | User, provider: Provider | None = None) -> PortalClient:
+        user = who if isinstance(who, User) else make.user(who, provider=provider)
+        portal = PortalClient(app)
+        portal.sign_in(user)
+        portal.user = user  # type: ignore[attr-defined]
+        return portal
+
+    return build

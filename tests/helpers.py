@@ -1,0 +1,108 @@
+"""A test client that signs in, carries the CSRF token and checks GOV.UK page hygiene."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from bs4 import BeautifulSoup
+from flask import Flask
+from werkzeug.test import TestResponse
+
+from provider_portal.models import User
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def check_page_hygiene(soup: BeautifulSoup) -> None:
+    """One h1, the title starts with it, every form has an action, no duplicate ids."""
+    h1s = soup.find_all("h1")
+    assert len(h1s) == 1, f"expected one h1, found {len(h1s)}"
+    title = soup.title.get_text(strip=True) if soup.title else ""
+    heading = " ".join(h1s[0].get_text().split())
+    plain_title = title.removeprefix("Error: ")
+    assert plain_title.startswith(heading), f"title {title!r} does not start with h1 {heading!r}"
+    for form in soup.find_all("form"):
+        assert form.get("action"), f"form without action: {str(form)[:200]}"
+    ids = Counter(tag["id"] for tag in soup.find_all(id=True))
+    duplicates = [key for key, count in ids.items() if count > 1]
+    assert not duplicates, f"duplicate ids: {duplicates}"
+    for script in soup.find_all("script"):
+        assert script.get("src") or script.get("nonce"), "inline script without a nonce"
+
+
+def check_fragment(soup: BeautifulSoup) -> None:
+    assert soup.find("html") is None, "expected a fragment, got a whole page"
+    ids = Counter(tag["id"] for tag in soup.find_all(id=True))
+    assert not [k for k, c in ids.items() if c > 1], "duplicate ids in fragment"
+
+
+class PortalClient:
+    """Wraps Flask's test client: sign in as a user, GET pages as soup, POST with CSRF."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.http = app.test_client()
+        self._token: str | None = None
+
+    # --- requests -------------------------------------------------------------------------
+    def get(self, url: str, htmx: bool = False, **kwargs: Any) -> TestResponse:
+        headers = dict(kwargs.pop("headers", {}))
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.http.get(url, headers=headers, **kwargs)
+
+    def page(self, url: str, status: int = 200, htmx: bool = False) -> BeautifulSoup:
+        """GET a page (or fragment with htmx=True), check its status and hygiene, parse it."""
+        response = self.get(url, htmx=htmx)
+        assert response.status_code == status, (
+            f"GET {url}: {response.status_code}\n{response.get_data(as_text=True)[:2000]}"
+        )
+        soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        if htmx:
+            check_fragment(soup)
+        else:
+            check_page_hygiene(soup)
+        return soup
+
+    def token(self) -> str:
+        """The CSRF token of this session, read from the page's hx-headers as htmx would."""
+        if self._token is None:
+            response = self.http.get("/sign-in", follow_redirects=True)
+            soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+            headers = json.loads(soup.body["hx-headers"])
+            self._token = headers["X-CSRFToken"]
+        return self._token
+
+    def post(
+        self,
+        url: str,
+        data: dict[str, Any] | None = None,
+        htmx: bool = False,
+        csrf: bool = True,
+        **kwargs: Any,
+    ) -> TestResponse:
+        """POST a form; the token goes in the body, or in the X-CSRFToken header for htmx."""
+        data = dict(data or {})
+        headers = dict(kwargs.pop("headers", {}))
+        if htmx:
+            headers["HX-Request"] = "true"
+            if csrf:
+                headers["X-CSRFToken"] = self.token()
+        elif csrf:
+            data.setdefault("csrf_token", self.token())
+        return self.http.post(url, data=data, headers=headers, **kwargs)
+
+    # --- accounts -------------------------------------------------------------------------
+    def sign_in(self, user: User, password: str = TEST_PASSWORD) -> TestResponse:
+        self._token = None
+        response = self.post("/sign-in", {"email": user.email, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)[:1000]
+        self._token = None  # the session was renewed at sign-in
+        return response
+
+    def sign_out(self) -> TestResponse:
+        response = self.post("/sign-out")
+        self._token = None
+        return response
