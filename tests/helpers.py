@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 from collections import Counter
 from typing import Any
@@ -38,12 +39,29 @@ def check_fragment(soup: BeautifulSoup) -> None:
     assert not [k for k, c in ids.items() if c > 1], "duplicate ids in fragment"
 
 
+class _IsolatedClient:
+    """Runs each request in an empty context, as a real server would.
+
+    The tests hold an application context open; without this, requests would share its
+    `g` and database session with the test and with each other.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self._client = app.test_client()
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if name in {"get", "post", "open", "head", "put", "delete", "patch"}:
+            return lambda *args, **kwargs: contextvars.Context().run(attribute, *args, **kwargs)
+        return attribute
+
+
 class PortalClient:
     """Wraps Flask's test client: sign in as a user, GET pages as soup, POST with CSRF."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.http = app.test_client()
+        self.http = _IsolatedClient(app)
         self._token: str | None = None
 
     # --- requests -------------------------------------------------------------------------
