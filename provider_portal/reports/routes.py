@@ -33,6 +33,9 @@ def _form() -> MonthlyReportForm:
     now = today()
     args.setdefault("start", add_months(now, -5).strftime("%Y-%m"))
     args.setdefault("end", now.strftime("%Y-%m"))
+    # The date input is three boxes; anything else (a hand-made link) starts from today.
+    if len(args.getlist("as_of")) != 3:
+        args.setlist("as_of", [str(now.day), str(now.month), str(now.year)])
     form = MonthlyReportForm(args)
     form.provider.choices = [("", "All providers")] + [
         (str(p.id), p.name) for p in active_providers()

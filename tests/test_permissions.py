@@ -1,0 +1,186 @@
+"""Every route declares a policy, and every route answers every role as the table says."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from flask import Flask
+
+from provider_portal.extensions import db
+from provider_portal.models import AllocationStatus, Role
+from provider_portal.permissions import POLICIES
+from tests.files import PDF_BYTES
+from tests.helpers import PortalClient
+
+# Who asks: the roles, with provider P's users and a user of another provider Q.
+WHO = ["anonymous", "admin", "manager", "monitor", "p_admin", "p_practitioner", "q_admin"]
+COUNCIL_ONLY = {"admin": 200, "manager": 200, "monitor": 403, "p_admin": 403,
+                "p_practitioner": 403, "q_admin": 403, "anonymous": 302}
+REPORTS = {**COUNCIL_ONLY, "monitor": 200}
+PROVIDER_OWN = {"admin": 403, "manager": 403, "monitor": 403, "p_admin": 200,
+                "p_practitioner": 200, "q_admin": 404, "anonymous": 302}
+PROVIDER_LIST = {**PROVIDER_OWN, "q_admin": 200}
+
+# (endpoint, method) -> {who: status}. POSTs carry a valid CSRF token and an empty form, so
+# allowed roles see the form again with errors (200) and nothing changes.
+EXPECTED: dict[tuple[str, str], dict[str, int]] = {
+    ("auth.home", "GET"): {w: 302 for w in WHO},
+    ("auth.sign_in", "GET"): {**{w: 302 for w in WHO}, "anonymous": 200},
+    ("auth.sign_in", "POST"): {**{w: 302 for w in WHO}, "anonymous": 200},
+    ("auth.sign_out", "POST"): {**{w: 303 for w in WHO}, "anonymous": 302},
+    ("cases.index", "GET"): COUNCIL_ONLY,
+    ("cases.show", "GET"): COUNCIL_ONLY,
+    ("cases.allocate_work", "POST"): COUNCIL_ONLY,
+    ("cases.import_cases", "GET"): COUNCIL_ONLY,
+    ("cases.import_cases", "POST"): COUNCIL_ONLY,
+    ("allocations.index", "GET"): COUNCIL_ONLY,
+    ("allocations.show", "GET"): COUNCIL_ONLY,
+    ("allocations.accept_work", "POST"): COUNCIL_ONLY,
+    ("allocations.send_back", "POST"): COUNCIL_ONLY,
+    ("allocations.download", "GET"): COUNCIL_ONLY,
+    ("provider.allocations", "GET"): PROVIDER_LIST,
+    ("provider.show", "GET"): PROVIDER_OWN,
+    ("provider.upload", "POST"): PROVIDER_OWN,
+    # P's allocation has a document, so P's users can return it: the one change allowed here.
+    ("provider.return_work", "POST"): {**PROVIDER_OWN, "p_admin": 303, "p_practitioner": 303},
+    ("provider.download", "GET"): PROVIDER_OWN,
+    ("reports.monthly", "GET"): REPORTS,
+    ("reports.monthly_csv", "GET"): REPORTS,
+}
+PUBLIC_FILES = {"static", "assets.govuk_assets", "assets.vendor"}
+
+
+def _routes(app: Flask) -> set[tuple[str, str]]:
+    found = set()
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            found.add((rule.endpoint, method))
+    return found
+
+
+def test_every_endpoint_declares_a_known_policy(app):
+    for endpoint, view in app.view_functions.items():
+        policy = getattr(view, "policy", None)
+        assert policy in POLICIES, f"{endpoint} has no declared policy"
+
+
+def test_every_route_is_in_the_expectations_table(app):
+    routes = {r for r in _routes(app) if r[0] not in PUBLIC_FILES}
+    assert routes == set(EXPECTED), (
+        f"missing from table: {routes - set(EXPECTED)}; stale: {set(EXPECTED) - routes}"
+    )
+
+
+def test_file_routes_are_the_only_public_ones(app):
+    public = {e for e, v in app.view_functions.items() if v.policy == "public"}
+    assert public == PUBLIC_FILES | {"auth.sign_in"}
+
+
+@pytest.fixture
+def world(app, make, client_for):
+    """Provider P's case, allocation and document; users for every role."""
+    p = make.provider("Provider P")
+    q = make.provider("Provider Q")
+    case = make.case()
+    allocation = make.allocation(case=case, provider=p)
+    p_admin = make.user(Role.PROVIDER_ADMIN, provider=p)
+    uploader = client_for(p_admin)
+    response = uploader.post(
+        f"/provider/allocations/{allocation.id}/documents",
+        {"upload-document": (io.BytesIO(PDF_BYTES), "report.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    from sqlalchemy import select
+
+    from provider_portal.models import Document
+
+    document = db.session.scalar(select(Document))
+    users = {
+        "admin": make.user(Role.ADMIN),
+        "manager": make.user(Role.MANAGER),
+        "monitor": make.user(Role.MONITOR),
+        "p_admin": p_admin,
+        "p_practitioner": make.user(Role.PRACTITIONER, provider=p),
+        "q_admin": make.user(Role.PROVIDER_ADMIN, provider=q),
+    }
+    ids = {"case_id": case.id, "allocation_id": allocation.id, "document_id": document.id}
+    return users, ids, allocation
+
+
+def _url(app: Flask, endpoint: str, ids: dict[str, int]) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{k: v for k, v in ids.items() if k in rule.arguments})
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_access_matrix(app, world, who):
+    users, ids, allocation = world
+    client = PortalClient(app)
+    if who != "anonymous":
+        client.sign_in(users[who])
+    failures = []
+    # Sign-out last: it ends the session the other requests use.
+    for (endpoint, method), expected in sorted(EXPECTED.items(), key=lambda i: i[0][0] == "auth.sign_out"):
+        url = _url(app, endpoint, ids)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, {})
+        if response.status_code != expected[who]:
+            failures.append(f"{method} {endpoint}: {response.status_code}, expected {expected[who]}")
+    assert not failures, "\n".join(failures)
+    db.session.refresh(allocation)
+    expected_status = (
+        AllocationStatus.RETURNED if who.startswith("p_") else AllocationStatus.ALLOCATED
+    )
+    assert allocation.status is expected_status  # denied roles changed nothing
+
+
+def test_other_provider_gets_identical_404_for_real_and_missing_ids(app, world, client_for):
+    users, ids, _ = world
+    q = client_for(users["q_admin"])
+    real = q.get(f"/provider/allocations/{ids['allocation_id']}")
+    missing = q.get("/provider/allocations/999999")
+    assert real.status_code == missing.status_code == 404
+    def normalised(response):  # the nonce and token differ per request by design
+        text = re.sub(r'nonce="[^"]+"', "", response.get_data(as_text=True))
+        return re.sub(r'"X-CSRFToken": "[^"]+"', "", text)
+
+    assert normalised(real) == normalised(missing)
+    assert q.get(f"/provider/documents/{ids['document_id']}").status_code == 404
+
+
+def test_anonymous_htmx_request_gets_401_with_redirect(client, world):
+    response = client.get("/cases", htmx=True)
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/sign-in"
+
+
+def test_post_without_csrf_token_is_refused(client_for, world):
+    users, ids, allocation = world
+    manager = client_for(users["manager"])
+    response = manager.post(f"/allocations/{ids['allocation_id']}/amendment",
+                            {"amend-comment": "x"}, csrf=False)
+    assert response.status_code == 400
+    response = manager.post(f"/allocations/{ids['allocation_id']}/amendment",
+                            {"amend-comment": "x"}, htmx=True, csrf=False)
+    assert response.status_code == 400
+
+
+def test_htmx_post_with_csrf_header_is_accepted(client_for, make):
+    case = make.case()
+    provider = make.provider()
+    manager = client_for(Role.MANAGER)
+    response = manager.post(
+        f"/cases/{case.id}/allocations",
+        {"work_type": "ep_advice", "provider": str(provider.id)},
+        htmx=True,
+    )
+    assert response.status_code == 200
+    assert "allocated to" in response.get_data(as_text=True)
