@@ -68,9 +68,10 @@ def _review_context(allocation: Allocation, **forms: object) -> dict[str, object
 def show(allocation_id: int) -> Response:
     """One allocation: the work, its documents and, once returned, the review."""
     allocation = _allocation_or_404(allocation_id)
-    audit.record("allocation_viewed", "allocation", allocation.id)
+    response = render("allocations/show.html", **_review_context(allocation))
+    audit.record("allocation_viewed", "allocation", allocation_id)
     db.session.commit()
-    return render("allocations/show.html", **_review_context(allocation))
+    return response
 
 
 def _after_review(allocation_id: int, message: str) -> Response:

@@ -55,9 +55,12 @@ def _case_or_404(case_id: int) -> Case:
 def show(case_id: int) -> Response:
     """One child's case: details, allocations and the allocation form."""
     case = _case_or_404(case_id)
-    audit.record("case_viewed", "case", case.id)
+    response = render("cases/show.html", case=case, form=_allocate_form(case))
+    # Audited after rendering (so the commit does not expire what the page reads) and
+    # before the page is sent: an unrecorded view is never shown.
+    audit.record("case_viewed", "case", case_id)
     db.session.commit()
-    return render("cases/show.html", case=case, form=_allocate_form(case))
+    return response
 
 
 @bp.route("/<int:case_id>/allocations", methods=["POST"])

@@ -62,9 +62,10 @@ def _context(allocation: Allocation, **extra: object) -> dict[str, object]:
 def show(allocation_id: int) -> Response:
     """One allocation: the child's details needed for the work, comments, uploads."""
     allocation = provider_allocation_or_404(allocation_id)
-    audit.record("allocation_viewed", "allocation", allocation.id)
+    response = render("provider/show.html", **_context(allocation))
+    audit.record("allocation_viewed", "allocation", allocation_id)
     db.session.commit()
-    return render("provider/show.html", **_context(allocation))
+    return response
 
 
 @bp.route("/allocations/<int:allocation_id>/documents", methods=["POST"])
