@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from provider_portal.extensions import db
 from provider_portal.models import User
 
 TEST_PASSWORD = "correct horse battery staple"
@@ -52,7 +53,16 @@ class _IsolatedClient:
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._client, name)
         if name in {"get", "post", "open", "head", "put", "delete", "patch"}:
-            return lambda *args, **kwargs: contextvars.Context().run(attribute, *args, **kwargs)
+
+            def isolated(*args: Any, **kwargs: Any) -> Any:
+                # End the test's own transaction so the request, and the test afterwards,
+                # see the latest committed data (as separate connections would in real use).
+                db.session.commit()
+                response = contextvars.Context().run(attribute, *args, **kwargs)
+                db.session.commit()
+                return response
+
+            return isolated
         return attribute
 
 

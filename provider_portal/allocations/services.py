@@ -71,9 +71,10 @@ def allocate(
         status=AllocationStatus.ALLOCATED,
         allocated_by_id=actor.id if actor else None,
     )
-    db.session.add(allocation)
     try:
+        # The savepoint begins before the row is added, so a losing race rolls back only it.
         with db.session.begin_nested():
+            db.session.add(allocation)
             db.session.flush()
     except IntegrityError as error:
         raise AllocationError(
