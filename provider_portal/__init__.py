@@ -9,12 +9,12 @@ from pathlib import Path
 
 from flask import Flask, g, request
 from flask_login import current_user
+from govuk_frontend_wtf.main import WTFormsHelpers
 from werkzeug.wrappers import Response
 
 from config import BASE_DIR, CONFIGS, Config, ProductionConfig
 from provider_portal.extensions import csrf, db, htmx, login_manager, migrate
 from provider_portal.jinja import configure_jinja
-from govuk_frontend_wtf.main import WTFormsHelpers
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:

@@ -55,7 +55,9 @@ def report_monthly(
             select(Provider).where(func.lower(Provider.name) == provider_name.strip().lower())
         )
         if provider is None:
-            raise click.BadParameter(f"No provider called {provider_name!r}", param_hint="--provider")
+            raise click.BadParameter(
+                f"No provider called {provider_name!r}", param_hint="--provider"
+            )
     work_type = None
     if work_type_code:
         work_type = db.session.scalar(select(WorkType).where(WorkType.code == work_type_code))

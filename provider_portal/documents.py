@@ -62,14 +62,18 @@ def _check_docx(path: Path) -> None:
             if "word/document.xml" not in names or "[Content_Types].xml" not in names:
                 raise UploadRejected("The file must be a PDF or a Word document (.docx)")
             if any(n.lower().endswith("vbaproject.bin") for n in names):
-                raise UploadRejected("Word documents with macros cannot be uploaded. Save it as .docx")
+                raise UploadRejected(
+                    "Word documents with macros cannot be uploaded. Save it as .docx"
+                )
             unpacked = sum(entry.file_size for entry in entries)
             packed = sum(entry.compress_size for entry in entries) or 1
             if unpacked > MAX_DOCX_UNPACKED or unpacked / packed > MAX_DOCX_RATIO:
                 raise UploadRejected("The Word document could not be checked safely")
             content_types = archive.read("[Content_Types].xml")[:200_000]
             if b"macroEnabled" in content_types or b"<!DOCTYPE" in content_types.upper():
-                raise UploadRejected("Word documents with macros cannot be uploaded. Save it as .docx")
+                raise UploadRejected(
+                    "Word documents with macros cannot be uploaded. Save it as .docx"
+                )
     except zipfile.BadZipFile as error:
         raise UploadRejected("The file must be a PDF or a Word document (.docx)") from error
 

@@ -1,4 +1,4 @@
-"""Who may do what: every route declares one policy, and provider-owned objects load through here."""
+"""Who may do what: each route declares a policy; provider-owned objects load through here."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def can(policy: str) -> bool:
     return bool(current_user.is_authenticated and current_user.role in roles)
 
 
-def provider_allocations() -> Select[tuple[Allocation]]:
+def provider_allocations() -> Select[Allocation]:
     """Allocations the current provider user may see: their own organisation's only."""
     return select(Allocation).where(Allocation.provider_id == current_user.provider_id)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, make_response, redirect, render_template
+from flask import make_response, redirect, render_template
 from htmx_flask import request
+from werkzeug.wrappers import Response
 
 
 def wants_fragment() -> bool:

@@ -35,8 +35,8 @@ def _database_url(tmp_root: Path) -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
-        yield sa.engine.make_url(server_url).set(database=name).render_as_string(
-            hide_password=False
+        yield (
+            sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
         )
     finally:
         with admin.connect() as connection:

@@ -19,7 +19,9 @@ CONTENT_TYPES = (
 )
 
 
-def docx_bytes(extra: dict[str, bytes] | None = None, content_types: bytes = CONTENT_TYPES) -> bytes:
+def docx_bytes(
+    extra: dict[str, bytes] | None = None, content_types: bytes = CONTENT_TYPES
+) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", content_types)

@@ -29,8 +29,8 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
-        yield sa.engine.make_url(server_url).set(database=name).render_as_string(
-            hide_password=False
+        yield (
+            sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
         )
     finally:
         with admin.connect() as connection:
@@ -53,8 +53,12 @@ def test_upgrade_matches_models_then_downgrade_and_upgrade_again(empty_database_
             assert diff == []
             codes = connection.execute(sa.text("SELECT code FROM work_type ORDER BY code"))
             assert [row[0] for row in codes] == [
-                "ep_advice", "health_advice", "ot_advice", "plan_writing",
-                "salt_advice", "social_care_advice",
+                "ep_advice",
+                "health_advice",
+                "ot_advice",
+                "plan_writing",
+                "salt_advice",
+                "social_care_advice",
             ]
         downgrade(revision="base")
         with db.engine.connect() as connection:

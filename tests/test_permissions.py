@@ -16,11 +16,25 @@ from tests.helpers import PortalClient
 
 # Who asks: the roles, with provider P's users and a user of another provider Q.
 WHO = ["anonymous", "admin", "manager", "monitor", "p_admin", "p_practitioner", "q_admin"]
-COUNCIL_ONLY = {"admin": 200, "manager": 200, "monitor": 403, "p_admin": 403,
-                "p_practitioner": 403, "q_admin": 403, "anonymous": 302}
+COUNCIL_ONLY = {
+    "admin": 200,
+    "manager": 200,
+    "monitor": 403,
+    "p_admin": 403,
+    "p_practitioner": 403,
+    "q_admin": 403,
+    "anonymous": 302,
+}
 REPORTS = {**COUNCIL_ONLY, "monitor": 200}
-PROVIDER_OWN = {"admin": 403, "manager": 403, "monitor": 403, "p_admin": 200,
-                "p_practitioner": 200, "q_admin": 404, "anonymous": 302}
+PROVIDER_OWN = {
+    "admin": 403,
+    "manager": 403,
+    "monitor": 403,
+    "p_admin": 200,
+    "p_practitioner": 200,
+    "q_admin": 404,
+    "anonymous": 302,
+}
 PROVIDER_LIST = {**PROVIDER_OWN, "q_admin": 200}
 
 # (endpoint, method) -> {who: status}. POSTs carry a valid CSRF token and an empty form, so
@@ -126,14 +140,18 @@ def test_access_matrix(app, world, who):
         client.sign_in(users[who])
     failures = []
     # Sign-out last: it ends the session the other requests use.
-    for (endpoint, method), expected in sorted(EXPECTED.items(), key=lambda i: i[0][0] == "auth.sign_out"):
+    for (endpoint, method), expected in sorted(
+        EXPECTED.items(), key=lambda i: i[0][0] == "auth.sign_out"
+    ):
         url = _url(app, endpoint, ids)
         if method == "GET":
             response = client.get(url)
         else:
             response = client.post(url, {})
         if response.status_code != expected[who]:
-            failures.append(f"{method} {endpoint}: {response.status_code}, expected {expected[who]}")
+            failures.append(
+                f"{method} {endpoint}: {response.status_code}, expected {expected[who]}"
+            )
     assert not failures, "\n".join(failures)
     db.session.refresh(allocation)
     expected_status = (
@@ -148,6 +166,7 @@ def test_other_provider_gets_identical_404_for_real_and_missing_ids(app, world, 
     real = q.get(f"/provider/allocations/{ids['allocation_id']}")
     missing = q.get("/provider/allocations/999999")
     assert real.status_code == missing.status_code == 404
+
     def normalised(response):  # the nonce and token differ per request by design
         text = re.sub(r'nonce="[^"]+"', "", response.get_data(as_text=True))
         return re.sub(r'"X-CSRFToken": "[^"]+"', "", text)
@@ -165,11 +184,16 @@ def test_anonymous_htmx_request_gets_401_with_redirect(client, world):
 def test_post_without_csrf_token_is_refused(client_for, world):
     users, ids, allocation = world
     manager = client_for(users["manager"])
-    response = manager.post(f"/allocations/{ids['allocation_id']}/amendment",
-                            {"amend-comment": "x"}, csrf=False)
+    response = manager.post(
+        f"/allocations/{ids['allocation_id']}/amendment", {"amend-comment": "x"}, csrf=False
+    )
     assert response.status_code == 400
-    response = manager.post(f"/allocations/{ids['allocation_id']}/amendment",
-                            {"amend-comment": "x"}, htmx=True, csrf=False)
+    response = manager.post(
+        f"/allocations/{ids['allocation_id']}/amendment",
+        {"amend-comment": "x"},
+        htmx=True,
+        csrf=False,
+    )
     assert response.status_code == 400
 
 

@@ -15,23 +15,35 @@ def _add_data(provider, n: int, batch: str) -> Case:
     first = None
     for i in range(n):
         case = Case(
-            case_ref=f"QC{batch}-{i:05d}", first_name="Sam", last_name=f"Count{i}",
-            date_of_birth=date(2014, 1, 1), request_received_on=date(2024, 1, 1) + timedelta(i % 200),
+            case_ref=f"QC{batch}-{i:05d}",
+            first_name="Sam",
+            last_name=f"Count{i}",
+            date_of_birth=date(2014, 1, 1),
+            request_received_on=date(2024, 1, 1) + timedelta(i % 200),
         )
         db.session.add(case)
         for j, work_type in enumerate(work_types[:2]):
             allocation = Allocation(
-                case=case, provider=provider, work_type=work_type,
+                case=case,
+                provider=provider,
+                work_type=work_type,
                 allocated_on=date(2024, 8, 1) + timedelta(days=i % 90),
-                due_on=date(2024, 9, 12), status=AllocationStatus.RETURNED,
+                due_on=date(2024, 9, 12),
+                status=AllocationStatus.RETURNED,
                 returned_on=date(2024, 9, 1),
             )
             db.session.add(allocation)
-            db.session.add(Document(
-                allocation=allocation, version=1, original_filename="a.pdf",
-                stored_name=f"{batch}x{i}x{j}", content_type="application/pdf",
-                size_bytes=10, sha256="0" * 64,
-            ))
+            db.session.add(
+                Document(
+                    allocation=allocation,
+                    version=1,
+                    original_filename="a.pdf",
+                    stored_name=f"{batch}x{i}x{j}",
+                    content_type="application/pdf",
+                    size_bytes=10,
+                    sha256="0" * 64,
+                )
+            )
         first = first or case
     db.session.commit()
     return first

@@ -22,11 +22,11 @@ class AllocationPage:
 
 
 def filtered(
-    query: Select[tuple[Allocation]],
+    query: Select[Allocation],
     status: str = "",
     provider_id: int | None = None,
     work_type_code: str = "",
-) -> Select[tuple[Allocation]]:
+) -> Select[Allocation]:
     if status in {s.value for s in AllocationStatus}:
         query = query.where(Allocation.status == AllocationStatus(status))
     if provider_id:
@@ -38,7 +38,7 @@ def filtered(
     return query
 
 
-def page_of(query: Select[tuple[Allocation]], page: int) -> AllocationPage:
+def page_of(query: Select[Allocation], page: int) -> AllocationPage:
     """One page, newest allocation first, with case, provider, work type and documents."""
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))

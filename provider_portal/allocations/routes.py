@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,7 +19,7 @@ from provider_portal.documents import IntegrityFailure, send_document
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Document
 from provider_portal.permissions import requires
-from provider_portal.web import redirect_after_post, render
+from provider_portal.web import redirect_after_post, render, wants_fragment
 
 
 def _page_number() -> int:
@@ -54,11 +56,12 @@ def _allocation_or_404(allocation_id: int) -> Allocation:
     return allocation
 
 
-def _review_context(allocation: Allocation, **forms: object) -> dict[str, object]:
+def _review_context(allocation: Allocation, **forms: Any) -> dict[str, Any]:
     return {
         "allocation": allocation,
         "accept_form": forms.get("accept_form") or AcceptForm(formdata=None, prefix="accept"),
-        "amendment_form": forms.get("amendment_form") or AmendmentForm(formdata=None, prefix="amend"),
+        "amendment_form": forms.get("amendment_form")
+        or AmendmentForm(formdata=None, prefix="amend"),
         "banner": forms.get("banner"),
     }
 
@@ -75,7 +78,7 @@ def show(allocation_id: int) -> Response:
 
 
 def _after_review(allocation_id: int, message: str) -> Response:
-    if request.htmx:
+    if wants_fragment():
         allocation = _allocation_or_404(allocation_id)
         return render(
             "allocations/show.html",
@@ -103,7 +106,8 @@ def accept_work(allocation_id: int) -> Response:
             return _after_review(allocation_id, "Work accepted")
     allocation = _allocation_or_404(allocation_id)
     return render(
-        "allocations/show.html", "allocations/_review.html",
+        "allocations/show.html",
+        "allocations/_review.html",
         **_review_context(allocation, accept_form=form),
     )
 
@@ -125,7 +129,8 @@ def send_back(allocation_id: int) -> Response:
             return _after_review(allocation_id, "Work sent back to the provider for amendment")
     allocation = _allocation_or_404(allocation_id)
     return render(
-        "allocations/show.html", "allocations/_review.html",
+        "allocations/show.html",
+        "allocations/_review.html",
         **_review_context(allocation, amendment_form=form),
     )
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, flash, make_response, redirect, request, session, url_for
+from flask import flash, make_response, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
 
 from provider_portal import audit
 from provider_portal.auth import bp

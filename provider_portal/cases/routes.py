@@ -14,7 +14,7 @@ from provider_portal.cases.services import active_providers, get_case, list_case
 from provider_portal.extensions import db
 from provider_portal.models import Case, Provider, WorkType
 from provider_portal.permissions import requires
-from provider_portal.web import redirect_after_post, render
+from provider_portal.web import redirect_after_post, render, wants_fragment
 
 
 def _page_number() -> int:
@@ -85,7 +85,7 @@ def allocate_work(case_id: int) -> Response:
                 f"{work_type.name} allocated to {provider.name}, "
                 f"due {allocation.due_on.strftime('%-d %B %Y')}"
             )
-            if request.htmx:
+            if wants_fragment():
                 case = _case_or_404(case_id)
                 return render(
                     "cases/show.html",

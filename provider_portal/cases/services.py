@@ -25,7 +25,7 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def case_query(q: str = "", allocation: str = "") -> Select[tuple[Case]]:
+def case_query(q: str = "", allocation: str = "") -> Select[Case]:
     """Cases matching the filters, oldest request first (the longest-waiting child first)."""
     query = select(Case)
     term = q.strip()
@@ -38,9 +38,7 @@ def case_query(q: str = "", allocation: str = "") -> Select[tuple[Case]]:
                 full_name.like(pattern, escape="\\"),
             )
         )
-    has_open = exists().where(
-        Allocation.case_id == Case.id, Allocation.status.in_(OPEN_STATUSES)
-    )
+    has_open = exists().where(Allocation.case_id == Case.id, Allocation.status.in_(OPEN_STATUSES))
     if allocation == "unallocated":
         query = query.where(~has_open)
     elif allocation == "open":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -22,7 +24,7 @@ from provider_portal.permissions import (
 from provider_portal.provider import bp
 from provider_portal.provider.forms import ReturnForm, UploadForm
 from provider_portal.provider.services import add_document
-from provider_portal.web import redirect_after_post, render
+from provider_portal.web import redirect_after_post, render, wants_fragment
 
 
 def _page_number() -> int:
@@ -48,7 +50,7 @@ def _load(allocation_id: int) -> Allocation:
     return allocation
 
 
-def _context(allocation: Allocation, **extra: object) -> dict[str, object]:
+def _context(allocation: Allocation, **extra: Any) -> dict[str, Any]:
     return {
         "allocation": allocation,
         "upload_form": extra.get("upload_form") or UploadForm(formdata=None, prefix="upload"),
@@ -83,16 +85,20 @@ def upload(allocation_id: int) -> Response:
             db.session.rollback()
             form.document.errors = [str(error)]
         else:
-            message = "Document uploaded. Mark the work as returned when it is ready for the council."
-            if request.htmx:
+            message = (
+                "Document uploaded. Mark the work as returned when it is ready for the council."
+            )
+            if wants_fragment():
                 return render(
-                    "provider/show.html", "provider/_work.html",
+                    "provider/show.html",
+                    "provider/_work.html",
                     **_context(_load(allocation_id), banner=message),
                 )
             flash(message, "success")
             return redirect_after_post(url_for("provider.show", allocation_id=allocation_id))
     return render(
-        "provider/show.html", "provider/_work.html",
+        "provider/show.html",
+        "provider/_work.html",
         **_context(_load(allocation_id), upload_form=form),
     )
 
@@ -112,15 +118,17 @@ def return_work(allocation_id: int) -> Response:
             form.submit.errors = [str(error)]
         else:
             message = "Work returned to the council"
-            if request.htmx:
+            if wants_fragment():
                 return render(
-                    "provider/show.html", "provider/_work.html",
+                    "provider/show.html",
+                    "provider/_work.html",
                     **_context(_load(allocation_id), banner=message),
                 )
             flash(message, "success")
             return redirect_after_post(url_for("provider.show", allocation_id=allocation_id))
     return render(
-        "provider/show.html", "provider/_work.html",
+        "provider/show.html",
+        "provider/_work.html",
         **_context(_load(allocation_id), return_form=form),
     )
 
@@ -139,5 +147,3 @@ def download(document_id: int) -> Response:
     audit.record("document_downloaded", "document", document.id)
     db.session.commit()
     return response
-
-

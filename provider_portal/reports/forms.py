@@ -20,7 +20,9 @@ class MonthlyReportForm(FlaskForm):
         description="For example, 2024-08",
         validators=[
             InputRequired(message="Enter the first month"),
-            Regexp(MONTH_PATTERN, message="Enter the first month as a year and month, like 2024-08"),
+            Regexp(
+                MONTH_PATTERN, message="Enter the first month as a year and month, like 2024-08"
+            ),
         ],
     )
     end = StringField(

@@ -86,8 +86,7 @@ def monthly_report(
             func.sum(
                 case(
                     (
-                        (Allocation.returned_on.is_not(None))
-                        & (Allocation.returned_on <= as_of),
+                        (Allocation.returned_on.is_not(None)) & (Allocation.returned_on <= as_of),
                         1,
                     ),
                     else_=0,

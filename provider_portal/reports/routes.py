@@ -90,7 +90,9 @@ def monthly_csv() -> Response:
     writer.writerow(CSV_HEADER)
     for row in csv_rows(report):
         writer.writerow([safe_cell(value) for value in row])
-    audit.record("report_exported", detail=f"monthly {report.first_month:%Y-%m}..{report.last_month:%Y-%m}")
+    audit.record(
+        "report_exported", detail=f"monthly {report.first_month:%Y-%m}..{report.last_month:%Y-%m}"
+    )
     db.session.commit()
     response = make_response(out.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"

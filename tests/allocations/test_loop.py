@@ -35,11 +35,14 @@ def test_manager_allocates_and_due_date_follows_turnaround(client_for, make):
     assert allocation.status is AllocationStatus.ALLOCATED
     soup = manager.page(f"/cases/{case.id}")
     assert "allocated to Northbrook Psychology, due 26 September 2024" in soup.get_text()
-    assert db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "allocation_created"
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "allocation_created")
         )
-    ) == 1
+        == 1
+    )
 
 
 def test_htmx_allocation_returns_the_fragment(client_for, make):
@@ -152,8 +155,12 @@ def test_provider_uploads_returns_and_manager_accepts(client_for, make):
     assert allocation.status is AllocationStatus.ACCEPTED
     assert allocation.accepted_on == date(2024, 9, 1)
     actions = set(db.session.scalars(select(AuditEvent.action)))
-    assert {"document_uploaded", "allocation_returned", "document_downloaded",
-            "allocation_accepted"} <= actions
+    assert {
+        "document_uploaded",
+        "allocation_returned",
+        "document_downloaded",
+        "allocation_accepted",
+    } <= actions
 
 
 def test_send_back_for_amendment_then_new_version(client_for, make):
@@ -174,9 +181,10 @@ def test_send_back_for_amendment_then_new_version(client_for, make):
 
     provider_user = client_for(Role.PRACTITIONER, provider=provider)
     soup = provider_user.page(f"/provider/allocations/{allocation.id}")
-    assert "Section F needs specific, quantified provision." in soup.select_one(
-        "#amendment-comment"
-    ).get_text()
+    assert (
+        "Section F needs specific, quantified provision."
+        in soup.select_one("#amendment-comment").get_text()
+    )
     for _ in range(2):
         response = provider_user.post(
             f"/provider/allocations/{allocation.id}/documents",
@@ -186,7 +194,9 @@ def test_send_back_for_amendment_then_new_version(client_for, make):
         assert response.status_code == 303
     versions = list(db.session.scalars(select(Document.version).order_by(Document.version)))
     assert versions == [1, 2]
-    assert provider_user.post(f"/provider/allocations/{allocation.id}/return", {}).status_code == 303
+    assert (
+        provider_user.post(f"/provider/allocations/{allocation.id}/return", {}).status_code == 303
+    )
     db.session.expire_all()
     allocation = db.session.get(Allocation, allocation.id)
     assert allocation.status is AllocationStatus.RETURNED

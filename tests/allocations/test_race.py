@@ -49,6 +49,11 @@ def test_concurrent_allocations_of_one_case_let_exactly_one_succeed(app, make):
     assert sorted(outcomes) == ["conflict"] * 5 + ["won"]
     db.session.rollback()  # end the test's read snapshot to see what the threads committed
     assert db.session.scalar(select(func.count()).select_from(Allocation)) == 1
-    assert db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "allocation_created")
-    ) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "allocation_created")
+        )
+        == 1
+    )

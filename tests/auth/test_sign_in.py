@@ -94,16 +94,28 @@ def test_signed_out_visitor_is_sent_to_sign_in_and_back(app, make):
     client.token()
     response = client.http.post(
         "/sign-in?next=/allocations?status%3Dreturned",
-        data={"email": user.email, "password": "correct horse battery staple",
-              "csrf_token": client.token()},
+        data={
+            "email": user.email,
+            "password": "correct horse battery staple",
+            "csrf_token": client.token(),
+        },
     )
     assert response.headers["Location"] == "/allocations?status=returned"
 
 
 @pytest.mark.parametrize(
     "target",
-    ["//evil.example", "/\\evil.example", "https://evil.example", "https:evil.example",
-     "javascript:alert(1)", "/%09/evil.example".replace("%09", "\t"), "", None, "evil"],
+    [
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+        "https:evil.example",
+        "javascript:alert(1)",
+        "/%09/evil.example".replace("%09", "\t"),
+        "",
+        None,
+        "evil",
+    ],
 )
 def test_next_only_allows_paths_on_this_site(target):
     assert safe_next(target) is None

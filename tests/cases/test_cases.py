@@ -16,8 +16,9 @@ def _refs(soup):
 
 def test_search_and_allocation_filters(make, client_for):
     a = make.case(case_ref="EHC100", first_name="Maya", last_name="Okafor")
-    b = make.case(case_ref="EHC200", first_name="Tom", last_name="Price",
-                  request_received_on=date(2024, 1, 5))
+    b = make.case(
+        case_ref="EHC200", first_name="Tom", last_name="Price", request_received_on=date(2024, 1, 5)
+    )
     make.case(case_ref="EHC300", first_name="Priya", last_name="Shah")
     make.allocation(case=a)
     make.allocation(case=b, status=AllocationStatus.ACCEPTED, accepted_on=date(2024, 9, 1))

@@ -43,7 +43,9 @@ def _stored_files(app) -> list[str]:
         (b"PK\x03\x04not really a zip", "report.docx", "must be a PDF or a Word"),
         (docx_bytes({"word/vbaProject.bin": b"macro"}), "report.docm", "macros"),
         (
-            docx_bytes(content_types=b"<Types>application/vnd.ms-word.document.macroEnabled</Types>"),
+            docx_bytes(
+                content_types=b"<Types>application/vnd.ms-word.document.macroEnabled</Types>"
+            ),
             "report.docx",
             "macros",
         ),

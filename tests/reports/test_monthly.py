@@ -28,8 +28,11 @@ def board(make):
     def alloc(allocated, returned=None, provider=p, **kw):
         status = AllocationStatus.RETURNED if returned else AllocationStatus.ALLOCATED
         return make.allocation(
-            provider=provider, allocated_on=allocated, returned_on=returned,
-            status=kw.pop("status", status), **kw,
+            provider=provider,
+            allocated_on=allocated,
+            returned_on=returned,
+            status=kw.pop("status", status),
+            **kw,
         )
 
     alloc(date(2024, 8, 1), date(2024, 9, 10))
@@ -60,7 +63,9 @@ def test_filters_by_provider_and_work_type(board, make):
     only_q = monthly_report(date(2024, 8, 1), date(2024, 11, 1), date(2024, 12, 2), provider=q)
     assert only_q.total.as_csv() == ("Total", 1, 1, 0)
     plans = monthly_report(
-        date(2024, 8, 1), date(2024, 11, 1), date(2024, 12, 2),
+        date(2024, 8, 1),
+        date(2024, 11, 1),
+        date(2024, 12, 2),
         work_type=make.work_type("plan_writing"),
     )
     assert plans.total.as_csv() == ("Total", 1, 1, 0)
@@ -72,12 +77,18 @@ def test_as_of_earlier_counts_fewer_returns(board):
 
 
 def test_range_across_a_year_end_and_a_leap_february(make):
-    make.allocation(allocated_on=date(2024, 2, 29), returned_on=date(2024, 3, 1),
-                    status=AllocationStatus.RETURNED)
+    make.allocation(
+        allocated_on=date(2024, 2, 29),
+        returned_on=date(2024, 3, 1),
+        status=AllocationStatus.RETURNED,
+    )
     make.allocation(allocated_on=date(2023, 12, 31))
     report = monthly_report(date(2023, 12, 1), date(2024, 2, 1), date(2024, 3, 31))
     assert csv_rows(report) == [
-        ("2023-12", 1, 0, 1), ("2024-01", 0, 0, 0), ("2024-02", 1, 1, 0), ("Total", 2, 1, 1),
+        ("2023-12", 1, 0, 1),
+        ("2024-01", 0, 0, 0),
+        ("2024-02", 1, 1, 0),
+        ("Total", 2, 1, 1),
     ]
 
 
@@ -93,8 +104,10 @@ def test_bad_ranges_are_explained():
 def test_page_defaults_to_today_in_london(board, client_for):
     monitor = client_for(Role.MONITOR)
     soup = monitor.page("/reports/monthly?start=2024-08&end=2024-11")
-    rows = [[c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
-            for tr in soup.select("#monthly-table tbody tr")]
+    rows = [
+        [c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
+        for tr in soup.select("#monthly-table tbody tr")
+    ]
     assert rows == [
         ["August 2024", "3", "2", "1"],
         ["September 2024", "2", "1", "1"],
@@ -157,17 +170,41 @@ def test_htmx_filter_returns_the_table_fragment(board, client_for):
 def test_cli_writes_the_same_csv(board, app, tmp_path):
     out = tmp_path / "monthly.csv"
     result = app.test_cli_runner().invoke(
-        args=["report", "monthly", "--from", "2024-08", "--to", "2024-11",
-              "--as-of", "2024-12-02", "--output", str(out)]
+        args=[
+            "report",
+            "monthly",
+            "--from",
+            "2024-08",
+            "--to",
+            "2024-11",
+            "--as-of",
+            "2024-12-02",
+            "--output",
+            str(out),
+        ]
     )
     assert result.exit_code == 0, result.output
     assert out.read_text().splitlines() == [
         "month,allocated,returned,outstanding",
-        "2024-08,3,2,1", "2024-09,2,1,1", "2024-10,0,0,0", "2024-11,2,0,2", "Total,7,3,4",
+        "2024-08,3,2,1",
+        "2024-09,2,1,1",
+        "2024-10,0,0,0",
+        "2024-11,2,0,2",
+        "Total,7,3,4",
     ]
     result = app.test_cli_runner().invoke(
-        args=["report", "monthly", "--from", "2024-08", "--to", "2024-11",
-              "--as-of", "2024-12-02", "--provider", "clearwater"]
+        args=[
+            "report",
+            "monthly",
+            "--from",
+            "2024-08",
+            "--to",
+            "2024-11",
+            "--as-of",
+            "2024-12-02",
+            "--provider",
+            "clearwater",
+        ]
     )
     assert result.exit_code == 0
     assert result.output.splitlines()[-1] == "Total,1,1,0"
@@ -177,6 +214,7 @@ def test_cli_rejects_bad_arguments(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["report", "monthly", "--from", "2024-9", "--to", "2024-11"])
     assert result.exit_code == 2 and "year and month" in result.output
-    result = runner.invoke(args=["report", "monthly", "--from", "2024-08", "--to", "2024-11",
-                                 "--provider", "Nobody"])
+    result = runner.invoke(
+        args=["report", "monthly", "--from", "2024-08", "--to", "2024-11", "--provider", "Nobody"]
+    )
     assert result.exit_code == 2 and "No provider called" in result.output
