@@ -22,4 +22,4 @@ def test_missing_dict_keys_and_tests_stay_quiet(app):
             "{{ params.classes }}|{% if params.missing %}yes{% endif %}|"
             "{% if maybe is defined %}d{% endif %}|{{ maybe | default('x') }}"
         )
-        assert template.render(params={}) == "||x"
+        assert template.render(params={}) == "|||x"
