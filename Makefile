@@ -1,0 +1,52 @@
+# Two entry points:
+#   make run   set up, migrate, load the demo data and serve on http://127.0.0.1:5000
+#   make test  set up, then lint, type-check and run every test on SQLite and PostgreSQL
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+BIN := .venv/bin
+FLASK := PORTAL_ENV=development $(BIN)/flask --app wsgi
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+PG_REACHABLE := import sys, psycopg; psycopg.connect(sys.argv[1].replace("+psycopg", "", 1), connect_timeout=3).close()
+
+.PHONY: run test install
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	@if $(BIN)/python -c '$(PG_REACHABLE)' "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
+	  pg=yes; \
+	elif [ "$${CI:-}" = "true" ]; then \
+	  echo "PostgreSQL not reachable at $(TEST_POSTGRES_URL); CI needs it" >&2; exit 1; \
+	else \
+	  pg=no; echo "PostgreSQL not reachable at $(TEST_POSTGRES_URL); skipping the PostgreSQL run"; \
+	fi; \
+	echo "== Tests on SQLite"; \
+	DATABASE_URL= $(BIN)/pytest; \
+	if [ "$$pg" = yes ]; then \
+	  echo "== Tests on PostgreSQL"; \
+	  DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest; \
+	fi
+
+# Dependencies are reinstalled only when requirements.txt or package-lock.json change.
+install: .venv/.installed node_modules/.package-lock.json
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "Python 3.11 or newer is needed (set PYTHON=python3.x)" >&2; exit 1; }
+	$(PYTHON) -m venv .venv
+
+.venv/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --silent --no-audit --no-fund

@@ -1,0 +1,118 @@
+"""`flask demo seed`: a believable demo, relative to today, that is safe to run twice."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from flask import Flask
+from freezegun import freeze_time
+from sqlalchemy import func, select
+
+from provider_portal.auth.services import authenticate
+from provider_portal.demo import DEFAULT_PASSWORD, MONTHLY_ALLOCATIONS
+from provider_portal.extensions import db
+from provider_portal.models import (
+    Allocation,
+    AllocationStatus,
+    AuditEvent,
+    Case,
+    Provider,
+    Role,
+    User,
+)
+from provider_portal.reports.monthly import monthly_report
+from tests.factories import Factory
+
+TODAY = date(2024, 11, 28)  # just before the board paper's 2 December report
+
+
+def _count(model: type) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _snapshot() -> dict[str, int]:
+    return {
+        model.__name__: _count(model) for model in (Case, Provider, User, Allocation, AuditEvent)
+    }
+
+
+def _seed(app: Flask) -> str:
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    return result.output
+
+
+@freeze_time("2024-11-28 10:00:00")
+def test_seed_builds_a_believable_demo_and_is_idempotent(app: Flask) -> None:
+    output = _seed(app)
+
+    snapshot = _snapshot()
+    assert snapshot["Case"] >= 600
+    assert snapshot["Provider"] == 2
+    # Every case is out of timescale: received 20 weeks or more before today.
+    newest_request = db.session.scalar(select(func.max(Case.request_received_on)))
+    assert newest_request is not None and newest_request <= TODAY - timedelta(days=140)
+    looked_after = db.session.scalar(select(func.count()).where(Case.looked_after))
+    assert 0.05 * snapshot["Case"] <= (looked_after or 0) <= 0.11 * snapshot["Case"]
+
+    roles = set(db.session.scalars(select(User.role)))
+    assert roles == set(Role)
+    for email in ("admin@demo.example", "manager@demo.example", "writer@clearwater.example"):
+        assert email in output
+        assert authenticate(email, DEFAULT_PASSWORD) is not None
+    assert DEFAULT_PASSWORD in output
+
+    # August to November 2024, as the board saw it: older months nearly back, the latest barely.
+    report = monthly_report(date(2024, 8, 1), date(2024, 11, 1), TODAY)
+    assert [row.month for row in report.rows] == [date(2024, m, 1) for m in (8, 9, 10, 11)]
+    assert [row.allocated for row in report.rows] == list(MONTHLY_ALLOCATIONS)
+    august, november = report.rows[0], report.rows[-1]
+    assert august.returned >= 0.9 * august.allocated
+    assert november.returned <= 0.15 * november.allocated
+    latest_allocated = db.session.scalar(select(func.max(Allocation.allocated_on)))
+    latest_returned = db.session.scalar(select(func.max(Allocation.returned_on)))
+    assert latest_allocated is not None and latest_allocated <= TODAY
+    assert latest_returned is not None and latest_returned <= TODAY
+    statuses = set(db.session.scalars(select(Allocation.status)))
+    assert statuses == set(AllocationStatus)
+
+    second = _seed(app)
+    assert "already" in second
+    assert "manager@demo.example" in second
+    assert _snapshot() == snapshot
+
+
+@freeze_time("2025-03-03 09:00:00")
+def test_seed_follows_today(app: Flask) -> None:
+    _seed(app)
+    first = db.session.scalar(select(func.min(Allocation.allocated_on)))
+    last = db.session.scalar(select(func.max(Allocation.allocated_on)))
+    assert first is not None and first >= date(2024, 12, 1)
+    assert last is not None and last <= date(2025, 3, 3)
+
+
+def test_seed_leaves_a_database_with_real_data_alone(app: Flask, make: Factory) -> None:
+    make.user(Role.ADMIN)
+    output = _seed(app)
+    assert "Not seeding" in output
+    assert _count(Case) == 0
+    assert _count(User) == 1
+
+
+def test_seed_refuses_a_short_password(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL_DEMO_PASSWORD", "too-short")
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code != 0
+    assert "12 characters" in result.output
+    assert _count(User) == 0
+
+
+def test_seed_uses_the_password_from_the_environment(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTAL_DEMO_PASSWORD", "a-different-demo-secret")
+    output = _seed(app)
+    assert "a-different-demo-secret" in output
+    assert authenticate("manager@demo.example", "a-different-demo-secret") is not None
