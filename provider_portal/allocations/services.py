@@ -62,18 +62,18 @@ def allocate(
             f"allocated to {existing.provider.name}"
         )
     start = allocated_on or today()
-    allocation = Allocation(
-        case=case,
-        provider=provider,
-        work_type=work_type,
-        allocated_on=start,
-        due_on=due_on or due_date(start, work_type.turnaround_days),
-        status=AllocationStatus.ALLOCATED,
-        allocated_by_id=actor.id if actor else None,
-    )
     try:
-        # The savepoint begins before the row is added, so a losing race rolls back only it.
+        # The savepoint begins before the row exists, so a losing race rolls back only it.
         with db.session.begin_nested():
+            allocation = Allocation(
+                case=case,
+                provider=provider,
+                work_type=work_type,
+                allocated_on=start,
+                due_on=due_on or due_date(start, work_type.turnaround_days),
+                status=AllocationStatus.ALLOCATED,
+                allocated_by_id=actor.id if actor else None,
+            )
             db.session.add(allocation)
             db.session.flush()
     except IntegrityError as error:
