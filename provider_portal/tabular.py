@@ -159,7 +159,11 @@ def _decode(data: bytes) -> str:
 
 def _delimiter(text: str) -> str:
     """Comma, semicolon or tab, judged by the header line and, if that is unclear, Sniffer."""
-    first_line = text.split("\n", 1)[0]
+    # The header is the first line with something in it; blank lines above it are allowed.
+    first_line = next(
+        (line for line in io.StringIO(text, newline="") if line.strip(" \r\n" + CSV_DELIMITERS)),
+        "",
+    )
     counts = {candidate: first_line.count(candidate) for candidate in CSV_DELIMITERS}
     present = [candidate for candidate in CSV_DELIMITERS if counts[candidate]]
     if len(present) == 1:
@@ -298,7 +302,9 @@ def _table(records: Iterator[tuple[int, Sequence[Cell]]]) -> Table:
                     "which has no heading. Add a heading or remove the value"
                 )
         if len(rows) >= MAX_ROWS:
-            raise TabularError(f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files")
+            raise TabularError(
+                f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files"
+            )
         cells = {
             heading: _clean(values[index]) if index < len(values) else None
             for index, heading in enumerate(headers)

@@ -37,6 +37,8 @@ class ImportForm(FlaskForm):
         description="A CSV file (.csv) or an Excel workbook (.xlsx) with a header row",
     )
     create_missing_providers = BooleanField(
-        "Create providers that do not exist yet", widget=GovCheckboxInput()
+        "Create providers that do not exist yet",
+        widget=GovCheckboxInput(),
+        description="Otherwise a provider the portal does not know is a problem in the file",
     )
     submit = SubmitField("Import", widget=GovSubmitInput())

@@ -11,7 +11,9 @@ from werkzeug.wrappers import Response
 
 from provider_portal.cases import bp
 from provider_portal.cases.import_forms import ImportForm
-from provider_portal.imports.services import ImportResult, import_allocations, import_cases
+
+# The module, not its names: the allocation services it uses import this blueprint's package.
+from provider_portal.imports import services as imports
 from provider_portal.permissions import requires
 from provider_portal.tabular import Table, TabularError, read_table
 from provider_portal.web import redirect_after_post, render
@@ -34,7 +36,7 @@ def _read_upload(form: ImportForm) -> Table:
 def import_cases() -> Response:
     """Upload a CSV or XLSX of cases or of an allocation log; all rows are saved or none."""
     form = ImportForm()
-    result: ImportResult | None = None
+    result: imports.ImportResult | None = None
     if form.validate_on_submit():
         try:
             table = _read_upload(form)
@@ -43,11 +45,11 @@ def import_cases() -> Response:
         else:
             actor = current_user._get_current_object()
             if form.kind.data == "allocations":
-                result = import_allocations(
+                result = imports.import_allocations(
                     table, actor, create_missing_providers=bool(form.create_missing_providers.data)
                 )
             else:
-                result = import_cases(table, actor)
+                result = imports.import_cases(table, actor)
             if result.ok:
                 flash(result.summary, "success")
                 return redirect_after_post(url_for("cases.index"))

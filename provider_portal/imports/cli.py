@@ -31,11 +31,8 @@ def _report(result: ImportResult) -> None:
         click.echo(result.summary)
         return
     count = len(result.errors)
-    click.echo(
-        f"The file was not imported. Fix {'this problem' if count == 1 else f'these {count} problems'}"
-        " and try again:",
-        err=True,
-    )
+    problems = "this problem" if count == 1 else f"these {count} problems"
+    click.echo(f"The file was not imported. Fix {problems} and try again:", err=True)
     for error in result.errors:
         where = f"Line {error.line}" if error.line is not None else "Whole file"
         column = f", {error.column}" if error.column else ""

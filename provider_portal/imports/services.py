@@ -111,17 +111,20 @@ class ImportResult:
         return text
 
 
+CONCURRENT_CHANGE = (
+    "Someone else changed the same records while the file was being imported. "
+    "Nothing was imported. Import the file again"
+)
+
+
 class _Problems:
-    """Collects row errors in file order."""
+    """Collects row errors; reported in line order."""
 
     def __init__(self) -> None:
         self.errors: list[RowError] = []
-        self.bad_lines: set[int] = set()
 
     def add(self, line: int | None, column: str, message: str) -> None:
         self.errors.append(RowError(line, column, message))
-        if line is not None:
-            self.bad_lines.add(line)
 
     def sorted(self) -> list[RowError]:
         return sorted(self.errors, key=lambda error: error.line or 0)
@@ -137,7 +140,7 @@ def _check_columns(
             problems.add(
                 1,
                 heading,
-                f"Unknown column. The columns can be {', '.join(required + tuple(optional))}",
+                f"Unknown column. The columns can be {', '.join([*required, *optional])}",
             )
     missing = [column for column in required if column not in headers]
     for column in missing:
@@ -208,12 +211,7 @@ def _commit_or_report(result: ImportResult, problems: _Problems) -> ImportResult
         except (IntegrityError, StaleDataError):
             # Validation has passed, so only someone else's change at the same moment gets here.
             db.session.rollback()
-            problems.add(
-                None,
-                "",
-                "Someone else changed the same records while the file was being imported. "
-                "Nothing was imported. Import the file again",
-            )
+            problems.add(None, "", CONCURRENT_CHANGE)
     if problems.errors:
         db.session.rollback()
         return ImportResult(noun=result.noun, errors=problems.sorted())
@@ -322,7 +320,7 @@ def import_cases(table: Table, actor: User | None) -> ImportResult:
         elif ref is not None:
             first_line[ref] = row.line
         case_row = _parse_case(row, headers, problems)
-        if case_row is not None and case_row.line not in problems.bad_lines:
+        if case_row is not None:
             parsed.append(case_row)
 
     result = ImportResult(noun="case", rows=len(rows))
@@ -454,6 +452,49 @@ def _existing_allocation_keys(case_ids: Iterable[int]) -> set[tuple[int, int, in
     return keys
 
 
+def _record_allocations(
+    parsed: list[_AllocationRow],
+    cases: dict[str, Case],
+    providers: dict[str, list[Provider]],
+    new_providers: dict[str, str],
+    actor: User | None,
+    result: ImportResult,
+    problems: _Problems,
+) -> None:
+    """Create the missing providers, then replay every row through the allocation services."""
+    for folded, name in new_providers.items():
+        provider = Provider(name=name)
+        db.session.add(provider)
+        db.session.flush()
+        audit.record("provider_created", "provider", provider.id, detail="via=import", actor=actor)
+        providers[folded] = [provider]
+        result.providers_created += 1
+
+    # Oldest first, so a log that lists a later piece of work before an earlier one that
+    # closed still replays in the order it happened.
+    for allocation_row in sorted(parsed, key=lambda r: (r.allocated_on, r.line)):
+        case = cases[allocation_row.case_ref]
+        provider = providers[allocation_row.provider_name.casefold()][0]
+        try:
+            allocation = allocate(
+                case,
+                provider,
+                allocation_row.work_type,
+                actor=actor,
+                allocated_on=allocation_row.allocated_on,
+                due_on=allocation_row.due_on,
+            )
+            if allocation_row.returned_on is not None:
+                record_return(allocation, actor=actor, returned_on=allocation_row.returned_on)
+            if allocation_row.accepted_on is not None:
+                accept(allocation, actor=actor, accepted_on=allocation_row.accepted_on)
+        except AllocationError as error:
+            # Keep going: every row's problem is reported, then everything is rolled back.
+            problems.add(allocation_row.line, "", str(error))
+            continue
+        result.created += 1
+
+
 def import_allocations(
     table: Table, actor: User | None, create_missing_providers: bool = False
 ) -> ImportResult:
@@ -509,44 +550,21 @@ def import_allocations(
         else:
             first_line[key] = line
         if case is not None and len(matches) == 1:
-            stored = (case.id, matches[0].id, allocation_row.work_type.id)
-            if (*stored, allocation_row.allocated_on) in existing:
+            stored = (case.id, matches[0].id, allocation_row.work_type.id, key[3])
+            if stored in existing:
                 problems.add(line, "", "This allocation has already been recorded")
 
     result = ImportResult(noun="allocation", rows=len(rows))
     if problems.errors:
         return _commit_or_report(result, problems)
 
-    for folded, name in new_providers.items():
-        provider = Provider(name=name)
-        db.session.add(provider)
-        db.session.flush()
-        audit.record("provider_created", "provider", provider.id, detail="via=import", actor=actor)
-        providers[folded] = [provider]
-        result.providers_created += 1
-
-    # Oldest first, so a log that lists a later piece of work before an earlier one that
-    # closed still replays in the order it happened.
-    for allocation_row in sorted(parsed, key=lambda r: (r.allocated_on, r.line)):
-        case = cases[allocation_row.case_ref]
-        provider = providers[allocation_row.provider_name.casefold()][0]
-        try:
-            allocation = allocate(
-                case,
-                provider,
-                allocation_row.work_type,
-                actor=actor,
-                allocated_on=allocation_row.allocated_on,
-                due_on=allocation_row.due_on,
-            )
-            if allocation_row.returned_on is not None:
-                record_return(allocation, actor=actor, returned_on=allocation_row.returned_on)
-            if allocation_row.accepted_on is not None:
-                accept(allocation, actor=actor, accepted_on=allocation_row.accepted_on)
-        except AllocationError as error:
-            problems.add(allocation_row.line, "", str(error))
-            continue
-        result.created += 1
+    try:
+        _record_allocations(parsed, cases, providers, new_providers, actor, result, problems)
+    except (IntegrityError, StaleDataError):
+        # Someone else created the same provider or changed an allocation meanwhile.
+        db.session.rollback()
+        problems.add(None, "", CONCURRENT_CHANGE)
+        return _commit_or_report(result, problems)
     audit.record(
         "allocations_imported",
         detail=(
