@@ -97,7 +97,7 @@ def record_return(
     """The provider says the work is done; it needs at least one uploaded document."""
     if allocation.status not in (AllocationStatus.ALLOCATED, AllocationStatus.AMENDMENT_REQUESTED):
         raise AllocationError("This work has already been returned")
-    if not allocation.documents and actor is not None and actor.is_provider_user:
+    if actor is not None and actor.is_provider_user and not allocation.documents:
         raise AllocationError("Upload the completed work before you mark it as returned")
     when = returned_on or today()
     if when < allocation.allocated_on:
