@@ -29,3 +29,9 @@ def redirect_after_post(url: str) -> Response:
         response.headers["HX-Location"] = url
         return response
     return redirect(url, code=303)
+
+
+def page_number() -> int:
+    """The ?page= of a list, 1 when missing or nonsense."""
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1

@@ -3,15 +3,12 @@ signed-in clients per role, and small factories."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import event
 
@@ -19,29 +16,9 @@ from config import TestConfig
 from provider_portal import create_app
 from provider_portal.extensions import db
 from provider_portal.models import DEFAULT_WORK_TYPES, WorkType
-from tests.helpers import PortalClient
+from tests.helpers import PortalClient, throwaway_database
 
 pytest_plugins = ["tests.factories"]
-
-
-def _database_url(tmp_root: Path) -> Iterator[str]:
-    """SQLite in a temp file by default; with a PostgreSQL DATABASE_URL, a throwaway database."""
-    server_url = os.environ.get("DATABASE_URL", "")
-    if not server_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_root / 'test.sqlite'}"
-        return
-    name = f"portal_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield (
-            sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +30,7 @@ def tmp_root() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_root: Path) -> Iterator[str]:
-    yield from _database_url(tmp_root)
+    yield from throwaway_database(tmp_root, "portal_test")
 
 
 @pytest.fixture(scope="session")

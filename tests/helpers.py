@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import contextvars
 import json
+import os
+import uuid
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from flask import Flask
 from werkzeug.test import TestResponse
@@ -134,3 +139,24 @@ class PortalClient:
         response = self.post("/sign-out")
         self._token = None
         return response
+
+
+def throwaway_database(folder: Path, prefix: str) -> Iterator[str]:
+    """SQLite in a temp file by default; with a PostgreSQL DATABASE_URL, a throwaway database
+    on that server, dropped afterwards."""
+    server_url = os.environ.get("DATABASE_URL", "")
+    if not server_url.startswith("postgresql"):
+        yield f"sqlite:///{folder / (prefix + '.sqlite')}"
+        return
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield (
+            sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,26 +14,12 @@ from flask_migrate import downgrade, upgrade
 from config import TestConfig
 from provider_portal import create_app
 from provider_portal.extensions import db
+from tests.helpers import throwaway_database
 
 
 @pytest.fixture
 def empty_database_url(tmp_path: Path) -> Iterator[str]:
-    server_url = os.environ.get("DATABASE_URL", "")
-    if not server_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
-        return
-    name = f"portal_migrations_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield (
-            sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from throwaway_database(tmp_path, "portal_migrations")
 
 
 def test_upgrade_matches_models_then_downgrade_and_upgrade_again(empty_database_url, tmp_path):

@@ -19,12 +19,7 @@ from provider_portal.documents import IntegrityFailure, send_document
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Document
 from provider_portal.permissions import requires
-from provider_portal.web import redirect_after_post, render, wants_fragment
-
-
-def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
+from provider_portal.web import page_number, redirect_after_post, render, wants_fragment
 
 
 @bp.route("")
@@ -45,7 +40,7 @@ def index() -> Response:
         provider_id=provider_id,
         work_type_code=form.work_type.data or "",
     )
-    result = page_of(query, _page_number())
+    result = page_of(query, page_number())
     return render("allocations/index.html", "allocations/_results.html", form=form, result=result)
 
 

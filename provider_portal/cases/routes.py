@@ -14,12 +14,7 @@ from provider_portal.cases.services import active_providers, get_case, list_case
 from provider_portal.extensions import db
 from provider_portal.models import Case, Provider, WorkType
 from provider_portal.permissions import requires
-from provider_portal.web import redirect_after_post, render, wants_fragment
-
-
-def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
+from provider_portal.web import page_number, redirect_after_post, render, wants_fragment
 
 
 @bp.route("")
@@ -28,7 +23,7 @@ def index() -> Response:
     """Every case, filterable; htmx swaps only the results when a filter changes."""
     form = CaseFilterForm(request.args)
     allocation = form.allocation.data if form.allocation.data in ("unallocated", "open") else ""
-    result = list_cases(q=(form.q.data or "")[:200], allocation=allocation, page=_page_number())
+    result = list_cases(q=(form.q.data or "")[:200], allocation=allocation, page=page_number())
     return render("cases/index.html", "cases/_results.html", form=form, result=result)
 
 

@@ -24,12 +24,7 @@ from provider_portal.permissions import (
 from provider_portal.provider import bp
 from provider_portal.provider.forms import ReturnForm, UploadForm
 from provider_portal.provider.services import add_document
-from provider_portal.web import redirect_after_post, render, wants_fragment
-
-
-def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
+from provider_portal.web import page_number, redirect_after_post, render, wants_fragment
 
 
 @bp.route("/allocations")
@@ -40,7 +35,7 @@ def allocations() -> Response:
     form.provider.choices = [("", "")]
     form.work_type.choices = [("", "")]
     query = filtered(provider_allocations(), status=form.status.data or "")
-    result = page_of(query, _page_number())
+    result = page_of(query, page_number())
     return render("provider/index.html", "provider/_results.html", form=form, result=result)
 
 
