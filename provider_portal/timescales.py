@@ -1,13 +1,55 @@
-"""The statutory clock: pure functions of dates, no database and no Flask."""
+"""The statutory clock: pure functions of dates, no database and no Flask.
+
+Dates follow the SEND Regulations 2014 as domain.md sets them out: calendar days, weekends and
+bank holidays included, no moving of a due date that falls on a weekend. The request is received on
+day 1, but due dates are plain arithmetic on the date: a final plan is on time when issued on or
+before request date + 140 days, a decision on or before request date + 42 days, and advice on or
+before the date the body was asked + its turnaround (42 days unless a contract says otherwise).
+
+Which case to work on next (the backlog board orders by the same rules in SQL):
+
+1. Looked-after children first.
+2. Then children with a phase transfer (reg 18) whose deadline is within the window
+   (PHASE_TRANSFER_WINDOW_WEEKS, 12 weeks unless asked otherwise), earliest deadline first. A
+   deadline that has already passed still counts until the transfer September arrives: those
+   children are the most urgent of all.
+3. Then everyone else.
+
+Within each group (and among transfers with the same deadline): most days overdue against 20
+weeks first, then the oldest request. "Within N weeks" always means on or before as_of + N weeks,
+as "within 20 weeks" means on or before request date + 140 days.
+"""
 
 from __future__ import annotations
 
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
 FINAL_PLAN_DAYS = 140  # 20 weeks: on time when issued on or before request date + 140 days
 ADVICE_DAYS = 42  # 6 weeks from the body receiving the request (reg 8)
+DECISION_DAYS = 42  # 6 weeks to decide whether to assess (reg 5)
+DUE_SOON_WEEKS = 4  # a case is "due soon" when its final plan is due within this many weeks
+PHASE_TRANSFER_WINDOW_WEEKS = 12  # a transfer deadline this close puts a case near the top
+
+# Exceptions to the 20-week limit (reg 10(4), applied to the final plan by reg 13(3)).
+FINAL_PLAN_EXCEPTIONS: dict[str, str] = {
+    "school_holiday": "School or college closed (reg 10(4)(a))",
+    "early_years_closure": "Early years provider closed (reg 10(4)(b))",
+    "exceptional_personal_circumstances": "Exceptional personal circumstances (reg 10(4)(c))",
+    "absent_from_area": "Absent from the area for 4 weeks or more (reg 10(4)(d))",
+}
+
+# Exceptions to the 6 weeks for advice (reg 8(2)).
+ADVICE_EXCEPTIONS: dict[str, str] = {
+    "advice_exceptional_circumstances": "Exceptional circumstances (reg 8(2)(a))",
+    "advice_absent_from_area": "Absent from the area for 4 weeks or more (reg 8(2)(b))",
+    "missed_appointment": "Failed to keep an appointment (reg 8(2)(c))",
+}
 
 
 def today() -> date:
@@ -18,6 +60,11 @@ def today() -> date:
 def due_date(start: date, turnaround_days: int) -> date:
     """The date work is due: calendar days after it started, weekends and holidays included."""
     return start + timedelta(days=turnaround_days)
+
+
+def decision_due(request_received_on: date) -> date:
+    """The last day for the decision whether to assess (6 weeks, reg 5)."""
+    return request_received_on + timedelta(days=DECISION_DAYS)
 
 
 def final_plan_due(request_received_on: date) -> date:
@@ -31,7 +78,19 @@ def days_late(due_on: date, done_on: date | None, as_of: date) -> int:
     return max(0, (end - due_on).days)
 
 
+def days_since(start: date, as_of: date) -> int:
+    """Calendar days from start to as_of; 0 on the same day."""
+    return (as_of - start).days
+
+
+def weeks_and_days(days: int) -> tuple[int, int]:
+    """Split a count of days into whole weeks and the days left over, as in "20 weeks 3 days"."""
+    weeks, rest = divmod(days, 7)
+    return weeks, rest
+
+
 def month_start(value: date) -> date:
+    """The first day of value's month."""
     return value.replace(day=1)
 
 
@@ -49,3 +108,367 @@ def months_between(first: date, last: date) -> list[date]:
         months.append(current)
         current = add_months(current, 1)
     return months
+
+
+# --- Where a case stands against 20 weeks -------------------------------------------------------
+
+
+class CaseStatus(enum.StrEnum):
+    """Where a case stands against the 20-week limit."""
+
+    WITHIN = "within_timescale"
+    DUE_SOON = "due_soon"
+    OUT = "out_of_timescale"
+    CLOSED_ON_TIME = "closed_on_time"
+    CLOSED_LATE = "closed_late"
+
+    @property
+    def label(self) -> str:
+        """The words shown in the status tag."""
+        return _STATUS_LABELS[self]
+
+    @property
+    def tag_class(self) -> str:
+        """The GOV.UK tag modifier class for the status."""
+        return _STATUS_TAG_CLASSES[self]
+
+
+# Kept outside the class: a dict assigned in an Enum body would become a member.
+_STATUS_LABELS: dict[CaseStatus, str] = {
+    CaseStatus.WITHIN: "Within timescale",
+    CaseStatus.DUE_SOON: "Due soon",
+    CaseStatus.OUT: "Out of timescale",
+    CaseStatus.CLOSED_ON_TIME: "Closed on time",
+    CaseStatus.CLOSED_LATE: "Closed late",
+}
+_STATUS_TAG_CLASSES: dict[CaseStatus, str] = {
+    CaseStatus.WITHIN: "govuk-tag--green",
+    CaseStatus.DUE_SOON: "govuk-tag--yellow",
+    CaseStatus.OUT: "govuk-tag--red",
+    CaseStatus.CLOSED_ON_TIME: "govuk-tag--grey",
+    CaseStatus.CLOSED_LATE: "govuk-tag--orange",
+}
+
+
+@dataclass(frozen=True)
+class CaseClock:
+    """A case's statutory dates and where it stands on a given day."""
+
+    request_received_on: date
+    decision_due: date
+    final_plan_due: date
+    days_since_request: int
+    weeks_since_request: int
+    days_overdue: int
+    status: CaseStatus
+    issued_on: date | None
+
+
+def case_clock(
+    request_received_on: date,
+    final_plan_issued_on: date | None,
+    as_of: date,
+    due_soon_weeks: int = DUE_SOON_WEEKS,
+) -> CaseClock:
+    """Work out a case's clock on as_of from its request date and final plan issue date."""
+    plan_due = final_plan_due(request_received_on)
+    # An issued plan stops the clock: its figures are fixed at the issue date.
+    end = final_plan_issued_on if final_plan_issued_on is not None else as_of
+    since = days_since(request_received_on, end)
+    overdue = days_late(plan_due, final_plan_issued_on, as_of)
+    if final_plan_issued_on is not None:
+        status = CaseStatus.CLOSED_ON_TIME if overdue == 0 else CaseStatus.CLOSED_LATE
+    elif overdue > 0:
+        status = CaseStatus.OUT
+    elif (plan_due - as_of).days <= due_soon_weeks * 7:
+        # "Within N weeks" counts like "within 20 weeks": up to and including as_of + N weeks.
+        status = CaseStatus.DUE_SOON
+    else:
+        status = CaseStatus.WITHIN
+    return CaseClock(
+        request_received_on=request_received_on,
+        decision_due=decision_due(request_received_on),
+        final_plan_due=plan_due,
+        days_since_request=since,
+        weeks_since_request=since // 7,
+        days_overdue=overdue,
+        status=status,
+        issued_on=final_plan_issued_on,
+    )
+
+
+@dataclass(frozen=True)
+class AdviceClock:
+    """A piece of advice's due date and whether it came back in time."""
+
+    due_on: date
+    returned_on: date | None
+    on_time: bool | None
+    days_late: int
+
+
+def advice_clock(
+    allocated_on: date,
+    returned_on: date | None,
+    as_of: date,
+    turnaround_days: int = ADVICE_DAYS,
+) -> AdviceClock:
+    """Work out whether advice asked for on allocated_on was (or still can be) on time."""
+    due_on = due_date(allocated_on, turnaround_days)
+    on_time: bool | None
+    if returned_on is not None:
+        on_time = returned_on <= due_on
+    elif as_of > due_on:
+        on_time = False
+    else:
+        # Not back yet but not late either: the answer is not known.
+        on_time = None
+    return AdviceClock(
+        due_on=due_on,
+        returned_on=returned_on,
+        on_time=on_time,
+        days_late=days_late(due_on, returned_on, as_of),
+    )
+
+
+# --- School years -------------------------------------------------------------------------------
+
+
+def academic_year(on: date) -> int:
+    """The calendar year in which the school year (1 September to 31 August) containing on began."""
+    return on.year if on.month >= 9 else on.year - 1
+
+
+YEAR_GROUP_ERROR = (
+    "Year group must be Nursery, Reception or Year 1 to Year 14 (or N1, N2, R, 1 to 14)"
+)
+
+_NAMED_YEAR_GROUPS: dict[str, int] = {
+    "n1": -2,
+    "nursery (n1)": -2,  # our own label, so an export can be imported again
+    "n2": -1,
+    "nursery": -1,
+    "r": 0,
+    "rec": 0,
+    "reception": 0,
+}
+# "Year 7", "Year7", "yr 7", "Y7" or just "7"; the number is checked against 1 to 14 below.
+_NUMBERED_YEAR_GROUP = re.compile(r"(?:year|yr|y)?\s*([0-9]{1,2})")
+
+
+def parse_year_group(text: str | None) -> int | None:
+    """The national curriculum year number for a year group as schools write it; None if blank."""
+    if text is None or not text.strip():
+        return None
+    cleaned = text.strip().lower()
+    if cleaned in _NAMED_YEAR_GROUPS:
+        return _NAMED_YEAR_GROUPS[cleaned]
+    match = _NUMBERED_YEAR_GROUP.fullmatch(cleaned)
+    if match is not None:
+        number = int(match.group(1))
+        if 1 <= number <= 14:
+            return number
+    raise ValueError(YEAR_GROUP_ERROR)
+
+
+def year_group_label(nc_year: int) -> str:
+    """The year group's name as the council writes it, e.g. "Reception" or "Year 7"."""
+    if nc_year == -2:
+        return "Nursery (N1)"
+    if nc_year == -1:
+        return "Nursery"
+    if nc_year == 0:
+        return "Reception"
+    # Plans run from birth to 25, so a derived year can fall outside N1 to Year 14.
+    if nc_year < -2:
+        return "Not yet in nursery"
+    if nc_year > 14:
+        return "Post-19"
+    return f"Year {nc_year}"
+
+
+def reception_year(nc_year: int | None, date_of_birth: date, recorded_on: date) -> int:
+    """The academic year in which the child is, was or will be in Reception."""
+    # A recorded year group wins: children held back or moved up a year do not follow their age.
+    if nc_year is not None:
+        return academic_year(recorded_on) - nc_year
+    # Born 1 September Y-5 to 31 August Y-4: Reception starts in September of year Y.
+    return date_of_birth.year + 5 if date_of_birth.month >= 9 else date_of_birth.year + 4
+
+
+def current_nc_year(reception_year: int, as_of: date) -> int:
+    """The national curriculum year the child is in on as_of."""
+    return academic_year(as_of) - reception_year
+
+
+def age_on(date_of_birth: date, as_of: date) -> int:
+    """Age in whole years on as_of."""
+    # Comparing (month, day) puts a 29 February birthday on 1 March in other years, which is the
+    # England and Wales rule: (2, 28) is still before (2, 29).
+    before_birthday = (as_of.month, as_of.day) < (date_of_birth.month, date_of_birth.day)
+    return as_of.year - date_of_birth.year - int(before_birthday)
+
+
+# --- Phase transfers (reg 18) -------------------------------------------------------------------
+
+# The national curriculum year a child is in now -> what they move into next September.
+TRANSFER_FROM_NC_YEARS: dict[int, str] = {
+    -1: "Reception",
+    2: "Year 3",
+    6: "Year 7",
+    11: "Year 12",
+}
+POST_16_FROM = 11  # secondary to post-16 has until 31 March rather than 15 February
+
+
+@dataclass(frozen=True)
+class PhaseTransfer:
+    """A phase transfer next September and how long is left to finalise the plan for it."""
+
+    moving_into: str
+    deadline: date
+    days_left: int
+
+
+def transfer_deadline(from_nc_year: int, as_of: date) -> date:
+    """The reg 18 deadline for a child in from_nc_year on as_of: 15 February or 31 March."""
+    transfer_year = academic_year(as_of) + 1
+    # The deadline stays put when it falls on a weekend: reg 18 names the date.
+    if from_nc_year == POST_16_FROM:
+        return date(transfer_year, 3, 31)
+    return date(transfer_year, 2, 15)
+
+
+def phase_transfer(reception_year: int | None, as_of: date) -> PhaseTransfer | None:
+    """The child's phase transfer next September, or None if they are not in a transfer year."""
+    if reception_year is None:
+        return None
+    nc_year = current_nc_year(reception_year, as_of)
+    if nc_year not in TRANSFER_FROM_NC_YEARS:
+        return None
+    deadline = transfer_deadline(nc_year, as_of)
+    return PhaseTransfer(
+        moving_into=TRANSFER_FROM_NC_YEARS[nc_year],
+        deadline=deadline,
+        days_left=(deadline - as_of).days,
+    )
+
+
+def phase_transfer_deadline_sql_years(as_of: date) -> dict[int, date]:
+    """Reception years in a transfer year on as_of, each with its deadline, for a SQL CASE."""
+    return {
+        academic_year(as_of) - nc_year: transfer_deadline(nc_year, as_of)
+        for nc_year in TRANSFER_FROM_NC_YEARS
+    }
+
+
+def transfer_in_window(days_left: int, window_weeks: int = PHASE_TRANSFER_WINDOW_WEEKS) -> bool:
+    """Whether a transfer deadline is near enough (or already passed) to put a case near the top."""
+    # Same sense of "within N weeks" as DUE_SOON and the board's SQL: on or before as_of + N weeks.
+    return days_left <= window_weeks * 7
+
+
+def phase_transfer_priority_years(
+    as_of: date, window_weeks: int = PHASE_TRANSFER_WINDOW_WEEKS
+) -> dict[int, date]:
+    """The reception years whose transfer deadline is within the window on as_of (priority 2)."""
+    return {
+        year: deadline
+        for year, deadline in phase_transfer_deadline_sql_years(as_of).items()
+        if transfer_in_window((deadline - as_of).days, window_weeks)
+    }
+
+
+# --- Priority -----------------------------------------------------------------------------------
+
+
+def priority_rank(
+    looked_after: bool,
+    transfer: PhaseTransfer | None,
+    window_weeks: int = PHASE_TRANSFER_WINDOW_WEEKS,
+) -> int:
+    """0 for looked-after children, 1 for a transfer deadline within the window, 2 otherwise."""
+    if looked_after:
+        return 0
+    if transfer is not None and transfer_in_window(transfer.days_left, window_weeks):
+        return 1
+    return 2
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
+def _transfer_reason(transfer: PhaseTransfer) -> str:
+    # Built from parts rather than "%-d", which not every platform's strftime understands.
+    when = f"{transfer.deadline.day} {transfer.deadline:%b}"
+    if transfer.days_left == 0:
+        return f"Phase transfer: {when}, today"
+    if transfer.days_left < 0:
+        return f"Phase transfer: {when}, passed {_plural(-transfer.days_left, 'day')} ago"
+    return f"Phase transfer: {when}, {_plural(transfer.days_left, 'day')}"
+
+
+def _overdue_reason(days_overdue: int) -> str:
+    weeks = days_overdue // 7
+    if weeks:
+        return f"{_plural(weeks, 'week')} overdue"
+    return f"{_plural(days_overdue, 'day')} overdue"
+
+
+def priority_reasons(
+    looked_after: bool,
+    transfer: PhaseTransfer | None,
+    days_overdue: int,
+    window_weeks: int = PHASE_TRANSFER_WINDOW_WEEKS,
+) -> list[str]:
+    """Why a case sits where it does in the priority order, most important reason first."""
+    reasons = []
+    if looked_after:
+        reasons.append("Looked after")
+    if transfer is not None and transfer_in_window(transfer.days_left, window_weeks):
+        reasons.append(_transfer_reason(transfer))
+    if days_overdue > 0:
+        reasons.append(_overdue_reason(days_overdue))
+    return reasons
+
+
+def priority_key(
+    looked_after: bool,
+    transfer: PhaseTransfer | None,
+    days_overdue: int,
+    request_received_on: date,
+    window_weeks: int = PHASE_TRANSFER_WINDOW_WEEKS,
+) -> tuple[int, date, int, date]:
+    """A sort key putting cases in priority order (see the module docstring)."""
+    rank = priority_rank(looked_after, transfer, window_weeks)
+    deadline = transfer.deadline if rank == 1 and transfer is not None else date.max
+    return (rank, deadline, -days_overdue, request_received_on)
+
+
+# --- Exceptions ---------------------------------------------------------------------------------
+
+
+def excusable_days(
+    due_on: date,
+    done_on: date | None,
+    as_of: date,
+    periods: Sequence[tuple[date, date | None]],
+) -> int:
+    """How many of the days late fall inside recorded exception periods (each day counted once)."""
+    # An exception only excuses the delay it caused, so only late days inside a period count.
+    first_late = due_on + timedelta(days=1)
+    last_late = done_on if done_on is not None else as_of
+    spans = sorted(
+        (max(start, first_late), min(end if end is not None else as_of, last_late))
+        for start, end in periods
+    )
+    total = 0
+    covered_to = first_late - timedelta(days=1)  # the last day already counted
+    for start, end in spans:
+        # Periods can overlap: count only the part beyond what earlier periods covered.
+        fresh_from = max(start, covered_to + timedelta(days=1))
+        if fresh_from <= end:
+            total += (end - fresh_from).days + 1
+            covered_to = end
+    return total
