@@ -53,6 +53,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from provider_portal.auth import bp as auth_bp
     from provider_portal.cases import bp as cases_bp
     from provider_portal.errors import register_error_handlers
+    from provider_portal.cases.board import describe_overdue
     from provider_portal.permissions import can, requires
     from provider_portal.provider import bp as provider_bp
     from provider_portal.reports import bp as reports_bp
@@ -67,6 +68,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_cli(app)
 
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["describe_overdue"] = describe_overdue
 
     @app.before_request
     def make_nonce() -> None:

@@ -35,7 +35,7 @@ def home_for(role: Role) -> str:
         return url_for("provider.allocations")
     if role is Role.MONITOR:
         return url_for("reports.monthly")
-    return url_for("cases.index")
+    return url_for("cases.board")
 
 
 @login_manager.unauthorized_handler

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-from provider_portal.cases import import_routes, routes  # noqa: E402,F401
+from provider_portal.cases import board_routes, import_routes, routes  # noqa: E402,F401

@@ -15,14 +15,21 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from provider_portal import audit
 from provider_portal.allocations.services import AllocationError, accept, allocate, record_return
 from provider_portal.extensions import db
-from provider_portal.models import TIMESCALE_EXCEPTIONS, Allocation, Case, Provider, User, WorkType
+from provider_portal.models import Allocation, Case, CaseException, Provider, User, WorkType
 from provider_portal.tabular import CellError, Row, Table, cell_text, parse_bool, parse_date
-from provider_portal.timescales import today
+from provider_portal.timescales import (
+    FINAL_PLAN_EXCEPTIONS,
+    parse_year_group,
+    reception_year,
+    today,
+    year_group_label,
+)
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +198,8 @@ def _cases_by_ref(refs: Iterable[str]) -> dict[str, Case]:
     """Existing cases for these references, a few queries however many rows there are."""
     found: dict[str, Case] = {}
     for batch in _batches(refs):
-        for case in db.session.scalars(select(Case).where(Case.case_ref.in_(batch))):
+        query = select(Case).where(Case.case_ref.in_(batch)).options(selectinload(Case.exceptions))
+        for case in db.session.scalars(query):
             found[case.case_ref] = case
     return found
 
@@ -266,9 +274,20 @@ def _parse_case(row: Row, headers: Sequence[str], problems: _Problems) -> _CaseR
 
     # Optional columns only change a case when the file has them: a file without a setting
     # column must not wipe the settings already recorded.
-    for column in ("year_group", "setting"):
-        if column in headers:
-            values[column] = _text(row, column, problems)
+    if "setting" in headers:
+        values["setting"] = _text(row, "setting", problems)
+    nc_year = None
+    if "year_group" in headers:
+        try:
+            nc_year = parse_year_group(cell_text(row.get("year_group")))
+        except ValueError as error:
+            problems.add(row.line, "year_group", str(error))
+        values["year_group"] = year_group_label(nc_year) if nc_year is not None else None
+    if dob is not None and (nc_year is not None or "year_group" in headers):
+        values["reception_year"] = reception_year(nc_year, dob, now)
+    elif dob is not None:
+        # No year group column: new cases take it from the date of birth (see import_cases).
+        values["_reception_year_from_dob"] = reception_year(None, dob, now)
     if "looked_after" in headers:
         try:
             values["looked_after"] = parse_bool(row.get("looked_after"), "Looked after")
@@ -290,13 +309,13 @@ def _parse_case(row: Row, headers: Sequence[str], problems: _Problems) -> _CaseR
     if "timescale_exception" in headers:
         exception = cell_text(row.get("timescale_exception"))
         key = exception.lower() if exception else None
-        if key is not None and key not in TIMESCALE_EXCEPTIONS:
+        if key is not None and key not in FINAL_PLAN_EXCEPTIONS:
             problems.add(
                 row.line,
                 "timescale_exception",
-                "Timescale exception must be blank or one of " + ", ".join(TIMESCALE_EXCEPTIONS),
+                "Timescale exception must be blank or one of " + ", ".join(FINAL_PLAN_EXCEPTIONS),
             )
-        values["timescale_exception"] = key
+        values["_exception"] = key
     if len(problems.errors) > errors_before:
         return None
     return _CaseRow(line=row.line, values=values)
@@ -329,20 +348,46 @@ def import_cases(table: Table, actor: User | None) -> ImportResult:
 
     existing = _cases_by_ref(case_row.values["case_ref"] for case_row in parsed)
     for case_row in parsed:
-        case = existing.get(case_row.values["case_ref"])
+        values = dict(case_row.values)
+        exception = values.pop("_exception", None)
+        from_dob = values.pop("_reception_year_from_dob", None)
+        case = existing.get(values["case_ref"])
         if case is None:
-            db.session.add(Case(**case_row.values))
+            if "reception_year" not in values:
+                values["reception_year"] = from_dob
+            case = Case(**values)
+            db.session.add(case)
             result.created += 1
         else:
-            for name, value in case_row.values.items():
+            for name, value in values.items():
                 setattr(case, name, value)
             result.updated += 1
+        if exception is not None:
+            _record_imported_exception(case, exception, actor)
     audit.record(
         "cases_imported",
         detail=f"rows={result.rows} created={result.created} updated={result.updated}",
         actor=actor,
     )
     return _commit_or_report(result, problems)
+
+
+def _record_imported_exception(case: Case, reason: str, actor: User | None) -> None:
+    """Add a 20-week exception to the case's ledger unless the same reason is already there.
+
+    The ledger only grows: a blank cell, or a later import without the exception, never
+    removes one; that is done on the case page, where it is audited.
+    """
+    if any(e.applies_to == "final_plan" and e.reason == reason for e in case.exceptions):
+        return
+    case.exceptions.append(
+        CaseException(
+            applies_to="final_plan",
+            reason=reason,
+            note="Recorded by import",
+            recorded_by_id=actor.id if actor else None,
+        )
+    )
 
 
 # --- allocations ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from provider_portal.models.accounts import ROLE_LABELS, Provider, Role, User
 from provider_portal.models.audit import AuditEvent
-from provider_portal.models.cases import TIMESCALE_EXCEPTIONS, Case
+from provider_portal.models.cases import Case, CaseException
 from provider_portal.models.work import (
     OPEN_STATUSES,
     Allocation,
@@ -25,11 +25,11 @@ __all__ = [
     "DEFAULT_WORK_TYPES",
     "OPEN_STATUSES",
     "ROLE_LABELS",
-    "TIMESCALE_EXCEPTIONS",
     "Allocation",
     "AllocationStatus",
     "AuditEvent",
     "Case",
+    "CaseException",
     "Document",
     "Provider",
     "Role",

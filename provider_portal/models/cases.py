@@ -1,11 +1,11 @@
-"""A child's EHC needs assessment request: the case."""
+"""A child's EHC needs assessment request (the case) and its ledger of timescale exceptions."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from provider_portal.extensions import db
@@ -13,13 +13,6 @@ from provider_portal.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from provider_portal.models.work import Allocation
-
-TIMESCALE_EXCEPTIONS = {
-    "school_holiday": "School or college holiday (reg 10(4)(a))",
-    "early_years_closure": "Early years provider closure (reg 10(4)(b))",
-    "exceptional_personal_circumstances": "Exceptional personal circumstances (reg 10(4)(c))",
-    "absent_from_area": "Absent from the area for 4 weeks or more (reg 10(4)(d))",
-}
 
 
 class Case(db.Model):  # type: ignore[name-defined]
@@ -32,20 +25,59 @@ class Case(db.Model):  # type: ignore[name-defined]
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     date_of_birth: Mapped[date] = mapped_column(Date)
+    # The year group as entered, and the academic year the child is (was) in Reception, from
+    # which the current year group and any phase transfer follow for any date.
     year_group: Mapped[str | None] = mapped_column(String(30))
-    setting: Mapped[str | None] = mapped_column(String(200))
+    reception_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    setting: Mapped[str | None] = mapped_column(String(200), index=True)
     request_received_on: Mapped[date] = mapped_column(Date, index=True)
-    looked_after: Mapped[bool] = mapped_column(Boolean, default=False)
+    looked_after: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    decision_to_assess_on: Mapped[date | None] = mapped_column(Date)
+    draft_plan_issued_on: Mapped[date | None] = mapped_column(Date)
     final_plan_issued_on: Mapped[date | None] = mapped_column(Date, index=True)
-    timescale_exception: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     allocations: Mapped[list[Allocation]] = relationship(back_populates="case")
+    exceptions: Mapped[list[CaseException]] = relationship(
+        back_populates="case", order_by="CaseException.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # The backlog board reads open cases by request date.
+        Index(
+            "ix_case_open_by_request",
+            "request_received_on",
+            sqlite_where=text("final_plan_issued_on IS NULL"),
+            postgresql_where=text("final_plan_issued_on IS NULL"),
+        ),
+    )
 
     @property
     def child_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+class CaseException(db.Model):  # type: ignore[name-defined]
+    """A recorded exception to a time limit: which limb, the dates it covers, who was told."""
+
+    __tablename__ = "case_exception"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    # "final_plan" (reg 10(4), the 16/20-week limits) or "advice" (reg 8(2), one allocation).
+    applies_to: Mapped[str] = mapped_column(String(20))
+    allocation_id: Mapped[int | None] = mapped_column(ForeignKey("allocation.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(50))
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    parent_told_on: Mapped[date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="exceptions")
+
+    __table_args__ = (Index("ix_case_exception_case_applies", "case_id", "applies_to"),)

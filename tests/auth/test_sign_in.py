@@ -13,8 +13,8 @@ from tests.helpers import PortalClient
 
 def test_sign_in_sends_each_role_home(app, make):
     expectations = {
-        Role.MANAGER: "/cases",
-        Role.ADMIN: "/cases",
+        Role.MANAGER: "/cases/backlog",
+        Role.ADMIN: "/cases/backlog",
         Role.MONITOR: "/reports/monthly",
         Role.PROVIDER_ADMIN: "/provider/allocations",
         Role.PRACTITIONER: "/provider/allocations",

@@ -56,11 +56,15 @@ def test_new_cases_are_created_with_every_column(tmp_path: Path) -> None:
     assert first.request_received_on == date(2024, 8, 15)
     assert (first.year_group, first.setting, first.looked_after) == ("Year 4", "Park School", True)
     assert first.final_plan_issued_on == date(2024, 12, 20)
-    assert first.timescale_exception is None
+    assert first.exceptions == []
+    assert first.reception_year == 2020  # Year 4 in 2024/25
     second = _case("EHC2")
     assert second.request_received_on == date(2025, 2, 1)
     assert (second.year_group, second.setting, second.looked_after) == (None, None, False)
-    assert second.timescale_exception == "school_holiday"
+    assert [(e.applies_to, e.reason) for e in second.exceptions] == [
+        ("final_plan", "school_holiday")
+    ]
+    assert second.reception_year == 2016  # no year group: from the date of birth (Jan 2012)
 
 
 def test_an_existing_case_ref_updates_that_case(tmp_path: Path, make) -> None:  # type: ignore[no-untyped-def]
@@ -227,7 +231,6 @@ def test_final_plan_in_the_future(tmp_path: Path) -> None:
         ("case_ref", 50),
         ("first_name", 100),
         ("last_name", 100),
-        ("year_group", 30),
         ("setting", 200),
     ],
 )
@@ -375,3 +378,34 @@ def test_a_case_created_by_someone_else_meanwhile_fails_the_whole_import(
     assert result.errors == [RowError(None, "", services.CONCURRENT_CHANGE)]
     assert _case_count() == 1
     assert _case("EHC1").first_name == "Theirs"
+
+
+@pytest.mark.parametrize(
+    ("written", "stored", "reception_year"),
+    [
+        ("R", "Reception", 2024),
+        ("year 6", "Year 6", 2018),
+        ("N2", "Nursery", 2025),
+        ("14", "Year 14", 2010),
+    ],
+)
+def test_year_groups_are_read_as_schools_write_them(
+    tmp_path: Path, written: str, stored: str, reception_year: int
+) -> None:
+    header = CASE_HEADER + ",year_group"
+    result = import_cases(
+        table(tmp_path, header, f"EHC1,Alex,Smith,2015-01-01,2024-08-15,{written}"), actor=None
+    )
+    assert result.errors == []
+    case = _case("EHC1")
+    assert (case.year_group, case.reception_year) == (stored, reception_year)
+
+
+def test_an_unknown_year_group_is_a_row_error(tmp_path: Path) -> None:
+    header = CASE_HEADER + ",year_group"
+    result = import_cases(
+        table(tmp_path, header, "EHC1,Alex,Smith,2015-01-01,2024-08-15,Year 15"), actor=None
+    )
+    assert [(e.line, e.column) for e in result.errors] == [(2, "year_group")]
+    assert "Year group must be Nursery, Reception or Year 1 to Year 14" in result.errors[0].message
+    assert _case_count() == 0

@@ -1,0 +1,265 @@
+"""The backlog board: open cases out of timescale (or soon to be), in statutory priority order.
+
+The ordering is the one documented in provider_portal.timescales and is done in SQL, so a
+page of 50 costs the same whatever the size of the backlog:
+  1. looked-after children;
+  2. children whose phase-transfer deadline falls within the window, soonest deadline first;
+  3. then by how far past 20 weeks the case is (oldest request first), then by case id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, Select, case, exists, func, literal, null, or_, select
+from sqlalchemy.orm import selectinload
+
+from provider_portal.extensions import db
+from provider_portal.models import (
+    OPEN_STATUSES,
+    Allocation,
+    AllocationStatus,
+    Case,
+    WorkType,
+)
+from provider_portal.timescales import (
+    DUE_SOON_WEEKS,
+    FINAL_PLAN_DAYS,
+    PHASE_TRANSFER_WINDOW_WEEKS,
+    PhaseTransfer,
+    age_on,
+    case_clock,
+    current_nc_year,
+    phase_transfer,
+    phase_transfer_deadline_sql_years,
+    priority_reasons,
+    weeks_and_days,
+    year_group_label,
+)
+
+PAGE_SIZE = 50
+# Overdue bands offered as filters: (value, label, lowest days overdue, highest days overdue).
+OVERDUE_BANDS: tuple[tuple[str, str, int | None, int | None], ...] = (
+    ("due_soon", "Not yet overdue", None, 0),
+    ("under_4", "Up to 4 weeks overdue", 1, 28),
+    ("4_to_12", "4 to 12 weeks overdue", 29, 84),
+    ("12_to_26", "12 to 26 weeks overdue", 85, 182),
+    ("over_26", "More than 26 weeks overdue", 183, None),
+)
+FLAGS = {"looked_after": "Looked after", "phase_transfer": "Phase transfer deadline soon"}
+# The work types every row shows, allocated or not; others appear once they are allocated.
+ALWAYS_SHOWN = ("ep_advice", "plan_writing")
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """What the manager chose; every value has already been checked against the allowed set."""
+
+    q: str = ""
+    unallocated: str = ""  # a work type code
+    flags: frozenset[str] = frozenset()
+    setting: str = ""
+    band: str = ""
+    provider_id: int | None = None
+    window_weeks: int = DUE_SOON_WEEKS
+
+
+@dataclass
+class WorkStatus:
+    work_type: str
+    text: str
+    tag_class: str
+
+
+@dataclass
+class BoardRow:
+    case: Case
+    age: int
+    year_group: str | None
+    weeks_since_request: int
+    days_since_request: int
+    days_overdue: int
+    reasons: list[str]
+    work: list[WorkStatus] = field(default_factory=list)
+
+
+@dataclass
+class BoardPage:
+    rows: list[BoardRow]
+    total: int
+    page: int
+    pages: int
+    as_of: date
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def transfer_deadline_column(as_of: date) -> ColumnElement[date | None]:
+    """The phase-transfer deadline of each case in SQL (NULL when not transferring)."""
+    deadlines = phase_transfer_deadline_sql_years(as_of)
+    if not deadlines:
+        return null()  # type: ignore[return-value]
+    return case(
+        *((Case.reception_year == year, literal(deadline)) for year, deadline in deadlines.items()),
+        else_=null(),
+    )
+
+
+def priority_rank_column(as_of: date, window_weeks: int) -> ColumnElement[int]:
+    deadline = transfer_deadline_column(as_of)
+    window_end = as_of + timedelta(weeks=window_weeks)
+    return case(
+        (Case.looked_after.is_(True), 0),
+        (deadline <= window_end, 1),
+        else_=2,
+    )
+
+
+def board_query(filters: BoardFilters, as_of: date) -> Select[Case]:
+    """Open cases past 20 weeks or within the window of it, with the chosen filters."""
+    # Final plan due = request + 140 days; "due within N weeks" = due on or before as_of + N weeks.
+    latest_request = as_of + timedelta(weeks=filters.window_weeks) - timedelta(days=FINAL_PLAN_DAYS)
+    query = select(Case).where(
+        Case.final_plan_issued_on.is_(None), Case.request_received_on <= latest_request
+    )
+    term = filters.q.strip()
+    if term:
+        pattern = f"%{_escape_like(term.lower())}%"
+        full_name = func.lower(Case.first_name + " " + Case.last_name)
+        query = query.where(
+            or_(
+                func.lower(Case.case_ref).like(pattern, escape="\\"),
+                full_name.like(pattern, escape="\\"),
+            )
+        )
+    if filters.unallocated:
+        query = query.where(
+            ~exists().where(
+                Allocation.case_id == Case.id,
+                Allocation.status != AllocationStatus.WITHDRAWN,
+                Allocation.work_type_id
+                == select(WorkType.id)
+                .where(WorkType.code == filters.unallocated)
+                .scalar_subquery(),
+            )
+        )
+    if "looked_after" in filters.flags:
+        query = query.where(Case.looked_after.is_(True))
+    if "phase_transfer" in filters.flags:
+        deadline = transfer_deadline_column(as_of)
+        query = query.where(deadline <= as_of + timedelta(weeks=PHASE_TRANSFER_WINDOW_WEEKS))
+    if filters.setting:
+        pattern = f"%{_escape_like(filters.setting.lower())}%"
+        query = query.where(func.lower(Case.setting).like(pattern, escape="\\"))
+    for value, _label, low, high in OVERDUE_BANDS:
+        if filters.band != value:
+            continue
+        # days overdue = as_of - (request + 140): a band of days is a band of request dates.
+        if low is not None:
+            query = query.where(
+                Case.request_received_on <= as_of - timedelta(days=FINAL_PLAN_DAYS + low)
+            )
+        if high is not None:
+            query = query.where(
+                Case.request_received_on >= as_of - timedelta(days=FINAL_PLAN_DAYS + high)
+            )
+    if filters.provider_id:
+        query = query.where(
+            exists().where(
+                Allocation.case_id == Case.id,
+                Allocation.provider_id == filters.provider_id,
+                Allocation.status.in_(OPEN_STATUSES),
+            )
+        )
+    return query
+
+
+def _ordered(query: Select[Case], as_of: date) -> Select[Case]:
+    rank = priority_rank_column(as_of, PHASE_TRANSFER_WINDOW_WEEKS)
+    deadline = transfer_deadline_column(as_of)
+    return query.order_by(
+        rank,
+        case((rank == 1, deadline), else_=null()).asc().nulls_last(),
+        Case.request_received_on,
+        Case.id,
+    )
+
+
+def _work_statuses(case_: Case, work_types: list[WorkType]) -> list[WorkStatus]:
+    latest: dict[int, Allocation] = {}
+    for allocation in sorted(case_.allocations, key=lambda a: (a.allocated_on, a.id)):
+        if allocation.status is not AllocationStatus.WITHDRAWN:
+            latest[allocation.work_type_id] = allocation
+    statuses = []
+    for work_type in work_types:
+        current = latest.get(work_type.id)
+        if current is None:
+            if work_type.code in ALWAYS_SHOWN:
+                statuses.append(WorkStatus(work_type.name, "Not allocated", "govuk-tag--grey"))
+            continue
+        if current.status is AllocationStatus.ALLOCATED:
+            text = f"With {current.provider.name}, due {current.due_on.day} {current.due_on:%b}"
+        elif current.status is AllocationStatus.AMENDMENT_REQUESTED:
+            text = f"Being amended by {current.provider.name}"
+        else:
+            text = current.status.label
+        statuses.append(WorkStatus(work_type.name, text, current.status.tag_class))
+    return statuses
+
+
+def board_row(case_: Case, as_of: date, work_types: list[WorkType]) -> BoardRow:
+    """Everything one row shows, from the case and the statutory clock."""
+    clock = case_clock(case_.request_received_on, case_.final_plan_issued_on, as_of)
+    transfer: PhaseTransfer | None = phase_transfer(case_.reception_year, as_of)
+    year_group = (
+        year_group_label(current_nc_year(case_.reception_year, as_of))
+        if case_.reception_year is not None
+        else case_.year_group
+    )
+    return BoardRow(
+        case=case_,
+        age=age_on(case_.date_of_birth, as_of),
+        year_group=year_group,
+        weeks_since_request=clock.weeks_since_request,
+        days_since_request=clock.days_since_request,
+        days_overdue=clock.days_overdue,
+        reasons=priority_reasons(case_.looked_after, transfer, clock.days_overdue),
+        work=_work_statuses(case_, work_types),
+    )
+
+
+def board_page(filters: BoardFilters, as_of: date, page: int) -> BoardPage:
+    """One page of the board: a count, the page of cases, their allocations; nothing per row."""
+    query = board_query(filters, as_of)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    cases = db.session.scalars(
+        _ordered(query, as_of)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .options(
+            selectinload(Case.allocations).options(
+                selectinload(Allocation.provider), selectinload(Allocation.work_type)
+            )
+        )
+    ).all()
+    work_types = list(db.session.scalars(select(WorkType).order_by(WorkType.id)))
+    rows = [board_row(c, as_of, work_types) for c in cases]
+    return BoardPage(rows=rows, total=total, page=page, pages=pages, as_of=as_of)
+
+
+def describe_overdue(days: int) -> str:
+    """ "14 weeks 2 days" for the overdue column; "Not yet" when within timescale."""
+    if days <= 0:
+        return "Not yet"
+    weeks, rest = weeks_and_days(days)
+    parts = []
+    if weeks:
+        parts.append(f"{weeks} week{'s' if weeks != 1 else ''}")
+    if rest:
+        parts.append(f"{rest} day{'s' if rest != 1 else ''}")
+    return " ".join(parts)

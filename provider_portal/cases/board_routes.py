@@ -1,0 +1,162 @@
+"""The backlog board (the manager's home page) and allocating from it in bulk."""
+
+from __future__ import annotations
+
+from flask import abort, flash, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from provider_portal import audit
+from provider_portal.cases import bp
+from provider_portal.cases.board import FLAGS, OVERDUE_BANDS, BoardFilters, board_page
+from provider_portal.cases.board_forms import BoardFilterForm, BulkAllocateForm, ConfirmForm
+from provider_portal.cases.bulk import (
+    MAX_BULK,
+    allocate_all,
+    cases_for,
+    parse_case_ids,
+    provider_load,
+)
+from provider_portal.cases.services import active_providers, work_types
+from provider_portal.extensions import db
+from provider_portal.models import Provider, WorkType
+from provider_portal.permissions import requires
+from provider_portal.timescales import today
+from provider_portal.web import page_number, redirect_after_post, render
+
+
+def _filter_form() -> BoardFilterForm:
+    form = BoardFilterForm(request.args)
+    form.unallocated.choices = [("", "Any")] + [(wt.code, wt.name) for wt in work_types()]
+    form.provider.choices = [("", "Any")] + [(str(p.id), p.name) for p in active_providers()]
+    return form
+
+
+def _filters(form: BoardFilterForm) -> BoardFilters:
+    """Keep only values that are among the choices: anything else is ignored, never an error."""
+    codes = {code for code, _ in form.unallocated.choices}  # type: ignore[misc]
+    providers = {value for value, _ in form.provider.choices}  # type: ignore[misc]
+    window = form.window.data if form.window.data in {"0", "2", "4", "8"} else "4"
+    return BoardFilters(
+        q=(form.q.data or "")[:200],
+        unallocated=form.unallocated.data if form.unallocated.data in codes else "",
+        flags=frozenset(f for f in (form.flags.data or []) if f in FLAGS),
+        setting=(form.setting.data or "")[:200],
+        band=form.band.data if form.band.data in {b[0] for b in OVERDUE_BANDS} else "",
+        provider_id=int(form.provider.data)
+        if form.provider.data in providers and (form.provider.data or "").isdigit()
+        else None,
+        window_weeks=int(window or "4"),
+    )
+
+
+def _bulk_form() -> BulkAllocateForm:
+    form = BulkAllocateForm(prefix="bulk")
+    form.work_type.choices = [("", "Select the type of work")] + [
+        (wt.code, wt.name) for wt in work_types()
+    ]
+    form.provider.choices = [("", "Select a provider")] + [
+        (str(p.id), p.name) for p in active_providers()
+    ]
+    return form
+
+
+def _board(
+    bulk_form: BulkAllocateForm,
+    selected: list[int],
+    page_errors: list[dict[str, str]] | None = None,
+) -> Response:
+    form = _filter_form()
+    result = board_page(_filters(form), today(), page_number())
+    return render(
+        "cases/board.html",
+        "cases/_board_results.html",
+        filter_form=form,
+        form=bulk_form,
+        result=result,
+        selected=selected,
+        page_errors=page_errors or [],
+    )
+
+
+@bp.route("/backlog")
+@requires("view_cases")
+def board() -> Response:
+    """Open cases out of timescale or nearly so, in priority order, with the reasons."""
+    return _board(_bulk_form(), [])
+
+
+def _chosen(form: BulkAllocateForm) -> tuple[WorkType, Provider]:
+    work_type = db.session.query(WorkType).filter_by(code=form.work_type.data).one_or_none()
+    provider = db.session.get(Provider, int(form.provider.data or 0))
+    if work_type is None or provider is None:
+        abort(400)
+    return work_type, provider
+
+
+@bp.route("/backlog/allocate", methods=["POST"])
+@requires("allocate")
+def bulk_check() -> Response:
+    """Check the chosen cases, work type and provider before anything is saved."""
+    form = _bulk_form()
+    ids = parse_case_ids(request.form.getlist("case_id"))
+    valid = form.validate_on_submit()
+    page_errors = []
+    if not ids:
+        page_errors.append({"text": "Select at least one case to allocate", "href": "#board-table"})
+    elif len(ids) > MAX_BULK:
+        page_errors.append(
+            {"text": f"Select {MAX_BULK} cases or fewer at a time", "href": "#board-table"}
+        )
+    if not valid or page_errors:
+        return _board(form, ids, page_errors=page_errors)
+    work_type, provider = _chosen(form)
+    cases = cases_for(ids)
+    return render(
+        "cases/bulk_check.html",
+        form=form,
+        confirm_form=ConfirmForm(formdata=None, prefix="confirm"),
+        cases=cases,
+        work_type=work_type,
+        provider=provider,
+        load=provider_load(provider, today()),
+        problems=[],
+    )
+
+
+@bp.route("/backlog/allocate/confirm", methods=["POST"])
+@requires("allocate")
+def bulk_confirm() -> Response:
+    """Allocate every chosen case, or none if any cannot be allocated."""
+    form = _bulk_form()
+    ids = parse_case_ids(request.form.getlist("case_id"))
+    if not form.validate_on_submit() or not ids or len(ids) > MAX_BULK:
+        abort(400)
+    work_type, provider = _chosen(form)
+    cases = cases_for(ids)
+    problems = allocate_all(cases, provider, work_type, current_user)
+    if problems:
+        db.session.rollback()
+        cases = cases_for(ids)
+        return render(
+            "cases/bulk_check.html",
+            form=form,
+            confirm_form=ConfirmForm(formdata=None, prefix="confirm"),
+            cases=cases,
+            work_type=work_type,
+            provider=provider,
+            load=provider_load(provider, today()),
+            problems=problems,
+        )
+    audit.record(
+        "bulk_allocation",
+        detail=f"cases={len(cases)} provider={provider.id} work_type={work_type.code}",
+    )
+    db.session.commit()
+    count = len(cases)
+    flash(
+        f"{count} {'case' if count == 1 else 'cases'} allocated to {provider.name} "
+        f"for {work_type.name.lower()}",
+        "success",
+    )
+    return redirect_after_post(url_for("cases.board"))
