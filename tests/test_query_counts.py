@@ -59,6 +59,8 @@ def _count(count_queries, client, url) -> int:
     ("role", "url"),
     [
         (Role.MANAGER, "/cases"),
+        (Role.MANAGER, "/cases/backlog"),
+        (Role.MANAGER, "/cases/backlog?flags=phase_transfer&band=over_26&unallocated=ep_advice"),
         (Role.MANAGER, "/cases?q=count&allocation=open"),
         (Role.MANAGER, "/allocations"),
         (Role.MANAGER, "/allocations?status=returned"),

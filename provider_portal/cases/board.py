@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement, Select, case, exists, func, literal, null, or_, select
 from sqlalchemy.orm import selectinload
 
+from provider_portal.cases.services import work_types as all_work_types
 from provider_portal.extensions import db
 from provider_portal.models import (
     OPEN_STATUSES,
@@ -247,7 +248,7 @@ def board_page(filters: BoardFilters, as_of: date, page: int) -> BoardPage:
             )
         )
     ).all()
-    work_types = list(db.session.scalars(select(WorkType).order_by(WorkType.id)))
+    work_types = sorted(all_work_types(), key=lambda wt: wt.id)
     rows = [board_row(c, as_of, work_types) for c in cases]
     return BoardPage(rows=rows, total=total, page=page, pages=pages, as_of=as_of)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import g
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -83,8 +84,16 @@ def get_case(case_id: int) -> Case | None:
 
 
 def active_providers() -> list[Provider]:
-    return list(db.session.scalars(select(Provider).where(Provider.active).order_by(Provider.name)))
+    """Providers taking work, by name; read once per request however many forms need them."""
+    if "active_providers" not in g:
+        g.active_providers = list(
+            db.session.scalars(select(Provider).where(Provider.active).order_by(Provider.name))
+        )
+    return list(g.active_providers)
 
 
 def work_types() -> list[WorkType]:
-    return list(db.session.scalars(select(WorkType).order_by(WorkType.name)))
+    """Work types by name; read once per request."""
+    if "work_types" not in g:
+        g.work_types = list(db.session.scalars(select(WorkType).order_by(WorkType.name)))
+    return list(g.work_types)
