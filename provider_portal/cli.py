@@ -84,6 +84,29 @@ def report_monthly(
             handle.close()
 
 
+@report_cli.command("compliance")
+@click.option("--from", "start", required=True, help="First month of issue, YYYY-MM")
+@click.option("--to", "end", required=True, help="Last month of issue, YYYY-MM")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="CSV file to write")
+def report_compliance(start: str, end: str, output: str | None) -> None:
+    """Final plans issued within 20 weeks by month of issue, excluding exceptions."""
+    from provider_portal.reports.compliance import CSV_HEADER, compliance_report, csv_rows
+    from provider_portal.reports.monthly import ReportError, parse_month
+    from provider_portal.tabular import write_csv
+
+    try:
+        report = compliance_report(
+            parse_month(start, "first month"), parse_month(end, "last month")
+        )
+    except ReportError as error:
+        raise click.UsageError(str(error)) from error
+    if output:
+        with open(output, "w", newline="", encoding="utf-8") as handle:
+            write_csv(handle, CSV_HEADER, csv_rows(report))
+    else:
+        write_csv(sys.stdout, CSV_HEADER, csv_rows(report))
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", help="Full name (default: the part of the email before @)")

@@ -65,6 +65,7 @@ def _count(count_queries, client, url) -> int:
         (Role.MANAGER, "/allocations"),
         (Role.MANAGER, "/allocations?status=returned"),
         (Role.MANAGER, "/reports/monthly?start=2024-01&end=2024-12"),
+        (Role.MANAGER, "/reports/compliance?start=2024-01&end=2024-12"),
         (Role.PROVIDER_ADMIN, "/provider/allocations"),
         (Role.MANAGER, "/cases/{case_id}"),
         (Role.MANAGER, "/allocations/{allocation_id}"),

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-from provider_portal.reports import routes  # noqa: E402,F401
+from provider_portal.reports import compliance_routes, routes  # noqa: E402,F401

@@ -1,0 +1,98 @@
+"""Server-rendered charts for the reports: SVG from matplotlib, no chart JavaScript.
+
+matplotlib is imported inside the functions: it takes a noticeable time to load, and only the
+chart endpoints need it. Figures are built with the object API and an Agg canvas rather than
+pyplot, which keeps global state out of a multi-threaded server.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from xml.sax.saxutils import escape
+
+from provider_portal.reports.compliance import ComplianceRow
+
+GOVUK_BLUE = "#1d70b8"
+GOVUK_TEXT = "#0b0c0c"
+GOVUK_MID_GREY = "#b1b4b6"
+
+
+def compliance_title(rows: Sequence[ComplianceRow]) -> str:
+    """The chart's title, naming the months it covers."""
+    months = [row.month for row in rows if row.month is not None]
+    span = f"{months[0]:%B %Y} to {months[-1]:%B %Y}" if months else "no months"
+    return f"Final plans issued within 20 weeks, excluding exceptions, {span}"
+
+
+def compliance_description(rows: Sequence[ComplianceRow]) -> str:
+    """The chart's data in words, for anyone who opens the SVG itself."""
+    parts = []
+    for row in rows:
+        if row.month is None:
+            continue
+        share = row.percent_excluding
+        value = "no plans issued" if share is None else f"{share}%"
+        parts.append(f"{row.month:%B %Y}: {value}")
+    return "Percentage by month of issue. " + "; ".join(parts) + "."
+
+
+def compliance_chart_svg(rows: Sequence[ComplianceRow]) -> bytes:
+    """A line chart of each month's percentage within 20 weeks (excluding exceptions), as SVG.
+
+    Months with no plans issued are gaps in the line. The SVG carries a <title> and a <desc>.
+    """
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+
+    months = [row for row in rows if row.month is not None]
+    labels = [f"{row.month:%b %Y}" for row in months if row.month is not None]
+    values = [
+        math.nan if row.percent_excluding is None else float(row.percent_excluding)
+        for row in months
+    ]
+    positions = list(range(len(months)))
+    title = compliance_title(months)
+    description = compliance_description(months)
+    out = io.BytesIO()
+    with rc_context(
+        {
+            # Fixed so that the same rows always give the same bytes: the ids matplotlib
+            # generates come from this salt, and the date metadata is left out below.
+            "svg.hashsalt": "provider-portal",
+            "svg.fonttype": "none",  # real <text>: smaller, and readable when the SVG is opened
+            "font.family": "sans-serif",
+            "font.size": 12,
+            "text.color": GOVUK_TEXT,
+            "axes.labelcolor": GOVUK_TEXT,
+            "axes.edgecolor": GOVUK_TEXT,
+            "xtick.color": GOVUK_TEXT,
+            "ytick.color": GOVUK_TEXT,
+        }
+    ):
+        figure = Figure(figsize=(6.4, 4.2), layout="constrained")
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        axes.plot(positions, values, color=GOVUK_BLUE, linewidth=2.5, marker="o", markersize=5)
+        axes.set_ylim(0, 100)
+        axes.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+        axes.set_ylabel("Issued within 20 weeks")
+        # At most about 12 month labels, whatever the range.
+        step = max(1, math.ceil(len(positions) / 12))
+        axes.set_xticks(positions[::step], labels[::step], rotation=45, ha="right")
+        axes.set_xlim(-0.5, max(len(positions), 1) - 0.5)
+        axes.grid(axis="y", color=GOVUK_MID_GREY, linewidth=0.8)
+        axes.set_axisbelow(True)
+        axes.spines[["top", "right"]].set_visible(False)
+        figure.savefig(
+            out,
+            format="svg",
+            metadata={"Title": title, "Description": description, "Date": None},
+        )
+    svg = out.getvalue()
+    # matplotlib puts the description only in the RDF metadata; <desc> is what SVG readers use.
+    desc = f"<desc>{escape(description)}</desc>".encode()
+    return svg.replace(b"</title>", b"</title>\n " + desc, 1)

@@ -1,0 +1,133 @@
+"""The 20-week compliance page, its CSV download and its chart."""
+
+from __future__ import annotations
+
+import io
+
+from flask import make_response, request
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from werkzeug.wrappers import Response
+from wtforms import StringField, SubmitField
+from wtforms.validators import InputRequired, Regexp
+
+from provider_portal import audit
+from provider_portal.extensions import db
+from provider_portal.permissions import requires
+from provider_portal.reports import bp
+from provider_portal.reports.charts import compliance_chart_svg
+from provider_portal.reports.compliance import (
+    CSV_HEADER,
+    ComplianceReport,
+    compliance_report,
+    csv_rows,
+    rolling_summary,
+)
+from provider_portal.reports.forms import MONTH_PATTERN
+from provider_portal.reports.monthly import ReportError, parse_month
+from provider_portal.tabular import write_csv
+from provider_portal.timescales import add_months, today
+from provider_portal.web import render
+
+
+class ComplianceReportForm(FlaskForm):
+    """The months to report on (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    start = StringField(
+        "From month",
+        widget=GovTextInput(),
+        description="For example, 2023-12",
+        validators=[
+            InputRequired(message="Enter the first month"),
+            Regexp(
+                MONTH_PATTERN, message="Enter the first month as a year and month, like 2023-12"
+            ),
+        ],
+    )
+    end = StringField(
+        "To month",
+        widget=GovTextInput(),
+        description="For example, 2024-11",
+        validators=[
+            InputRequired(message="Enter the last month"),
+            Regexp(MONTH_PATTERN, message="Enter the last month as a year and month, like 2024-11"),
+        ],
+    )
+    submit = SubmitField("Show report", widget=GovSubmitInput())
+
+
+def _form() -> ComplianceReportForm:
+    args = request.args.copy()
+    now = today()
+    args.setdefault("start", add_months(now, -11).strftime("%Y-%m"))
+    args.setdefault("end", now.strftime("%Y-%m"))
+    return ComplianceReportForm(args)
+
+
+def _report(form: ComplianceReportForm) -> ComplianceReport | None:
+    if not form.validate():
+        return None
+    try:
+        return compliance_report(
+            parse_month(form.start.data or ""), parse_month(form.end.data or "")
+        )
+    except ReportError as error:
+        form.end.errors = list(form.end.errors) + [str(error)]
+        return None
+
+
+@bp.route("/compliance")
+@requires("view_reports")
+def compliance() -> Response:
+    """Final plans issued within 20 weeks by month of issue, with and without exceptions."""
+    form = _form()
+    report = _report(form)
+    return render(
+        "reports/compliance.html",
+        "reports/_compliance_table.html",
+        form=form,
+        report=report,
+        summary=rolling_summary(report) if report else None,
+    )
+
+
+@bp.route("/compliance.csv")
+@requires("view_reports")
+def compliance_csv() -> Response:
+    """The same table as CSV."""
+    form = _form()
+    report = _report(form)
+    if report is None:
+        return render("reports/compliance.html", form=form, report=None, summary=None, status=400)
+    out = io.StringIO()
+    write_csv(out, CSV_HEADER, csv_rows(report))
+    audit.record(
+        "report_exported",
+        detail=f"compliance {report.first_month:%Y-%m}..{report.last_month:%Y-%m}",
+    )
+    db.session.commit()
+    response = make_response(out.getvalue())
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    filename = f"compliance-{report.first_month:%Y-%m}-to-{report.last_month:%Y-%m}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/compliance.svg")
+@requires("view_reports")
+def compliance_chart() -> Response:
+    """The monthly percentage (excluding exceptions) as an SVG line chart."""
+    form = _form()
+    report = _report(form)
+    if report is None:
+        return render("reports/compliance.html", form=form, report=None, summary=None, status=400)
+    response = make_response(compliance_chart_svg(report.rows))
+    response.headers["Content-Type"] = "image/svg+xml"
+    # matplotlib's SVG styles with attributes; nothing else may load or run inside it (an SVG
+    # shown through <img> cannot run script anyway, but this also covers opening it directly).
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
