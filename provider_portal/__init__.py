@@ -52,11 +52,12 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from provider_portal.assets import bp as assets_bp
     from provider_portal.auth import bp as auth_bp
     from provider_portal.cases import bp as cases_bp
-    from provider_portal.errors import register_error_handlers
     from provider_portal.cases.board import describe_overdue
+    from provider_portal.errors import register_error_handlers
     from provider_portal.permissions import can, requires
     from provider_portal.provider import bp as provider_bp
     from provider_portal.reports import bp as reports_bp
+    from provider_portal.timescales import exception_label
 
     for blueprint in (assets_bp, auth_bp, cases_bp, allocations_bp, provider_bp, reports_bp):
         app.register_blueprint(blueprint)
@@ -69,6 +70,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["describe_overdue"] = describe_overdue
+    app.jinja_env.globals["exception_label"] = exception_label
 
     @app.before_request
     def make_nonce() -> None:

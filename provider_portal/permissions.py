@@ -24,6 +24,7 @@ POLICIES: dict[str, frozenset[Role] | None] = {
     "view_cases": COUNCIL,
     "import_data": COUNCIL,
     "allocate": COUNCIL,
+    "record_cases": COUNCIL,
     "review_work": COUNCIL,
     "view_reports": frozenset({Role.ADMIN, Role.MANAGER, Role.MONITOR}),
     "provider_work": PROVIDER_ROLES,

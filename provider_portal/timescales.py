@@ -472,3 +472,8 @@ def excusable_days(
             total += (end - fresh_from).days + 1
             covered_to = end
     return total
+
+
+def exception_label(code: str) -> str:
+    """The regulation-referenced wording of an exception reason code."""
+    return FINAL_PLAN_EXCEPTIONS.get(code) or ADVICE_EXCEPTIONS.get(code) or code

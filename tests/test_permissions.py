@@ -50,6 +50,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("cases.bulk_confirm", "POST"): {**COUNCIL_ONLY, "admin": 400, "manager": 400},
     ("cases.show", "GET"): COUNCIL_ONLY,
     ("cases.allocate_work", "POST"): COUNCIL_ONLY,
+    ("cases.record_case_dates", "POST"): COUNCIL_ONLY,
+    ("cases.record_case_exception", "POST"): COUNCIL_ONLY,
     ("cases.import_cases", "GET"): COUNCIL_ONLY,
     ("cases.import_cases", "POST"): COUNCIL_ONLY,
     ("allocations.index", "GET"): COUNCIL_ONLY,
@@ -65,9 +67,6 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("provider.download", "GET"): PROVIDER_OWN,
     ("reports.monthly", "GET"): REPORTS,
     ("reports.monthly_csv", "GET"): REPORTS,
-    ("reports.compliance", "GET"): REPORTS,
-    ("reports.compliance_csv", "GET"): REPORTS,
-    ("reports.compliance_chart", "GET"): REPORTS,
 }
 PUBLIC_FILES = {"static", "assets.govuk_assets", "assets.vendor"}
 

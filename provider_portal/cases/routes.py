@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.main import wtforms_errors
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
+from wtforms import DateField
 
 from provider_portal import audit
 from provider_portal.allocations.services import AllocationError, allocate
 from provider_portal.cases import bp
 from provider_portal.cases.forms import AllocateForm, CaseFilterForm
+from provider_portal.cases.record_forms import CaseDatesForm, ExceptionForm
+from provider_portal.cases.recording import (
+    DATE_FIELDS,
+    StaleCase,
+    check_exception,
+    record_dates,
+    record_exception,
+)
 from provider_portal.cases.services import active_providers, get_case, list_cases, work_types
+from provider_portal.cases.timeline import milestones
 from provider_portal.extensions import db
 from provider_portal.models import Case, Provider, WorkType
 from provider_portal.permissions import requires
+from provider_portal.timescales import today
 from provider_portal.web import page_number, redirect_after_post, render, wants_fragment
 
 
@@ -45,17 +61,134 @@ def _case_or_404(case_id: int) -> Case:
     return case
 
 
+def _dates_form(case: Case, formdata: bool = False) -> CaseDatesForm:
+    if formdata:
+        return CaseDatesForm(prefix="dates")
+    return CaseDatesForm(formdata=None, obj=case, prefix="dates", version=str(case.version))
+
+
+def _exception_form(case: Case, formdata: bool = False) -> ExceptionForm:
+    form = (
+        ExceptionForm(prefix="exception")
+        if formdata
+        else ExceptionForm(formdata=None, prefix="exception")
+    )
+    form.allocation.choices = [("", "Not advice: the 20-week limit")] + [
+        (str(a.id), f"{a.work_type.name} from {a.provider.name}") for a in case.allocations
+    ]
+    return form
+
+
+def _case_page(case: Case, status: int = 200, **forms: Any) -> Response:
+    """The case page with every form; a form with errors replaces its blank twin."""
+    dates_form = forms.get("dates_form") or _dates_form(case)
+    exception_form = forms.get("exception_form") or _exception_form(case)
+    allocate_form = forms.get("form") or _allocate_form(case)
+    page_errors: list[dict[str, str]] = []
+    for other in (dates_form, exception_form):
+        page_errors.extend(wtforms_errors(other)["errorList"] if other.errors else [])
+    return render(
+        "cases/show.html",
+        status=status,
+        case=case,
+        form=allocate_form,
+        dates_form=dates_form,
+        exception_form=exception_form,
+        timeline=milestones(case, today()),
+        page_errors=page_errors,
+        conflict=forms.get("conflict", False),
+    )
+
+
 @bp.route("/<int:case_id>")
 @requires("view_cases")
 def show(case_id: int) -> Response:
-    """One child's case: details, allocations and the allocation form."""
+    """One child's case: details, statutory timeline, allocations, exceptions and forms."""
     case = _case_or_404(case_id)
-    response = render("cases/show.html", case=case, form=_allocate_form(case))
+    response = _case_page(case)
     # Audited after rendering (so the commit does not expire what the page reads) and
     # before the page is sent: an unrecorded view is never shown.
     audit.record("case_viewed", "case", case_id)
     db.session.commit()
     return response
+
+
+def _use_govuk_date_wording(form: FlaskForm) -> None:
+    for field in form:
+        if isinstance(field, DateField):
+            field.errors = [
+                f"{field.label.text} must be a real date" if e.startswith("Not a valid date") else e
+                for e in field.errors
+            ]
+
+
+@bp.route("/<int:case_id>/dates", methods=["POST"])
+@requires("record_cases")
+def record_case_dates(case_id: int) -> Response:
+    """Record the decision, draft plan and final plan dates."""
+    case = _case_or_404(case_id)
+    form = _dates_form(case, formdata=True)
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in DATE_FIELDS}
+        version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        try:
+            errors = record_dates(case, values, version, current_user)
+            if not errors:
+                db.session.commit()
+        except (StaleCase, StaleDataError):
+            db.session.rollback()
+            case = _case_or_404(case_id)
+            return _case_page(case, conflict=True)
+        if not errors:
+            flash("Dates saved", "success")
+            return redirect_after_post(url_for("cases.show", case_id=case_id))
+        for error in errors:
+            field = getattr(form, error.field)
+            if not field.errors:  # the first problem with a field is the one to fix
+                field.errors = [error.message]
+    _use_govuk_date_wording(form)
+    return _case_page(case, dates_form=form)
+
+
+@bp.route("/<int:case_id>/exceptions", methods=["POST"])
+@requires("record_cases")
+def record_case_exception(case_id: int) -> Response:
+    """Add a timescale exception to the case's ledger."""
+    case = _case_or_404(case_id)
+    form = _exception_form(case, formdata=True)
+    if form.validate_on_submit():
+        allocation_id = (
+            int(form.allocation.data) if (form.allocation.data or "").isdigit() else None
+        )
+        errors = check_exception(
+            case,
+            form.reason.data or "",
+            allocation_id,
+            form.starts_on.data,
+            form.ends_on.data,
+            form.parent_told_on.data,
+        )
+        if not errors:
+            allocation = next((a for a in case.allocations if a.id == allocation_id), None)
+            record_exception(
+                case,
+                reason=form.reason.data or "",
+                allocation=allocation,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                parent_told_on=form.parent_told_on.data,
+                note=form.note.data,
+                actor=current_user,
+            )
+            db.session.commit()
+            flash("Exception recorded", "success")
+            return redirect_after_post(url_for("cases.show", case_id=case_id))
+        for error in errors:
+            field = getattr(form, error.field)
+            if not field.errors:  # the first problem with a field is the one to fix
+                field.errors = [error.message]
+    _use_govuk_date_wording(form)
+    return _case_page(case, exception_form=form)
 
 
 @bp.route("/<int:case_id>/allocations", methods=["POST"])
@@ -92,4 +225,6 @@ def allocate_work(case_id: int) -> Response:
             flash(message, "success")
             return redirect_after_post(url_for("cases.show", case_id=case.id))
     case = _case_or_404(case_id)
-    return render("cases/show.html", "cases/_allocations.html", case=case, form=form)
+    if wants_fragment():
+        return render("cases/show.html", "cases/_allocations.html", case=case, form=form)
+    return _case_page(case, form=form)

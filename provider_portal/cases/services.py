@@ -78,7 +78,8 @@ def get_case(case_id: int) -> Case | None:
                 selectinload(Allocation.provider),
                 selectinload(Allocation.work_type),
                 selectinload(Allocation.documents),
-            )
+            ),
+            selectinload(Case.exceptions),
         )
     )
 

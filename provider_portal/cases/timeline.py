@@ -1,0 +1,110 @@
+"""A case's statutory milestones, each with its due date, what happened and whether on time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from provider_portal.models import AllocationStatus, Case
+from provider_portal.timescales import (
+    ADVICE_EXCEPTIONS,
+    FINAL_PLAN_EXCEPTIONS,
+    case_clock,
+    phase_transfer,
+)
+
+# The parent has at least 15 days on the draft, so in practice it goes out by about week 14.
+DRAFT_TARGET_DAYS = 98
+
+
+@dataclass(frozen=True)
+class Milestone:
+    label: str
+    due: date | None
+    done: date | None
+    status: str
+    tag_class: str
+    note: str = ""
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def judge(due: date | None, done: date | None, as_of: date) -> tuple[str, str]:
+    """The status text and tag colour of one milestone."""
+    if due is None:
+        return ("Done", "govuk-tag--green") if done else ("Not yet", "govuk-tag--grey")
+    if done is not None:
+        if done <= due:
+            return "On time", "govuk-tag--green"
+        return f"Late by {_plural((done - due).days, 'day')}", "govuk-tag--red"
+    if as_of > due:
+        return f"Overdue by {_plural((as_of - due).days, 'day')}", "govuk-tag--red"
+    if as_of == due:
+        return "Due today", "govuk-tag--yellow"
+    return f"Due in {_plural((due - as_of).days, 'day')}", "govuk-tag--blue"
+
+
+def milestones(case: Case, as_of: date) -> list[Milestone]:
+    """Request, decision, each piece of advice, draft, final plan and any phase transfer."""
+    clock = case_clock(case.request_received_on, case.final_plan_issued_on, as_of)
+    rows = [
+        Milestone("Request received", None, case.request_received_on, "Received", "govuk-tag--grey")
+    ]
+    rows.append(
+        Milestone(
+            "Decision whether to assess (6 weeks)",
+            clock.decision_due,
+            case.decision_to_assess_on,
+            *judge(clock.decision_due, case.decision_to_assess_on, as_of),
+        )
+    )
+    advice_exceptions = {e.allocation_id: e for e in case.exceptions if e.applies_to == "advice"}
+    for allocation in sorted(case.allocations, key=lambda a: (a.allocated_on, a.id)):
+        if allocation.status is AllocationStatus.WITHDRAWN:
+            continue
+        excused = advice_exceptions.get(allocation.id)
+        rows.append(
+            Milestone(
+                f"{allocation.work_type.name} from {allocation.provider.name}",
+                allocation.due_on,
+                allocation.returned_on,
+                *judge(allocation.due_on, allocation.returned_on, as_of),
+                note=ADVICE_EXCEPTIONS.get(excused.reason, "") if excused else "",
+            )
+        )
+    draft_target = case.request_received_on + timedelta(days=DRAFT_TARGET_DAYS)
+    rows.append(
+        Milestone(
+            "Draft plan issued (aim: week 14)",
+            draft_target,
+            case.draft_plan_issued_on,
+            *judge(draft_target, case.draft_plan_issued_on, as_of),
+        )
+    )
+    final_reasons = [
+        FINAL_PLAN_EXCEPTIONS.get(e.reason, e.reason)
+        for e in case.exceptions
+        if e.applies_to == "final_plan"
+    ]
+    rows.append(
+        Milestone(
+            "Final plan issued (20 weeks)",
+            clock.final_plan_due,
+            case.final_plan_issued_on,
+            *judge(clock.final_plan_due, case.final_plan_issued_on, as_of),
+            note="Exception: " + "; ".join(final_reasons) if final_reasons else "",
+        )
+    )
+    transfer = phase_transfer(case.reception_year, as_of)
+    if transfer is not None:
+        rows.append(
+            Milestone(
+                f"Phase transfer into {transfer.moving_into}: plan finalised",
+                transfer.deadline,
+                case.final_plan_issued_on,
+                *judge(transfer.deadline, case.final_plan_issued_on, as_of),
+            )
+        )
+    return rows

@@ -1,0 +1,20 @@
+"""Form pieces shared across areas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+
+
+class DateInput(GovDateInput):
+    """The GOV.UK date input, tolerant of a request that did not send all three boxes.
+
+    The library's widget unpacks exactly three values and fails on a hand-made request.
+    """
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        raw = field.raw_data
+        if raw is not None and len(raw) != 3:
+            field.raw_data = (list(raw) + ["", "", ""])[:3]
+        return super().map_gov_params(field, **kwargs)  # type: ignore[no-any-return]
