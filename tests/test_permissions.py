@@ -67,6 +67,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("provider.download", "GET"): PROVIDER_OWN,
     ("reports.monthly", "GET"): REPORTS,
     ("reports.monthly_csv", "GET"): REPORTS,
+    ("reports.compliance", "GET"): REPORTS,
+    ("reports.compliance_csv", "GET"): REPORTS,
+    ("reports.compliance_chart", "GET"): REPORTS,
 }
 PUBLIC_FILES = {"static", "assets.govuk_assets", "assets.vendor"}
 
