@@ -1,6 +1,8 @@
 # Two entry points:
 #   make run   set up, migrate, load the demo data and serve on http://127.0.0.1:5000
 #   make test  set up, then lint, type-check and run every test on SQLite and PostgreSQL
+# and one for performance, not part of `make test`:
+#   make bench time the main pages against 100,000 generated cases (instance/bench.sqlite)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -11,7 +13,12 @@ FLASK := PORTAL_ENV=development $(BIN)/flask --app wsgi
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 PG_REACHABLE := import sys, psycopg; psycopg.connect(sys.argv[1].replace("+psycopg", "", 1), connect_timeout=3).close()
 
-.PHONY: run test install
+BENCH_DB := instance/bench.sqlite
+BENCH_CASES ?= 100000
+# An absolute path: Flask-SQLAlchemy reads a relative SQLite path from the instance folder.
+BENCH_FLASK := DATABASE_URL=sqlite:///$(abspath $(BENCH_DB)) $(FLASK)
+
+.PHONY: run test install bench
 
 run: install
 	$(FLASK) db upgrade
@@ -35,6 +42,15 @@ test: install
 	  echo "== Tests on PostgreSQL"; \
 	  DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest; \
 	fi
+
+# The dataset is generated once and kept; delete $(BENCH_DB) to start again.
+bench: install
+	@if [ ! -f $(BENCH_DB) ]; then \
+	  $(BENCH_FLASK) db upgrade \
+	  && $(BENCH_FLASK) demo generate --cases $(BENCH_CASES) --seed 1 \
+	  || { rm -f $(BENCH_DB) $(BENCH_DB)-wal $(BENCH_DB)-shm; exit 1; }; \
+	fi
+	$(BENCH_FLASK) demo benchmark
 
 # Dependencies are reinstalled only when requirements.txt or package-lock.json change.
 install: .venv/.installed node_modules/.package-lock.json

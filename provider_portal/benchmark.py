@@ -1,0 +1,308 @@
+"""`flask demo benchmark`: how long the main pages and reports take on the current database.
+
+Each request goes through Flask's test client in a fresh context, as a real server would run it,
+signed in as a benchmark manager account that is switched on for the run and off afterwards (with
+its sessions ended). Times are wall-clock milliseconds after one untimed warm-up request; queries
+are the SQL statements the request sent to the database.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import secrets
+import statistics
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from time import perf_counter
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+from flask import Flask
+from sqlalchemy import event, func, select
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
+
+from provider_portal import audit
+from provider_portal.extensions import db
+from provider_portal.models import Allocation, Case, CaseException, Document, Provider, Role, User
+from provider_portal.models.accounts import new_session_token
+from provider_portal.timescales import add_months, month_start, today
+
+# The pages timed, in order. {case_id} and {allocation_id} are a case and an allocation with
+# returned work; {first_month} and {last_month} span the last REPORT_MONTHS months. A URL the
+# app does not route (a page still being built) is listed as skipped, not failed.
+BENCHMARK_URLS: tuple[str, ...] = (
+    "/cases",
+    "/cases?q=GEN0001",
+    "/cases?q=smith",
+    "/cases?allocation=unallocated",
+    "/cases?allocation=open&page=100",
+    "/cases/{case_id}",
+    "/cases/backlog",
+    "/cases/backlog?flags=looked_after&flags=phase_transfer",
+    "/cases/backlog?band=over_26&page=20",
+    "/cases/backlog?q=GEN0001",
+    "/allocations",
+    "/allocations?status=returned",
+    "/allocations?page=1000",
+    "/allocations/{allocation_id}",
+    "/reports/monthly?start={first_month}&end={last_month}",
+    "/reports/monthly.csv?start={first_month}&end={last_month}",
+    "/reports/compliance?start={first_month}&end={last_month}",
+    "/reports/compliance.svg?start={first_month}&end={last_month}",
+)
+REPORT_MONTHS = 24
+BENCHMARK_EMAIL = "benchmark@portal.invalid"
+
+
+@dataclass
+class Timing:
+    """One timed page or report: its status, milliseconds per repeat and SQL statements."""
+
+    name: str
+    status: str
+    times_ms: list[float] = field(default_factory=list)
+    queries: int = 0
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.times_ms) if self.times_ms else 0.0
+
+    @property
+    def max_ms(self) -> float:
+        return max(self.times_ms, default=0.0)
+
+    @property
+    def failed(self) -> bool:
+        if self.status.startswith("exit "):
+            return self.status != "exit 0"
+        return self.status.startswith(("4", "5", "error"))
+
+
+@dataclass
+class BenchmarkResults:
+    database: str
+    counts: dict[str, int]
+    first_month: date
+    last_month: date
+    pages: list[Timing]
+    reports: list[Timing]
+    skipped: list[str]
+
+
+class QueryCounter:
+    """Counts the SQL statements sent on the engine while it is attached."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        # SQLite's BEGIN is ours (see database.py), not the page's: leave it out so the
+        # two databases compare.
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            self.count += 1
+
+    @contextmanager
+    def attached(self) -> Iterator[QueryCounter]:
+        event.listen(db.engine, "before_cursor_execute", self)
+        try:
+            yield self
+        finally:
+            event.remove(db.engine, "before_cursor_execute", self)
+
+
+def _isolated(call: Callable[[], Any]) -> Any:
+    """Run call with no application context, so it pushes its own (and its own session)."""
+    return contextvars.Context().run(call)
+
+
+def _switch_on_account() -> str:
+    """The benchmark manager, created if needed, active with a fresh session id."""
+    from provider_portal.auth.services import hash_password
+
+    user = db.session.scalar(select(User).where(User.email == BENCHMARK_EMAIL))
+    if user is None:
+        user = User(
+            email=BENCHMARK_EMAIL,
+            name="Benchmark account",
+            role=Role.MANAGER,
+            # Nobody knows this password: the benchmark signs in by session, not by form.
+            password_hash=hash_password(secrets.token_urlsafe(32)),
+        )
+        db.session.add(user)
+        db.session.flush()
+        audit.record("user_created", "user", user.id, detail="role=manager via=benchmark")
+    user.active = True
+    user.session_token = new_session_token()
+    db.session.commit()
+    return user.get_id()
+
+
+def _switch_off_account(repeat: int) -> None:
+    db.session.rollback()
+    user = db.session.scalar(select(User).where(User.email == BENCHMARK_EMAIL))
+    if user is not None:
+        user.active = False
+        user.session_token = new_session_token()
+        audit.record("benchmark_run", "user", user.id, detail=f"repeat={repeat}")
+    db.session.commit()
+
+
+def _count(model: type) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _url_parameters(first_month: date, last_month: date) -> dict[str, object]:
+    """Values for the placeholders; a missing one skips the URLs that need it."""
+    params: dict[str, object] = {
+        "first_month": first_month.strftime("%Y-%m"),
+        "last_month": last_month.strftime("%Y-%m"),
+    }
+    row = db.session.execute(
+        select(Allocation.id, Allocation.case_id)
+        .where(Allocation.returned_on.is_not(None))
+        .order_by(Allocation.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        row = db.session.execute(
+            select(Allocation.id, Allocation.case_id).order_by(Allocation.id.desc()).limit(1)
+        ).first()
+    if row is not None:
+        params["allocation_id"], params["case_id"] = row
+    else:
+        case_id = db.session.scalar(select(func.max(Case.id)))
+        if case_id is not None:
+            params["case_id"] = case_id
+    return params
+
+
+def _routed(app: Flask, url: str) -> bool:
+    """Whether the app answers GET for this path (pages still being built may not exist yet)."""
+    adapter = app.url_map.bind("localhost")
+    try:
+        adapter.match(urlsplit(url).path, method="GET")
+    except RequestRedirect:
+        return True
+    except (NotFound, MethodNotAllowed):
+        return False
+    return True
+
+
+def _measure(name: str, call: Callable[[], str], repeat: int, counter: QueryCounter) -> Timing:
+    """One warm-up, then repeat timed runs; call returns the status to show."""
+    timing = Timing(name=name, status="")
+    try:
+        _isolated(call)
+        for _ in range(repeat):
+            counter.count = 0
+            started = perf_counter()
+            timing.status = _isolated(call)
+            timing.times_ms.append((perf_counter() - started) * 1000)
+            timing.queries = max(timing.queries, counter.count)
+    except Exception as error:  # a broken page is a result to report, not a reason to stop
+        timing.status = f"error: {type(error).__name__}"
+    return timing
+
+
+def run_benchmark(app: Flask, repeat: int = 5) -> BenchmarkResults:
+    """Time every BENCHMARK_URLS page and the monthly report, signed in as a manager."""
+    from provider_portal.reports.monthly import monthly_report
+
+    last_month = month_start(today())
+    first_month = add_months(last_month, 1 - REPORT_MONTHS)
+    counts = {
+        "cases": _count(Case),
+        "allocations": _count(Allocation),
+        "documents": _count(Document),
+        "exceptions": _count(CaseException),
+        "providers": _count(Provider),
+    }
+    params = _url_parameters(first_month, last_month)
+    session_id = _switch_on_account()
+    db.session.close()  # hold no transaction open while the requests run
+    pages: list[Timing] = []
+    reports: list[Timing] = []
+    skipped: list[str] = []
+    counter = QueryCounter()
+    try:
+        client = app.test_client()
+
+        def sign_in() -> None:
+            with client.session_transaction() as session:
+                session["_user_id"] = session_id
+                session["_fresh"] = True
+
+        _isolated(sign_in)
+        with counter.attached():
+            for template in BENCHMARK_URLS:
+                try:
+                    url = template.format(**params)
+                except KeyError:
+                    skipped.append(f"{template} (no data for it)")
+                    continue
+                if not _routed(app, url):
+                    skipped.append(f"{template} (not in this version of the portal)")
+                    continue
+
+                def get(url: str = url) -> str:
+                    return str(client.get(url).status_code)
+
+                pages.append(_measure(url, get, repeat, counter))
+
+            def report() -> str:
+                with app.app_context():
+                    monthly_report(first_month, last_month, today())
+                return "ok"
+
+            def report_cli() -> str:
+                result = app.test_cli_runner().invoke(
+                    args=[
+                        "report",
+                        "monthly",
+                        "--from",
+                        str(params["first_month"]),
+                        "--to",
+                        str(params["last_month"]),
+                    ]  # fmt: skip
+                )
+                return f"exit {result.exit_code}"
+
+            reports.append(_measure("monthly_report() function", report, repeat, counter))
+            reports.append(_measure("flask report monthly (CSV)", report_cli, repeat, counter))
+    finally:
+        _switch_off_account(repeat)
+    return BenchmarkResults(
+        database=db.engine.url.render_as_string(hide_password=True),
+        counts=counts,
+        first_month=first_month,
+        last_month=last_month,
+        pages=pages,
+        reports=reports,
+        skipped=skipped,
+    )
+
+
+def print_results(results: BenchmarkResults, repeat: int) -> None:
+    """The table: status, median and max milliseconds, SQL statements per request."""
+    click.echo(f"Database: {results.database}")
+    click.echo("  " + ", ".join(f"{count:,} {name}" for name, count in results.counts.items()))
+    click.echo(
+        f"  {repeat} timed run{'s' if repeat != 1 else ''} each after one warm-up; reports over "
+        f"{results.first_month:%Y-%m} to {results.last_month:%Y-%m}\n"
+    )
+    rows = results.pages + results.reports
+    width = max([len(row.name) for row in rows] + [len("URL")]) + 2
+    click.echo(f"{'URL':<{width}}{'Status':>8}{'Median ms':>11}{'Max ms':>9}{'Queries':>9}")
+    for index, row in enumerate(rows):
+        if index == len(results.pages):
+            click.echo("")
+        click.echo(
+            f"{row.name:<{width}}{row.status:>8}{row.median_ms:>11.1f}{row.max_ms:>9.1f}"
+            f"{row.queries:>9}"
+        )
+    for skipped in results.skipped:
+        click.echo(f"Skipped {skipped}")
