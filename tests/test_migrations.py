@@ -22,13 +22,37 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
     yield from throwaway_database(tmp_path, "portal_migrations")
 
 
-def test_upgrade_matches_models_then_downgrade_and_upgrade_again(empty_database_url, tmp_path):
+SEED_0001 = [
+    "INSERT INTO provider (id, name, active, created_at) VALUES (1, 'Northbrook', true, "
+    "'2024-08-01 09:00:00+00:00')",
+    'INSERT INTO "case" (id, case_ref, first_name, last_name, date_of_birth, '
+    "request_received_on, looked_after, timescale_exception, created_at, updated_at, version) "
+    "VALUES (1, 'EHC1', 'Alex', 'Smith', '2016-10-01', '2024-03-01', false, 'school_holiday', "
+    "'2024-08-01 09:00:00+00:00', '2024-08-01 09:00:00+00:00', 1)",
+    'INSERT INTO "case" (id, case_ref, first_name, last_name, date_of_birth, '
+    "request_received_on, looked_after, created_at, updated_at, version) "
+    "VALUES (2, 'EHC2', 'Sam', 'Jones', '2016-03-01', '2024-03-01', false, "
+    "'2024-08-01 09:00:00+00:00', '2024-08-01 09:00:00+00:00', 1)",
+    "INSERT INTO allocation (id, case_id, provider_id, work_type_id, status, allocated_on, "
+    "due_on, amendment_count, created_at, updated_at, version) VALUES (1, 1, 1, 1, "
+    "'allocated', '2024-08-01', '2024-09-12', 0, '2024-08-01 09:00:00+00:00', "
+    "'2024-08-01 09:00:00+00:00', 1)",
+]
+
+
+def test_migrations_round_trip_on_seeded_data(empty_database_url, tmp_path):
+    """upgrade → (schema equals the models) → downgrade base → upgrade, with rows in place."""
+
     class MigrationConfig(TestConfig):
         SQLALCHEMY_DATABASE_URI = empty_database_url
         UPLOAD_FOLDER = str(tmp_path / "uploads")
 
     app = create_app(MigrationConfig)
     with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            for statement in SEED_0001:
+                connection.execute(sa.text(statement))
         upgrade()
         with db.engine.connect() as connection:
             diff = compare_metadata(
@@ -44,6 +68,21 @@ def test_upgrade_matches_models_then_downgrade_and_upgrade_again(empty_database_
                 "salt_advice",
                 "social_care_advice",
             ]
+            ledger = connection.execute(
+                sa.text("SELECT case_id, applies_to, reason FROM case_exception")
+            ).all()
+            assert [tuple(row) for row in ledger] == [(1, "final_plan", "school_holiday")]
+            years = connection.execute(
+                sa.text('SELECT case_ref, reception_year FROM "case" ORDER BY case_ref')
+            ).all()
+            assert [tuple(row) for row in years] == [("EHC1", 2021), ("EHC2", 2020)]
+        downgrade(revision="0001")
+        with db.engine.connect() as connection:
+            flag = connection.execute(
+                sa.text('SELECT timescale_exception FROM "case" WHERE id = 1')
+            ).scalar()
+            assert flag == "school_holiday"
+            assert connection.execute(sa.text("SELECT count(*) FROM allocation")).scalar() == 1
         downgrade(revision="base")
         with db.engine.connect() as connection:
             assert sa.inspect(connection).get_table_names() in ([], ["alembic_version"])
