@@ -146,8 +146,8 @@ def _school_details(rng: random.Random, born: date, now: date) -> tuple[str | No
     return year_group, rng.choice(POST_16)
 
 
-def _date_of_birth(rng: random.Random, now: date) -> date:
-    """0 to 25 years old, mostly of school age (4 to 16)."""
+def _date_of_birth(rng: random.Random, now: date, requested_on: date) -> date:
+    """0 to 25 years old, mostly of school age (4 to 16), and born before the request."""
     roll = rng.random()
     if roll < 0.85:
         age = rng.randint(4, 16)
@@ -155,7 +155,8 @@ def _date_of_birth(rng: random.Random, now: date) -> date:
         age = rng.randint(0, 3)
     else:
         age = rng.randint(17, 25)
-    return now - timedelta(days=age * 365 + rng.randint(0, 364))
+    born = now - timedelta(days=age * 365 + rng.randint(0, 364))
+    return min(born, requested_on - timedelta(days=rng.randint(60, 400)))
 
 
 def build_cases(rng: random.Random, now: date) -> list[Case]:
@@ -166,7 +167,7 @@ def build_cases(rng: random.Random, now: date) -> list[Case]:
     looked_after = set(rng.sample(range(CASE_COUNT), round(CASE_COUNT * LOOKED_AFTER_SHARE)))
     cases = []
     for number, received_on in enumerate(received, start=1):
-        born = _date_of_birth(rng, now)
+        born = _date_of_birth(rng, now, received_on)
         year_group, setting = _school_details(rng, born, now)
         exception = None
         if rng.random() < 0.04:
@@ -525,7 +526,7 @@ class Generator:
     def add_case(self, case_ref: str, received_on: date) -> None:
         rng, now = self.rng, self.now
         case_id = self._new_id("case")
-        born = _date_of_birth(rng, now)
+        born = _date_of_birth(rng, now, received_on)
         year_group, setting = _school_details(rng, born, now)
         year_group = _written_year_group(rng, year_group)
         age = (now - received_on).days

@@ -54,6 +54,10 @@ def test_seed_builds_a_believable_demo_and_is_idempotent(app: Flask) -> None:
     # Every case is out of timescale: received 20 weeks or more before today.
     newest_request = db.session.scalar(select(func.max(Case.request_received_on)))
     assert newest_request is not None and newest_request <= TODAY - timedelta(days=140)
+    born_after_request = db.session.scalar(
+        select(func.count()).where(Case.date_of_birth >= Case.request_received_on)
+    )
+    assert born_after_request == 0
     looked_after = db.session.scalar(select(func.count()).where(Case.looked_after))
     assert 0.05 * snapshot["Case"] <= (looked_after or 0) <= 0.11 * snapshot["Case"]
 
