@@ -34,12 +34,40 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     WTF_CSRF_TIME_LIMIT = None
     SHOW_DEMO_ACCOUNTS = False
+    # Sessions end after this long without a request (polling does not count), and after
+    # PERMANENT_SESSION_LIFETIME whatever happens.
+    SESSION_IDLE_MINUTES = _int_env("SESSION_IDLE_MINUTES", 30)
+    # Two-factor sign-in with an authenticator app: required in production.
+    TOTP_REQUIRED = os.environ.get("TOTP_REQUIRED", "true").lower() != "false"
+    TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Assessment provider portal")
+    # Failed sign-ins in a row before an account is locked, and for how long.
+    SIGN_IN_MAX_FAILURES = _int_env("SIGN_IN_MAX_FAILURES", 10)
+    SIGN_IN_LOCKOUT_MINUTES = _int_env("SIGN_IN_LOCKOUT_MINUTES", 15)
+    # Flask-Limiter's store: Redis in production, so every worker shares the counts.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    # Invitation and password-reset links.
+    ACCOUNT_LINK_HOURS = _int_env("ACCOUNT_LINK_HOURS", 72)
+    PASSWORD_RESET_HOURS = _int_env("PASSWORD_RESET_HOURS", 2)
+    # Where links in emails point, and how mail is sent.
+    PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:5000")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = _int_env("MAIL_PORT", 25)
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "false").lower() == "true"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "portal@localhost")
+    # Provider users keep access to a closed allocation's papers for this many days.
+    PROVIDER_ACCESS_DAYS_AFTER_CLOSE = _int_env("PROVIDER_ACCESS_DAYS_AFTER_CLOSE", 28)
+    # Documents deleted and personal details anonymised this long after the final plan.
+    RETENTION_DAYS_AFTER_CLOSE = _int_env("RETENTION_DAYS_AFTER_CLOSE", 730)
 
 
 class DevelopmentConfig(Config):
     """Local running with demo data on SQLite."""
 
     SHOW_DEMO_ACCOUNTS = True
+    TOTP_REQUIRED = os.environ.get("TOTP_REQUIRED", "false").lower() == "true"
 
 
 class TestConfig(Config):
@@ -49,6 +77,9 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
+    # Tests that exercise two-factor sign-in switch it on for themselves.
+    TOTP_REQUIRED = False
+    RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(Config):

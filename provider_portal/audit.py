@@ -15,6 +15,8 @@ def record(
     object_id: int | None = None,
     detail: str | None = None,
     actor: User | None = None,
+    case_id: int | None = None,
+    provider_id: int | None = None,
 ) -> AuditEvent:
     """Add an audit row to the current transaction (the caller commits)."""
     actor_id = None
@@ -32,6 +34,8 @@ def record(
         object_id=object_id,
         detail=detail,
         ip_address=ip_address,
+        case_id=case_id,
+        provider_id=provider_id,
     )
     db.session.add(event)
     return event

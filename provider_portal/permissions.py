@@ -28,6 +28,14 @@ POLICIES: dict[str, frozenset[Role] | None] = {
     "review_work": COUNCIL,
     "view_reports": frozenset({Role.ADMIN, Role.MANAGER, Role.MONITOR}),
     "provider_work": PROVIDER_ROLES,
+    # The provider's answer to an allocation and who in the provider does it.
+    "respond_to_allocation": frozenset({Role.PROVIDER_ADMIN}),
+    # Accounts: administrators for everyone; provider administrators for their practitioners.
+    "manage_accounts": frozenset({Role.ADMIN}),
+    "manage_practitioners": frozenset({Role.PROVIDER_ADMIN}),
+    "view_audit": frozenset({Role.ADMIN}),
+    # Pages every signed-in person uses for their own account (password, two-factor).
+    "own_account": ALL_ROLES,
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -76,6 +76,24 @@ def test_migrations_round_trip_on_seeded_data(empty_database_url, tmp_path):
                 sa.text('SELECT case_ref, reception_year FROM "case" ORDER BY case_ref')
             ).all()
             assert [tuple(row) for row in years] == [("EHC1", 2021), ("EHC2", 2020)]
+        # The audit trail is append-only in the database itself.
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO audit_event (occurred_at, action) "
+                    "VALUES ('2024-08-01 09:00:00+00:00', 'sign_in')"
+                )
+            )
+        for statement in ("UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event"):
+            with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+                with db.engine.begin() as connection:
+                    connection.execute(sa.text(statement))
+        if db.engine.dialect.name == "postgresql":
+            with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+                with db.engine.begin() as connection:
+                    connection.execute(sa.text("TRUNCATE audit_event"))
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM audit_event")).scalar() == 1
         downgrade(revision="0001")
         with db.engine.connect() as connection:
             flag = connection.execute(

@@ -1,6 +1,13 @@
 """Typed SQLAlchemy models, one module per part of the domain."""
 
-from provider_portal.models.accounts import ROLE_LABELS, Provider, Role, User
+from provider_portal.models.accounts import (
+    ROLE_LABELS,
+    AccountToken,
+    Provider,
+    RecoveryCode,
+    Role,
+    User,
+)
 from provider_portal.models.audit import AuditEvent
 from provider_portal.models.cases import Case, CaseException
 from provider_portal.models.work import (
@@ -22,6 +29,8 @@ DEFAULT_WORK_TYPES = (
 )
 
 __all__ = [
+    "AccountToken",
+    "RecoveryCode",
     "DEFAULT_WORK_TYPES",
     "OPEN_STATUSES",
     "ROLE_LABELS",

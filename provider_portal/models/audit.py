@@ -24,5 +24,8 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     object_id: Mapped[int | None] = mapped_column()
     ip_address: Mapped[str | None] = mapped_column(String(45))
     detail: Mapped[str | None] = mapped_column(Text)
+    # The case and provider the event concerns, where there is one: the filters people use.
+    case_id: Mapped[int | None] = mapped_column(index=True)
+    provider_id: Mapped[int | None] = mapped_column(index=True)
 
     __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)

@@ -37,6 +37,8 @@ class Case(db.Model):  # type: ignore[name-defined]
     final_plan_issued_on: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set when retention replaced the child's personal details; figures still count the case.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     allocations: Mapped[list[Allocation]] = relationship(back_populates="case")

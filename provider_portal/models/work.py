@@ -43,6 +43,7 @@ class AllocationStatus(enum.StrEnum):
     AMENDMENT_REQUESTED = "amendment_requested"
     ACCEPTED = "accepted"
     WITHDRAWN = "withdrawn"
+    DECLINED = "declined"
 
     @property
     def label(self) -> str:
@@ -59,6 +60,7 @@ STATUS_LABELS = {
     AllocationStatus.AMENDMENT_REQUESTED: "Amendment requested",
     AllocationStatus.ACCEPTED: "Accepted",
     AllocationStatus.WITHDRAWN: "Withdrawn",
+    AllocationStatus.DECLINED: "Declined by provider",
 }
 STATUS_TAGS = {
     AllocationStatus.ALLOCATED: "govuk-tag--blue",
@@ -66,6 +68,7 @@ STATUS_TAGS = {
     AllocationStatus.AMENDMENT_REQUESTED: "govuk-tag--orange",
     AllocationStatus.ACCEPTED: "govuk-tag--green",
     AllocationStatus.WITHDRAWN: "govuk-tag--grey",
+    AllocationStatus.DECLINED: "govuk-tag--pink",
 }
 OPEN_STATUSES = (
     AllocationStatus.ALLOCATED,
@@ -109,6 +112,16 @@ class Allocation(db.Model):  # type: ignore[name-defined]
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     amendment_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The provider's answer to the allocation, and who in the provider does the work.
+    provider_accepted_on: Mapped[date | None] = mapped_column(Date)
+    provider_accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    declined_on: Mapped[date | None] = mapped_column(Date)
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    declined_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # When the work closed (accepted, withdrawn or declined): provider access ends a set
+    # number of days after this.
+    closed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -117,6 +130,7 @@ class Allocation(db.Model):  # type: ignore[name-defined]
     provider: Mapped[Provider] = relationship()
     work_type: Mapped[WorkType] = relationship()
     allocated_by: Mapped[User | None] = relationship(foreign_keys=[allocated_by_id])
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     documents: Mapped[list[Document]] = relationship(
         back_populates="allocation", order_by="Document.version"
     )
@@ -155,6 +169,8 @@ class Document(db.Model):  # type: ignore[name-defined]
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
+    # Set when retention removed the file; the row stays so figures still add up.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
