@@ -13,7 +13,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from werkzeug.wrappers import Response
 
 from config import BASE_DIR, CONFIGS, Config, ProductionConfig
-from provider_portal.extensions import csrf, db, htmx, login_manager, migrate
+from provider_portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from provider_portal.jinja import configure_jinja
 
 
@@ -49,6 +49,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
 
     from provider_portal import models  # noqa: F401  (register the tables)
     from provider_portal.database import configure_database

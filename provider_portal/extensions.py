@@ -1,5 +1,7 @@
 """Flask extensions, created once and initialised in the application factory."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,3 +30,5 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 htmx = Htmx()
+# Counts by the connecting address; X-Forwarded-For is only believed behind a configured proxy.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
