@@ -58,6 +58,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     from provider_portal.allocations import bp as allocations_bp
     from provider_portal.assets import bp as assets_bp
+    from provider_portal.audit_log import bp as audit_log_bp
     from provider_portal.auth import bp as auth_bp
     from provider_portal.cases import bp as cases_bp
     from provider_portal.cases.board import describe_overdue
@@ -67,7 +68,15 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from provider_portal.reports import bp as reports_bp
     from provider_portal.timescales import exception_label
 
-    for blueprint in (assets_bp, auth_bp, cases_bp, allocations_bp, provider_bp, reports_bp):
+    for blueprint in (
+        assets_bp,
+        auth_bp,
+        cases_bp,
+        allocations_bp,
+        provider_bp,
+        reports_bp,
+        audit_log_bp,
+    ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = requires("public")(app.view_functions["static"])
     register_error_handlers(app)

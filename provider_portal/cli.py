@@ -152,6 +152,7 @@ def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
     from provider_portal.demo import demo_cli
     from provider_portal.imports.cli import allocations_cli, cases_cli
+    from provider_portal.retention import retention_cli
 
-    for group in (report_cli, users_cli, cases_cli, allocations_cli, demo_cli):
+    for group in (report_cli, users_cli, cases_cli, allocations_cli, demo_cli, retention_cli):
         app.cli.add_command(group)

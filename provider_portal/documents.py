@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from flask import current_app, send_file
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from provider_portal.models import Document
@@ -137,8 +138,20 @@ class IntegrityFailure(Exception):
     """The stored file no longer matches the hash recorded when it was uploaded."""
 
 
+class DocumentRemoved(NotFound):
+    """The file was deleted under the retention policy; its row stays so figures add up.
+
+    A 404 (NotFound) so that a download route that does not catch it still answers 404,
+    never 500; routes may catch it to show the description.
+    """
+
+    description = "This document was removed under the council's retention policy."
+
+
 def send_document(document: Document) -> Response:
     """Serve as an attachment after checking the SHA-256 recorded at upload."""
+    if document.deleted_at is not None:
+        raise DocumentRemoved()
     path = Path(current_app.config["UPLOAD_FOLDER"]) / document.stored_name
     digest = hashlib.sha256()
     try:

@@ -70,6 +70,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("reports.compliance", "GET"): REPORTS,
     ("reports.compliance_csv", "GET"): REPORTS,
     ("reports.compliance_chart", "GET"): REPORTS,
+    # The audit trail: administrators only.
+    ("audit_log.index", "GET"): {**COUNCIL_ONLY, "manager": 403},
+    ("audit_log.export", "GET"): {**COUNCIL_ONLY, "manager": 403},
 }
 PUBLIC_FILES = {"static", "assets.govuk_assets", "assets.vendor"}
 

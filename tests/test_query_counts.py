@@ -70,6 +70,8 @@ def _count(count_queries, client, url) -> int:
         (Role.MANAGER, "/cases/{case_id}"),
         (Role.MANAGER, "/allocations/{allocation_id}"),
         (Role.PROVIDER_ADMIN, "/provider/allocations/{allocation_id}"),
+        (Role.ADMIN, "/audit"),
+        (Role.ADMIN, "/audit?case_ref=QCa-00000&date_from=1&date_from=1&date_from=2024"),
     ],
 )
 def test_queries_do_not_grow_with_data(make, client_for, count_queries, role, url):

@@ -148,9 +148,12 @@ def bulk_confirm() -> Response:
             load=provider_load(provider, today()),
             problems=problems,
         )
+    # One row for the whole batch (each allocation has its own row too): it names the
+    # provider; the cases are on their allocation_created rows.
     audit.record(
         "bulk_allocation",
         detail=f"cases={len(cases)} provider={provider.id} work_type={work_type.code}",
+        provider_id=provider.id,
     )
     db.session.commit()
     count = len(cases)

@@ -82,6 +82,7 @@ def record_dates(
             case.id,
             detail="fields=" + ",".join(changed),
             actor=actor,
+            case_id=case.id,
         )
     return []
 
@@ -154,5 +155,6 @@ def record_exception(
         case.id,
         detail=f"exception={entry.id} reason={reason}",
         actor=actor,
+        case_id=case.id,
     )
     return entry

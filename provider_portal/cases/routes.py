@@ -14,6 +14,7 @@ from wtforms import DateField
 
 from provider_portal import audit
 from provider_portal.allocations.services import AllocationError, allocate
+from provider_portal.audit_log.queries import seen_by
 from provider_portal.cases import bp
 from provider_portal.cases.forms import AllocateForm, CaseFilterForm
 from provider_portal.cases.record_forms import CaseDatesForm, ExceptionForm
@@ -29,7 +30,7 @@ from provider_portal.cases.timeline import milestones
 from provider_portal.extensions import db
 from provider_portal.models import Case, Provider, WorkType
 from provider_portal.permissions import requires
-from provider_portal.timescales import today
+from provider_portal.timescales import LONDON, today
 from provider_portal.web import page_number, redirect_after_post, render, wants_fragment
 
 
@@ -95,6 +96,8 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Response:
         dates_form=dates_form,
         exception_form=exception_form,
         timeline=milestones(case, today()),
+        seen_by=seen_by(case.id),
+        anonymised_on=case.anonymised_at.astimezone(LONDON).date() if case.anonymised_at else None,
         page_errors=page_errors,
         conflict=forms.get("conflict", False),
     )
@@ -105,10 +108,11 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Response:
 def show(case_id: int) -> Response:
     """One child's case: details, statutory timeline, allocations, exceptions and forms."""
     case = _case_or_404(case_id)
+    # Recorded before the page is built, so its "seen by" includes this view; committed after
+    # rendering (the commit would expire what the page reads) and before the page is sent:
+    # an unrecorded view is never shown.
+    audit.record("case_viewed", "case", case_id, case_id=case_id)
     response = _case_page(case)
-    # Audited after rendering (so the commit does not expire what the page reads) and
-    # before the page is sent: an unrecorded view is never shown.
-    audit.record("case_viewed", "case", case_id)
     db.session.commit()
     return response
 

@@ -1,0 +1,294 @@
+"""Retention: dry run and apply act on the same cases, files go, rows stay, figures hold."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import func, select
+
+from provider_portal.documents import DocumentRemoved, send_document
+from provider_portal.extensions import db
+from provider_portal.models import (
+    Allocation,
+    AllocationStatus,
+    AuditEvent,
+    Case,
+    CaseException,
+    Document,
+    Role,
+)
+from provider_portal.reports.compliance import compliance_report
+from provider_portal.reports.monthly import monthly_report
+from provider_portal.retention import REMOVED_TEXT
+from tests.audit_log.support import stored_document, stored_path
+
+AS_OF = date(2024, 6, 1)
+DAYS = 730  # RETENTION_DAYS_AFTER_CLOSE
+LAST_KEPT = AS_OF - timedelta(days=DAYS)  # 2022-06-02: exactly the limit, kept
+
+
+def _run(app, *args: str):
+    result = app.test_cli_runner().invoke(args=["retention", "apply", *args])
+    db.session.expire_all()
+    return result
+
+
+def _case_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("case ")]
+
+
+def _closed_case(make, provider, issued: date, ref: str) -> Case:
+    """A case whose final plan was issued on `issued`, with accepted advice and a document."""
+    case = make.case(
+        case_ref=ref,
+        first_name="Jasmine",
+        last_name="Okonkwo-" + ref,
+        date_of_birth=date(2012, 9, 23),
+        setting="Riverside Primary School",
+        request_received_on=issued - timedelta(days=150),
+        decision_to_assess_on=issued - timedelta(days=120),
+        draft_plan_issued_on=issued - timedelta(days=30),
+        final_plan_issued_on=issued,
+        year_group="Year 6",
+    )
+    make.allocation(
+        case=case,
+        provider=provider,
+        allocated_on=issued - timedelta(days=110),
+        status=AllocationStatus.ACCEPTED,
+        returned_on=issued - timedelta(days=80),
+        accepted_on=issued - timedelta(days=75),
+        amendment_comment="Jasmine's mother asked for the diagnosis to be added",
+    )
+    return case
+
+
+@pytest.fixture
+def world(make):
+    """Two cases due, one exactly at the limit, a recent one and an open one."""
+    provider = make.provider("Northbrook")
+    old = _closed_case(make, provider, date(2021, 3, 15), "OLD-1")
+    stored_document(old.allocations[0], "pdf", version=1)
+    stored_document(old.allocations[0], "docx", version=2)
+    db.session.add(
+        CaseException(
+            case=old,
+            applies_to="final_plan",
+            reason="exceptional_personal_circumstances",
+            starts_on=date(2020, 12, 1),
+            note="Family bereavement: Jasmine's grandmother",
+        )
+    )
+    withdrawn = make.allocation(
+        case=old,
+        provider=provider,
+        work_type="ot_advice",
+        allocated_on=date(2020, 11, 20),
+        status=AllocationStatus.WITHDRAWN,
+        withdrawn_on=date(2020, 12, 1),
+        withdrawn_reason="Family moved to Leeds",
+    )
+    declined = make.allocation(
+        case=old,
+        provider=make.provider("Southway"),
+        work_type="salt_advice",
+        allocated_on=date(2020, 11, 20),
+        status=AllocationStatus.DECLINED,
+        declined_on=date(2020, 11, 22),
+        decline_reason="We taught Jasmine's brother",
+    )
+    one_day_over = _closed_case(make, provider, LAST_KEPT - timedelta(days=1), "OVER-1")
+    stored_document(one_day_over.allocations[0], "pdf")
+    at_limit = _closed_case(make, provider, LAST_KEPT, "LIMIT-1")
+    kept_document = stored_document(at_limit.allocations[0], "pdf")
+    recent = _closed_case(make, provider, date(2024, 1, 10), "RECENT-1")
+    open_case = make.case(case_ref="OPEN-1", request_received_on=date(2020, 1, 1))
+    db.session.commit()
+    return {
+        "old": old,
+        "over": one_day_over,
+        "at_limit": at_limit,
+        "recent": recent,
+        "open": open_case,
+        "withdrawn": withdrawn,
+        "declined": declined,
+        "kept_document": kept_document,
+    }
+
+
+def _figures():
+    monthly = monthly_report(date(2020, 1, 1), date(2024, 6, 1), AS_OF)
+    compliance = compliance_report(date(2020, 1, 1), date(2024, 6, 1))
+    return monthly.rows, monthly.total, compliance.rows, compliance.total, compliance.rolling
+
+
+def _snapshot():
+    """Everything retention could change, to show a dry run changes none of it."""
+    return (
+        [
+            (c.id, c.first_name, c.last_name, c.date_of_birth, c.setting, c.anonymised_at)
+            for c in db.session.scalars(select(Case).order_by(Case.id))
+        ],
+        [
+            (d.id, d.original_filename, d.deleted_at)
+            for d in db.session.scalars(select(Document).order_by(Document.id))
+        ],
+        [
+            (a.id, a.amendment_comment, a.withdrawn_reason, a.decline_reason)
+            for a in db.session.scalars(select(Allocation).order_by(Allocation.id))
+        ],
+        [e.note for e in db.session.scalars(select(CaseException))],
+        db.session.scalar(select(func.count(AuditEvent.id))),
+    )
+
+
+def test_dry_run_then_apply(app, world):
+    old, over = world["old"], world["over"]
+    documents = {
+        d.id: stored_path(d)
+        for d in db.session.scalars(
+            select(Document).join(Allocation).where(Allocation.case_id.in_([old.id, over.id]))
+        )
+    }
+    assert len(documents) == 3 and all(path.exists() for path in documents.values())
+    figures = _figures()
+    before = _snapshot()
+
+    dry = _run(app, "--dry-run", "--as-of", AS_OF.isoformat())
+    assert dry.exit_code == 0, dry.output
+    assert _case_lines(dry.output) == [
+        f"case {old.id} OLD-1: final plan issued 2021-03-15, 2 documents",
+        f"case {over.id} OVER-1: final plan issued 2022-06-01, 1 document",
+    ]
+    assert "Nothing was changed" in dry.output
+    assert _snapshot() == before
+    assert all(path.exists() for path in documents.values())
+
+    applied = _run(app, "--as-of", AS_OF.isoformat())
+    assert applied.exit_code == 0, applied.output
+    assert _case_lines(applied.output) == _case_lines(dry.output)
+    assert "Anonymised 2 cases and deleted 3 documents." in applied.output
+
+    # Files gone; rows kept, marked and renamed.
+    assert not any(path.exists() for path in documents.values())
+    for document_id in documents:
+        document = db.session.get(Document, document_id)
+        assert document.deleted_at is not None
+        assert document.original_filename == "removed" + (
+            ".pdf" if document.content_type == "application/pdf" else ".docx"
+        )
+    assert {db.session.get(Document, i).original_filename for i in documents} == {
+        "removed.pdf",
+        "removed.docx",
+    }
+
+    # The child's details anonymised; dates and the statutory record kept.
+    case = db.session.get(Case, old.id)
+    assert (case.first_name, case.last_name, case.setting) == ("Removed", "Removed", None)
+    assert case.date_of_birth == date(2012, 1, 1)
+    assert case.anonymised_at is not None
+    assert case.final_plan_issued_on == date(2021, 3, 15)
+    assert case.case_ref == "OLD-1" and case.year_group == "Year 6"
+    assert [e.note for e in case.exceptions] == [None]
+    assert [e.reason for e in case.exceptions] == ["exceptional_personal_circumstances"]
+    accepted = next(a for a in case.allocations if a.status is AllocationStatus.ACCEPTED)
+    assert accepted.amendment_comment == REMOVED_TEXT
+    assert accepted.decline_reason is None and accepted.withdrawn_reason is None
+    assert db.session.get(Allocation, world["withdrawn"].id).withdrawn_reason == REMOVED_TEXT
+    assert db.session.get(Allocation, world["declined"].id).decline_reason == REMOVED_TEXT
+
+    # Audited, with no person as the actor.
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action.in_(["case_anonymised", "document_deleted"]))
+    ).all()
+    anonymised = sorted((r.object_id, r.case_id) for r in rows if r.action == "case_anonymised")
+    assert anonymised == sorted([(old.id, old.id), (over.id, over.id)])
+    deleted = {r.object_id: r for r in rows if r.action == "document_deleted"}
+    assert set(deleted) == set(documents)
+    assert {r.object_type for r in deleted.values()} == {"document"}
+    assert {deleted[i].case_id for i in documents} == {old.id, over.id}
+    assert all(r.actor_id is None and r.ip_address is None for r in rows)
+    assert all(r.provider_id == world["old"].allocations[0].provider_id for r in deleted.values())
+
+    # The figures the council publishes are the same.
+    assert _figures() == figures
+
+    # Nothing is left to do.
+    again = _run(app, "--as-of", AS_OF.isoformat())
+    assert again.exit_code == 0, again.output
+    assert _case_lines(again.output) == []
+    assert "Anonymised 0 cases and deleted 0 documents." in again.output
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == before[-1] + 5
+    assert _case_lines(_run(app, "--dry-run", "--as-of", AS_OF.isoformat()).output) == []
+
+
+def test_open_recent_and_exactly_at_the_limit_are_left_alone(app, world):
+    keep = [world["at_limit"], world["recent"], world["open"]]
+    before = {
+        c.id: (c.first_name, c.last_name, c.date_of_birth, c.setting, c.anonymised_at) for c in keep
+    }
+    result = _run(app, "--as-of", AS_OF.isoformat())
+    assert result.exit_code == 0, result.output
+    for case in keep:
+        case = db.session.get(Case, case.id)
+        assert (
+            case.first_name,
+            case.last_name,
+            case.date_of_birth,
+            case.setting,
+            case.anonymised_at,
+        ) == before[case.id]
+    kept = db.session.get(Document, world["kept_document"].id)
+    assert kept.deleted_at is None and stored_path(kept).exists()
+    assert "LIMIT-1" not in result.output and "RECENT-1" not in result.output
+
+
+@pytest.mark.parametrize(("days_before", "anonymised"), [(DAYS, False), (DAYS + 1, True)])
+def test_the_limit_is_exact(app, make, days_before, anonymised):
+    case = make.case(case_ref="EDGE-1", final_plan_issued_on=AS_OF - timedelta(days=days_before))
+    _run(app, "--as-of", AS_OF.isoformat())
+    assert (db.session.get(Case, case.id).anonymised_at is not None) is anonymised
+
+
+def test_as_of_defaults_to_today_in_london(app, make):
+    # 23:30 UTC on 1 June is 00:30 on 2 June in London: 731 days after 2 June 2022.
+    case = make.case(case_ref="BST-1", final_plan_issued_on=date(2022, 6, 2))
+    with freeze_time("2024-06-01 23:30:00"):
+        result = _run(app, "--dry-run")
+    assert "as of 2024-06-02" in result.output
+    assert _case_lines(result.output) == [
+        f"case {case.id} BST-1: final plan issued 2022-06-02, 0 documents"
+    ]
+
+
+def test_a_bad_as_of_date_is_refused(app):
+    result = _run(app, "--as-of", "01/06/2024")
+    assert result.exit_code == 2
+    assert "YYYY-MM-DD" in result.output
+
+
+def test_a_removed_document_is_not_served(app, world, client_for):
+    _run(app, "--as-of", AS_OF.isoformat())
+    document = db.session.scalar(
+        select(Document).join(Allocation).where(Allocation.case_id == world["old"].id).limit(1)
+    )
+    with app.test_request_context(), pytest.raises(DocumentRemoved) as raised:
+        send_document(document)
+    assert raised.value.code == 404
+    assert "retention" in raised.value.description
+    manager = client_for(Role.MANAGER)
+    response = manager.get(f"/allocations/documents/{document.id}")
+    assert response.status_code == 404
+
+
+def test_the_case_page_says_the_details_were_removed(app, world, client_for):
+    with freeze_time("2024-06-01 23:30:00"):  # 2 June in London
+        _run(app, "--as-of", AS_OF.isoformat())
+    manager = client_for(Role.MANAGER)
+    soup = manager.page(f"/cases/{world['old'].id}")
+    assert "Removed Removed" in soup.get_text()
+    assert "Jasmine" not in soup.get_text() and "Riverside" not in soup.get_text()
+    assert "retention policy on 2 June 2024" in soup.select_one("#anonymised").get_text()
+    assert manager.page(f"/cases/{world['recent'].id}").select_one("#anonymised") is None
