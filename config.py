@@ -46,6 +46,12 @@ class Config:
     # Flask-Limiter's store: Redis in production, so every worker shares the counts.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
+    # If the store is unreachable, each worker counts in its own memory until it is back
+    # (fail open): the per-account lockout lives in the database and still holds.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Attempts per minute from one address at each sign-in step (password, second factor).
+    SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute")
     # Invitation and password-reset links.
     ACCOUNT_LINK_HOURS = _int_env("ACCOUNT_LINK_HOURS", 72)
     PASSWORD_RESET_HOURS = _int_env("PASSWORD_RESET_HOURS", 2)
@@ -86,6 +92,9 @@ class ProductionConfig(Config):
     """Production: secure cookies, and a real secret key or no start at all."""
 
     SESSION_COOKIE_SECURE = True
+    # Browsers accept a __Host- cookie only over HTTPS, with Path=/ and no Domain: it cannot
+    # be set or overwritten by a neighbouring subdomain.
+    SESSION_COOKIE_NAME = "__Host-session"
 
     @classmethod
     def validate(cls) -> None:

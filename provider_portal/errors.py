@@ -23,6 +23,7 @@ MESSAGES = {
         "The file is too large",
         "Go back and choose a smaller file.",
     ),
+    429: ("Too many attempts", "Wait a minute, then try again."),
     500: ("Sorry, there is a problem with the service", "Try again later."),
 }
 

@@ -83,7 +83,7 @@ def safe_cell(value: object) -> object:
 
 def write_csv(handle: TextIO, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """Write a header and rows as CSV, every cell passed through safe_cell."""
-    writer = csv.writer(handle, lineterminator="\n")
+    writer = csv.writer(handle, lineterminator="\r\n")
     writer.writerow([safe_cell(value) for value in header])
     for row in rows:
         writer.writerow([safe_cell(value) for value in row])

@@ -7,12 +7,14 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import pyotp
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from provider_portal.auth.services import hash_password
-from provider_portal.extensions import db
+from provider_portal.auth.two_factor import new_recovery_codes
+from provider_portal.extensions import db, limiter
 from provider_portal.models import (
     Allocation,
     AllocationStatus,
@@ -22,6 +24,7 @@ from provider_portal.models import (
     User,
     WorkType,
 )
+from provider_portal.models.types import utcnow
 from provider_portal.timescales import due_date
 from tests.helpers import TEST_PASSWORD, PortalClient
 
@@ -46,10 +49,20 @@ class Factory:
         return provider
 
     def user(
-        self, role: Role, provider: Provider | None = None, email: str | None = None, **kwargs: Any
+        self,
+        role: Role,
+        provider: Provider | None = None,
+        email: str | None = None,
+        totp: bool = False,
+        **kwargs: Any,
     ) -> User:
+        """A user with the test password; totp=True gives them a confirmed authenticator
+        secret (user.totp_secret) as if they had set up two-factor sign-in."""
         if role.is_provider and provider is None:
             provider = self.provider()
+        if totp:
+            kwargs.setdefault("totp_secret", pyotp.random_base32())
+            kwargs.setdefault("totp_confirmed_at", utcnow())
         n = next(_counter)
         user = User(
             email=email or f"{role.value}{n}@example.test",
@@ -62,6 +75,12 @@ class Factory:
         db.session.add(user)
         db.session.commit()
         return user
+
+    def recovery_codes(self, user: User) -> list[str]:
+        """Give the user a fresh set of recovery codes; the plain codes are returned."""
+        codes = new_recovery_codes(user)
+        db.session.commit()
+        return codes
 
     def case(self, case_ref: str | None = None, **kwargs: Any) -> Case:
         n = next(_counter)
@@ -105,6 +124,13 @@ class Factory:
         db.session.add(allocation)
         db.session.commit()
         return allocation
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app: Flask) -> None:
+    """Like the database, the rate limiter's counts start empty in every test: the suite
+    signs in from one address far more often than SIGN_IN_RATE_LIMIT allows."""
+    limiter.reset()
 
 
 @pytest.fixture

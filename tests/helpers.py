@@ -11,15 +11,31 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from provider_portal.auth.two_factor import VALID_WINDOW, current_step
 from provider_portal.extensions import db
 from provider_portal.models import User
 
 TEST_PASSWORD = "correct horse battery staple"
+
+
+def totp_code(user: User, secret: str | None = None) -> str:
+    """A code the portal accepts for the user now: this time step's, or a later one in the
+    window if this one was used (so a test can sign the same person in twice quickly)."""
+    row = db.session.execute(
+        sa.select(User.totp_secret, User.totp_last_step).where(User.id == user.id)
+    ).one()
+    secret = secret or row.totp_secret
+    assert secret, f"{user.email} has no two-factor secret"
+    now = current_step()
+    step = now if row.totp_last_step is None or row.totp_last_step < now else row.totp_last_step + 1
+    assert step <= now + VALID_WINDOW, "every code in the window is used: move the clock on"
+    return pyotp.TOTP(secret).generate_otp(step)
 
 
 def check_page_hygiene(soup: BeautifulSoup) -> None:
@@ -99,6 +115,12 @@ class PortalClient:
             check_page_hygiene(soup)
         return soup
 
+    def soup(self, response: TestResponse) -> BeautifulSoup:
+        """Parse a whole page from a response (a POST's, say) and check its hygiene."""
+        soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        check_page_hygiene(soup)
+        return soup
+
     def token(self) -> str:
         """The CSRF token of this session, read from the page's hx-headers as htmx would."""
         if self._token is None:
@@ -128,11 +150,27 @@ class PortalClient:
         return self.http.post(url, data=data, headers=headers, **kwargs)
 
     # --- accounts -------------------------------------------------------------------------
-    def sign_in(self, user: User, password: str = TEST_PASSWORD) -> TestResponse:
-        self._token = None
-        response = self.post("/sign-in", {"email": user.email, "password": password})
+    def sign_in(
+        self, user: User, password: str = TEST_PASSWORD, totp_secret: str | None = None
+    ) -> TestResponse:
+        """Sign in with the password and, if the portal asks, a code from the user's
+        authenticator secret (the one stored for them, or totp_secret)."""
+        response = self.enter_password(user, password)
         assert response.status_code == 303, response.get_data(as_text=True)[:1000]
-        self._token = None  # the session was renewed at sign-in
+        if response.headers["Location"] == "/sign-in/two-factor":
+            code = totp_code(user, totp_secret)
+            response = self.post("/sign-in/two-factor", {"code": code})
+            assert response.status_code == 303, response.get_data(as_text=True)[:1000]
+            self._token = None  # and renewed again at sign-in
+        return response
+
+    def enter_password(
+        self, user: User, password: str = TEST_PASSWORD, **kwargs: Any
+    ) -> TestResponse:
+        """Only the first sign-in step: post the email and password."""
+        self._token = None
+        response = self.post("/sign-in", {"email": user.email, "password": password}, **kwargs)
+        self._token = None  # a right password renews the session
         return response
 
     def sign_out(self) -> TestResponse:

@@ -44,6 +44,18 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("auth.sign_in", "GET"): {**{w: 302 for w in WHO}, "anonymous": 200},
     ("auth.sign_in", "POST"): {**{w: 302 for w in WHO}, "anonymous": 200},
     ("auth.sign_out", "POST"): {**{w: 303 for w in WHO}, "anonymous": 302},
+    # The second sign-in step and setting up two-factor: nobody here is part way through
+    # signing in, so the signed in are sent home and the rest to sign in.
+    ("auth.two_factor", "GET"): {w: 302 for w in WHO},
+    ("auth.two_factor", "POST"): {w: 302 for w in WHO},
+    ("auth.recovery_code", "GET"): {w: 302 for w in WHO},
+    ("auth.recovery_code", "POST"): {w: 302 for w in WHO},
+    ("auth.set_up_two_factor", "GET"): {w: 302 for w in WHO},
+    ("auth.set_up_two_factor", "POST"): {w: 302 for w in WHO},
+    # Everyone's own two-factor page; new recovery codes only once two-factor is on.
+    ("auth.account_two_factor", "GET"): {**{w: 200 for w in WHO}, "anonymous": 302},
+    ("auth.account_two_factor", "POST"): {**{w: 200 for w in WHO}, "anonymous": 302},
+    ("auth.replace_recovery_codes", "POST"): {w: 302 for w in WHO},
     ("cases.index", "GET"): COUNCIL_ONLY,
     ("cases.board", "GET"): COUNCIL_ONLY,
     ("cases.bulk_check", "POST"): COUNCIL_ONLY,
@@ -100,7 +112,12 @@ def test_every_route_is_in_the_expectations_table(app):
 
 def test_file_routes_are_the_only_public_ones(app):
     public = {e for e, v in app.view_functions.items() if v.policy == "public"}
-    assert public == PUBLIC_FILES | {"auth.sign_in"}
+    assert public == PUBLIC_FILES | {
+        "auth.sign_in",
+        "auth.two_factor",
+        "auth.recovery_code",
+        "auth.set_up_two_factor",
+    }
 
 
 @pytest.fixture

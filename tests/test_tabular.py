@@ -422,5 +422,13 @@ def test_write_csv_neutralises_formulas_and_keeps_numbers() -> None:
         out, ["name", "=total"], [['=HYPERLINK("http://x")', 5], ["@SUM(A1)", -3], ["+1", "ok"]]
     )
     assert out.getvalue() == (
-        'name,\'=total\n"\'=HYPERLINK(""http://x"")",5\n\'@SUM(A1),-3\n\'+1,ok\n'
+        'name,\'=total\r\n"\'=HYPERLINK(""http://x"")",5\r\n\'@SUM(A1),-3\r\n\'+1,ok\r\n'
     )
+
+
+def test_write_csv_quotes_values_with_line_breaks() -> None:
+    """A bare carriage return inside a value must not split the row in a spreadsheet."""
+    out = io.StringIO()
+    write_csv(out, ["note"], [["first\rsecond"], ["a\nb"]])
+    assert out.getvalue() == 'note\r\n"first\rsecond"\r\n"a\nb"\r\n'
+

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, make_response, redirect, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import current_app, flash, make_response, redirect, request, session, url_for
+from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from provider_portal import audit
-from provider_portal.auth import bp
+from provider_portal.auth import bp, pending
 from provider_portal.auth.forms import SignInForm
-from provider_portal.auth.services import authenticate, end_sessions
-from provider_portal.extensions import db, login_manager
-from provider_portal.models import Role
+from provider_portal.auth.services import check_password, end_sessions, finish_sign_in
+from provider_portal.auth.two_factor import has_two_factor
+from provider_portal.extensions import db, limiter, login_manager
+from provider_portal.models import Role, User
 from provider_portal.permissions import requires
 from provider_portal.web import render, wants_fragment
+
+# The one answer for an unknown email, a wrong password, a locked or a deactivated account.
+WRONG_EMAIL_OR_PASSWORD = "Enter a correct email address and password"
 
 
 def safe_next(target: str | None) -> str | None:
@@ -38,15 +42,23 @@ def home_for(role: Role) -> str:
     return url_for("cases.board")
 
 
+def sign_in_rate_limit() -> str:
+    """Attempts allowed per address at each sign-in step (SIGN_IN_RATE_LIMIT)."""
+    return str(current_app.config["SIGN_IN_RATE_LIMIT"])
+
+
 @login_manager.unauthorized_handler
 def unauthorized() -> Response:
-    """Send the visitor to sign in; htmx requests get 401 and HX-Redirect, not a swapped page."""
-    target = url_for("auth.sign_in", next=request.full_path.rstrip("?"))
+    """Send the visitor to sign in (or to the step they are part way through); htmx requests
+    get 401 and HX-Redirect, not a swapped page."""
+    part_way = pending.current()
     if wants_fragment() or request.headers.get("HX-Request"):
         response = make_response("", 401)
-        response.headers["HX-Redirect"] = url_for("auth.sign_in")
+        response.headers["HX-Redirect"] = part_way.url if part_way else url_for("auth.sign_in")
         return response
-    return redirect(target)
+    if part_way:
+        return redirect(part_way.url)
+    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
 
 
 @bp.route("/")
@@ -56,28 +68,42 @@ def home() -> Response:
     return redirect(home_for(current_user.role))
 
 
+def _forgotten_password_url() -> str | None:
+    # The password reset pages may not be installed yet: link to them only if they are.
+    if "accounts.forgotten_password" in current_app.view_functions:
+        return url_for("accounts.forgotten_password")
+    return None
+
+
+def _after_password(user: User, next_url: str | None) -> Response:
+    """The password was right: on to the second factor, or signed in if there is none."""
+    if has_two_factor(user):
+        step = pending.VERIFY
+    elif current_app.config["TOTP_REQUIRED"]:
+        step = pending.SET_UP
+    else:
+        finish_sign_in(user)
+        db.session.commit()
+        return redirect(next_url or home_for(user.role), code=303)
+    pending.begin(user, step, next_url)
+    return redirect(url_for(pending.STEP_ENDPOINTS[step]), code=303)
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @requires("public")
+@limiter.limit(sign_in_rate_limit, methods=["POST"])
 def sign_in() -> Response:
     """Email and password."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user.role))
     form = SignInForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
-        if user is None:
-            audit.record("sign_in_failed")
-            db.session.commit()
-            form.email.errors = list(form.email.errors) + [
-                "Enter a correct email address and password"
-            ]
-        else:
-            session.clear()  # a fresh session at sign-in
-            login_user(user)
-            audit.record("sign_in", "user", user.id, actor=user)
-            db.session.commit()
-            return redirect(safe_next(request.args.get("next")) or home_for(user.role), code=303)
-    return render("auth/sign_in.html", form=form)
+        user = check_password(form.email.data or "", form.password.data or "")
+        if user is not None:
+            return _after_password(user, safe_next(request.args.get("next")))
+        db.session.commit()
+        form.email.errors = [*form.email.errors, WRONG_EMAIL_OR_PASSWORD]
+    return render("auth/sign_in.html", form=form, forgotten_password_url=_forgotten_password_url())
 
 
 @bp.route("/sign-out", methods=["POST"])

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from flask import url_for
 from sqlalchemy import select
 
 from provider_portal.auth.routes import safe_next
 from provider_portal.extensions import db
 from provider_portal.models import AuditEvent, Role
+from provider_portal.permissions import requires
 from tests.helpers import PortalClient
 
 
@@ -135,3 +137,32 @@ def test_security_headers_on_pages_and_errors(client):
         assert response.headers["Cache-Control"] == "no-store"
         assert "HX-Request" in response.headers["Vary"]
     assert client.get("/no-such-page").status_code == 404
+
+
+def test_forgotten_password_link_only_when_that_page_exists(other_portal):
+    with_page = other_portal()
+    if "accounts.forgotten_password" not in with_page.view_functions:
+        with_page.add_url_rule(
+            "/forgotten-password",
+            endpoint="accounts.forgotten_password",
+            view_func=requires("public")(lambda: "the reset page"),
+        )
+    with with_page.test_request_context():
+        expected = url_for("accounts.forgotten_password")
+    link = PortalClient(with_page).page("/sign-in").find("a", string="Forgotten your password?")
+    assert link is not None and link["href"] == expected
+
+    without_page = other_portal()
+    without_page.view_functions.pop("accounts.forgotten_password", None)
+    soup = PortalClient(without_page).page("/sign-in")
+    assert soup.find("a", string="Forgotten your password?") is None
+
+
+def test_sign_in_audit_says_how(app, make):
+    user = make.user(Role.MANAGER)
+    PortalClient(app).sign_in(user)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sign_in"))
+    assert (event.actor_id, event.object_id, event.detail) == (user.id, user.id, None)
+    assert event.ip_address == "127.0.0.1"
+    db.session.refresh(user)
+    assert user.last_sign_in_at is not None

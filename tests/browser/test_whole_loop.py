@@ -5,14 +5,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pyotp
 import pytest
+from flask import current_app
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
-from provider_portal.models import Role
+from provider_portal.extensions import db
+from provider_portal.models import Role, User
 from provider_portal.timescales import today
 from tests.browser.conftest import PageProblems
 from tests.factories import Factory
-from tests.helpers import TEST_PASSWORD
+from tests.helpers import TEST_PASSWORD, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +29,21 @@ PDF_BYTES = (
 )
 
 
-def sign_in(page: Page, email: str) -> None:
+def sign_in(page: Page, email: str, two_factor: bool = False) -> None:
+    """Sign in through the form; with two_factor, type the code an authenticator app would
+    show for the user's secret."""
     page.goto("/sign-in")
     page.fill("#email", email)
     page.fill("#password", TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    if two_factor:
+        expect(page.get_by_role("heading", level=1)).to_have_text("Check your authenticator app")
+        expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+        db.session.commit()  # see what the portal has committed since (the last code used)
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        page.fill("#code", totp_code(user))
+        page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -53,12 +67,13 @@ def test_allocate_upload_return_accept_and_report(
 ) -> None:
     provider = make.provider("Northbrook Psychology Services")
     make.provider("Clearwater Plan Writing Ltd")
-    make.user(Role.MANAGER, email="manager@council.test")
+    # The manager has set up two-factor sign-in; the provider's administrator has not.
+    make.user(Role.MANAGER, email="manager@council.test", totp=True)
     make.user(Role.PROVIDER_ADMIN, provider=provider, email="admin@northbrook.test")
     make.case(case_ref="EHC24-0042", first_name="Amelia", last_name="Hughes")
 
     # The manager allocates EP advice on the case; htmx swaps the allocations in place.
-    sign_in(page, "manager@council.test")
+    sign_in(page, "manager@council.test", two_factor=True)
     page.get_by_role("link", name="EHC24-0042").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("EHC24-0042")
     expect(page.locator("main")).to_contain_text("Amelia Hughes")
@@ -107,7 +122,7 @@ def test_allocate_upload_return_accept_and_report(
     sign_out(page)
 
     # The manager downloads exactly what was uploaded and accepts it.
-    sign_in(page, "manager@council.test")
+    sign_in(page, "manager@council.test", two_factor=True)
     page.goto(allocation_url)
     expect(page.locator("#allocation-status")).to_contain_text("Returned")
     with page.expect_download() as download_info:
@@ -132,5 +147,38 @@ def test_allocate_upload_return_accept_and_report(
     )
     expect(month_row.locator("td")).to_have_text(["1", "1", "0"])
 
+    assert page.evaluate("window.__cspViolations") == []
+    page_problems.assert_none()
+
+
+def test_two_factor_set_up_and_sign_in(
+    page: Page, page_problems: PageProblems, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Set up two-factor sign-in when it is required: the QR code loads under the CSP, the key
+    shown works in an authenticator app, and the next sign-in asks for a code."""
+    monkeypatch.setitem(current_app.config, "TOTP_REQUIRED", True)
+    provider = make.provider("Northbrook Psychology Services")
+    make.user(Role.PRACTITIONER, provider=provider, email="pat@northbrook.test")
+
+    page.goto("/sign-in")
+    page.fill("#email", "pat@northbrook.test")
+    page.fill("#password", TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-factor sign-in")
+    qr = page.locator("#totp-qr")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0"), "QR code did not load"
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Save your recovery codes")
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
+    sign_out(page)
+
+    sign_in(page, "pat@northbrook.test", two_factor=True)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
     assert page.evaluate("window.__cspViolations") == []
     page_problems.assert_none()
