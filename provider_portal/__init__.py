@@ -56,6 +56,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     configure_database(app)
 
+    from provider_portal.accounts import bp as accounts_bp
+    from provider_portal.admin import bp as admin_bp
     from provider_portal.allocations import bp as allocations_bp
     from provider_portal.assets import bp as assets_bp
     from provider_portal.audit_log import bp as audit_log_bp
@@ -76,6 +78,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         provider_bp,
         reports_bp,
         audit_log_bp,
+        accounts_bp,
+        admin_bp,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = requires("public")(app.view_functions["static"])

@@ -116,12 +116,15 @@ def users_create(email: str, name: str | None, role: str, provider_name: str | N
     """Create an account; the password comes from PORTAL_PASSWORD or is asked for."""
     from provider_portal import audit
     from provider_portal.auth.services import hash_password
+    from provider_portal.models.types import utcnow
+    from provider_portal.passwords import password_problem
 
     password = os.environ.get("PORTAL_PASSWORD") or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True
     )
-    if len(password) < 12:
-        raise click.UsageError("The password must be 12 characters or more")
+    problem = password_problem(password)
+    if problem:
+        raise click.UsageError(problem)
     role_value = Role(role)
     provider = None
     if role_value.is_provider:
@@ -140,6 +143,7 @@ def users_create(email: str, name: str | None, role: str, provider_name: str | N
         role=role_value,
         provider=provider,
         password_hash=hash_password(password),
+        password_set_at=utcnow(),
     )
     db.session.add(user)
     db.session.flush()

@@ -18,7 +18,7 @@ from provider_portal.extensions import db
 from provider_portal.models import DEFAULT_WORK_TYPES, WorkType
 from tests.helpers import PortalClient, throwaway_database
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.mail_server"]
 
 
 @pytest.fixture(scope="session")

@@ -36,6 +36,14 @@ PROVIDER_OWN = {
     "anonymous": 302,
 }
 PROVIDER_LIST = {**PROVIDER_OWN, "q_admin": 200}
+ADMIN_ONLY = {**COUNCIL_ONLY, "manager": 403}
+# Button-only forms act on an empty POST: the administrator's changes are undone by the row
+# after (deactivate, then reactivate), so the rest of the table sees the same world.
+ADMIN_ACTS = {**ADMIN_ONLY, "admin": 303}
+TEAM_OWN = {**PROVIDER_OWN, "p_practitioner": 403}
+TEAM_LIST = {**TEAM_OWN, "q_admin": 200}
+TEAM_ACTS = {**TEAM_OWN, "p_admin": 303}
+SIGNED_IN = {**{w: 200 for w in WHO}, "anonymous": 302}
 
 # (endpoint, method) -> {who: status}. POSTs carry a valid CSRF token and an empty form, so
 # allowed roles see the form again with errors (200) and nothing changes.
@@ -85,6 +93,43 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # The audit trail: administrators only.
     ("audit_log.index", "GET"): {**COUNCIL_ONLY, "manager": 403},
     ("audit_log.export", "GET"): {**COUNCIL_ONLY, "manager": 403},
+    # A person's own account. The links here carry a made-up token: the one generic 404.
+    ("accounts.accept_invitation", "GET"): {w: 404 for w in WHO},
+    ("accounts.accept_invitation", "POST"): {w: 404 for w in WHO},
+    ("accounts.forgotten_password", "GET"): {w: 200 for w in WHO},
+    ("accounts.forgotten_password", "POST"): {w: 200 for w in WHO},
+    ("accounts.password_reset_sent", "GET"): {w: 200 for w in WHO},
+    ("accounts.reset_password", "GET"): {w: 404 for w in WHO},
+    ("accounts.reset_password", "POST"): {w: 404 for w in WHO},
+    ("accounts.change_password", "GET"): SIGNED_IN,
+    ("accounts.change_password", "POST"): SIGNED_IN,
+    # Administration of accounts and providers (user_id is P's practitioner, provider_id P).
+    ("admin.users", "GET"): ADMIN_ONLY,
+    ("admin.invite_user", "GET"): ADMIN_ONLY,
+    ("admin.invite_user", "POST"): ADMIN_ONLY,
+    ("admin.user", "GET"): ADMIN_ONLY,
+    ("admin.deactivate_user", "GET"): ADMIN_ONLY,
+    ("admin.deactivate_user", "POST"): ADMIN_ACTS,
+    ("admin.reactivate_user", "POST"): ADMIN_ACTS,
+    ("admin.resend_invitation", "POST"): ADMIN_ACTS,  # has a password: a notice, no change
+    ("admin.reset_two_factor", "GET"): ADMIN_ONLY,
+    ("admin.reset_two_factor", "POST"): ADMIN_ACTS,
+    ("admin.providers", "GET"): ADMIN_ONLY,
+    ("admin.add_provider", "GET"): ADMIN_ONLY,
+    ("admin.add_provider", "POST"): ADMIN_ONLY,
+    ("admin.provider", "GET"): ADMIN_ONLY,
+    ("admin.deactivate_provider", "GET"): ADMIN_ONLY,
+    ("admin.deactivate_provider", "POST"): ADMIN_ACTS,
+    ("admin.reactivate_provider", "POST"): ADMIN_ACTS,
+    # A provider administrator's own team: Q's administrator gets 404 for P's practitioner.
+    ("admin.team", "GET"): TEAM_LIST,
+    ("admin.invite_practitioner", "GET"): TEAM_LIST,
+    ("admin.invite_practitioner", "POST"): TEAM_LIST,
+    ("admin.team_member", "GET"): TEAM_OWN,
+    ("admin.deactivate_team_member", "GET"): TEAM_OWN,
+    ("admin.deactivate_team_member", "POST"): TEAM_ACTS,
+    ("admin.reactivate_team_member", "POST"): TEAM_ACTS,
+    ("admin.resend_team_invitation", "POST"): TEAM_ACTS,
 }
 PUBLIC_FILES = {"static", "assets.govuk_assets", "assets.vendor"}
 
@@ -117,6 +162,10 @@ def test_file_routes_are_the_only_public_ones(app):
         "auth.two_factor",
         "auth.recovery_code",
         "auth.set_up_two_factor",
+        "accounts.accept_invitation",
+        "accounts.forgotten_password",
+        "accounts.password_reset_sent",
+        "accounts.reset_password",
     }
 
 
@@ -148,7 +197,14 @@ def world(app, make, client_for):
         "p_practitioner": make.user(Role.PRACTITIONER, provider=p),
         "q_admin": make.user(Role.PROVIDER_ADMIN, provider=q),
     }
-    ids = {"case_id": case.id, "allocation_id": allocation.id, "document_id": document.id}
+    ids = {
+        "case_id": case.id,
+        "allocation_id": allocation.id,
+        "document_id": document.id,
+        "user_id": users["p_practitioner"].id,
+        "provider_id": p.id,
+        "token": "not-a-real-token",
+    }
     return users, ids, allocation
 
 

@@ -1,0 +1,297 @@
+"""Account operations shared by the pages, the administration pages and the CLI."""
+
+from __future__ import annotations
+
+import enum
+import logging
+
+from flask import current_app, url_for
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from provider_portal import audit
+from provider_portal.accounts import tokens
+from provider_portal.auth.services import authenticate, end_sessions, hash_password
+from provider_portal.extensions import db
+from provider_portal.mail import portal_link, render_body, send_email, send_email_later
+from provider_portal.models import AccountToken, Provider, RecoveryCode, Role, User
+from provider_portal.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# Not an argon2 hash: verifying any password against it raises InvalidHashError, which
+# sign-in treats as a wrong password. An invited account cannot sign in until it has a password.
+INVITED_MARKER = "!invited"
+
+EMAIL_EXISTS = "An account with this email address already exists"
+SERVICE_NAME = "Assessment provider portal"
+
+
+class AccountError(Exception):
+    """An account operation that cannot go ahead, with the message to show and its field."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class LinkInvalid(Exception):
+    """The invitation or reset link is unknown, used or expired (the person is told no more)."""
+
+
+class AccountStatus(enum.Enum):
+    """What the administration pages show for an account."""
+
+    ACTIVE = ("active", "Active", "govuk-tag--green")
+    INVITED = ("invited", "Invited", "govuk-tag--blue")
+    DEACTIVATED = ("deactivated", "Deactivated", "govuk-tag--grey")
+
+    def __init__(self, value: str, label: str, tag_class: str) -> None:
+        self.key = value
+        self.label = label
+        self.tag_class = tag_class
+
+
+def normalise_email(email: str) -> str:
+    """Email addresses are stored and compared in lower case."""
+    return email.strip().lower()
+
+
+def has_password(user: User) -> bool:
+    """Whether the person has chosen a password (invited accounts have not)."""
+    return not user.password_hash.startswith("!")
+
+
+def account_status(user: User) -> AccountStatus:
+    """Deactivated, invited (no password yet) or active."""
+    if not user.active:
+        return AccountStatus.DEACTIVATED
+    if not has_password(user):
+        return AccountStatus.INVITED
+    return AccountStatus.ACTIVE
+
+
+def find_by_email(email: str) -> User | None:
+    """The account with this email address, whatever its case."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def _set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.password_set_at = utcnow()
+    user.failed_sign_ins = 0
+    user.locked_until = None
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+
+def invite(
+    email: str, name: str, role: Role, provider: Provider | None, actor: User
+) -> tuple[User, str]:
+    """Create an invited account and its invitation link; the caller sends it and commits."""
+    if role.is_provider != (provider is not None):
+        raise ValueError("provider roles need a provider; council roles have none")
+    email = normalise_email(email)
+    if find_by_email(email) is not None:
+        raise AccountError(EMAIL_EXISTS, "email")
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        provider_id=provider.id if provider is not None else None,
+        password_hash=INVITED_MARKER,
+        active=True,
+        password_set_at=None,
+    )
+    db.session.add(user)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:  # another administrator invited the same address just now
+        raise AccountError(EMAIL_EXISTS, "email") from error
+    raw = tokens.issue(user, tokens.INVITATION, current_app.config["ACCOUNT_LINK_HOURS"], actor)
+    audit.record(
+        "user_invited",
+        "user",
+        user.id,
+        detail=f"role={role.value}",
+        actor=actor,
+        provider_id=user.provider_id,
+    )
+    return user, raw
+
+
+def send_invitation(user: User, raw_token: str) -> None:
+    """Email the invitation link now; raises MailError so the caller can roll back."""
+    provider = db.session.get(Provider, user.provider_id) if user.provider_id else None
+    body = render_body(
+        "invitation.txt",
+        link=portal_link(url_for("accounts.accept_invitation", token=raw_token)),
+        hours=current_app.config["ACCOUNT_LINK_HOURS"],
+        organisation=provider.name if provider is not None else None,
+        role=user.role.label,
+    )
+    send_email(user.email, f"You have been invited to the {SERVICE_NAME}", body, user_id=user.id)
+
+
+def resend_invitation(user: User, actor: User) -> str:
+    """A new invitation link for someone who has not set a password; earlier links stop working."""
+    if has_password(user):
+        raise AccountError("This person has already set a password")
+    if not user.active:
+        raise AccountError("Reactivate the account before sending a new invitation")
+    raw = tokens.issue(user, tokens.INVITATION, current_app.config["ACCOUNT_LINK_HOURS"], actor)
+    audit.record("invitation_resent", "user", user.id, actor=actor, provider_id=user.provider_id)
+    return raw
+
+
+def invitation_for(raw_token: str) -> AccountToken:
+    """The valid invitation behind a link of an account still waiting for its password."""
+    token = tokens.find_valid(raw_token, tokens.INVITATION)
+    if token is None:
+        raise LinkInvalid
+    user = db.session.get(User, token.user_id)
+    if user is None or has_password(user):
+        raise LinkInvalid
+    return token
+
+
+def accept_invitation(raw_token: str, password: str) -> User:
+    """Set the first password from an invitation link; the link is spent."""
+    token = invitation_for(raw_token)
+    if not tokens.spend(token):
+        raise LinkInvalid
+    user = db.session.get(User, token.user_id)
+    assert user is not None
+    _set_password(user, password)
+    tokens.revoke(user)
+    end_sessions(user)
+    audit.record("invitation_accepted", "user", user.id, actor=user, provider_id=user.provider_id)
+    return user
+
+
+# --- forgotten passwords ----------------------------------------------------------------------
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if an active account with a password has this address.
+
+    The same work is done whether or not the account exists (a token is made and hashed, the
+    email body is rendered) and the email goes out in the background, so neither the answer nor
+    its timing says whether the address has an account.
+    """
+    raw, token_hash = tokens.new_token()
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    body = render_body(
+        "password_reset.txt",
+        link=portal_link(url_for("accounts.reset_password", token=raw)),
+        hours=hours,
+    )
+    user = find_by_email(email)
+    if user is None:
+        db.session.commit()
+        return
+    if user.active and has_password(user):
+        tokens.add_token(user, tokens.PASSWORD_RESET, token_hash, hours)
+        outcome = "sent"
+    else:
+        outcome = "not sent: deactivated" if not user.active else "not sent: invitation pending"
+    audit.record(
+        "password_reset_requested",
+        "user",
+        user.id,
+        detail=outcome,
+        provider_id=user.provider_id,
+    )
+    db.session.commit()
+    if outcome == "sent":
+        send_email_later(user.email, "Reset your password", body, user_id=user.id)
+
+
+def reset_for(raw_token: str) -> AccountToken:
+    """The valid password-reset token behind a link."""
+    token = tokens.find_valid(raw_token, tokens.PASSWORD_RESET)
+    if token is None:
+        raise LinkInvalid
+    return token
+
+
+def reset_password(raw_token: str, password: str) -> User:
+    """Set a new password from a reset link: every other link and every session ends."""
+    token = reset_for(raw_token)
+    if not tokens.spend(token):
+        raise LinkInvalid
+    user = db.session.get(User, token.user_id)
+    assert user is not None
+    _set_password(user, password)
+    tokens.revoke(user)
+    end_sessions(user)
+    audit.record("password_reset", "user", user.id, actor=user, provider_id=user.provider_id)
+    return user
+
+
+# --- signed in --------------------------------------------------------------------------------
+
+
+def change_password(user: User, current_password: str, new_password: str) -> bool:
+    """Change the password if the current one is right; other sessions and reset links end."""
+    if authenticate(user.email, current_password) is None:
+        return False
+    _set_password(user, new_password)
+    tokens.revoke(user, tokens.PASSWORD_RESET)
+    end_sessions(user)
+    audit.record("password_changed", "user", user.id, actor=user, provider_id=user.provider_id)
+    return True
+
+
+def send_password_changed_notice(user: User) -> None:
+    """Tell the person their password changed (no personal details); sent in the background."""
+    body = render_body("password_changed.txt", sign_in=portal_link(url_for("auth.sign_in")))
+    send_email_later(user.email, "Your password was changed", body, user_id=user.id)
+
+
+# --- administration ---------------------------------------------------------------------------
+
+
+def deactivate(user: User, actor: User) -> None:
+    """Stop the account signing in; every session ends at once and unused links stop working."""
+    if user.id == actor.id:
+        raise AccountError("You cannot deactivate your own account")
+    if not user.active:
+        return
+    user.active = False
+    user.deactivated_at = utcnow()
+    end_sessions(user)
+    tokens.revoke(user)
+    audit.record("user_deactivated", "user", user.id, actor=actor, provider_id=user.provider_id)
+
+
+def reactivate(user: User, actor: User) -> None:
+    """Let a deactivated account sign in again (an invited one needs a new invitation)."""
+    if user.active:
+        return
+    provider = db.session.get(Provider, user.provider_id) if user.provider_id else None
+    if provider is not None and not provider.active:
+        raise AccountError(f"Reactivate {provider.name} before its accounts")
+    user.active = True
+    user.deactivated_at = None
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    audit.record("user_reactivated", "user", user.id, actor=actor, provider_id=user.provider_id)
+
+
+def has_two_factor(user: User) -> bool:
+    """Whether an authenticator app is set up, or half set up."""
+    return user.totp_secret is not None or user.totp_confirmed_at is not None
+
+
+def reset_two_factor(user: User, actor: User) -> None:
+    """Forget the authenticator app and recovery codes; the person sets them up at next sign-in."""
+    user.totp_secret = None
+    user.totp_confirmed_at = None
+    user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    end_sessions(user)
+    audit.record("two_factor_reset", "user", user.id, actor=actor, provider_id=user.provider_id)

@@ -1,0 +1,148 @@
+"""Forms for administering accounts, providers and a provider's team."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
+
+from provider_portal.accounts.forms import email_validators, strip
+from provider_portal.models import Role
+
+ROLE_CHOICES = [(role.value, role.label) for role in Role]
+STATUS_CHOICES = [
+    ("", "Any status"),
+    ("active", "Active"),
+    ("invited", "Invited"),
+    ("deactivated", "Deactivated"),
+]
+SELECT_ROLE = "Select the person’s role"
+SELECT_PROVIDER = "Select the provider the person works for"
+NO_PROVIDER = "Select ‘None’ for council staff: only provider roles belong to a provider"
+
+
+class PlainText:
+    """Refuse control characters (PostgreSQL cannot store NUL; none belong in a name)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data and any(ord(ch) < 32 or ord(ch) == 127 for ch in field.data):
+            raise ValidationError(self.message)
+
+
+def name_field(label: str, required: str, too_long: str, plain: str) -> StringField:
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[
+            InputRequired(message=required),
+            Length(max=200, message=too_long),
+            PlainText(plain),
+        ],
+    )
+
+
+class UserFilterForm(FlaskForm):
+    """Filters on the accounts list (GET)."""
+
+    class Meta:
+        csrf = False
+
+    role = SelectField(
+        "Role",
+        widget=GovSelect(),
+        choices=[("", "Any role")] + ROLE_CHOICES,
+        validators=[Optional()],
+        default="",
+    )
+    provider = SelectField("Provider", widget=GovSelect(), validators=[Optional()], default="")
+    status = SelectField(
+        "Status", widget=GovSelect(), choices=STATUS_CHOICES, validators=[Optional()], default=""
+    )
+    submit = SubmitField("Apply filters", widget=GovSubmitInput())
+
+
+class InvitePractitionerForm(FlaskForm):
+    """A provider administrator invites a practitioner: only a name and an email address.
+
+    The role and the organisation are never read from the request.
+    """
+
+    name = name_field(
+        "Full name",
+        "Enter the person’s full name",
+        "Full name must be 200 characters or fewer",
+        "Enter the full name using letters, spaces and punctuation only",
+    )
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=email_validators("Enter the person’s email address"),
+        description="The invitation is sent here. It should be the person’s own work address.",
+    )
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class InviteUserForm(InvitePractitionerForm):
+    """An administrator invites anyone: a name, an email address, a role and maybe a provider."""
+
+    # validate_choice is off so a missing answer gives our wording, not "Not a valid choice".
+    role = RadioField(
+        "Role",
+        widget=GovRadioInput(),
+        choices=ROLE_CHOICES,
+        validate_choice=False,
+        validators=[
+            InputRequired(message=SELECT_ROLE),
+            AnyOf([value for value, _ in ROLE_CHOICES], message=SELECT_ROLE),
+        ],
+    )
+    provider = SelectField(
+        "Provider",
+        widget=GovSelect(),
+        validate_choice=False,
+        default="",
+        description="Only for provider administrators and practitioners",
+    )
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+    def validate_provider(self, field: SelectField) -> None:
+        """Provider roles need one of the active providers; council roles have none."""
+        if self.role.data not in {r.value for r in Role}:
+            return
+        chosen = field.data or ""
+        if Role(self.role.data).is_provider:
+            if chosen not in {str(choice[0]) for choice in field.choices or [] if choice[0]}:  # type: ignore[index,union-attr]
+                raise ValidationError(SELECT_PROVIDER)
+        elif chosen:
+            raise ValidationError(NO_PROVIDER)
+
+
+class ProviderForm(FlaskForm):
+    """Add a provider: its name."""
+
+    name = name_field(
+        "Name of the provider",
+        "Enter the name of the provider",
+        "Name of the provider must be 200 characters or fewer",
+        "Enter the name using letters, numbers, spaces and punctuation only",
+    )
+    submit = SubmitField("Add provider", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """A button that confirms an action (the button is the whole form)."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())

@@ -1,0 +1,126 @@
+"""A provider administrator's own team: see it, invite practitioners, deactivate them."""
+
+from __future__ import annotations
+
+from flask import flash, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from provider_portal.accounts.services import (
+    AccountError,
+    deactivate,
+    has_password,
+    has_two_factor,
+    reactivate,
+)
+from provider_portal.admin import bp
+from provider_portal.admin.forms import ConfirmForm, InvitePractitionerForm
+from provider_portal.admin.queries import (
+    page_of_users,
+    team,
+    team_member_or_404,
+    team_practitioner_or_404,
+)
+from provider_portal.admin.routes import invite_and_send, resend_and_flash
+from provider_portal.extensions import db
+from provider_portal.models import Provider, Role
+from provider_portal.permissions import requires
+from provider_portal.web import page_number, redirect_after_post, render
+
+
+@bp.route("/team", endpoint="team")
+@requires("manage_practitioners")
+def team_list() -> Response:
+    """The people in your organisation."""
+    return render("admin/team.html", result=page_of_users(team(), page_number()))
+
+
+@bp.route("/team/invite", methods=["GET", "POST"])
+@requires("manage_practitioners")
+def invite_practitioner() -> Response:
+    """Invite a practitioner to your organisation (the role and organisation are fixed)."""
+    form = InvitePractitionerForm()
+    organisation = db.session.get(Provider, current_user.provider_id)
+    if form.validate_on_submit():
+        if organisation is None or not organisation.active:
+            form.email.errors.append(
+                "Your organisation is not active: ask the council to reactivate it"
+            )
+        else:
+            user = invite_and_send(form, Role.PRACTITIONER, organisation)
+            if user is not None:
+                flash(f"Invitation sent to {user.email}", "success")
+                return redirect_after_post(url_for("admin.team_member", user_id=user.id))
+    return render("admin/invite_practitioner.html", form=form, organisation=organisation)
+
+
+@bp.route("/team/<int:user_id>")
+@requires("manage_practitioners")
+def team_member(user_id: int) -> Response:
+    """Someone in your organisation."""
+    person = team_member_or_404(user_id)
+    return render(
+        "admin/team_member.html",
+        person=person,
+        invited=not has_password(person),
+        two_factor=has_two_factor(person),
+        form=ConfirmForm(formdata=None),
+    )
+
+
+@bp.route("/team/<int:user_id>/deactivate", methods=["GET", "POST"])
+@requires("manage_practitioners")
+def deactivate_team_member(user_id: int) -> Response:
+    """Check, then deactivate one of your practitioners: they are signed out at once."""
+    person = team_practitioner_or_404(user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            deactivate(person, current_user)
+        except AccountError as error:
+            db.session.rollback()
+            form.submit.errors = [error.message]
+        else:
+            db.session.commit()
+            flash(f"{person.name}’s account has been deactivated", "success")
+            return redirect_after_post(url_for("admin.team_member", user_id=person.id))
+    return render(
+        "admin/confirm.html",
+        heading=f"Deactivate {person.name}’s account",
+        body=[
+            "They will be signed out straight away and will not be able to sign in.",
+            "Work assigned to them stays assigned: reassign it if someone else should finish it. "
+            "You can reactivate the account later.",
+        ],
+        button="Deactivate account",
+        action=url_for("admin.deactivate_team_member", user_id=person.id),
+        back=url_for("admin.team_member", user_id=person.id),
+        back_text=person.name,
+        form=form,
+    )
+
+
+@bp.route("/team/<int:user_id>/reactivate", methods=["POST"])
+@requires("manage_practitioners")
+def reactivate_team_member(user_id: int) -> Response:
+    """Let one of your practitioners sign in again."""
+    person = team_practitioner_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            reactivate(person, current_user)
+        except AccountError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{person.name}’s account has been reactivated", "success")
+    return redirect_after_post(url_for("admin.team_member", user_id=person.id))
+
+
+@bp.route("/team/<int:user_id>/invitation", methods=["POST"])
+@requires("manage_practitioners")
+def resend_team_invitation(user_id: int) -> Response:
+    """Send one of your practitioners a new invitation link; earlier links stop working."""
+    person = team_practitioner_or_404(user_id)
+    resend_and_flash(person)
+    return redirect_after_post(url_for("admin.team_member", user_id=person.id))
