@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, g, request, url_for
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from provider_portal.accounts import bp
@@ -24,6 +24,7 @@ from provider_portal.accounts.services import (
     reset_password,
     send_password_changed_notice,
 )
+from provider_portal.auth.services import end_other_sessions
 from provider_portal.extensions import db, limiter
 from provider_portal.models import User
 from provider_portal.permissions import requires
@@ -130,9 +131,9 @@ def change_password_page() -> Response:
     if form.validate_on_submit():
         user: User = current_user._get_current_object()
         if change_password(user, form.current_password.data or "", form.password.data or ""):
+            # Every other session ends; this one is renewed with the new session token.
+            end_other_sessions(user)
             db.session.commit()
-            # The session token changed, ending every other session: renew this one with it.
-            login_user(user)
             send_password_changed_notice(user)
             flash("Your password has been changed", "success")
             return redirect_after_post(url_for("auth.home"))

@@ -236,7 +236,10 @@ def reset_password(raw_token: str, password: str) -> User:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> bool:
-    """Change the password if the current one is right; other sessions and reset links end."""
+    """Change the password if the current one is right; sessions and reset links end.
+
+    The caller keeps its own session going (auth.services.end_other_sessions).
+    """
     if authenticate(user.email, current_password) is None:
         return False
     _set_password(user, new_password)
