@@ -22,11 +22,21 @@ from flask.cli import AppGroup
 from sqlalchemy import func, insert, select, text
 
 from provider_portal import audit
-from provider_portal.allocations.services import accept, allocate, record_return, request_amendment
+from provider_portal.allocations.services import (
+    accept,
+    allocate,
+    assign,
+    is_taken_on,
+    provider_accept,
+    record_return,
+    request_amendment,
+    withdraw,
+)
 from provider_portal.auth.services import hash_password
 from provider_portal.extensions import db
 from provider_portal.models import (
     DEFAULT_WORK_TYPES,
+    OPEN_STATUSES,
     Allocation,
     AllocationStatus,
     Case,
@@ -72,6 +82,8 @@ PLAN_WRITING_SHARE = 0.2
 AMENDMENT_RATE = 0.06
 # (month index, position in that month) of the work withdrawn after allocation.
 WITHDRAWN = ((1, 5), (2, 17))
+# Providers accept work this many days after it arrives: the latest days' work awaits an answer.
+PROVIDER_ANSWER_DAYS = 2
 
 FIRST_NAMES = (
     "Oliver", "Amelia", "Noah", "Isla", "Muhammad", "Ava", "George", "Olivia", "Leo", "Freya",
@@ -221,14 +233,6 @@ def _later(rng: random.Random, start: date, low: int, high: int, now: date) -> d
     return min(start + timedelta(days=rng.randint(low, high)), now)
 
 
-def _withdraw(allocation: Allocation, reason: str, on: date) -> None:
-    """The council takes the work back (there is no page for this yet)."""
-    allocation.status = AllocationStatus.WITHDRAWN
-    allocation.withdrawn_on = on
-    allocation.withdrawn_reason = reason
-    audit.record("allocation_withdrawn", "allocation", allocation.id, detail=reason)
-
-
 def build_allocations(
     rng: random.Random, now: date, cases: list[Case], providers: dict[str, Provider]
 ) -> Counts:
@@ -250,9 +254,13 @@ def build_allocations(
                 case, work_type, provider = queue.pop(0), ep_advice, providers[EP_AGENCY]
             allocation = allocate(case, provider, work_type, actor=None, allocated_on=allocated_on)
             if (month, position) in withdrawn:
-                _withdraw(allocation, rng.choice(WITHDRAWAL_REASONS), allocated_on)
+                reason = rng.choice(WITHDRAWAL_REASONS)
+                withdraw(allocation, reason, actor=None, withdrawn_on=allocated_on)
                 continue
             counts.allocated[month] += 1
+            answered_on = allocated_on + timedelta(days=PROVIDER_ANSWER_DAYS)
+            if answered_on <= now:
+                provider_accept(allocation, actor=None, accepted_on=answered_on)
             if rng.random() >= RETURN_RATES[month]:
                 continue
             returned_on = _later(rng, allocated_on, 14, 56, now)
@@ -275,6 +283,23 @@ def build_allocations(
                 else:
                     case.final_plan_issued_on = _later(rng, accepted_on, 2, 10, now)
     return counts
+
+
+def assign_open_work(providers: dict[str, Provider]) -> None:
+    """Share each provider's open, accepted work between its people, as its administrator would."""
+    for provider in providers.values():
+        people = list(
+            db.session.scalars(
+                select(User).where(User.provider_id == provider.id).order_by(User.id)
+            )
+        )
+        open_work = db.session.scalars(
+            select(Allocation)
+            .where(Allocation.provider_id == provider.id, Allocation.status.in_(OPEN_STATUSES))
+            .order_by(Allocation.id)
+        ).all()
+        for index, allocation in enumerate(a for a in open_work if is_taken_on(a)):
+            assign(allocation, people[index % len(people)], actor=None)
 
 
 def _ensure_work_types() -> None:
@@ -345,6 +370,7 @@ def seed() -> None:
     db.session.flush()
     counts = build_allocations(rng, now, case_list, providers)
     build_accounts(password, providers)
+    assign_open_work(providers)
     db.session.commit()
 
     click.echo(f"Demo data created for {now.strftime('%-d %B %Y')}: {len(case_list)} cases.")

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from provider_portal.extensions import db, login_manager
-from provider_portal.models import Allocation, Document, Role
+from provider_portal.models import OPEN_STATUSES, Allocation, Document, Role
+from provider_portal.timescales import today
 
 ALL_ROLES = frozenset(Role)
 COUNCIL = frozenset({Role.ADMIN, Role.MANAGER})
@@ -71,13 +73,57 @@ def can(policy: str) -> bool:
     return bool(current_user.is_authenticated and current_user.role in roles)
 
 
+def provider_access_cutoff() -> date:
+    """The earliest closing date whose allocation a provider user may still open today."""
+    return today() - timedelta(days=current_app.config["PROVIDER_ACCESS_DAYS_AFTER_CLOSE"])
+
+
+def access_until(allocation: Allocation) -> date | None:
+    """The last day provider users can open a closed allocation (None while it is open)."""
+    if allocation.is_open:
+        return None
+    closed_on = (
+        allocation.closed_on
+        or allocation.accepted_on
+        or allocation.withdrawn_on
+        or allocation.declined_on
+    )
+    if closed_on is None:
+        return None
+    return closed_on + timedelta(days=current_app.config["PROVIDER_ACCESS_DAYS_AFTER_CLOSE"])
+
+
+def _provider_scope() -> list[ColumnElement[bool]]:
+    """The conditions every provider-side read goes through.
+
+    - the current user's own organisation (a user without one sees nothing);
+    - practitioners: only the work assigned to them; provider administrators: all of it;
+    - open work, or closed work until PROVIDER_ACCESS_DAYS_AFTER_CLOSE days after closing.
+      Rows closed before closed_on existed fall back to the date of their closing event, and a
+      closed row with no date at all is hidden (fail closed).
+    """
+    conditions: list[ColumnElement[bool]] = [Allocation.provider_id == current_user.provider_id]
+    if current_user.role is not Role.PROVIDER_ADMIN:
+        conditions.append(Allocation.assigned_to_id == current_user.id)
+    closed_on = func.coalesce(
+        Allocation.closed_on,
+        Allocation.accepted_on,
+        Allocation.withdrawn_on,
+        Allocation.declined_on,
+    )
+    conditions.append(
+        or_(Allocation.status.in_(OPEN_STATUSES), closed_on >= provider_access_cutoff())
+    )
+    return conditions
+
+
 def provider_allocations() -> Select[Allocation]:
-    """Allocations the current provider user may see: their own organisation's only."""
-    return select(Allocation).where(Allocation.provider_id == current_user.provider_id)
+    """Allocations the current provider user may see (see _provider_scope for the rules)."""
+    return select(Allocation).where(*_provider_scope())
 
 
 def provider_allocation_or_404(allocation_id: int) -> Allocation:
-    """Load one of the current provider's allocations; anything else is 404, never 403."""
+    """Load an allocation within the current user's scope; anything else is 404, never 403."""
     allocation = db.session.scalar(provider_allocations().where(Allocation.id == allocation_id))
     if allocation is None:
         abort(404)
@@ -85,11 +131,14 @@ def provider_allocation_or_404(allocation_id: int) -> Allocation:
 
 
 def provider_document_or_404(document_id: int) -> Document:
-    """Load a document on one of the current provider's allocations, or 404."""
+    """Load a document on an allocation within the current user's scope, or 404.
+
+    A document whose file retention has removed is gone: 404 as well.
+    """
     document = db.session.scalar(
         select(Document)
         .join(Allocation)
-        .where(Document.id == document_id, Allocation.provider_id == current_user.provider_id)
+        .where(Document.id == document_id, Document.deleted_at.is_(None), *_provider_scope())
     )
     if document is None:
         abort(404)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -36,6 +37,7 @@ PROVIDER_OWN = {
     "anonymous": 302,
 }
 PROVIDER_LIST = {**PROVIDER_OWN, "q_admin": 200}
+PROVIDER_ADMIN_OWN = {**PROVIDER_OWN, "p_practitioner": 403}
 ADMIN_ONLY = {**COUNCIL_ONLY, "manager": 403}
 # Button-only forms act on an empty POST: the administrator's changes are undone by the row
 # after (deactivate, then reactivate), so the rest of the table sees the same world.
@@ -79,12 +81,18 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("allocations.accept_work", "POST"): COUNCIL_ONLY,
     ("allocations.send_back", "POST"): COUNCIL_ONLY,
     ("allocations.download", "GET"): COUNCIL_ONLY,
+    ("allocations.withdraw_work", "POST"): COUNCIL_ONLY,
     ("provider.allocations", "GET"): PROVIDER_LIST,
     ("provider.show", "GET"): PROVIDER_OWN,
     ("provider.upload", "POST"): PROVIDER_OWN,
     # P's allocation has a document, so P's users can return it: the one change allowed here.
     ("provider.return_work", "POST"): {**PROVIDER_OWN, "p_admin": 303, "p_practitioner": 303},
     ("provider.download", "GET"): PROVIDER_OWN,
+    # The provider's answer and assignment: P's administrator only (P's allocation is already
+    # accepted, so the empty form comes back with an error and nothing changes).
+    ("provider.accept_allocation", "POST"): PROVIDER_ADMIN_OWN,
+    ("provider.decline_allocation", "POST"): PROVIDER_ADMIN_OWN,
+    ("provider.assign_allocation", "POST"): PROVIDER_ADMIN_OWN,
     ("reports.monthly", "GET"): REPORTS,
     ("reports.monthly_csv", "GET"): REPORTS,
     ("reports.compliance", "GET"): REPORTS,
@@ -171,11 +179,18 @@ def test_file_routes_are_the_only_public_ones(app):
 
 @pytest.fixture
 def world(app, make, client_for):
-    """Provider P's case, allocation and document; users for every role."""
+    """Provider P's case, allocation (accepted by P, assigned to P's practitioner) and document;
+    users for every role."""
     p = make.provider("Provider P")
     q = make.provider("Provider Q")
     case = make.case()
-    allocation = make.allocation(case=case, provider=p)
+    p_practitioner = make.user(Role.PRACTITIONER, provider=p)
+    allocation = make.allocation(
+        case=case,
+        provider=p,
+        provider_accepted_on=date(2024, 8, 2),
+        assigned_to_id=p_practitioner.id,
+    )
     p_admin = make.user(Role.PROVIDER_ADMIN, provider=p)
     uploader = client_for(p_admin)
     response = uploader.post(
@@ -194,7 +209,7 @@ def world(app, make, client_for):
         "manager": make.user(Role.MANAGER),
         "monitor": make.user(Role.MONITOR),
         "p_admin": p_admin,
-        "p_practitioner": make.user(Role.PRACTITIONER, provider=p),
+        "p_practitioner": p_practitioner,
         "q_admin": make.user(Role.PROVIDER_ADMIN, provider=q),
     }
     ids = {

@@ -46,3 +46,18 @@ class AmendmentForm(FlaskForm):
         ],
     )
     submit = SubmitField("Send back for amendment", widget=GovSubmitInput())
+
+
+class WithdrawForm(FlaskForm):
+    """Take open work back from the provider, saying why."""
+
+    reason = TextAreaField(
+        "Why are you withdrawing this work?",
+        widget=GovTextArea(),
+        description="The provider will see this. Do not include the child's name.",
+        validators=[
+            InputRequired(message="Enter why you are withdrawing this work"),
+            Length(max=2000, message="Why you are withdrawing must be 2,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Withdraw this work", widget=GovSubmitInput())

@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, AllocationStatus, Document
+from provider_portal.models import Allocation, AllocationStatus, Document, User
 
 PAGE_SIZE = 50
 
@@ -53,6 +53,7 @@ def page_of(query: Select[Allocation], page: int) -> AllocationPage:
                 selectinload(Allocation.provider),
                 selectinload(Allocation.work_type),
                 selectinload(Allocation.documents),
+                selectinload(Allocation.assigned_to),
             )
         )
     )
@@ -68,5 +69,15 @@ def get_allocation(allocation_id: int) -> Allocation | None:
             selectinload(Allocation.provider),
             selectinload(Allocation.work_type),
             selectinload(Allocation.documents).selectinload(Document.uploaded_by),
+            selectinload(Allocation.assigned_to),
         )
     )
+
+
+def people_names(*user_ids: int | None) -> dict[int, str]:
+    """Names of the people an allocation records (who accepted, declined…), in one query."""
+    ids = {user_id for user_id in user_ids if user_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, request, url_for
+from flask import abort, current_app, flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from provider_portal import audit
 from provider_portal.allocations import bp
-from provider_portal.allocations.forms import AcceptForm, AllocationFilterForm, AmendmentForm
-from provider_portal.allocations.queries import filtered, get_allocation, page_of
-from provider_portal.allocations.services import AllocationError, accept, request_amendment
+from provider_portal.allocations.forms import (
+    AcceptForm,
+    AllocationFilterForm,
+    AmendmentForm,
+    WithdrawForm,
+)
+from provider_portal.allocations.queries import filtered, get_allocation, page_of, people_names
+from provider_portal.allocations.services import (
+    AllocationError,
+    accept,
+    document_event,
+    request_amendment,
+    withdraw,
+)
 from provider_portal.cases.services import active_providers, work_types
 from provider_portal.documents import IntegrityFailure, send_document
 from provider_portal.extensions import db
@@ -51,13 +62,26 @@ def _allocation_or_404(allocation_id: int) -> Allocation:
     return allocation
 
 
-def _review_context(allocation: Allocation, **forms: Any) -> dict[str, Any]:
+def _review_context(allocation: Allocation, **extra: Any) -> dict[str, Any]:
+    forms = {
+        "accept_form": extra.get("accept_form") or AcceptForm(formdata=None, prefix="accept"),
+        "amendment_form": extra.get("amendment_form")
+        or AmendmentForm(formdata=None, prefix="amend"),
+        "withdraw_form": extra.get("withdraw_form")
+        or WithdrawForm(formdata=None, prefix="withdraw"),
+    }
     return {
         "allocation": allocation,
-        "accept_form": forms.get("accept_form") or AcceptForm(formdata=None, prefix="accept"),
-        "amendment_form": forms.get("amendment_form")
-        or AmendmentForm(formdata=None, prefix="amend"),
-        "banner": forms.get("banner"),
+        **forms,
+        "names": people_names(
+            allocation.provider_accepted_by_id,
+            allocation.declined_by_id,
+            allocation.withdrawn_by_id,
+        ),
+        "access_days": current_app.config["PROVIDER_ACCESS_DAYS_AFTER_CLOSE"],
+        "banner": extra.get("banner"),
+        # Read by base.html to put "Error: " in the title.
+        "page_errors": [name for name, form in forms.items() if form.errors],
     }
 
 
@@ -67,7 +91,13 @@ def show(allocation_id: int) -> Response:
     """One allocation: the work, its documents and, once returned, the review."""
     allocation = _allocation_or_404(allocation_id)
     response = render("allocations/show.html", **_review_context(allocation))
-    audit.record("allocation_viewed", "allocation", allocation_id)
+    audit.record(
+        "allocation_viewed",
+        "allocation",
+        allocation_id,
+        case_id=allocation.case_id,
+        provider_id=allocation.provider_id,
+    )
     db.session.commit()
     return response
 
@@ -130,6 +160,29 @@ def send_back(allocation_id: int) -> Response:
     )
 
 
+@bp.route("/<int:allocation_id>/withdraw", methods=["POST"])
+@requires("allocate")
+def withdraw_work(allocation_id: int) -> Response:
+    """Take open work back from the provider, with the reason; the case can be allocated again."""
+    allocation = _allocation_or_404(allocation_id)
+    form = WithdrawForm(prefix="withdraw")
+    if form.validate_on_submit():
+        try:
+            withdraw(allocation, form.reason.data or "", actor=current_user)
+            db.session.commit()
+        except AllocationError as error:
+            db.session.rollback()
+            form.reason.errors = [str(error)]
+        else:
+            return _after_review(allocation_id, "Work withdrawn from the provider")
+    allocation = _allocation_or_404(allocation_id)
+    return render(
+        "allocations/show.html",
+        "allocations/_review.html",
+        **_review_context(allocation, withdraw_form=form),
+    )
+
+
 @bp.route("/documents/<int:document_id>")
 @requires("view_cases")
 def download(document_id: int) -> Response:
@@ -140,9 +193,9 @@ def download(document_id: int) -> Response:
     try:
         response = send_document(document)
     except IntegrityFailure:
-        audit.record("document_integrity_failure", "document", document.id)
+        document_event("document_integrity_failure", document)
         db.session.commit()
         abort(500)
-    audit.record("document_downloaded", "document", document.id)
+    document_event("document_downloaded", document)
     db.session.commit()
     return response

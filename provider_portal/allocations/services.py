@@ -1,4 +1,4 @@
-"""Allocating work and moving it through return, review and acceptance.
+"""Allocating work and moving it through the provider's answer, return, review and closing.
 
 Each function changes one allocation, records the audit row in the same transaction and
 commits only when asked, so imports can run many operations all-or-nothing.
@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from provider_portal import audit
 from provider_portal.extensions import db
@@ -18,7 +19,9 @@ from provider_portal.models import (
     Allocation,
     AllocationStatus,
     Case,
+    Document,
     Provider,
+    Role,
     User,
     WorkType,
 )
@@ -27,6 +30,65 @@ from provider_portal.timescales import due_date, today
 
 class AllocationError(Exception):
     """A business rule stopped the operation; the message is written for the person."""
+
+
+# Who a provider administrator may give work to: people of their own organisation.
+ASSIGNABLE_ROLES = (Role.PROVIDER_ADMIN, Role.PRACTITIONER)
+
+
+def _audit(
+    action: str, allocation: Allocation, actor: User | None, detail: str | None = None
+) -> None:
+    """An allocation event, filterable by its case and provider."""
+    audit.record(
+        action,
+        "allocation",
+        allocation.id,
+        detail=detail,
+        actor=actor,
+        case_id=allocation.case_id,
+        provider_id=allocation.provider_id,
+    )
+
+
+def document_event(action: str, document: Document) -> None:
+    """A document event (download, integrity failure), filterable by case and provider."""
+    audit.record(
+        action,
+        "document",
+        document.id,
+        case_id=document.allocation.case_id,
+        provider_id=document.allocation.provider_id,
+    )
+
+
+def _clean_text(value: str | None) -> str:
+    """Free text as stored: PostgreSQL refuses NUL, and blank means missing."""
+    return (value or "").replace("\x00", "").strip()
+
+
+def _save(allocation: Allocation) -> None:
+    """Flush now so a concurrent change (version_id_col) fails here, as a message."""
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise AllocationError(
+            "Someone else changed this work a moment ago. Reload the page to see it."
+        ) from error
+
+
+def is_taken_on(allocation: Allocation) -> bool:
+    """Whether the provider has taken the work on: accepted it, or already returned it once.
+
+    Work the council recorded as returned (imports, older records) has no acceptance, but the
+    provider plainly did it: after an amendment request they must be able to return it again.
+    """
+    return allocation.provider_accepted_on is not None or allocation.returned_on is not None
+
+
+def awaiting_answer(allocation: Allocation) -> bool:
+    """Whether the provider can still accept or decline the work."""
+    return allocation.status is AllocationStatus.ALLOCATED and not is_taken_on(allocation)
 
 
 def open_allocation(case: Case, work_type: WorkType) -> Allocation | None:
@@ -81,12 +143,11 @@ def allocate(
             f"Case {case.case_ref} was allocated {work_type.name.lower()} by someone else "
             "a moment ago. Reload the case to see it."
         ) from error
-    audit.record(
+    _audit(
         "allocation_created",
-        "allocation",
-        allocation.id,
+        allocation,
+        actor,
         detail=f"case={case.id} provider={provider.id} work_type={work_type.code}",
-        actor=actor,
     )
     return allocation
 
@@ -95,8 +156,14 @@ def record_return(
     allocation: Allocation, *, actor: User | None, returned_on: date | None = None
 ) -> None:
     """The provider says the work is done; it needs at least one uploaded document."""
+    if allocation.status is AllocationStatus.WITHDRAWN:
+        raise AllocationError("This work has been withdrawn by the council")
+    if allocation.status is AllocationStatus.DECLINED:
+        raise AllocationError("This work was declined")
     if allocation.status not in (AllocationStatus.ALLOCATED, AllocationStatus.AMENDMENT_REQUESTED):
         raise AllocationError("This work has already been returned")
+    if actor is not None and actor.is_provider_user and not is_taken_on(allocation):
+        raise AllocationError("Accept the work before you return it")
     if actor is not None and actor.is_provider_user and not allocation.documents:
         raise AllocationError("Upload the completed work before you mark it as returned")
     when = returned_on or today()
@@ -106,7 +173,7 @@ def record_return(
         allocation.returned_on = when
     allocation.status = AllocationStatus.RETURNED
     allocation.returned_by_id = actor.id if actor else None
-    audit.record("allocation_returned", "allocation", allocation.id, actor=actor)
+    _audit("allocation_returned", allocation, actor)
 
 
 def accept(allocation: Allocation, *, actor: User | None, accepted_on: date | None = None) -> None:
@@ -119,18 +186,120 @@ def accept(allocation: Allocation, *, actor: User | None, accepted_on: date | No
     allocation.status = AllocationStatus.ACCEPTED
     allocation.accepted_on = when
     allocation.accepted_by_id = actor.id if actor else None
-    audit.record("allocation_accepted", "allocation", allocation.id, actor=actor)
+    allocation.closed_on = when
+    _audit("allocation_accepted", allocation, actor)
 
 
 def request_amendment(allocation: Allocation, comment: str, *, actor: User | None) -> None:
     """Send returned work back to the provider with a comment saying what to change."""
     if allocation.status is not AllocationStatus.RETURNED:
         raise AllocationError("Only returned work can be sent back for amendment")
-    if not comment.strip():
+    comment = _clean_text(comment)
+    if not comment:
         raise AllocationError("Enter what needs to be amended")
     allocation.status = AllocationStatus.AMENDMENT_REQUESTED
-    allocation.amendment_comment = comment.strip()
+    allocation.amendment_comment = comment
     allocation.amendment_requested_on = today()
     allocation.amendment_requested_by_id = actor.id if actor else None
     allocation.amendment_count = (allocation.amendment_count or 0) + 1
-    audit.record("allocation_amendment_requested", "allocation", allocation.id, actor=actor)
+    _audit("allocation_amendment_requested", allocation, actor)
+
+
+def withdraw(
+    allocation: Allocation, reason: str, *, actor: User | None, withdrawn_on: date | None = None
+) -> None:
+    """The council takes open work back; it closes, and the case can be allocated again."""
+    if not allocation.is_open:
+        raise AllocationError("Only work that is still open can be withdrawn")
+    reason = _clean_text(reason)
+    if not reason:
+        raise AllocationError("Enter why you are withdrawing this work")
+    when = withdrawn_on or today()
+    if when < allocation.allocated_on:
+        raise AllocationError(
+            "The withdrawal date must be on or after the date the work was allocated"
+        )
+    allocation.status = AllocationStatus.WITHDRAWN
+    allocation.withdrawn_on = when
+    allocation.withdrawn_reason = reason
+    allocation.withdrawn_by_id = actor.id if actor else None
+    allocation.closed_on = when
+    _save(allocation)
+    _audit("allocation_withdrawn", allocation, actor)
+
+
+def _check_provider_actor(allocation: Allocation, actor: User | None) -> None:
+    """A provider user may act only on their own organisation's work (defence in depth)."""
+    if actor is not None and actor.is_provider_user and actor.provider_id != allocation.provider_id:
+        raise AllocationError("This work is not allocated to your organisation")
+
+
+def provider_accept(
+    allocation: Allocation, *, actor: User | None, accepted_on: date | None = None
+) -> None:
+    """The provider takes the work on; only then can they upload and return it."""
+    _check_provider_actor(allocation, actor)
+    if not awaiting_answer(allocation):
+        raise AllocationError("This work is no longer waiting for your answer")
+    when = accepted_on or today()
+    if when < allocation.allocated_on:
+        raise AllocationError("The acceptance date must be on or after the date of allocation")
+    allocation.provider_accepted_on = when
+    allocation.provider_accepted_by_id = actor.id if actor else None
+    _save(allocation)
+    _audit("allocation_provider_accepted", allocation, actor)
+
+
+def decline(
+    allocation: Allocation, reason: str, *, actor: User | None, declined_on: date | None = None
+) -> None:
+    """The provider turns the work down; it closes and the council can allocate it again."""
+    _check_provider_actor(allocation, actor)
+    if not awaiting_answer(allocation):
+        raise AllocationError("This work is no longer waiting for your answer")
+    reason = _clean_text(reason)
+    if not reason:
+        raise AllocationError("Enter why you are declining this work")
+    when = declined_on or today()
+    if when < allocation.allocated_on:
+        raise AllocationError("The date declined must be on or after the date of allocation")
+    allocation.status = AllocationStatus.DECLINED
+    allocation.declined_on = when
+    allocation.decline_reason = reason
+    allocation.declined_by_id = actor.id if actor else None
+    allocation.closed_on = when
+    _save(allocation)
+    _audit("allocation_declined", allocation, actor)
+
+
+def assignable_people(provider_id: int) -> list[User]:
+    """The provider's active people who can be given work, by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.provider_id == provider_id,
+                User.active.is_(True),
+                User.role.in_(ASSIGNABLE_ROLES),
+            )
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def assign(allocation: Allocation, assignee: User | None, *, actor: User | None) -> None:
+    """Give open work to one of the provider's own active people; never across providers."""
+    _check_provider_actor(allocation, actor)
+    if not allocation.is_open:
+        raise AllocationError("Only work that is still open can be assigned")
+    if (
+        assignee is None
+        or assignee.provider_id is None
+        or assignee.provider_id != allocation.provider_id
+        or assignee.role not in ASSIGNABLE_ROLES
+        or not assignee.active
+    ):
+        raise AllocationError("Select someone from your organisation")
+    allocation.assigned_to_id = assignee.id
+    _save(allocation)
+    _audit("allocation_assigned", allocation, actor, detail=f"assigned_to={assignee.id}")

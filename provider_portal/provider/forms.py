@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
-from wtforms import SubmitField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+)
+from wtforms import SelectField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
 
 class UploadForm(FlaskForm):
@@ -24,3 +30,40 @@ class ReturnForm(FlaskForm):
     """Mark the work returned (the button is the whole form)."""
 
     submit = SubmitField("Mark as returned to the council", widget=GovSubmitInput())
+
+
+class ProviderAcceptForm(FlaskForm):
+    """The provider takes the work on (the button is the whole form)."""
+
+    submit = SubmitField("Accept this work", widget=GovSubmitInput())
+
+
+class DeclineForm(FlaskForm):
+    """The provider turns the work down, saying why."""
+
+    reason = TextAreaField(
+        "Why are you declining this work?",
+        widget=GovTextArea(),
+        description="The council will see this. Do not include the child's name.",
+        validators=[
+            InputRequired(message="Enter why you are declining this work"),
+            Length(max=2000, message="Why you are declining must be 2,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Decline this work", widget=GovSubmitInput())
+
+
+class AssignForm(FlaskForm):
+    """Who in the provider does the work.
+
+    Choices are the organisation's active people; the service checks the person again, so a
+    hand-made request naming anyone else fails with the same message.
+    """
+
+    assigned_to = SelectField(
+        "Who will do this work?",
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select who will do this work")],
+        validate_choice=False,
+    )
+    submit = SubmitField("Assign", widget=GovSubmitInput())

@@ -1,4 +1,9 @@
-"""A provider's allocations: see them, download papers, upload work, return it."""
+"""A provider's allocations: see them, answer them, assign them, upload work and return it.
+
+Every allocation and document loads through permissions.provider_allocation_or_404() or
+provider_document_or_404(), so the organisation, practitioner and access-expiry rules hold
+on every route here.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +11,42 @@ from typing import Any
 
 from flask import abort, flash, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from provider_portal import audit
 from provider_portal.allocations.forms import AllocationFilterForm
-from provider_portal.allocations.queries import filtered, page_of
-from provider_portal.allocations.services import AllocationError, record_return
+from provider_portal.allocations.queries import filtered, page_of, people_names
+from provider_portal.allocations.services import (
+    AllocationError,
+    assign,
+    assignable_people,
+    awaiting_answer,
+    decline,
+    document_event,
+    is_taken_on,
+    provider_accept,
+    record_return,
+)
 from provider_portal.documents import IntegrityFailure, UploadRejected, send_document
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, Document
+from provider_portal.models import Allocation, Document, User
 from provider_portal.permissions import (
+    access_until,
+    can,
     provider_allocation_or_404,
     provider_allocations,
     provider_document_or_404,
     requires,
 )
 from provider_portal.provider import bp
-from provider_portal.provider.forms import ReturnForm, UploadForm
+from provider_portal.provider.forms import (
+    AssignForm,
+    DeclineForm,
+    ProviderAcceptForm,
+    ReturnForm,
+    UploadForm,
+)
 from provider_portal.provider.services import add_document
 from provider_portal.web import page_number, redirect_after_post, render, wants_fragment
 
@@ -30,7 +54,7 @@ from provider_portal.web import page_number, redirect_after_post, render, wants_
 @bp.route("/allocations")
 @requires("provider_work")
 def allocations() -> Response:
-    """The organisation's allocations, newest first, filterable by status."""
+    """The allocations this person may see, newest first, filterable by status."""
     form = AllocationFilterForm(request.args)
     form.provider.choices = [("", "")]
     form.work_type.choices = [("", "")]
@@ -45,24 +69,135 @@ def _load(allocation_id: int) -> Allocation:
     return allocation
 
 
+def _assign_form(allocation: Allocation, form: AssignForm | None) -> AssignForm | None:
+    """The assignment form with the organisation's people, for administrators on open work.
+
+    A submitted form always comes back, so its errors show even if the work has just closed.
+    """
+    if form is None and not (can("respond_to_allocation") and allocation.is_open):
+        return None
+    if form is None:
+        current = str(allocation.assigned_to_id or "")
+        form = AssignForm(formdata=None, prefix="assign", assigned_to=current)
+    form.assigned_to.choices = [("", "Select a person")] + [
+        (str(person.id), person.name) for person in assignable_people(allocation.provider_id)
+    ]
+    return form
+
+
 def _context(allocation: Allocation, **extra: Any) -> dict[str, Any]:
-    return {
-        "allocation": allocation,
+    forms: dict[str, FlaskForm | None] = {
         "upload_form": extra.get("upload_form") or UploadForm(formdata=None, prefix="upload"),
         "return_form": extra.get("return_form") or ReturnForm(formdata=None, prefix="return"),
-        "banner": extra.get("banner"),
+        "accept_form": extra.get("accept_form")
+        or ProviderAcceptForm(formdata=None, prefix="answer"),
+        "decline_form": extra.get("decline_form") or DeclineForm(formdata=None, prefix="decline"),
+        "assign_form": _assign_form(allocation, extra.get("assign_form")),
     }
+    return {
+        "allocation": allocation,
+        **forms,
+        "awaiting_answer": awaiting_answer(allocation),
+        "taken_on": is_taken_on(allocation),
+        "names": people_names(allocation.provider_accepted_by_id, allocation.declined_by_id),
+        "access_until": access_until(allocation),
+        "banner": extra.get("banner"),
+        # Read by base.html to put "Error: " in the title.
+        "page_errors": [name for name, form in forms.items() if form and form.errors],
+    }
+
+
+def _work_panel(allocation_id: int, **extra: Any) -> Response:
+    """The page, or for htmx the work panel, after a change or with a form's errors."""
+    return render(
+        "provider/show.html", "provider/_work.html", **_context(_load(allocation_id), **extra)
+    )
+
+
+def _after_change(allocation_id: int, message: str) -> Response:
+    if wants_fragment():
+        return _work_panel(allocation_id, banner=message)
+    flash(message, "success")
+    return redirect_after_post(url_for("provider.show", allocation_id=allocation_id))
 
 
 @bp.route("/allocations/<int:allocation_id>")
 @requires("provider_work")
 def show(allocation_id: int) -> Response:
-    """One allocation: the child's details needed for the work, comments, uploads."""
+    """One allocation: the child's details needed for the work, the answer, comments, uploads."""
     allocation = provider_allocation_or_404(allocation_id)
     response = render("provider/show.html", **_context(allocation))
-    audit.record("allocation_viewed", "allocation", allocation_id)
+    audit.record(
+        "allocation_viewed",
+        "allocation",
+        allocation_id,
+        case_id=allocation.case_id,
+        provider_id=allocation.provider_id,
+    )
     db.session.commit()
     return response
+
+
+@bp.route("/allocations/<int:allocation_id>/accept", methods=["POST"])
+@requires("respond_to_allocation")
+def accept_allocation(allocation_id: int) -> Response:
+    """Accept the allocated work for the organisation."""
+    allocation = provider_allocation_or_404(allocation_id)
+    form = ProviderAcceptForm(prefix="answer")
+    if form.validate_on_submit():
+        try:
+            provider_accept(allocation, actor=current_user)
+            db.session.commit()
+        except AllocationError as error:
+            db.session.rollback()
+            form.submit.errors = [str(error)]
+        else:
+            return _after_change(
+                allocation_id, "You accepted this work. Assign it to the person who will do it."
+            )
+    return _work_panel(allocation_id, accept_form=form)
+
+
+@bp.route("/allocations/<int:allocation_id>/decline", methods=["POST"])
+@requires("respond_to_allocation")
+def decline_allocation(allocation_id: int) -> Response:
+    """Decline the allocated work, saying why; the council can then allocate it elsewhere."""
+    allocation = provider_allocation_or_404(allocation_id)
+    form = DeclineForm(prefix="decline")
+    if form.validate_on_submit():
+        try:
+            decline(allocation, form.reason.data or "", actor=current_user)
+            db.session.commit()
+        except AllocationError as error:
+            db.session.rollback()
+            form.reason.errors = [str(error)]
+        else:
+            return _after_change(
+                allocation_id, "You declined this work. The council has been told why."
+            )
+    return _work_panel(allocation_id, decline_form=form)
+
+
+@bp.route("/allocations/<int:allocation_id>/assignment", methods=["POST"])
+@requires("respond_to_allocation")
+def assign_allocation(allocation_id: int) -> Response:
+    """Give the work to one of the organisation's own people."""
+    allocation = provider_allocation_or_404(allocation_id)
+    form = AssignForm(prefix="assign")
+    if form.validate_on_submit():
+        value = form.assigned_to.data or ""
+        # Only the id is read from the request; the service checks the person's organisation.
+        assignee = db.session.get(User, int(value)) if value.isdigit() and len(value) < 10 else None
+        name = assignee.name if assignee is not None else ""
+        try:
+            assign(allocation, assignee, actor=current_user)
+            db.session.commit()
+        except AllocationError as error:
+            db.session.rollback()
+            form.assigned_to.errors = [str(error)]
+        else:
+            return _after_change(allocation_id, f"Work assigned to {name}")
+    return _work_panel(allocation_id, assign_form=form)
 
 
 @bp.route("/allocations/<int:allocation_id>/documents", methods=["POST"])
@@ -80,22 +215,11 @@ def upload(allocation_id: int) -> Response:
             db.session.rollback()
             form.document.errors = [str(error)]
         else:
-            message = (
-                "Document uploaded. Mark the work as returned when it is ready for the council."
+            return _after_change(
+                allocation_id,
+                "Document uploaded. Mark the work as returned when it is ready for the council.",
             )
-            if wants_fragment():
-                return render(
-                    "provider/show.html",
-                    "provider/_work.html",
-                    **_context(_load(allocation_id), banner=message),
-                )
-            flash(message, "success")
-            return redirect_after_post(url_for("provider.show", allocation_id=allocation_id))
-    return render(
-        "provider/show.html",
-        "provider/_work.html",
-        **_context(_load(allocation_id), upload_form=form),
-    )
+    return _work_panel(allocation_id, upload_form=form)
 
 
 @bp.route("/allocations/<int:allocation_id>/return", methods=["POST"])
@@ -112,33 +236,21 @@ def return_work(allocation_id: int) -> Response:
             db.session.rollback()
             form.submit.errors = [str(error)]
         else:
-            message = "Work returned to the council"
-            if wants_fragment():
-                return render(
-                    "provider/show.html",
-                    "provider/_work.html",
-                    **_context(_load(allocation_id), banner=message),
-                )
-            flash(message, "success")
-            return redirect_after_post(url_for("provider.show", allocation_id=allocation_id))
-    return render(
-        "provider/show.html",
-        "provider/_work.html",
-        **_context(_load(allocation_id), return_form=form),
-    )
+            return _after_change(allocation_id, "Work returned to the council")
+    return _work_panel(allocation_id, return_form=form)
 
 
 @bp.route("/documents/<int:document_id>")
 @requires("provider_work")
 def download(document_id: int) -> Response:
-    """Download one of this organisation's documents (audited)."""
+    """Download a document on work this person may see (audited)."""
     document: Document = provider_document_or_404(document_id)
     try:
         response = send_document(document)
     except IntegrityFailure:
-        audit.record("document_integrity_failure", "document", document.id)
+        document_event("document_integrity_failure", document)
         db.session.commit()
         abort(500)
-    audit.record("document_downloaded", "document", document.id)
+    document_event("document_downloaded", document)
     db.session.commit()
     return response

@@ -1,4 +1,4 @@
-"""Provider operations: adding a document version to an allocation."""
+"""Provider operations: adding a document version to an allocation (once taken on)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import IO
 from sqlalchemy import func, select
 
 from provider_portal import audit
-from provider_portal.allocations.services import AllocationError
+from provider_portal.allocations.services import AllocationError, is_taken_on
 from provider_portal.documents import remove_stored, store_upload
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationStatus, Document, User
@@ -23,6 +23,8 @@ def add_document(
     """
     if allocation.status not in (AllocationStatus.ALLOCATED, AllocationStatus.AMENDMENT_REQUESTED):
         raise AllocationError("This work is not open for uploads")
+    if not is_taken_on(allocation):
+        raise AllocationError("Accept the work before you upload to it")
     stored = store_upload(stream, filename)
     try:
         latest = db.session.scalar(
@@ -46,6 +48,8 @@ def add_document(
             document.id,
             detail=f"allocation={allocation.id} version={document.version}",
             actor=actor,
+            case_id=allocation.case_id,
+            provider_id=allocation.provider_id,
         )
     except BaseException:
         remove_stored(stored.stored_name)

@@ -115,6 +115,10 @@ def test_provider_uploads_returns_and_manager_accepts(client_for, make):
     allocation = make.allocation(provider=provider, allocated_on=date(2024, 8, 20))
     provider_user = client_for(Role.PROVIDER_ADMIN, provider=provider)
 
+    # The provider accepts the work first.
+    response = provider_user.post(f"/provider/allocations/{allocation.id}/accept", {})
+    assert response.status_code == 303
+
     # Returning before uploading anything is refused.
     response = provider_user.post(f"/provider/allocations/{allocation.id}/return", {})
     assert response.status_code == 200
@@ -165,8 +169,12 @@ def test_provider_uploads_returns_and_manager_accepts(client_for, make):
 
 def test_send_back_for_amendment_then_new_version(client_for, make):
     provider = make.provider("Clearwater")
+    practitioner = make.user(Role.PRACTITIONER, provider=provider)
     allocation = make.allocation(
-        provider=provider, status=AllocationStatus.RETURNED, returned_on=date(2024, 8, 30)
+        provider=provider,
+        status=AllocationStatus.RETURNED,
+        returned_on=date(2024, 8, 30),
+        assigned_to_id=practitioner.id,
     )
     manager = client_for(Role.MANAGER)
     response = manager.post(f"/allocations/{allocation.id}/amendment", {"amend-comment": ""})
@@ -179,7 +187,7 @@ def test_send_back_for_amendment_then_new_version(client_for, make):
     )
     assert response.status_code == 303
 
-    provider_user = client_for(Role.PRACTITIONER, provider=provider)
+    provider_user = client_for(practitioner)
     soup = provider_user.page(f"/provider/allocations/{allocation.id}")
     assert (
         "Section F needs specific, quantified provision."

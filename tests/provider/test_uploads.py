@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,11 @@ from tests.files import PDF_BYTES, docx_bytes, zip_bomb_docx
 @pytest.fixture
 def uploader(make, client_for):
     provider = make.provider()
-    allocation = make.allocation(provider=provider)
-    client = client_for(Role.PRACTITIONER, provider=provider)
+    practitioner = make.user(Role.PRACTITIONER, provider=provider)
+    allocation = make.allocation(
+        provider=provider, assigned_to_id=practitioner.id, provider_accepted_on=date(2024, 8, 2)
+    )
+    client = client_for(practitioner)
 
     def upload(data: bytes, filename: str):
         return client.post(
