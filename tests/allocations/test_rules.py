@@ -181,3 +181,28 @@ def test_every_allocation_event_names_its_case_and_provider(app, client_for, mak
         if (event.case_id, event.provider_id) != (case.id, provider.id)
     ]
     assert wrong == []
+
+
+def test_a_concurrent_change_is_refused_not_overwritten(make):
+    """Two administrators answer at once: the second sees a message, not a silent overwrite."""
+    from sqlalchemy import update
+
+    from provider_portal.models import Allocation
+
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs writing requests one at a time (BEGIN IMMEDIATE)")
+    allocation = make.allocation()
+    table = Allocation.__table__
+    assert allocation.version == 1  # read, as the second request would
+    # The first answer commits in another request, on another connection.
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(table)
+            .where(table.c.id == allocation.id)
+            .values(version=table.c.version + 1, declined_on=date(2024, 8, 2))
+        )
+    with pytest.raises(AllocationError, match="Someone else changed this work"):
+        provider_accept(allocation, actor=None, accepted_on=date(2024, 8, 2))
+    db.session.rollback()
+    db.session.refresh(allocation)
+    assert allocation.provider_accepted_on is None
