@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
+from provider_portal.documents import DocumentRemoved
 from provider_portal.web import wants_fragment
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         if status == 401:
             return _render_error(403)
+        if isinstance(error, DocumentRemoved):
+            return _render_error(404, body=error.description)
         return _render_error(status)
 
     @app.errorhandler(InternalServerError)

@@ -281,6 +281,7 @@ def test_a_removed_document_is_not_served(app, world, client_for):
     manager = client_for(Role.MANAGER)
     response = manager.get(f"/allocations/documents/{document.id}")
     assert response.status_code == 404
+    assert "removed under the council" in response.get_data(as_text=True)
 
 
 def test_the_case_page_says_the_details_were_removed(app, world, client_for):

@@ -431,4 +431,3 @@ def test_write_csv_quotes_values_with_line_breaks() -> None:
     out = io.StringIO()
     write_csv(out, ["note"], [["first\rsecond"], ["a\nb"]])
     assert out.getvalue() == 'note\r\n"first\rsecond"\r\n"a\nb"\r\n'
-

@@ -40,6 +40,8 @@ from provider_portal.timescales import (
 )
 
 PAGE_SIZE = 50
+# Work the council took back or the provider turned down: the case still needs it done.
+NOT_TAKEN = (AllocationStatus.WITHDRAWN, AllocationStatus.DECLINED)
 # Overdue bands offered as filters: (value, label, lowest days overdue, highest days overdue).
 OVERDUE_BANDS: tuple[tuple[str, str, int | None, int | None], ...] = (
     ("due_soon", "Not yet overdue", None, 0),
@@ -140,7 +142,7 @@ def board_query(filters: BoardFilters, as_of: date) -> Select[Case]:
         query = query.where(
             ~exists().where(
                 Allocation.case_id == Case.id,
-                Allocation.status != AllocationStatus.WITHDRAWN,
+                Allocation.status.not_in(NOT_TAKEN),
                 Allocation.work_type_id
                 == select(WorkType.id)
                 .where(WorkType.code == filters.unallocated)
@@ -192,7 +194,7 @@ def _ordered(query: Select[Case], as_of: date) -> Select[Case]:
 def _work_statuses(case_: Case, work_types: list[WorkType]) -> list[WorkStatus]:
     latest: dict[int, Allocation] = {}
     for allocation in sorted(case_.allocations, key=lambda a: (a.allocated_on, a.id)):
-        if allocation.status is not AllocationStatus.WITHDRAWN:
+        if allocation.status not in NOT_TAKEN:
             latest[allocation.work_type_id] = allocation
     statuses = []
     for work_type in work_types:

@@ -62,7 +62,7 @@ def milestones(case: Case, as_of: date) -> list[Milestone]:
     )
     advice_exceptions = {e.allocation_id: e for e in case.exceptions if e.applies_to == "advice"}
     for allocation in sorted(case.allocations, key=lambda a: (a.allocated_on, a.id)):
-        if allocation.status is AllocationStatus.WITHDRAWN:
+        if allocation.status in (AllocationStatus.WITHDRAWN, AllocationStatus.DECLINED):
             continue
         excused = advice_exceptions.get(allocation.id)
         rows.append(

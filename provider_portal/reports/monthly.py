@@ -69,7 +69,7 @@ def monthly_report(
     provider: Provider | None = None,
     work_type: WorkType | None = None,
 ) -> MonthlyReport:
-    """Allocated (not withdrawn) per month of allocation, and how many returned by as_of."""
+    """Allocated (not withdrawn or declined) per month, and how many returned by as_of."""
     if last_month < first_month:
         raise ReportError("The end month must be the same as or after the start month")
     months = months_between(first_month, last_month)
@@ -96,7 +96,7 @@ def monthly_report(
         .where(
             Allocation.allocated_on >= first_month,
             Allocation.allocated_on < end,
-            Allocation.status != AllocationStatus.WITHDRAWN,
+            Allocation.status.not_in((AllocationStatus.WITHDRAWN, AllocationStatus.DECLINED)),
         )
         .group_by(year, month)
     )

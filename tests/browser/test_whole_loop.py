@@ -104,6 +104,11 @@ def test_allocate_upload_return_accept_and_report(
     expect(work).to_contain_text("Educational psychology advice")
     work.get_by_role("link", name="EHC24-0042").click()
     expect(page.locator("#allocation-status")).to_contain_text("With provider")
+    # The provider accepts the work before doing it (htmx swaps the panel in place).
+    page.get_by_role("button", name="Accept this work").click()
+    expect(page.locator("#provider-work .govuk-notification-banner")).to_contain_text(
+        "You accepted this work"
+    )
     upload = tmp_path / "ep-advice-amelia.pdf"
     upload.write_bytes(PDF_BYTES)
     page.set_input_files("#upload-document", str(upload))

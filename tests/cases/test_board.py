@@ -214,3 +214,15 @@ def test_bulk_allocation_needs_cases_and_choices(backlog, client_for):
         "Select a provider",
     ):
         assert message in text
+
+
+@freeze_time(TODAY)
+def test_declined_work_leaves_the_case_unallocated(backlog, make, client_for):
+    make.allocation(
+        case=backlog["D"],
+        status=AllocationStatus.DECLINED,
+        declined_on=date(2024, 11, 1),
+        decline_reason="No capacity",
+    )
+    manager = client_for(Role.MANAGER)
+    assert "D" in _refs(manager.page("/cases/backlog?unallocated=ep_advice"))

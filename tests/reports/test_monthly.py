@@ -218,3 +218,15 @@ def test_cli_rejects_bad_arguments(app):
         args=["report", "monthly", "--from", "2024-08", "--to", "2024-11", "--provider", "Nobody"]
     )
     assert result.exit_code == 2 and "No provider called" in result.output
+
+
+def test_declined_work_is_not_counted_as_allocated(make):
+    make.allocation(allocated_on=date(2024, 8, 5))
+    make.allocation(
+        allocated_on=date(2024, 8, 6),
+        status=AllocationStatus.DECLINED,
+        declined_on=date(2024, 8, 7),
+        decline_reason="No capacity",
+    )
+    report = monthly_report(date(2024, 8, 1), date(2024, 8, 1), date(2024, 9, 1))
+    assert report.total.as_csv() == ("Total", 1, 0, 1)
