@@ -21,12 +21,11 @@ from provider_portal.allocations.queries import filtered, get_allocation, page_o
 from provider_portal.allocations.services import (
     AllocationError,
     accept,
-    document_event,
+    audited_download,
     request_amendment,
     withdraw,
 )
 from provider_portal.cases.services import active_providers, work_types
-from provider_portal.documents import IntegrityFailure, send_document
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Document
 from provider_portal.permissions import requires
@@ -190,12 +189,4 @@ def download(document_id: int) -> Response:
     document = db.session.get(Document, document_id)
     if document is None:
         abort(404)
-    try:
-        response = send_document(document)
-    except IntegrityFailure:
-        document_event("document_integrity_failure", document)
-        db.session.commit()
-        abort(500)
-    document_event("document_downloaded", document)
-    db.session.commit()
-    return response
+    return audited_download(document)

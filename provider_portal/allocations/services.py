@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
 
 from provider_portal import audit
+from provider_portal.documents import IntegrityFailure, send_document
 from provider_portal.extensions import db
 from provider_portal.models import (
     OPEN_STATUSES,
@@ -60,6 +63,23 @@ def document_event(action: str, document: Document) -> None:
         case_id=document.allocation.case_id,
         provider_id=document.allocation.provider_id,
     )
+
+
+def audited_download(document: Document) -> Response:
+    """Serve a document and audit it; a file that fails its SHA-256 check is audited, then 500.
+
+    Both the council's and the provider's download routes come here once they have loaded
+    the document through their own access rules.
+    """
+    try:
+        response = send_document(document)
+    except IntegrityFailure:
+        document_event("document_integrity_failure", document)
+        db.session.commit()
+        abort(500)
+    document_event("document_downloaded", document)
+    db.session.commit()
+    return response
 
 
 def _clean_text(value: str | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -21,14 +21,14 @@ from provider_portal.allocations.services import (
     AllocationError,
     assign,
     assignable_people,
+    audited_download,
     awaiting_answer,
     decline,
-    document_event,
     is_taken_on,
     provider_accept,
     record_return,
 )
-from provider_portal.documents import IntegrityFailure, UploadRejected, send_document
+from provider_portal.documents import UploadRejected
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Document, User
 from provider_portal.permissions import (
@@ -245,12 +245,4 @@ def return_work(allocation_id: int) -> Response:
 def download(document_id: int) -> Response:
     """Download a document on work this person may see (audited)."""
     document: Document = provider_document_or_404(document_id)
-    try:
-        response = send_document(document)
-    except IntegrityFailure:
-        document_event("document_integrity_failure", document)
-        db.session.commit()
-        abort(500)
-    document_event("document_downloaded", document)
-    db.session.commit()
-    return response
+    return audited_download(document)
