@@ -6,10 +6,9 @@ import io
 
 from flask import make_response, request
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from werkzeug.wrappers import Response
-from wtforms import StringField, SubmitField
-from wtforms.validators import InputRequired, Regexp
+from wtforms import SubmitField
 
 from provider_portal import audit
 from provider_portal.extensions import db
@@ -23,7 +22,7 @@ from provider_portal.reports.compliance import (
     csv_rows,
     rolling_summary,
 )
-from provider_portal.reports.forms import MONTH_PATTERN
+from provider_portal.reports.forms import month_field
 from provider_portal.reports.monthly import ReportError, parse_month
 from provider_portal.tabular import write_csv
 from provider_portal.timescales import add_months, today
@@ -36,26 +35,8 @@ class ComplianceReportForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = StringField(
-        "From month",
-        widget=GovTextInput(),
-        description="For example, 2023-12",
-        validators=[
-            InputRequired(message="Enter the first month"),
-            Regexp(
-                MONTH_PATTERN, message="Enter the first month as a year and month, like 2023-12"
-            ),
-        ],
-    )
-    end = StringField(
-        "To month",
-        widget=GovTextInput(),
-        description="For example, 2024-11",
-        validators=[
-            InputRequired(message="Enter the last month"),
-            Regexp(MONTH_PATTERN, message="Enter the last month as a year and month, like 2024-11"),
-        ],
-    )
+    start = month_field("From month", "first", "2023-12")
+    end = month_field("To month", "last", "2024-11")
     submit = SubmitField("Show report", widget=GovSubmitInput())
 
 

@@ -10,30 +10,28 @@ from wtforms.validators import InputRequired, Optional, Regexp
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
+def month_field(label: str, which: str, example: str) -> StringField:
+    """A year-and-month box ("2024-08") with the GOV.UK wording for its errors."""
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        description=f"For example, {example}",
+        validators=[
+            InputRequired(message=f"Enter the {which} month"),
+            Regexp(
+                MONTH_PATTERN,
+                message=f"Enter the {which} month as a year and month, like {example}",
+            ),
+        ],
+    )
+
+
 class MonthlyReportForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = StringField(
-        "From month",
-        widget=GovTextInput(),
-        description="For example, 2024-08",
-        validators=[
-            InputRequired(message="Enter the first month"),
-            Regexp(
-                MONTH_PATTERN, message="Enter the first month as a year and month, like 2024-08"
-            ),
-        ],
-    )
-    end = StringField(
-        "To month",
-        widget=GovTextInput(),
-        description="For example, 2024-11",
-        validators=[
-            InputRequired(message="Enter the last month"),
-            Regexp(MONTH_PATTERN, message="Enter the last month as a year and month, like 2024-11"),
-        ],
-    )
+    start = month_field("From month", "first", "2024-08")
+    end = month_field("To month", "last", "2024-11")
     as_of = DateField(
         "Returned by",
         widget=GovDateInput(),
