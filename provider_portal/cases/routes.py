@@ -20,6 +20,7 @@ from provider_portal.cases.forms import AllocateForm, CaseFilterForm
 from provider_portal.cases.record_forms import CaseDatesForm, ExceptionForm
 from provider_portal.cases.recording import (
     DATE_FIELDS,
+    FieldError,
     StaleCase,
     check_exception,
     record_dates,
@@ -117,6 +118,14 @@ def show(case_id: int) -> Response:
     return response
 
 
+def _show_errors(form: FlaskForm, errors: list[FieldError]) -> None:
+    """Put the service's checks on their fields; a field shows its first problem only."""
+    for error in errors:
+        field = getattr(form, error.field)
+        if not field.errors:
+            field.errors = [error.message]
+
+
 def _use_govuk_date_wording(form: FlaskForm) -> None:
     for field in form:
         if isinstance(field, DateField):
@@ -146,10 +155,7 @@ def record_case_dates(case_id: int) -> Response:
         if not errors:
             flash("Dates saved", "success")
             return redirect_after_post(url_for("cases.show", case_id=case_id))
-        for error in errors:
-            field = getattr(form, error.field)
-            if not field.errors:  # the first problem with a field is the one to fix
-                field.errors = [error.message]
+        _show_errors(form, errors)
     _use_govuk_date_wording(form)
     return _case_page(case, dates_form=form)
 
@@ -187,10 +193,7 @@ def record_case_exception(case_id: int) -> Response:
             db.session.commit()
             flash("Exception recorded", "success")
             return redirect_after_post(url_for("cases.show", case_id=case_id))
-        for error in errors:
-            field = getattr(form, error.field)
-            if not field.errors:  # the first problem with a field is the one to fix
-                field.errors = [error.message]
+        _show_errors(form, errors)
     _use_govuk_date_wording(form)
     return _case_page(case, exception_form=form)
 
