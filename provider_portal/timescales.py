@@ -110,6 +110,24 @@ def months_between(first: date, last: date) -> list[date]:
     return months
 
 
+def financial_year(on: date) -> int:
+    """The UK financial year (1 April to 31 March) a date falls in, by the year it starts."""
+    return on.year if on.month >= 4 else on.year - 1
+
+
+def financial_year_start(year: int) -> date:
+    return date(year, 4, 1)
+
+
+def financial_year_end(year: int) -> date:
+    return date(year + 1, 3, 31)
+
+
+def financial_year_label(year: int) -> str:
+    """2025 -> '2025-26', as council finance writes it."""
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
 # --- Where a case stands against 20 weeks -------------------------------------------------------
 
 

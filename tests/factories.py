@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pyotp
@@ -19,6 +20,9 @@ from provider_portal.models import (
     Allocation,
     AllocationStatus,
     Case,
+    Contract,
+    ContractPrice,
+    ContractStatus,
     Provider,
     Role,
     User,
@@ -124,6 +128,55 @@ class Factory:
         db.session.add(allocation)
         db.session.commit()
         return allocation
+
+    def contract(
+        self,
+        provider: Provider | None = None,
+        reference: str | None = None,
+        value: str = "850000",
+        start_on: date = date(2024, 4, 1),
+        end_on: date = date(2026, 3, 31),
+        prices: dict[str, str] | None = None,
+        prices_from: date | None = None,
+        **kwargs: Any,
+    ) -> Contract:
+        """An active contract; prices maps work type codes to unit prices from prices_from
+        (the start date unless given). Other keyword arguments set targets or status."""
+        contract = Contract(
+            reference=reference or f"CON-{next(_counter):04d}",
+            title=kwargs.pop("title", "EHC needs assessment advice"),
+            provider=provider or self.provider(),
+            start_on=start_on,
+            end_on=end_on,
+            original_value=Decimal(value),
+            status=kwargs.pop("status", ContractStatus.ACTIVE),
+            **kwargs,
+        )
+        db.session.add(contract)
+        for code, price in (prices or {}).items():
+            db.session.add(
+                ContractPrice(
+                    contract=contract,
+                    work_type=self.work_type(code),
+                    effective_from=prices_from or start_on,
+                    unit_price=Decimal(price),
+                )
+            )
+        db.session.commit()
+        return contract
+
+    def price(
+        self, contract: Contract, work_type: str, unit_price: str, effective_from: date
+    ) -> ContractPrice:
+        price = ContractPrice(
+            contract=contract,
+            work_type=self.work_type(work_type),
+            effective_from=effective_from,
+            unit_price=Decimal(unit_price),
+        )
+        db.session.add(price)
+        db.session.commit()
+        return price
 
 
 @pytest.fixture(autouse=True)

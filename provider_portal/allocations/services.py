@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from provider_portal import audit
+from provider_portal.contracts.services import ContractError, contract_for, turnaround_days
 from provider_portal.documents import IntegrityFailure, send_document
 from provider_portal.extensions import db
 from provider_portal.models import (
@@ -22,6 +23,7 @@ from provider_portal.models import (
     Allocation,
     AllocationStatus,
     Case,
+    Contract,
     Document,
     Provider,
     Role,
@@ -130,9 +132,12 @@ def allocate(
     actor: User | None,
     allocated_on: date | None = None,
     due_on: date | None = None,
+    contract: Contract | None = None,
 ) -> Allocation:
     """Give a case's work of one type to a provider; the due date follows the turnaround.
 
+    The work goes under the contract given, or the provider's only current contract (see
+    contracts.services.contract_for), and is due by that contract's turnaround target.
     The partial unique index decides races: a second open allocation fails at flush.
     """
     if not provider.active:
@@ -145,14 +150,20 @@ def allocate(
         )
     start = allocated_on or today()
     try:
+        contract = contract_for(provider, start, contract)
+    except ContractError as error:
+        raise AllocationError(str(error)) from error
+    turnaround = turnaround_days(contract, work_type)
+    try:
         # The savepoint begins before the row exists, so a losing race rolls back only it.
         with db.session.begin_nested():
             allocation = Allocation(
                 case=case,
                 provider=provider,
                 work_type=work_type,
+                contract=contract,
                 allocated_on=start,
-                due_on=due_on or due_date(start, work_type.turnaround_days),
+                due_on=due_on or due_date(start, turnaround),
                 status=AllocationStatus.ALLOCATED,
                 allocated_by_id=actor.id if actor else None,
             )
@@ -167,7 +178,10 @@ def allocate(
         "allocation_created",
         allocation,
         actor,
-        detail=f"case={case.id} provider={provider.id} work_type={work_type.code}",
+        detail=(
+            f"case={case.id} provider={provider.id} work_type={work_type.code}"
+            + (f" contract={contract.reference}" if contract else "")
+        ),
     )
     return allocation
 

@@ -10,6 +10,13 @@ from provider_portal.models.accounts import (
 )
 from provider_portal.models.audit import AuditEvent
 from provider_portal.models.cases import Case, CaseException
+from provider_portal.models.contracts import (
+    Contract,
+    ContractPrice,
+    ContractStatus,
+    ContractTurnaround,
+    ContractVariation,
+)
 from provider_portal.models.work import (
     OPEN_STATUSES,
     Allocation,
@@ -39,6 +46,11 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseException",
+    "Contract",
+    "ContractPrice",
+    "ContractStatus",
+    "ContractTurnaround",
+    "ContractVariation",
     "Document",
     "Provider",
     "Role",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Date,
@@ -22,6 +23,9 @@ from provider_portal.extensions import db
 from provider_portal.models.accounts import Provider, User
 from provider_portal.models.cases import Case
 from provider_portal.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from provider_portal.models.contracts import Contract
 
 
 class WorkType(db.Model):  # type: ignore[name-defined]
@@ -86,6 +90,9 @@ class Allocation(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    # The contract the work was bought under: its price and targets apply. Older records
+    # may have none; they are counted but not costed.
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"), index=True)
     work_type_id: Mapped[int] = mapped_column(ForeignKey("work_type.id"), index=True)
     status: Mapped[AllocationStatus] = mapped_column(
         Enum(
@@ -101,7 +108,7 @@ class Allocation(db.Model):  # type: ignore[name-defined]
     due_on: Mapped[date] = mapped_column(Date)
     # The first time the work came back: the board's "number returned" counts this.
     returned_on: Mapped[date | None] = mapped_column(Date, index=True)
-    accepted_on: Mapped[date | None] = mapped_column(Date)
+    accepted_on: Mapped[date | None] = mapped_column(Date, index=True)
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
     amendment_requested_on: Mapped[date | None] = mapped_column(Date)
@@ -129,6 +136,7 @@ class Allocation(db.Model):  # type: ignore[name-defined]
     case: Mapped[Case] = relationship(back_populates="allocations")
     provider: Mapped[Provider] = relationship()
     work_type: Mapped[WorkType] = relationship()
+    contract: Mapped[Contract | None] = relationship()
     allocated_by: Mapped[User | None] = relationship(foreign_keys=[allocated_by_id])
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     documents: Mapped[list[Document]] = relationship(

@@ -1,0 +1,90 @@
+"""The SQL building blocks every money figure is made of: the price that applies to each
+allocation, and whether it counts as committed or actual on a date.
+
+- Committed: work allocated on or before the date and, on that date, not yet accepted,
+  withdrawn or declined; at its price.
+- Actual: work accepted on or before the date, at its price, dated by acceptance.
+- The price of an allocation is its contract's unit price for its work type that applied on
+  the day it was allocated (the latest price row whose date is on or before that day). Work
+  with no contract, or allocated before its contract had a price for the work, is counted
+  but not costed: the reports say how many such pieces there are.
+
+Dates are compared as columns, so these run in one SQL aggregate on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import ColumnElement, Subquery, and_, case, extract, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from provider_portal.models import Allocation, ContractPrice
+
+
+def price_periods() -> Subquery:
+    """Each price row with the day its successor starts (NULL for the price in force)."""
+    successor = func.lead(ContractPrice.effective_from).over(
+        partition_by=(ContractPrice.contract_id, ContractPrice.work_type_id),
+        order_by=ContractPrice.effective_from,
+    )
+    return select(
+        ContractPrice.contract_id,
+        ContractPrice.work_type_id,
+        ContractPrice.effective_from.label("starts"),
+        successor.label("ends"),
+        ContractPrice.unit_price,
+    ).subquery("price_period")
+
+
+def priced_on(
+    periods: Subquery, on: ColumnElement[date] | InstrumentedAttribute[date] | date
+) -> ColumnElement[bool]:
+    """Join condition: the price period of the allocation's contract and work type on a day."""
+    return and_(
+        periods.c.contract_id == Allocation.contract_id,
+        periods.c.work_type_id == Allocation.work_type_id,
+        periods.c.starts <= on,
+        or_(periods.c.ends.is_(None), periods.c.ends > on),
+    )
+
+
+def allocation_price_join(periods: Subquery) -> ColumnElement[bool]:
+    """Join condition for the price each allocation was bought at."""
+    return priced_on(periods, Allocation.allocated_on)
+
+
+def _not_by(column: InstrumentedAttribute[date | None], as_of: date) -> ColumnElement[bool]:
+    return or_(column.is_(None), column > as_of)
+
+
+def committed_on(as_of: date) -> ColumnElement[bool]:
+    """Allocated by as_of and, on as_of, still neither accepted, withdrawn nor declined."""
+    return and_(
+        Allocation.allocated_on <= as_of,
+        _not_by(Allocation.accepted_on, as_of),
+        _not_by(Allocation.withdrawn_on, as_of),
+        _not_by(Allocation.declined_on, as_of),
+    )
+
+
+def actual_on(as_of: date) -> ColumnElement[bool]:
+    """Accepted on or before as_of."""
+    return and_(Allocation.accepted_on.is_not(None), Allocation.accepted_on <= as_of)
+
+
+def sum_if(condition: ColumnElement[bool], amount: ColumnElement) -> ColumnElement:  # type: ignore[type-arg]
+    """SUM(amount) over the rows meeting condition, 0 when none do."""
+    return func.coalesce(func.sum(case((condition, amount), else_=0)), 0)
+
+
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def financial_year_of(
+    column: ColumnElement[date] | InstrumentedAttribute[date | None],
+) -> ColumnElement[int]:
+    """The UK financial year of a date column, as the year it starts (1 April)."""
+    year = extract("year", column)
+    return case((extract("month", column) >= 4, year), else_=year - 1)

@@ -1,0 +1,363 @@
+"""Contracts: creating them, their prices, variations and targets, and what is left in them.
+
+Each function records its audit row in the caller's transaction; the caller commits, so the
+page, the CLI and the import share the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+
+from provider_portal import audit
+from provider_portal.contracts.pricing import (
+    actual_on,
+    allocation_price_join,
+    committed_on,
+    count_if,
+    price_periods,
+    sum_if,
+)
+from provider_portal.extensions import db
+from provider_portal.models import (
+    Allocation,
+    Contract,
+    ContractPrice,
+    ContractStatus,
+    ContractTurnaround,
+    ContractVariation,
+    Provider,
+    User,
+    WorkType,
+)
+
+ZERO = Decimal("0.00")
+MAX_MONEY = Decimal("100000000.00")  # £100m: anything above is a typing mistake
+
+
+class ContractError(ValueError):
+    """A contract rule stopped the change; the message is written for the person."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def parse_money(text: str | Decimal | int | None, what: str = "the amount") -> Decimal:
+    """'£1,496,000' or '850000.50' to Decimal pounds; refuses fractions of a penny."""
+    if isinstance(text, Decimal | int):
+        value = Decimal(text)
+    else:
+        cleaned = (text or "").strip().replace(",", "").replace("£", "").replace(" ", "")
+        if not cleaned:
+            raise ContractError(f"Enter {what}")
+        try:
+            value = Decimal(cleaned)
+        except InvalidOperation as error:
+            raise ContractError(f"Enter {what} in pounds, like 850000 or 1250.50") from error
+    if not value.is_finite():
+        raise ContractError(f"Enter {what} in pounds, like 850000 or 1250.50")
+    if value != value.quantize(Decimal("0.01")):
+        raise ContractError(f"Enter {what} in pounds and pence, with no more than 2 decimal places")
+    if abs(value) >= MAX_MONEY:
+        raise ContractError(f"Enter {what} under £100,000,000")
+    return value.quantize(Decimal("0.01"))
+
+
+def format_money(value: Decimal | None) -> str:
+    """£1,496,000.00; negative amounts as −£1,000.00."""
+    if value is None:
+        return "Not costed"
+    sign = "−" if value < 0 else ""
+    return f"{sign}£{abs(value):,.2f}"
+
+
+def contract_value(contract: Contract) -> Decimal:
+    """The original value plus every approved variation."""
+    return contract.original_value + sum((v.amount for v in contract.variations), ZERO)
+
+
+@dataclass(frozen=True)
+class Headroom:
+    """What is left of a contract's value once actual and committed spend are taken off."""
+
+    value: Decimal
+    actual: Decimal
+    committed: Decimal
+    uncosted: int  # pieces of work under the contract with no price for their date
+
+    @property
+    def headroom(self) -> Decimal:
+        return self.value - self.actual - self.committed
+
+
+def headroom(contract: Contract, as_of: date) -> Headroom:
+    """The contract's value, actual and committed spend on a date, in one aggregate."""
+    periods = price_periods()
+    price = periods.c.unit_price
+    row = db.session.execute(
+        select(
+            sum_if(actual_on(as_of), price),
+            sum_if(committed_on(as_of), price),
+            count_if((price.is_(None)) & (committed_on(as_of) | actual_on(as_of))),
+        )
+        .select_from(Allocation)
+        .outerjoin(periods, allocation_price_join(periods))
+        .where(Allocation.contract_id == contract.id)
+    ).one()
+    variations = db.session.scalar(
+        select(func.coalesce(func.sum(ContractVariation.amount), 0)).where(
+            ContractVariation.contract_id == contract.id
+        )
+    )
+    value = contract.original_value + Decimal(variations or 0)
+    return Headroom(value, Decimal(row[0] or 0), Decimal(row[1] or 0), int(row[2] or 0))
+
+
+def price_on(contract: Contract, work_type: WorkType, on: date) -> Decimal | None:
+    """The unit price that applies to work of this type allocated on a day."""
+    price: Decimal | None = db.session.scalar(
+        select(ContractPrice.unit_price)
+        .where(
+            ContractPrice.contract_id == contract.id,
+            ContractPrice.work_type_id == work_type.id,
+            ContractPrice.effective_from <= on,
+        )
+        .order_by(ContractPrice.effective_from.desc())
+        .limit(1)
+    )
+    return price
+
+
+def current_contracts(provider: Provider, on: date) -> list[Contract]:
+    """The provider's active contracts that cover a day, by reference."""
+    return list(
+        db.session.scalars(
+            select(Contract)
+            .where(
+                Contract.provider_id == provider.id,
+                Contract.status == ContractStatus.ACTIVE,
+                Contract.start_on <= on,
+                Contract.end_on >= on,
+            )
+            .order_by(Contract.reference)
+        )
+    )
+
+
+def check_allocatable(contract: Contract, provider: Provider, on: date) -> None:
+    """Refuse work under a contract that is not the provider's, not active, or not running."""
+    if contract.provider_id != provider.id:
+        raise ContractError(f"Contract {contract.reference} is not with {provider.name}")
+    if contract.status is not ContractStatus.ACTIVE:
+        raise ContractError(f"Contract {contract.reference} is {contract.status.label.lower()}")
+    if not contract.start_on <= on <= contract.end_on:
+        raise ContractError(
+            f"Contract {contract.reference} runs from {contract.start_on:%-d %B %Y} "
+            f"to {contract.end_on:%-d %B %Y}"
+        )
+
+
+def contract_for(provider: Provider, on: date, chosen: Contract | None = None) -> Contract | None:
+    """The contract new work goes under: the one chosen, or the provider's only current one.
+
+    A provider with several current contracts must have one chosen; with none, the work is
+    recorded without a contract and is not costed.
+    """
+    if chosen is not None:
+        check_allocatable(chosen, provider, on)
+        return chosen
+    contracts = current_contracts(provider, on)
+    if len(contracts) > 1:
+        references = ", ".join(c.reference for c in contracts)
+        raise ContractError(
+            f"{provider.name} has more than one current contract ({references}): choose one"
+        )
+    return contracts[0] if contracts else None
+
+
+def _audit(action: str, contract: Contract, actor: User | None, detail: str | None = None) -> None:
+    audit.record(
+        action,
+        "contract",
+        contract.id,
+        detail=detail,
+        actor=actor,
+        provider_id=contract.provider_id,
+    )
+
+
+def _check_targets(**targets: int | None) -> None:
+    for name, value in targets.items():
+        if value is None:
+            continue
+        if value < 0:
+            raise ContractError("Enter a number that is 0 or more", field=name)
+        if name.endswith("percent") and value > 100:
+            raise ContractError("Enter a percentage from 0 to 100", field=name)
+
+
+def create_contract(
+    *,
+    reference: str,
+    title: str,
+    provider: Provider,
+    start_on: date,
+    end_on: date,
+    original_value: Decimal,
+    actor: User | None,
+    monthly_volume: int | None = None,
+    on_time_target_percent: int | None = None,
+    max_rework_percent: int | None = None,
+    stated_monthly_capacity: int | None = None,
+) -> Contract:
+    """A new active contract; the reference is unique whatever its case or spacing."""
+    reference = reference.strip()
+    if not reference:
+        raise ContractError("Enter the contract reference", field="reference")
+    if not title.strip():
+        raise ContractError("Enter the contract title", field="title")
+    if end_on < start_on:
+        raise ContractError("The end date must be on or after the start date", field="end_on")
+    if original_value <= 0:
+        raise ContractError("Enter a contract value more than £0", field="original_value")
+    _check_targets(
+        monthly_volume=monthly_volume,
+        on_time_target_percent=on_time_target_percent,
+        max_rework_percent=max_rework_percent,
+        stated_monthly_capacity=stated_monthly_capacity,
+    )
+    taken = db.session.scalar(
+        select(Contract.id).where(func.lower(Contract.reference) == reference.lower())
+    )
+    if taken is not None:
+        raise ContractError(f"A contract with reference {reference} already exists", "reference")
+    contract = Contract(
+        reference=reference,
+        title=title.strip(),
+        provider=provider,
+        start_on=start_on,
+        end_on=end_on,
+        original_value=original_value,
+        status=ContractStatus.ACTIVE,
+        monthly_volume=monthly_volume,
+        on_time_target_percent=on_time_target_percent,
+        max_rework_percent=max_rework_percent,
+        stated_monthly_capacity=stated_monthly_capacity,
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(contract)
+    db.session.flush()
+    _audit("contract_created", contract, actor, detail=f"value={original_value}")
+    return contract
+
+
+def set_price(
+    contract: Contract,
+    work_type: WorkType,
+    unit_price: Decimal,
+    effective_from: date,
+    *,
+    actor: User | None,
+) -> ContractPrice:
+    """A unit price for work of this type allocated from a date; earlier work keeps its price."""
+    if unit_price < 0:
+        raise ContractError("Enter a price of £0 or more", field="unit_price")
+    existing = db.session.scalar(
+        select(ContractPrice).where(
+            ContractPrice.contract_id == contract.id,
+            ContractPrice.work_type_id == work_type.id,
+            ContractPrice.effective_from == effective_from,
+        )
+    )
+    if existing is not None:
+        raise ContractError(
+            f"There is already a price for {work_type.name.lower()} from "
+            f"{effective_from:%-d %B %Y}",
+            field="effective_from",
+        )
+    price = ContractPrice(
+        contract=contract,
+        work_type=work_type,
+        unit_price=unit_price,
+        effective_from=effective_from,
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(price)
+    db.session.flush()
+    _audit(
+        "contract_price_set",
+        contract,
+        actor,
+        detail=f"work_type={work_type.code} from={effective_from} price={unit_price}",
+    )
+    return price
+
+
+def add_variation(
+    contract: Contract,
+    *,
+    amount: Decimal,
+    approved_on: date,
+    reason: str,
+    approval_reference: str,
+    actor: User | None,
+) -> ContractVariation:
+    """An approved change to the contract's value; it may not take the value below zero."""
+    if amount == 0:
+        raise ContractError("Enter an amount that is not £0", field="amount")
+    if not reason.strip():
+        raise ContractError("Enter the reason for the variation", field="reason")
+    if not approval_reference.strip():
+        raise ContractError(
+            "Enter the approval reference, like the board decision number",
+            field="approval_reference",
+        )
+    if contract_value(contract) + amount <= 0:
+        raise ContractError("The variation would take the contract value to £0 or less", "amount")
+    variation = ContractVariation(
+        contract=contract,
+        amount=amount,
+        approved_on=approved_on,
+        reason=reason.strip(),
+        approval_reference=approval_reference.strip(),
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(variation)
+    db.session.flush()
+    _audit("contract_varied", contract, actor, detail=f"amount={amount} ref={approval_reference}")
+    return variation
+
+
+def set_turnaround(
+    contract: Contract, work_type: WorkType, days: int, *, actor: User | None
+) -> ContractTurnaround:
+    """The contract's turnaround target for a work type, replacing any earlier one."""
+    if days < 1 or days > 365:
+        raise ContractError("Enter a turnaround from 1 to 365 days", field="days")
+    target = db.session.scalar(
+        select(ContractTurnaround).where(
+            ContractTurnaround.contract_id == contract.id,
+            ContractTurnaround.work_type_id == work_type.id,
+        )
+    )
+    if target is None:
+        target = ContractTurnaround(contract=contract, work_type=work_type, days=days)
+        db.session.add(target)
+    else:
+        target.days = days
+    db.session.flush()
+    _audit("contract_turnaround_set", contract, actor, detail=f"{work_type.code}={days}")
+    return target
+
+
+def turnaround_days(contract: Contract | None, work_type: WorkType) -> int:
+    """The contract's target for the work type, or the work type's own turnaround."""
+    if contract is not None:
+        for target in contract.turnarounds:
+            if target.work_type_id == work_type.id:
+                return target.days
+    return work_type.turnaround_days
