@@ -29,6 +29,9 @@ POLICIES: dict[str, frozenset[Role] | None] = {
     "record_cases": COUNCIL,
     "review_work": COUNCIL,
     "view_reports": frozenset({Role.ADMIN, Role.MANAGER, Role.MONITOR}),
+    # Contracts: finance reads them; administrators and managers set them up and vary them.
+    "view_contracts": frozenset({Role.ADMIN, Role.MANAGER, Role.MONITOR}),
+    "manage_contracts": COUNCIL,
     "provider_work": PROVIDER_ROLES,
     # The provider's answer to an allocation and who in the provider does it.
     "respond_to_allocation": frozenset({Role.PROVIDER_ADMIN}),
