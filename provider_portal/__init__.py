@@ -64,11 +64,12 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from provider_portal.auth import bp as auth_bp
     from provider_portal.cases import bp as cases_bp
     from provider_portal.cases.board import describe_overdue
+    from provider_portal.contracts.services import format_money
     from provider_portal.errors import register_error_handlers
     from provider_portal.permissions import can, requires
     from provider_portal.provider import bp as provider_bp
     from provider_portal.reports import bp as reports_bp
-    from provider_portal.timescales import exception_label
+    from provider_portal.timescales import exception_label, financial_year_label
 
     for blueprint in (
         assets_bp,
@@ -92,6 +93,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["describe_overdue"] = describe_overdue
     app.jinja_env.globals["exception_label"] = exception_label
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.globals["financial_year_label"] = financial_year_label
 
     @app.before_request
     def make_nonce() -> None:
