@@ -34,6 +34,10 @@ from provider_portal.timescales import (
     due_date,
     excusable_days,
     final_plan_due,
+    financial_year,
+    financial_year_end,
+    financial_year_label,
+    financial_year_start,
     month_start,
     months_between,
     parse_year_group,
@@ -748,3 +752,18 @@ def test_priority_years_agree_with_priority_rank(as_of: date) -> None:
     for reception in range(2000, 2030):
         transfer = phase_transfer(reception, as_of)
         assert (priority_rank(False, transfer) == 1) == (reception in pressing)
+
+
+@pytest.mark.parametrize(
+    ("day", "year", "label"),
+    [
+        (date(2025, 3, 31), 2024, "2024-25"),
+        (date(2025, 4, 1), 2025, "2025-26"),
+        (date(2000, 1, 1), 1999, "1999-00"),
+        (date(2099, 4, 1), 2099, "2099-00"),
+    ],
+)
+def test_uk_financial_year_runs_1_april_to_31_march(day, year, label):
+    assert financial_year(day) == year
+    assert financial_year_label(year) == label
+    assert financial_year_start(year) <= day <= financial_year_end(year)
