@@ -1,0 +1,420 @@
+"""The Freedom of Information answers: every figure from a small hand-made council, the page,
+its CSV, and a query count that does not grow with the data."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from provider_portal.extensions import db
+from provider_portal.models import (
+    Allocation,
+    AllocationStatus,
+    AuditEvent,
+    Case,
+    CaseException,
+    Role,
+)
+from provider_portal.reports.foi import CSV_HEADER, ProviderSpend, csv_rows, foi_report
+from provider_portal.reports.forecast import FUNDING, REMAINING, TOTAL
+from provider_portal.tabular import write_csv
+
+D = Decimal
+AS_OF = date(2025, 11, 20)
+ACCEPTED = AllocationStatus.ACCEPTED
+
+
+def _except(case, applies_to="final_plan"):
+    db.session.add(CaseException(case=case, applies_to=applies_to, reason="school_holiday"))
+    db.session.commit()
+
+
+@pytest.fixture
+def council(make):
+    """Acme under CON-A (£10,000; advice £1,000, plans £600); Beta under CON-B (£3,000;
+    advice £900).
+
+    a1 Acme advice, allocated 10 Jan 2025, accepted 31 Mar 2025        £1,000 in 2024-25
+    a2 Acme plan, allocated 20 Mar 2025, accepted 1 Apr 2025           £600 in 2025-26
+    a3 Acme advice, returned 20 Oct 2025 (in the 8 weeks), accepted    £1,000 in 2025-26
+    a4 Beta advice, returned 10 Nov 2025 (in the 8 weeks), accepted    £900 in 2025-26
+    a5 Beta advice, allocated 1 Oct 2025, still out                    £900 committed
+    a6 Acme advice, allocated 1 Aug 2025, withdrawn 1 Sep 2025         nothing
+    Their cases were requested on 1 May 2024: all more than 26 weeks overdue, no plans.
+    Other cases past 20 weeks with no plan and no work: 2 Jul 2025 (1 day overdue, with an
+    exception), 1 Jun 2025 (32 days), 1 Mar 2025 (124 days). Not past 20 weeks: 3 Jul 2025.
+    Final plans: 21 May 2025 (day 140), 22 May 2025 (day 141), 1 Jun 2025 (day 120, an
+    exception), 5 Nov 2025 and 31 Oct 2024 (both outside the 12 months to October 2025).
+    """
+    acme, beta = make.provider("Acme"), make.provider("Beta")
+    con_a = make.contract(
+        provider=acme,
+        reference="CON-A",
+        value="10000",
+        prices={"ep_advice": "1000", "plan_writing": "600"},
+    )
+    con_b = make.contract(
+        provider=beta, reference="CON-B", value="3000", prices={"ep_advice": "900"}
+    )
+
+    def a(provider, contract, allocated_on, work_type="ep_advice", **kwargs):
+        make.allocation(
+            provider=provider,
+            contract=contract,
+            allocated_on=allocated_on,
+            work_type=work_type,
+            **kwargs,
+        )
+
+    a(
+        acme,
+        con_a,
+        date(2025, 1, 10),
+        status=ACCEPTED,
+        returned_on=date(2025, 3, 1),
+        accepted_on=date(2025, 3, 31),
+    )
+    a(
+        acme,
+        con_a,
+        date(2025, 3, 20),
+        "plan_writing",
+        status=ACCEPTED,
+        returned_on=date(2025, 3, 30),
+        accepted_on=date(2025, 4, 1),
+    )
+    a(
+        acme,
+        con_a,
+        date(2025, 9, 1),
+        status=ACCEPTED,
+        returned_on=date(2025, 10, 20),
+        accepted_on=date(2025, 10, 25),
+    )
+    a(
+        beta,
+        con_b,
+        date(2025, 9, 1),
+        status=ACCEPTED,
+        returned_on=date(2025, 11, 10),
+        accepted_on=date(2025, 11, 12),
+    )
+    a(beta, con_b, date(2025, 10, 1))
+    a(
+        acme,
+        con_a,
+        date(2025, 8, 1),
+        status=AllocationStatus.WITHDRAWN,
+        withdrawn_on=date(2025, 9, 1),
+    )
+
+    _except(make.case(request_received_on=date(2025, 7, 2)))
+    make.case(request_received_on=date(2025, 6, 1))
+    make.case(request_received_on=date(2025, 3, 1))
+    make.case(request_received_on=date(2025, 7, 3))
+
+    def plan(requested, days):
+        return make.case(
+            request_received_on=requested, final_plan_issued_on=requested + timedelta(days=days)
+        )
+
+    plan(date(2025, 1, 1), 140)
+    plan(date(2025, 1, 1), 141)
+    _except(plan(date(2025, 2, 1), 120))
+    plan(date(2025, 6, 1), 157)
+    plan(date(2024, 6, 15), 138)
+    return {"acme": acme, "beta": beta}
+
+
+def test_backlog_and_delayed_cases(council):
+    report = foi_report(AS_OF)
+    delayed = report.delayed
+    assert (delayed.total, delayed.with_exception, delayed.unallocated) == (9, 1, 4)
+    assert delayed.bands == [
+        ("Up to 4 weeks overdue", 1),
+        ("4 to 12 weeks overdue", 1),
+        ("12 to 26 weeks overdue", 1),
+        ("More than 26 weeks overdue", 6),
+    ]
+    assert report.answer("backlog").answer == (
+        "9 cases past 20 weeks without a final plan on 20 November 2025. 5 of them had work "
+        "with an external provider (open, returned or accepted) and 4 had none."
+    )
+    assert report.answer("delayed").detail[0] == "Up to 4 weeks overdue: 1"
+
+
+def test_forecast_over_two_years_and_not_clearing_this_year(council):
+    report = foi_report(AS_OF)
+    result = report.forecast
+    # 1 piece out (a5) + 4 unallocated cases; 2 back in the 8 weeks: 0.25 a week, 20 weeks.
+    assert (result.outstanding, result.unallocated, result.weekly_rate) == (1, 4, D("0.25"))
+    assert result.clears_on == date(2026, 4, 9)
+    assert result.clears_this_financial_year is False
+    assert report.projection == [
+        (date(2025, 12, 31), 4),
+        (date(2026, 3, 31), 1),
+        (date(2026, 6, 30), 0),
+        (date(2026, 9, 30), 0),
+        (date(2026, 12, 31), 0),
+        (date(2027, 3, 31), 0),
+        (date(2027, 6, 30), 0),
+        (date(2027, 9, 30), 0),
+    ]
+    assert report.answer("clears").answer == (
+        "No. It is forecast to clear by 9 April 2026, after the end of this financial year "
+        "on 31 March 2026."
+    )
+    assert report.answer("forecast").answer.startswith(
+        "At 0.25 pieces of work a week (the rate over the 8 weeks to 20 November 2025), the "
+        "backlog of 5 (1 piece of work with providers and 4 unallocated cases) is forecast "
+        "to clear by 9 April 2026."
+    )
+
+
+def test_cost_to_clear_with_funding_left_over(council):
+    cost = foi_report(AS_OF).forecast.cost
+    assert cost.column_labels == ["2024-25", "2025-26", "2026-27"]
+    # Advice averages £1,000 and £900; with the £600 plan a case costs £1,550. 18 weeks to
+    # 31 March at 0.25 a week brings 4 back this year: a5 (£900) and 3 cases; 1 case next year.
+    assert cost.unit_cost == D("1550.00")
+    rows = {row.label: (row.by_year, row.total) for row in cost.rows}
+    assert rows[TOTAL] == ([D("1000"), D("8050"), D("1550")], D("10600"))
+    assert rows[FUNDING] == ([D("1000"), D("8050"), D("3950")], D("13000"))
+    assert rows[REMAINING] == ([D("0"), D("0"), D("-2400")], D("-2400"))
+    answer = foi_report(AS_OF).answer("cost")
+    assert answer.answer == (
+        "An estimated £10,600.00 in total, against £13,000.00 agreed in contracts: the "
+        "funding agreed exceeds it by £2,400.00."
+    )
+    assert (
+        answer.detail[2]
+        == "Total: 2024-25 £1,000.00; 2025-26 £8,050.00; 2026-27 £1,550.00; total £10,600.00"
+    )
+
+
+def test_providers_spend_and_cost_per_output(council):
+    report = foi_report(AS_OF)
+    assert [(p.name, p.allocated, p.first_allocated_on) for p in report.providers] == [
+        ("Acme", 4, date(2025, 1, 10)),
+        ("Beta", 2, date(2025, 9, 1)),
+    ]
+    assert report.answer("providers").answer == (
+        "Yes. 2 providers had been given work by 20 November 2025: Acme (4 pieces), "
+        "Beta (2 pieces)."
+    )
+    assert report.spend == [
+        ProviderSpend(2024, "Acme", D("0"), D("1000")),
+        ProviderSpend(2025, "Acme", D("0"), D("1600")),
+        ProviderSpend(2025, "Beta", D("900"), D("900")),
+    ]
+    assert report.spend_years == [(2024, D("0"), D("1000")), (2025, D("900"), D("2500"))]
+    assert report.answer("spend").answer == (
+        "£3,500.00 spent on work accepted up to 20 November 2025, and £900.00 committed to "
+        "work allocated but not yet accepted."
+    )
+    assert [
+        (o.financial_year, o.provider_name, o.work_type_name, o.accepted, o.cost_per_output)
+        for o in report.cost_per_output
+    ] == [
+        (2024, "Acme", "Educational psychology advice", 1, D("1000.00")),
+        (2025, "Acme", "Draft EHC plan", 1, D("600.00")),
+        (2025, "Acme", "Educational psychology advice", 1, D("1000.00")),
+        (2025, "Beta", "Educational psychology advice", 1, D("900.00")),
+    ]
+
+
+def test_twenty_week_figures_for_the_last_twelve_whole_months(council):
+    report = foi_report(AS_OF)
+    assert (report.compliance_first_month, report.compliance_last_month) == (
+        date(2024, 11, 1),
+        date(2025, 10, 1),
+    )
+    assert report.answer("twenty-weeks").answer == (
+        "From November 2024 to October 2025: 2 of 3 final plans issued within 20 weeks "
+        "(66.7%); excluding exception cases, 1 of 2 (50.0%)."
+    )
+    # On the last day of a month, that month is whole.
+    last_day = foi_report(date(2025, 10, 31))
+    assert last_day.compliance_last_month == date(2025, 10, 1)
+
+
+def test_the_1_april_boundary_moves_spend_into_the_next_year(council):
+    on_31_march = foi_report(date(2025, 3, 31))
+    assert on_31_march.spend_years == [(2024, D("600"), D("1000"))]
+    on_1_april = foi_report(date(2025, 4, 1))
+    assert on_1_april.spend_years == [(2024, D("0"), D("1000")), (2025, D("0"), D("600"))]
+
+
+def test_no_providers_and_no_returns(make):
+    report = foi_report(AS_OF)
+    assert report.answer("providers").answer == (
+        "No. No work had been allocated to an external provider by 20 November 2025."
+    )
+    assert report.forecast.clears_on == AS_OF
+    make.case(request_received_on=date(2025, 1, 1))
+    report = foi_report(AS_OF)
+    assert report.forecast.clears_on is None
+    assert report.answer("clears").answer == (
+        "No. Nothing came back in the last 8 weeks, so at the current rate the backlog does "
+        "not clear."
+    )
+    assert "does not clear" in report.answer("forecast").answer
+
+
+def test_clears_this_year(make):
+    provider = make.provider("Acme")
+    make.allocation(
+        provider=provider,
+        allocated_on=date(2025, 10, 1),
+        status=AllocationStatus.RETURNED,
+        returned_on=date(2025, 11, 1),
+    )
+    make.case(request_received_on=date(2025, 1, 1))
+    answer = foi_report(AS_OF).answer("clears").answer
+    # 1 case at 1 every 8 weeks: 15 January 2026.
+    assert answer == (
+        "Yes. It is forecast to clear by 15 January 2026, on or before the end of this "
+        "financial year on 31 March 2026."
+    )
+
+
+@freeze_time("2025-11-20 12:00:00")
+def test_page_answers_every_question_with_date_and_method(council, client_for):
+    soup = client_for(Role.MONITOR).page("/reports/foi")
+    sections = soup.select("#foi-answers section")
+    assert [s["id"] for s in sections] == [
+        "answer-backlog",
+        "answer-forecast",
+        "answer-clears",
+        "answer-cost",
+        "answer-providers",
+        "answer-spend",
+        "answer-cost-per-output",
+        "answer-delayed",
+        "answer-twenty-weeks",
+    ]
+    for section in sections:
+        assert section.select_one(".foi-as-of").get_text(strip=True) == "As of 20 November 2025."
+        assert section.select_one("details .govuk-details__text p").get_text(strip=True)
+    cost_rows = [
+        [c.get_text(strip=True) for c in tr.select("th, td")]
+        for tr in soup.select("#foi-cost tbody tr")
+    ]
+    assert cost_rows[-1] == ["Remaining to fund", "£0.00", "£0.00", "−£2,400.00", "−£2,400.00"]
+    assert soup.select_one("#foi-projection tbody tr td").get_text(strip=True) == "5"
+    assert "9 cases past 20 weeks" in soup.select_one("#answer-backlog .foi-answer").get_text()
+
+
+def test_page_for_another_date_and_a_bad_date(council, client_for):
+    client = client_for(Role.MANAGER)
+    soup = client.page("/reports/foi?as_of=31&as_of=3&as_of=2025")
+    assert "As of 31 March 2025." in soup.select_one("#answer-spend").get_text()
+    soup = client.page("/reports/foi?as_of=31&as_of=2&as_of=2025")
+    assert soup.title.get_text(strip=True).startswith("Error: ")
+    assert soup.select_one("#foi-answers section") is None
+    assert client.get("/reports/foi.csv?as_of=31&as_of=2&as_of=2025").status_code == 400
+
+
+def test_htmx_request_gets_the_answers_fragment(council, client_for):
+    soup = client_for(Role.MANAGER).page("/reports/foi?as_of=20&as_of=11&as_of=2025", htmx=True)
+    assert len(soup.select("section")) == 9
+
+
+@freeze_time("2025-11-20 12:00:00")
+def test_csv_has_one_row_per_question_and_is_audited(council, client_for):
+    client = client_for(Role.MANAGER)
+    response = client.get("/reports/foi.csv")
+    assert response.status_code == 200
+    assert 'filename="foi-answers-2025-11-20.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert tuple(rows[0]) == CSV_HEADER
+    assert len(rows) == 10
+    assert {row[2] for row in rows[1:]} == {"2025-11-20"}
+    cost = next(row for row in rows if row[0] == "What will it cost to clear the backlog?")
+    assert cost[1].splitlines()[0].startswith("An estimated £10,600.00 in total")
+    assert "Remaining to fund: 2024-25 £0.00; 2025-26 £0.00; 2026-27 −£2,400.00" in cost[1]
+    assert "Funding agreed is the current value" in cost[3]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report_exported"))
+    assert event is not None and event.detail == "foi as_of=2025-11-20"
+
+
+def test_csv_cells_cannot_run_as_formulas(make):
+    provider = make.provider("=HYPERLINK(1)")
+    make.allocation(provider=provider, allocated_on=date(2025, 10, 1))
+    report = foi_report(AS_OF)
+    assert "=HYPERLINK(1) (1 piece)" in report.answer("providers").answer
+    out = io.StringIO()
+    write_csv(out, CSV_HEADER, csv_rows(report))
+    for row in csv.reader(io.StringIO(out.getvalue())):
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def _grow(make, n: int, batch: str) -> None:
+    """n more cases, each with advice accepted, a plan still out and a final plan issued."""
+    provider = make.provider(f"Grow {batch}")
+    contract = make.contract(
+        provider=provider,
+        reference=f"GROW-{batch}",
+        prices={"ep_advice": "1000", "plan_writing": "500"},
+    )
+    ep, plan = make.work_type("ep_advice"), make.work_type("plan_writing")
+    for i in range(n):
+        case = Case(
+            case_ref=f"G{batch}{i:05d}",
+            first_name="Sam",
+            last_name="Grow",
+            date_of_birth=date(2014, 1, 1),
+            request_received_on=date(2025, 1, 1) + timedelta(days=i % 150),
+            final_plan_issued_on=None if i % 3 else date(2025, 9, 1),
+        )
+        db.session.add(case)
+        db.session.add(
+            Allocation(
+                case=case,
+                provider=provider,
+                contract=contract,
+                work_type=ep,
+                allocated_on=date(2025, 5, 1) + timedelta(days=i % 100),
+                due_on=date(2025, 9, 1),
+                status=ACCEPTED,
+                returned_on=date(2025, 10, 1) + timedelta(days=i % 40),
+                accepted_on=date(2025, 11, 15),
+            )
+        )
+        db.session.add(
+            Allocation(
+                case=case,
+                provider=provider,
+                contract=contract,
+                work_type=plan,
+                allocated_on=date(2025, 4, 1) + timedelta(days=i % 200),
+                due_on=date(2025, 12, 1),
+            )
+        )
+        if i % 4 == 0:
+            db.session.add(CaseException(case=case, applies_to="final_plan", reason="x"))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("url", ["/reports/foi", "/reports/spend"])
+def test_queries_do_not_grow_with_data(make, client_for, count_queries, url):
+    client = client_for(Role.MANAGER)
+    full_url = f"{url}?as_of=20&as_of=11&as_of=2025"
+    _grow(make, 3, "a")
+    count_queries.clear()
+    client.page(full_url)
+    small = len(count_queries)
+    _grow(make, 80, "b")
+    _grow(make, 80, "c")
+    count_queries.clear()
+    client.page(full_url)
+    large = len(count_queries)
+    assert small == large, f"{url}: {small} queries with little data, {large} with more"
+    assert large <= 25
