@@ -6,11 +6,14 @@ page, the CLI and the import share the same rules.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from provider_portal import audit
 from provider_portal.contracts.pricing import (
@@ -33,6 +36,7 @@ from provider_portal.models import (
     User,
     WorkType,
 )
+from provider_portal.timescales import today
 
 ZERO = Decimal("0.00")
 MAX_MONEY = Decimal("100000000.00")  # £100m: anything above is a typing mistake
@@ -44,6 +48,16 @@ class ContractError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class StaleContract(ContractError):
+    """Someone else saved the contract after the person loaded it; nothing was changed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone else changed this contract while you were editing it. "
+            "Nothing was saved: check their changes and enter yours again."
+        )
 
 
 def parse_money(text: str | Decimal | int | None, what: str = "the amount") -> Decimal:
@@ -94,27 +108,66 @@ class Headroom:
         return self.value - self.actual - self.committed
 
 
-def headroom(contract: Contract, as_of: date) -> Headroom:
-    """The contract's value, actual and committed spend on a date, in one aggregate."""
+def headrooms(as_of: date, contract_ids: Collection[int] | None = None) -> dict[int, Headroom]:
+    """Every contract's value, actual and committed spend on a date, in one query.
+
+    The value on a date is the original value plus the variations approved by then. Spend is
+    one GROUP BY over allocations priced through price_periods(), variations one GROUP BY over
+    variations; both are joined to the contracts, so the number of queries does not depend on
+    the number of contracts or allocations.
+    """
     periods = price_periods()
     price = periods.c.unit_price
-    row = db.session.execute(
+    spend_query = (
         select(
-            sum_if(actual_on(as_of), price),
-            sum_if(committed_on(as_of), price),
-            count_if((price.is_(None)) & (committed_on(as_of) | actual_on(as_of))),
+            Allocation.contract_id.label("contract_id"),
+            sum_if(actual_on(as_of), price).label("actual"),
+            sum_if(committed_on(as_of), price).label("committed"),
+            count_if(price.is_(None) & (committed_on(as_of) | actual_on(as_of))).label("uncosted"),
         )
         .select_from(Allocation)
         .outerjoin(periods, allocation_price_join(periods))
-        .where(Allocation.contract_id == contract.id)
-    ).one()
-    variations = db.session.scalar(
-        select(func.coalesce(func.sum(ContractVariation.amount), 0)).where(
-            ContractVariation.contract_id == contract.id
-        )
+        .where(Allocation.contract_id.is_not(None))
+        .group_by(Allocation.contract_id)
     )
-    value = contract.original_value + Decimal(variations or 0)
-    return Headroom(value, Decimal(row[0] or 0), Decimal(row[1] or 0), int(row[2] or 0))
+    varied_query = (
+        select(
+            ContractVariation.contract_id.label("contract_id"),
+            func.sum(ContractVariation.amount).label("amount"),
+        )
+        .where(ContractVariation.approved_on <= as_of)
+        .group_by(ContractVariation.contract_id)
+    )
+    query = select(Contract.id, Contract.original_value)
+    if contract_ids is not None:
+        ids = list(contract_ids)
+        if not ids:
+            return {}
+        spend_query = spend_query.where(Allocation.contract_id.in_(ids))
+        varied_query = varied_query.where(ContractVariation.contract_id.in_(ids))
+        query = query.where(Contract.id.in_(ids))
+    spend = spend_query.subquery("spend")
+    varied = varied_query.subquery("varied")
+    rows = db.session.execute(
+        query.add_columns(varied.c.amount, spend.c.actual, spend.c.committed, spend.c.uncosted)
+        .outerjoin(spend, spend.c.contract_id == Contract.id)
+        .outerjoin(varied, varied.c.contract_id == Contract.id)
+    )
+    return {
+        contract_id: Headroom(
+            value=original + Decimal(variations or ZERO),
+            actual=Decimal(actual or ZERO),
+            committed=Decimal(committed or ZERO),
+            uncosted=int(uncosted or 0),
+        )
+        for contract_id, original, variations, actual, committed, uncosted in rows
+    }
+
+
+def headroom(contract: Contract, as_of: date) -> Headroom:
+    """The contract's value, actual and committed spend on a date, in one query."""
+    found = headrooms(as_of, [contract.id]).get(contract.id)
+    return found or Headroom(contract_value(contract), ZERO, ZERO, 0)
 
 
 def price_on(contract: Contract, work_type: WorkType, on: date) -> Decimal | None:
@@ -179,6 +232,11 @@ def contract_for(provider: Provider, on: date, chosen: Contract | None = None) -
     return contracts[0] if contracts else None
 
 
+def long_date(day: date) -> str:
+    """1 April 2024, as messages write dates."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def _audit(action: str, contract: Contract, actor: User | None, detail: str | None = None) -> None:
     audit.record(
         action,
@@ -224,6 +282,8 @@ def create_contract(
         raise ContractError("The end date must be on or after the start date", field="end_on")
     if original_value <= 0:
         raise ContractError("Enter a contract value more than £0", field="original_value")
+    if not provider.active:
+        raise ContractError(f"{provider.name} has been deactivated", field="provider")
     _check_targets(
         monthly_volume=monthly_volume,
         on_time_target_percent=on_time_target_percent,
@@ -266,6 +326,12 @@ def set_price(
     """A unit price for work of this type allocated from a date; earlier work keeps its price."""
     if unit_price < 0:
         raise ContractError("Enter a price of £0 or more", field="unit_price")
+    if not contract.start_on <= effective_from <= contract.end_on:
+        raise ContractError(
+            f"The price must apply from a date the contract runs, {long_date(contract.start_on)} "
+            f"to {long_date(contract.end_on)}",
+            field="effective_from",
+        )
     existing = db.session.scalar(
         select(ContractPrice).where(
             ContractPrice.contract_id == contract.id,
@@ -275,8 +341,8 @@ def set_price(
     )
     if existing is not None:
         raise ContractError(
-            f"There is already a price for {work_type.name.lower()} from "
-            f"{effective_from:%-d %B %Y}",
+            f"There is already a price for {work_type.name.lower()} "
+            f"from {long_date(effective_from)}",
             field="effective_from",
         )
     price = ContractPrice(
@@ -309,6 +375,8 @@ def add_variation(
     """An approved change to the contract's value; it may not take the value below zero."""
     if amount == 0:
         raise ContractError("Enter an amount that is not £0", field="amount")
+    if approved_on > today():
+        raise ContractError("The approval date must be today or in the past", field="approved_on")
     if not reason.strip():
         raise ContractError("Enter the reason for the variation", field="reason")
     if not approval_reference.strip():
@@ -361,3 +429,216 @@ def turnaround_days(contract: Contract | None, work_type: WorkType) -> int:
             if target.work_type_id == work_type.id:
                 return target.days
     return work_type.turnaround_days
+
+
+def update_contract(
+    contract: Contract,
+    *,
+    title: str,
+    start_on: date,
+    end_on: date,
+    status: ContractStatus,
+    monthly_volume: int | None,
+    on_time_target_percent: int | None,
+    max_rework_percent: int | None,
+    stated_monthly_capacity: int | None,
+    expected_version: int,
+    actor: User | None,
+) -> list[str]:
+    """Change the contract's title, dates, status and targets; the names of what changed.
+
+    The reference, provider and value stay as let (the value changes by variations). A person
+    saving an older copy of the contract changes nothing (StaleContract). The dates must still
+    cover the work already allocated under the contract.
+    """
+    if contract.version != expected_version:
+        raise StaleContract()
+    title = title.strip()
+    if not title:
+        raise ContractError("Enter the contract title", field="title")
+    if end_on < start_on:
+        raise ContractError("The end date must be on or after the start date", field="end_on")
+    _check_targets(
+        monthly_volume=monthly_volume,
+        on_time_target_percent=on_time_target_percent,
+        max_rework_percent=max_rework_percent,
+        stated_monthly_capacity=stated_monthly_capacity,
+    )
+    first, last = db.session.execute(
+        select(func.min(Allocation.allocated_on), func.max(Allocation.allocated_on)).where(
+            Allocation.contract_id == contract.id
+        )
+    ).one()
+    if first is not None and start_on > first:
+        raise ContractError(
+            f"Work was allocated under this contract on {long_date(first)}: "
+            "the start date must be on or before then",
+            field="start_on",
+        )
+    if last is not None and end_on < last:
+        raise ContractError(
+            f"Work was allocated under this contract on {long_date(last)}: "
+            "the end date must be on or after then",
+            field="end_on",
+        )
+    values: dict[str, object] = {
+        "title": title,
+        "start_on": start_on,
+        "end_on": end_on,
+        "status": status,
+        "monthly_volume": monthly_volume,
+        "on_time_target_percent": on_time_target_percent,
+        "max_rework_percent": max_rework_percent,
+        "stated_monthly_capacity": stated_monthly_capacity,
+    }
+    changed = [name for name, value in values.items() if getattr(contract, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(contract, name, values[name])
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise StaleContract() from error
+    _audit(
+        "contract_updated",
+        contract,
+        actor,
+        detail="fields=" + ",".join(changed) + f" status={contract.status.value}",
+    )
+    return changed
+
+
+# --- reading contracts for the pages and the CLI -----------------------------------------------
+
+STATUS_ORDER = case(
+    (Contract.status == ContractStatus.ACTIVE, 0),
+    (Contract.status == ContractStatus.SUSPENDED, 1),
+    else_=2,
+)
+
+
+def list_contracts(provider_id: int | None = None, status: str = "") -> list[Contract]:
+    """Contracts with their providers: active first, then by reference (councils have tens)."""
+    query = select(Contract).options(selectinload(Contract.provider))
+    if provider_id is not None:
+        query = query.where(Contract.provider_id == provider_id)
+    if status in {s.value for s in ContractStatus}:
+        query = query.where(Contract.status == ContractStatus(status))
+    return list(db.session.scalars(query.order_by(STATUS_ORDER, Contract.reference)))
+
+
+def get_contract(contract_id: int) -> Contract | None:
+    """One contract with its provider, prices, variations and turnaround targets."""
+    return db.session.scalar(
+        select(Contract)
+        .where(Contract.id == contract_id)
+        .options(
+            selectinload(Contract.provider),
+            selectinload(Contract.prices).selectinload(ContractPrice.work_type),
+            selectinload(Contract.variations),
+            selectinload(Contract.turnarounds).selectinload(ContractTurnaround.work_type),
+        )
+    )
+
+
+def contract_by_reference(reference: str) -> Contract | None:
+    """The contract with this reference, whatever its case or surrounding spaces."""
+    return db.session.scalar(
+        select(Contract).where(func.lower(Contract.reference) == reference.strip().lower())
+    )
+
+
+@dataclass(frozen=True)
+class PricePeriod:
+    """One price row as people read it: from when, until when, and whether it is in force."""
+
+    work_type: WorkType
+    effective_from: date
+    until: date | None  # the last day of work it prices; None while no later price exists
+    unit_price: Decimal
+    state: str  # "in_force", "earlier" or "scheduled"
+
+    @property
+    def label(self) -> str:
+        return {"in_force": "In force", "earlier": "Replaced", "scheduled": "Not started"}[
+            self.state
+        ]
+
+    @property
+    def tag_class(self) -> str:
+        return {
+            "in_force": "govuk-tag--green",
+            "earlier": "govuk-tag--grey",
+            "scheduled": "govuk-tag--blue",
+        }[self.state]
+
+
+def price_schedule(contract: Contract, on: date) -> list[PricePeriod]:
+    """Each work type's prices in date order, marking the one that applies to work allocated
+    on the day given."""
+    by_type: dict[int, list[ContractPrice]] = {}
+    for price in sorted(contract.prices, key=lambda p: p.effective_from):
+        by_type.setdefault(price.work_type_id, []).append(price)
+    periods: list[PricePeriod] = []
+    for prices in sorted(by_type.values(), key=lambda rows: rows[0].work_type.name):
+        for index, price in enumerate(prices):
+            following = prices[index + 1] if index + 1 < len(prices) else None
+            if price.effective_from > on:
+                state = "scheduled"
+            elif following is not None and following.effective_from <= on:
+                state = "earlier"
+            else:
+                state = "in_force"
+            periods.append(
+                PricePeriod(
+                    work_type=price.work_type,
+                    effective_from=price.effective_from,
+                    until=following.effective_from - timedelta(days=1) if following else None,
+                    unit_price=price.unit_price,
+                    state=state,
+                )
+            )
+    return periods
+
+
+@dataclass(frozen=True)
+class ValueStep:
+    """A variation and the contract's value once it was approved."""
+
+    variation: ContractVariation
+    value_after: Decimal
+
+
+def value_history(contract: Contract) -> list[ValueStep]:
+    """The variations in the order they were approved, each with the running value."""
+    value = contract.original_value
+    steps = []
+    for variation in sorted(contract.variations, key=lambda v: (v.approved_on, v.id)):
+        value += variation.amount
+        steps.append(ValueStep(variation, value))
+    return steps
+
+
+@dataclass(frozen=True)
+class TurnaroundTarget:
+    """The turnaround that applies to a work type under a contract, and where it comes from."""
+
+    work_type: WorkType
+    days: int
+    from_contract: bool
+
+
+def turnaround_targets(
+    contract: Contract, work_types: Sequence[WorkType]
+) -> list[TurnaroundTarget]:
+    """Every work type's turnaround under the contract: its own target, or the work type's."""
+    set_days = {target.work_type_id: target.days for target in contract.turnarounds}
+    return [
+        TurnaroundTarget(
+            work_type,
+            set_days.get(work_type.id, work_type.turnaround_days),
+            work_type.id in set_days,
+        )
+        for work_type in work_types
+    ]
