@@ -1,0 +1,296 @@
+"""The contract monitoring pack: the page, one CSV per table, the workbook and the charts."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import abort, make_response, request
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmitInput
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+from wtforms import DateField, SelectField, SubmitField
+from wtforms.validators import Optional
+
+from provider_portal import audit
+from provider_portal.cases.services import active_providers
+from provider_portal.extensions import db
+from provider_portal.models import Contract, Provider
+from provider_portal.permissions import requires
+from provider_portal.reports import bp
+from provider_portal.reports.forecast import RATE_WEEKS, forecast
+from provider_portal.reports.forms import month_field
+from provider_portal.reports.monthly import ReportError, monthly_report, parse_month
+from provider_portal.reports.pack import (
+    CSV_TABLES,
+    PERCENTILE_METHOD,
+    Pack,
+    backlog,
+    build_pack,
+    check_range,
+    pack_sheets,
+    pack_workbook,
+)
+from provider_portal.reports.pack_charts import (
+    CHARTS,
+    allocated_returned_svg,
+    backlog_svg,
+    spend_svg,
+)
+from provider_portal.reports.scope import Scope
+from provider_portal.reports.spend import scope_value, spend_by_month
+from provider_portal.reports.xlsx import write_sheet_csv
+from provider_portal.timescales import add_months, months_between, today
+from provider_portal.web import render
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class PackForm(FlaskForm):
+    """Whose work, which months and as of when (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    contract = SelectField(
+        "Contract",
+        widget=GovSelect(),
+        validators=[Optional()],
+        default="",
+        validate_choice=False,
+    )
+    provider = SelectField(
+        "Provider",
+        widget=GovSelect(),
+        validators=[Optional()],
+        default="",
+        validate_choice=False,
+        description="Choose a contract or a provider, or neither for all work.",
+    )
+    start = month_field("From month", "first", "2024-08")
+    end = month_field("To month", "last", "2024-11")
+    as_of = DateField(
+        "As of",
+        widget=GovDateInput(),
+        format="%d %m %Y",
+        description="Only what happened on or before this date counts. For example, 2 12 2024",
+        validators=[Optional()],
+    )
+    submit = SubmitField("Show pack", widget=GovSubmitInput())
+
+
+@dataclass(frozen=True)
+class PackChoice:
+    """A valid form, read: the scope, months and as-of date, and the query to link with."""
+
+    scope: Scope
+    first_month: date
+    last_month: date
+    as_of: date
+    args: dict[str, Any]
+
+
+def _form() -> PackForm:
+    args = request.args.copy()
+    now = today()
+    args.setdefault("start", add_months(now, -11).strftime("%Y-%m"))
+    args.setdefault("end", now.strftime("%Y-%m"))
+    # The date input is three boxes; anything else (a hand-made link) starts from today.
+    if len(args.getlist("as_of")) != 3:
+        args.setlist("as_of", [str(now.day), str(now.month), str(now.year)])
+    form = PackForm(args)
+    contracts = db.session.execute(
+        select(Contract.reference, Contract.title, Provider.name)
+        .join(Provider, Provider.id == Contract.provider_id)
+        .order_by(Contract.reference)
+    ).all()
+    form.contract.choices = [("", "All contracts")] + [
+        (reference, f"{reference}: {title} ({provider})")
+        for reference, title, provider in contracts
+    ]
+    form.provider.choices = [("", "All providers")] + [
+        (str(p.id), p.name) for p in active_providers()
+    ]
+    return form
+
+
+def _read(form: PackForm) -> PackChoice | None:
+    """The form's choices, or None with the errors on the form."""
+    if not form.validate():
+        return None
+    contract = provider = None
+    reference = form.contract.data or ""
+    if reference:
+        contract = db.session.scalar(
+            select(Contract)
+            .where(Contract.reference == reference)
+            .options(joinedload(Contract.provider))
+        )
+        if contract is None:
+            form.contract.errors = ["Select a contract from the list"]
+    provider_id = form.provider.data or ""
+    if provider_id:
+        provider = db.session.get(Provider, int(provider_id)) if provider_id.isdigit() else None
+        if provider is None:
+            form.provider.errors = ["Select a provider from the list"]
+    if contract is not None and provider is not None:
+        form.contract.errors = ["Choose a contract or a provider, not both"]
+    if form.contract.errors or form.provider.errors:
+        return None
+    try:
+        first = parse_month(form.start.data or "")
+        last = parse_month(form.end.data or "")
+        check_range(first, last)
+    except ReportError as error:
+        form.end.errors = list(form.end.errors) + [str(error)]
+        return None
+    as_of = form.as_of.data or today()
+    args: dict[str, Any] = {
+        "start": first.strftime("%Y-%m"),
+        "end": last.strftime("%Y-%m"),
+        "as_of": [str(as_of.day), str(as_of.month), str(as_of.year)],
+    }
+    if contract is not None:
+        args["contract"] = contract.reference
+    if provider is not None:
+        args["provider"] = str(provider.id)
+    return PackChoice(Scope(contract=contract, provider=provider), first, last, as_of, args)
+
+
+def _context(form: PackForm, result: Pack | None, chosen: PackChoice | None) -> dict[str, Any]:
+    return {
+        "form": form,
+        "pack": result,
+        "args": chosen.args if chosen else {},
+        "method": PERCENTILE_METHOD,
+        "rate_weeks": RATE_WEEKS,
+    }
+
+
+def _invalid(form: PackForm) -> Response:
+    return render("reports/pack.html", status=400, **_context(form, None, None))
+
+
+def _filename(chosen: PackChoice, extension: str, table: str | None = None) -> str:
+    who = chosen.scope.contract.reference if chosen.scope.contract else None
+    if who is None and chosen.scope.provider is not None:
+        who = f"provider-{chosen.scope.provider.id}"
+    parts = [
+        "pack",
+        who or "all",
+        table.replace("_", "-") if table else None,
+        f"{chosen.first_month:%Y-%m}-to-{chosen.last_month:%Y-%m}",
+    ]
+    stem = "-".join(p for p in parts if p)
+    # Only safe characters reach the header, whatever a contract reference holds.
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in stem)
+    return f"{safe}.{extension}"
+
+
+def _audit_export(chosen: PackChoice, what: str) -> None:
+    scope = chosen.scope
+    audit.record(
+        "report_exported",
+        "contract" if scope.contract is not None else None,
+        scope.contract.id if scope.contract is not None else None,
+        detail=(
+            f"pack {what} {chosen.first_month:%Y-%m}..{chosen.last_month:%Y-%m} "
+            f"as_of={chosen.as_of.isoformat()}"
+            + (f" provider_id={scope.provider.id}" if scope.provider is not None else "")
+        ),
+        provider_id=(
+            scope.contract.provider_id
+            if scope.contract is not None
+            else scope.provider.id
+            if scope.provider is not None
+            else None
+        ),
+    )
+    db.session.commit()
+
+
+def _download(body: bytes | str, content_type: str, filename: str) -> Response:
+    response = make_response(body)
+    response.headers["Content-Type"] = content_type
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/pack")
+@requires("view_reports")
+def pack() -> Response:
+    """The monthly contract monitoring pack for a contract, a provider or all work."""
+    form = _form()
+    chosen = _read(form)
+    result: Pack | None = None
+    if chosen is not None:
+        result = build_pack(chosen.scope, chosen.first_month, chosen.last_month, chosen.as_of)
+    return render(
+        "reports/pack.html", "reports/_pack_report.html", **_context(form, result, chosen)
+    )
+
+
+@bp.route("/pack.csv")
+@requires("view_reports")
+def pack_csv() -> Response:
+    """One table of the pack as CSV: ?table=cohort, flow, targets, forecast, cost and so on."""
+    table = request.args.get("table", "cohort")
+    if table not in CSV_TABLES:
+        abort(404)
+    form = _form()
+    chosen = _read(form)
+    if chosen is None:
+        return _invalid(form)
+    result = build_pack(chosen.scope, chosen.first_month, chosen.last_month, chosen.as_of)
+    out = io.StringIO()
+    write_sheet_csv(out, pack_sheets(result)[table])
+    filename = _filename(chosen, "csv", table)
+    _audit_export(chosen, table)
+    return _download(out.getvalue(), "text/csv; charset=utf-8", filename)
+
+
+@bp.route("/pack.xlsx")
+@requires("view_reports")
+def pack_xlsx() -> Response:
+    """The whole pack as an Excel workbook, one worksheet per table."""
+    form = _form()
+    chosen = _read(form)
+    if chosen is None:
+        return _invalid(form)
+    result = build_pack(chosen.scope, chosen.first_month, chosen.last_month, chosen.as_of)
+    body, filename = pack_workbook(result), _filename(chosen, "xlsx")
+    _audit_export(chosen, "xlsx")
+    return _download(body, XLSX_TYPE, filename)
+
+
+@bp.route('/pack/chart/<any("allocated-returned", "backlog", "spend"):chart>.svg')
+@requires("view_reports")
+def pack_chart(chart: str) -> Response:
+    """One of the pack's charts as SVG, computing only the figures it draws."""
+    assert chart in CHARTS
+    form = _form()
+    chosen = _read(form)
+    if chosen is None:
+        return _invalid(form)
+    scope, first, last, as_of = chosen.scope, chosen.first_month, chosen.last_month, chosen.as_of
+    if chart == "allocated-returned":
+        cohort = monthly_report(
+            first, last, as_of, provider=scope.provider, contract=scope.contract
+        )
+        svg = allocated_returned_svg(cohort.rows, as_of)
+    elif chart == "backlog":
+        projection = forecast(scope, as_of)
+        points = backlog(scope, first, last, as_of, projection)
+        svg = backlog_svg(points, months_between(first, last), projection.clears_on)
+    else:
+        svg = spend_svg(spend_by_month(scope, first, last, as_of), scope_value(scope))
+    response = make_response(svg)
+    response.headers["Content-Type"] = "image/svg+xml"
+    # As for the compliance chart: matplotlib styles with attributes, nothing else may load.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,143 @@
+"""Tables as an Excel workbook, and the same tables as CSV cells.
+
+A report describes each table once (a Sheet of typed Columns and rows of Python values); this
+module writes it as a worksheet with real number and date cells, formats, widths, a bold
+frozen header row, or as CSV text. Text always goes through tabular.safe_cell, so nothing a
+provider or contract name holds can start a formula in either form.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal, TextIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from provider_portal.tabular import safe_cell, write_csv
+
+Kind = Literal["text", "count", "number", "date", "month", "money", "percent", "auto"]
+
+# Excel number formats. Money has a £ sign and pence, negatives with a minus; a percentage
+# is stored as a fraction (64.7% is 0.647) so that Excel sums and charts it as one.
+FORMATS: dict[str, str] = {
+    "count": "0",
+    "number": "0.0#",
+    "date": "d mmm yyyy",
+    "month": "mmm yyyy",
+    "money": '"£"#,##0.00;-"£"#,##0.00',
+    "percent": "0.0%",
+}
+_HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its CSV/XLSX heading, the kind of value it holds and its width in Excel."""
+
+    header: str
+    kind: Kind = "text"
+    width: float = 14
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One table: a worksheet in the workbook, or one CSV file."""
+
+    name: str  # the CSV's ?table= and file name
+    title: str  # the worksheet's name: 31 characters at most, none of []:*?/\
+    columns: Sequence[Column]
+    rows: Sequence[Sequence[object]]
+
+    def __post_init__(self) -> None:
+        if len(self.title) > 31 or any(c in self.title for c in "[]:*?/\\"):
+            raise ValueError(f"{self.title!r} cannot name a worksheet")
+
+
+def _kind_of(kind: Kind, value: object) -> Kind:
+    if kind != "auto":
+        return kind
+    if isinstance(value, bool) or isinstance(value, str):
+        return "text"
+    if isinstance(value, int):
+        return "count"
+    if isinstance(value, Decimal):
+        return "number"
+    if isinstance(value, date):
+        return "date"
+    return "text"
+
+
+def csv_value(kind: Kind, value: object) -> object:
+    """A value as the CSV carries it: ISO dates, 2024-08 months, money to the penny."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    kind = _kind_of(kind, value)
+    if kind == "month" and isinstance(value, date):
+        return value.strftime("%Y-%m")
+    if kind == "date" and isinstance(value, date):
+        return value.isoformat()
+    if kind == "money" and isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}" if kind == "number" else str(value)
+    return value
+
+
+def write_sheet_csv(handle: TextIO, sheet: Sheet) -> None:
+    """The table as CSV (CRLF, formulas neutralised by tabular.write_csv)."""
+    kinds = [column.kind for column in sheet.columns]
+    write_csv(
+        handle,
+        [column.header for column in sheet.columns],
+        ([csv_value(k, v) for k, v in zip(kinds, row, strict=True)] for row in sheet.rows),
+    )
+
+
+def _cell_value(kind: Kind, value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, str):
+        return safe_cell(value)
+    if isinstance(value, datetime):
+        return value.date()
+    if kind == "percent" and isinstance(value, Decimal):
+        return value / _HUNDRED
+    if isinstance(value, int | Decimal | date):
+        return value
+    return safe_cell(str(value))
+
+
+def write_workbook(sheets: Sequence[Sheet]) -> bytes:
+    """The tables as an .xlsx workbook, one worksheet each, in order."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(sheet.title)
+        for index, column in enumerate(sheet.columns, start=1):
+            cell = worksheet.cell(row=1, column=index, value=safe_cell(column.header))
+            cell.font = bold
+            worksheet.column_dimensions[get_column_letter(index)].width = column.width
+        for row_index, row in enumerate(sheet.rows, start=2):
+            for index, (column, value) in enumerate(zip(sheet.columns, row, strict=True), 1):
+                kind = _kind_of(column.kind, value)
+                cell = worksheet.cell(row=row_index, column=index, value=_cell_value(kind, value))
+                if cell.data_type == "s" and column.width >= 40:
+                    cell.alignment = wrap
+                elif kind in FORMATS and not isinstance(value, str | bool):
+                    cell.number_format = FORMATS[kind]
+        worksheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
