@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from provider_portal.auth.services import hash_password
 from provider_portal.auth.two_factor import new_recovery_codes
+from provider_portal.contracts.pricing import reprice
+from provider_portal.contracts.services import price_on
 from provider_portal.extensions import db, limiter
 from provider_portal.models import (
     Allocation,
@@ -116,6 +118,10 @@ class Factory:
         **kwargs: Any,
     ) -> Allocation:
         wt = self.work_type(work_type) if isinstance(work_type, str) else work_type
+        contract = kwargs.get("contract")
+        if contract is not None and "unit_price" not in kwargs:
+            # As allocate() does: the contract's price for the work on the allocation date.
+            kwargs["unit_price"] = price_on(contract, wt, allocated_on)
         allocation = Allocation(
             case=case or self.case(),
             provider=provider or self.provider(),
@@ -175,6 +181,8 @@ class Factory:
             unit_price=Decimal(unit_price),
         )
         db.session.add(price)
+        db.session.flush()
+        reprice(contract.id, price.work_type_id)
         db.session.commit()
         return price
 

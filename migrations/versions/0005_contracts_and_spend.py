@@ -130,6 +130,7 @@ def upgrade():
 
     with op.batch_alter_table("allocation", schema=None) as batch_op:
         batch_op.add_column(sa.Column("contract_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("unit_price", sa.BigInteger(), nullable=True))
         batch_op.create_index(
             batch_op.f("ix_allocation_contract_id"), ["contract_id"], unique=False
         )
@@ -148,6 +149,7 @@ def downgrade():
             batch_op.f("fk_allocation_contract_id_contract"), type_="foreignkey"
         )
         batch_op.drop_index(batch_op.f("ix_allocation_contract_id"))
+        batch_op.drop_column("unit_price")
         batch_op.drop_column("contract_id")
 
     with op.batch_alter_table("contract_variation", schema=None) as batch_op:

@@ -15,7 +15,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from provider_portal import audit
-from provider_portal.contracts.services import ContractError, contract_for, turnaround_days
+from provider_portal.contracts.services import (
+    ContractError,
+    contract_for,
+    price_on,
+    turnaround_days,
+)
 from provider_portal.documents import IntegrityFailure, send_document
 from provider_portal.extensions import db
 from provider_portal.models import (
@@ -162,6 +167,7 @@ def allocate(
                 provider=provider,
                 work_type=work_type,
                 contract=contract,
+                unit_price=price_on(contract, work_type, start) if contract else None,
                 allocated_on=start,
                 due_on=due_on or due_date(start, turnaround),
                 status=AllocationStatus.ALLOCATED,

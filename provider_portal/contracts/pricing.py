@@ -9,17 +9,28 @@ allocation, and whether it counts as committed or actual on a date.
   with no contract, or allocated before its contract had a price for the work, is counted
   but not costed: the reports say how many such pieces there are.
 
+That price is kept on the allocation (Allocation.unit_price, the PRICE below): allocate()
+sets it, and reprice() brings it back in line when a price row is added, so the reports sum
+one column instead of joining every allocation to the price rows (a range join that SQLite
+runs slowly at 100,000 allocations). price_periods() is the definition that reprice() and
+the tests check the column against.
+
 Dates are compared as columns, so these run in one SQL aggregate on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, extract, func, or_, select
+from sqlalchemy import ColumnElement, Subquery, and_, case, extract, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
+from provider_portal.extensions import db
 from provider_portal.models import Allocation, ContractPrice
+
+# The price each piece of work was bought at (NULL: not costed).
+PRICE = Allocation.unit_price
 
 
 def price_periods() -> Subquery:
@@ -73,7 +84,9 @@ def actual_on(as_of: date) -> ColumnElement[bool]:
     return and_(Allocation.accepted_on.is_not(None), Allocation.accepted_on <= as_of)
 
 
-def sum_if(condition: ColumnElement[bool], amount: ColumnElement) -> ColumnElement:  # type: ignore[type-arg]
+def sum_if(
+    condition: ColumnElement[bool], amount: ColumnElement[Any] | InstrumentedAttribute[Any]
+) -> ColumnElement[Any]:
     """SUM(amount) over the rows meeting condition, 0 when none do."""
     return func.coalesce(func.sum(case((condition, amount), else_=0)), 0)
 
@@ -88,3 +101,32 @@ def financial_year_of(
     """The UK financial year of a date column, as the year it starts (1 April)."""
     year = extract("year", column)
     return case((extract("month", column) >= 4, year), else_=year - 1)
+
+
+def reprice(contract_id: int, work_type_id: int) -> None:
+    """Set the price of every allocation of this contract and work type from the price rows.
+
+    One UPDATE with a correlated subquery (the price row in force on each allocation date),
+    run in the caller's transaction after a price row is added.
+    """
+    in_force = (
+        select(ContractPrice.unit_price)
+        .where(
+            ContractPrice.contract_id == Allocation.contract_id,
+            ContractPrice.work_type_id == Allocation.work_type_id,
+            ContractPrice.effective_from <= Allocation.allocated_on,
+        )
+        .order_by(ContractPrice.effective_from.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        update(Allocation)
+        .where(Allocation.contract_id == contract_id, Allocation.work_type_id == work_type_id)
+        .values(unit_price=in_force)
+        .execution_options(synchronize_session=False)
+    )
+    # Allocations already loaded in the session must not keep the old price.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Allocation) and obj.contract_id == contract_id:
+            db.session.expire(obj, ["unit_price"])

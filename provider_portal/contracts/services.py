@@ -17,11 +17,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from provider_portal import audit
 from provider_portal.contracts.pricing import (
+    PRICE,
     actual_on,
-    allocation_price_join,
     committed_on,
     count_if,
-    price_periods,
+    reprice,
     sum_if,
 )
 from provider_portal.extensions import db
@@ -112,12 +112,11 @@ def headrooms(as_of: date, contract_ids: Collection[int] | None = None) -> dict[
     """Every contract's value, actual and committed spend on a date, in one query.
 
     The value on a date is the original value plus the variations approved by then. Spend is
-    one GROUP BY over allocations priced through price_periods(), variations one GROUP BY over
+    one GROUP BY over allocations summed on their price, variations one GROUP BY over
     variations; both are joined to the contracts, so the number of queries does not depend on
     the number of contracts or allocations.
     """
-    periods = price_periods()
-    price = periods.c.unit_price
+    price = PRICE
     spend_query = (
         select(
             Allocation.contract_id.label("contract_id"),
@@ -126,7 +125,6 @@ def headrooms(as_of: date, contract_ids: Collection[int] | None = None) -> dict[
             count_if(price.is_(None) & (committed_on(as_of) | actual_on(as_of))).label("uncosted"),
         )
         .select_from(Allocation)
-        .outerjoin(periods, allocation_price_join(periods))
         .where(Allocation.contract_id.is_not(None))
         .group_by(Allocation.contract_id)
     )
@@ -354,6 +352,8 @@ def set_price(
     )
     db.session.add(price)
     db.session.flush()
+    # Work already allocated on or after the date now costs this price.
+    reprice(contract.id, work_type.id)
     _audit(
         "contract_price_set",
         contract,

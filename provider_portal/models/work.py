@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from provider_portal.extensions import db
 from provider_portal.models.accounts import Provider, User
 from provider_portal.models.cases import Case
-from provider_portal.models.types import UTCDateTime, utcnow
+from provider_portal.models.types import Money, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from provider_portal.models.contracts import Contract
@@ -93,6 +94,10 @@ class Allocation(db.Model):  # type: ignore[name-defined]
     # The contract the work was bought under: its price and targets apply. Older records
     # may have none; they are counted but not costed.
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"), index=True)
+    # The contract's unit price for this work type on the day it was allocated (None when
+    # there is no contract or no price for that day). Kept by allocate() and, when a price
+    # is added later, by contracts.pricing.reprice, so money sums read one column.
+    unit_price: Mapped[Decimal | None] = mapped_column(Money)
     work_type_id: Mapped[int] = mapped_column(ForeignKey("work_type.id"), index=True)
     status: Mapped[AllocationStatus] = mapped_column(
         Enum(

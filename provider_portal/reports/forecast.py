@@ -20,8 +20,8 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, se
 from sqlalchemy.orm import InstrumentedAttribute
 
 from provider_portal.contracts.pricing import (
+    PRICE,
     actual_on,
-    allocation_price_join,
     committed_on,
     count_if,
     financial_year_of,
@@ -252,8 +252,7 @@ def _draw_down(value: Decimal, totals: list[Decimal]) -> list[Decimal]:
 
 def forecast(scope: Scope, as_of: date) -> Forecast:
     """The backlog, the recent return rate, when it clears, and the cost to clear by year."""
-    periods = price_periods()
-    price = periods.c.unit_price
+    price = PRICE
     returned_unaccepted = committed_on(as_of) & ~_not_by(Allocation.returned_on, as_of)
     counts = db.session.execute(
         select(
@@ -263,7 +262,6 @@ def forecast(scope: Scope, as_of: date) -> Forecast:
             count_if(price.is_(None) & (committed_on(as_of) | actual_on(as_of))),
         )
         .select_from(Allocation)
-        .outerjoin(periods, allocation_price_join(periods))
         .where(*scope.allocation_filters())
     ).one()
     outstanding, returned = int(counts[0] or 0), int(counts[1] or 0)
@@ -279,7 +277,7 @@ def forecast(scope: Scope, as_of: date) -> Forecast:
     actual_rows = db.session.execute(
         select(fy, func.sum(price))
         .select_from(Allocation)
-        .join(periods, allocation_price_join(periods))
+        .where(PRICE.is_not(None))
         .where(actual_on(as_of), *scope.allocation_filters())
         .group_by(fy)
     ).all()
@@ -342,7 +340,6 @@ def _placed_outstanding(scope: Scope, as_of: date, cuts: list[int]) -> dict[int,
     Oldest allocation first (then by id): the first cuts[0] pieces come back in the as-of
     year, the next up to cuts[1] in the year after, and so on; the rest in the last column.
     """
-    periods = price_periods()
     rank = func.row_number().over(order_by=(Allocation.allocated_on, Allocation.id))
     bucket: ColumnElement[int] = (
         case(*((rank <= cut, index) for index, cut in enumerate(cuts)), else_=len(cuts))
@@ -350,9 +347,8 @@ def _placed_outstanding(scope: Scope, as_of: date, cuts: list[int]) -> dict[int,
         else literal(0)
     )
     ranked = (
-        select(bucket.label("bucket"), periods.c.unit_price.label("price"))
+        select(bucket.label("bucket"), PRICE.label("price"))
         .select_from(Allocation)
-        .outerjoin(periods, allocation_price_join(periods))
         .where(outstanding_on(as_of), *scope.allocation_filters())
         .subquery()
     )

@@ -21,12 +21,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import extract, func, select
 
 from provider_portal.contracts.pricing import (
+    PRICE,
     actual_on,
-    allocation_price_join,
     committed_on,
     count_if,
     financial_year_of,
-    price_periods,
     sum_if,
 )
 from provider_portal.extensions import db
@@ -91,8 +90,7 @@ def spend_by_financial_year(as_of: date, scope: Scope = EVERYTHING) -> list[Spen
     uncosted_count for the rest. Two GROUP BY queries: committed by year of allocation,
     actual by year of acceptance.
     """
-    periods = price_periods()
-    price = periods.c.unit_price
+    price = PRICE
     totals: dict[tuple[int, str, str, str], list[Decimal]] = {}
     for index, (condition, dated) in enumerate(
         (
@@ -104,7 +102,7 @@ def spend_by_financial_year(as_of: date, scope: Scope = EVERYTHING) -> list[Spen
         query = (
             select(year, Contract.reference, Provider.name, WorkType.name, func.sum(price))
             .select_from(Allocation)
-            .join(periods, allocation_price_join(periods))
+            .where(PRICE.is_not(None))
             .join(Contract, Contract.id == Allocation.contract_id)
             .join(Provider, Provider.id == Allocation.provider_id)
             .join(WorkType, WorkType.id == Allocation.work_type_id)
@@ -122,12 +120,10 @@ def spend_by_financial_year(as_of: date, scope: Scope = EVERYTHING) -> list[Spen
 
 def uncosted_count(as_of: date, scope: Scope = EVERYTHING) -> int:
     """Pieces of work committed or accepted on as_of that have no contract or no price."""
-    periods = price_periods()
     counted = committed_on(as_of) | actual_on(as_of)
     value = db.session.scalar(
-        select(count_if(periods.c.unit_price.is_(None) & counted))
+        select(count_if(PRICE.is_(None) & counted))
         .select_from(Allocation)
-        .outerjoin(periods, allocation_price_join(periods))
         .where(*scope.allocation_filters())
     )
     return int(value or 0)
@@ -187,8 +183,7 @@ def spend_by_month(
     months = months_between(first_month, last_month)
     if not months:
         return []
-    periods = price_periods()
-    price = periods.c.unit_price
+    price = PRICE
     range_end = add_months(months[-1], 1) - timedelta(days=1)
     accepted_by = min(range_end, as_of)
     year = extract("year", Allocation.accepted_on)
@@ -196,7 +191,7 @@ def spend_by_month(
     actual_query = (
         select(year, month, func.sum(price))
         .select_from(Allocation)
-        .join(periods, allocation_price_join(periods))
+        .where(PRICE.is_not(None))
         .where(actual_on(accepted_by), *scope.allocation_filters())
         .group_by(year, month)
     )
@@ -208,7 +203,7 @@ def spend_by_month(
     committed_query = (
         select(*(sum_if(committed_on(end), price) for end in ends))
         .select_from(Allocation)
-        .join(periods, allocation_price_join(periods))
+        .where(PRICE.is_not(None))
         .where(*scope.allocation_filters())
     )
     committed = [money_sum(v) for v in db.session.execute(committed_query).one()]
@@ -258,8 +253,7 @@ class CostPerOutput:
 
 def cost_per_output(as_of: date, scope: Scope = EVERYTHING) -> list[CostPerOutput]:
     """Actual spend and accepted pieces per financial year, provider and work type."""
-    periods = price_periods()
-    price = periods.c.unit_price
+    price = PRICE
     year = financial_year_of(Allocation.accepted_on)
     query = (
         select(
@@ -271,7 +265,6 @@ def cost_per_output(as_of: date, scope: Scope = EVERYTHING) -> list[CostPerOutpu
             count_if(price.is_(None)),
         )
         .select_from(Allocation)
-        .outerjoin(periods, allocation_price_join(periods))
         .join(Provider, Provider.id == Allocation.provider_id)
         .join(WorkType, WorkType.id == Allocation.work_type_id)
         .where(actual_on(as_of), *scope.allocation_filters())

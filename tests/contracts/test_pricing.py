@@ -168,3 +168,37 @@ def test_financial_year_in_sql_matches_python(make, day, year):
         select(financial_year_of(Allocation.allocated_on)).where(Allocation.id == allocation.id)
     )
     assert int(in_sql) == year == financial_year(day)
+
+
+def test_the_stored_price_follows_prices_added_after_the_work_was_allocated(make):
+    """allocate() stores the price in force; a price added later (even backdated) reprices
+    exactly the work allocated from its date, and the column always matches the price rows."""
+    from provider_portal.allocations.services import allocate
+    from provider_portal.contracts.services import set_price
+
+    contract = make.contract(start_on=date(2024, 4, 1))
+    ep = make.work_type("ep_advice")
+    days = [date(2024, 5, 1), date(2024, 7, 1), date(2024, 9, 1)]
+    work = [
+        allocate(make.case(), contract.provider, ep, actor=None, allocated_on=day) for day in days
+    ]
+    db.session.commit()
+    assert [a.unit_price for a in work] == [None, None, None]
+
+    set_price(contract, ep, Decimal("900"), date(2024, 4, 1), actor=None)
+    db.session.commit()
+    assert [a.unit_price for a in work] == [Decimal("900.00")] * 3
+
+    set_price(contract, ep, Decimal("950.50"), date(2024, 7, 1), actor=None)
+    db.session.commit()
+    assert [a.unit_price for a in work] == [
+        Decimal("900.00"),
+        Decimal("950.50"),
+        Decimal("950.50"),
+    ]
+    later = allocate(make.case(), contract.provider, ep, actor=None, allocated_on=date(2024, 8, 1))
+    assert later.unit_price == Decimal("950.50")
+    # Another work type's prices leave this one alone.
+    set_price(contract, make.work_type("plan_writing"), Decimal("1"), date(2024, 4, 1), actor=None)
+    db.session.commit()
+    assert [_price_of(a) for a in [*work, later]] == [a.unit_price for a in [*work, later]]
