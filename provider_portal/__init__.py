@@ -64,6 +64,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from provider_portal.auth import bp as auth_bp
     from provider_portal.cases import bp as cases_bp
     from provider_portal.cases.board import describe_overdue
+    from provider_portal.contracts import bp as contracts_bp
     from provider_portal.contracts.services import format_money
     from provider_portal.errors import register_error_handlers
     from provider_portal.permissions import can, requires
@@ -78,6 +79,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         allocations_bp,
         provider_bp,
         reports_bp,
+        contracts_bp,
         audit_log_bp,
         accounts_bp,
         admin_bp,

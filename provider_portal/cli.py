@@ -107,6 +107,79 @@ def report_compliance(start: str, end: str, output: str | None) -> None:
         write_csv(sys.stdout, CSV_HEADER, csv_rows(report))
 
 
+@report_cli.command("spend")
+@click.option("--as-of", "as_of", help="Spend as it stood on this date, YYYY-MM-DD (default today)")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="CSV file to write")
+def report_spend(as_of: str | None, output: str | None) -> None:
+    """Committed and actual spend by financial year, contract, provider and work type."""
+    from provider_portal.reports.spend import CSV_HEADER, csv_rows, spend_by_financial_year
+    from provider_portal.tabular import write_csv
+    from provider_portal.timescales import today
+
+    try:
+        as_of_date = date.fromisoformat(as_of) if as_of else today()
+    except ValueError as error:
+        raise click.BadParameter("Enter the date as YYYY-MM-DD", param_hint="--as-of") from error
+    rows = csv_rows(spend_by_financial_year(as_of_date))
+    if output:
+        with open(output, "w", newline="", encoding="utf-8") as handle:
+            write_csv(handle, CSV_HEADER, rows)
+    else:
+        write_csv(sys.stdout, CSV_HEADER, rows)
+
+
+@report_cli.command("pack")
+@click.option("--contract", "reference", required=True, help="The contract's reference")
+@click.option("--from", "start", required=True, help="First month, YYYY-MM")
+@click.option("--to", "end", required=True, help="Last month, YYYY-MM (36 months at most)")
+@click.option("--as-of", "as_of", help="Figures as they stood on this date, YYYY-MM-DD")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="Excel workbook (.xlsx) to write",
+)
+def report_pack(reference: str, start: str, end: str, as_of: str | None, output: str) -> None:
+    """The contract monitoring pack as an Excel workbook, one sheet per table."""
+    from provider_portal import audit
+    from provider_portal.models import Contract
+    from provider_portal.reports.monthly import ReportError, parse_month
+    from provider_portal.reports.pack import build_pack, pack_workbook
+    from provider_portal.reports.scope import Scope
+    from provider_portal.timescales import today
+
+    try:
+        as_of_date = date.fromisoformat(as_of) if as_of else today()
+    except ValueError as error:
+        raise click.BadParameter("Enter the date as YYYY-MM-DD", param_hint="--as-of") from error
+    contract = db.session.scalar(
+        select(Contract).where(func.lower(Contract.reference) == reference.strip().lower())
+    )
+    if contract is None:
+        raise click.BadParameter(f"No contract {reference!r}", param_hint="--contract")
+    try:
+        pack = build_pack(
+            Scope(contract=contract),
+            parse_month(start, "first month"),
+            parse_month(end, "last month"),
+            as_of_date,
+        )
+    except ReportError as error:
+        raise click.UsageError(str(error)) from error
+    with open(output, "wb") as handle:
+        handle.write(pack_workbook(pack))
+    audit.record(
+        "report_exported",
+        "contract",
+        contract.id,
+        detail=f"pack xlsx {pack.first_month:%Y-%m}..{pack.last_month:%Y-%m} "
+        f"as_of={as_of_date.isoformat()} via=cli",
+        provider_id=contract.provider_id,
+    )
+    db.session.commit()
+    click.echo(f"Wrote the monitoring pack for {contract.reference} to {output}")
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", help="Full name (default: the part of the email before @)")
@@ -154,9 +227,18 @@ def users_create(email: str, name: str | None, role: str, provider_name: str | N
 
 def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
+    from provider_portal.contracts.cli import contracts_cli
     from provider_portal.demo import demo_cli
     from provider_portal.imports.cli import allocations_cli, cases_cli
     from provider_portal.retention import retention_cli
 
-    for group in (report_cli, users_cli, cases_cli, allocations_cli, demo_cli, retention_cli):
+    for group in (
+        report_cli,
+        users_cli,
+        cases_cli,
+        allocations_cli,
+        contracts_cli,
+        demo_cli,
+        retention_cli,
+    ):
         app.cli.add_command(group)

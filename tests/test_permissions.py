@@ -93,11 +93,34 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("provider.accept_allocation", "POST"): PROVIDER_ADMIN_OWN,
     ("provider.decline_allocation", "POST"): PROVIDER_ADMIN_OWN,
     ("provider.assign_allocation", "POST"): PROVIDER_ADMIN_OWN,
+    ("reports.index", "GET"): REPORTS,
     ("reports.monthly", "GET"): REPORTS,
     ("reports.monthly_csv", "GET"): REPORTS,
     ("reports.compliance", "GET"): REPORTS,
     ("reports.compliance_csv", "GET"): REPORTS,
     ("reports.compliance_chart", "GET"): REPORTS,
+    ("reports.pack", "GET"): REPORTS,
+    ("reports.pack_csv", "GET"): REPORTS,
+    ("reports.pack_xlsx", "GET"): REPORTS,
+    ("reports.pack_chart", "GET"): REPORTS,
+    ("reports.spend", "GET"): REPORTS,
+    ("reports.spend_csv", "GET"): REPORTS,
+    ("reports.foi", "GET"): REPORTS,
+    ("reports.foi_csv", "GET"): REPORTS,
+    # Contracts: monitoring reads them; administrators and managers let and change them
+    # (contract_id is P's contract; the empty POSTs come back with errors, changing nothing).
+    ("contracts.index", "GET"): REPORTS,
+    ("contracts.show", "GET"): REPORTS,
+    ("contracts.new", "GET"): COUNCIL_ONLY,
+    ("contracts.new", "POST"): COUNCIL_ONLY,
+    ("contracts.edit", "GET"): COUNCIL_ONLY,
+    ("contracts.edit", "POST"): COUNCIL_ONLY,
+    ("contracts.new_price", "GET"): COUNCIL_ONLY,
+    ("contracts.new_price", "POST"): COUNCIL_ONLY,
+    ("contracts.new_variation", "GET"): COUNCIL_ONLY,
+    ("contracts.new_variation", "POST"): COUNCIL_ONLY,
+    ("contracts.turnarounds", "GET"): COUNCIL_ONLY,
+    ("contracts.turnarounds", "POST"): COUNCIL_ONLY,
     # The audit trail: administrators only.
     ("audit_log.index", "GET"): {**COUNCIL_ONLY, "manager": 403},
     ("audit_log.export", "GET"): {**COUNCIL_ONLY, "manager": 403},
@@ -219,6 +242,8 @@ def world(app, make, client_for):
         "user_id": users["p_practitioner"].id,
         "provider_id": p.id,
         "token": "not-a-real-token",
+        "contract_id": make.contract(provider=p, reference="CON-P").id,
+        "chart": "backlog",
     }
     return users, ids, allocation
 

@@ -38,7 +38,7 @@ def home_for(role: Role) -> str:
     if role in (Role.PROVIDER_ADMIN, Role.PRACTITIONER):
         return url_for("provider.allocations")
     if role is Role.MONITOR:
-        return url_for("reports.monthly")
+        return url_for("reports.index")
     return url_for("cases.board")
 
 

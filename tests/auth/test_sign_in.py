@@ -17,7 +17,7 @@ def test_sign_in_sends_each_role_home(app, make):
     expectations = {
         Role.MANAGER: "/cases/backlog",
         Role.ADMIN: "/cases/backlog",
-        Role.MONITOR: "/reports/monthly",
+        Role.MONITOR: "/reports/",
         Role.PROVIDER_ADMIN: "/provider/allocations",
         Role.PRACTITIONER: "/provider/allocations",
     }
