@@ -487,20 +487,10 @@ def test_print_stylesheet_is_linked_and_makes_an_a4_board_paper(data, client_for
     css = Path(app.static_folder, "portal.css").read_text()
     served = monitor.get("/static/portal.css")
     assert served.status_code == 200 and served.get_data(as_text=True) == css
-    print_css = css[css.index("/* The contract monitoring pack") :]
-    for rule in (
-        "@media print",
-        "@page { size: A4",
-        ".govuk-header, .govuk-service-navigation, .govuk-phase-banner, .govuk-skip-link, "
-        ".govuk-footer",
-        ".portal-account-bar, .portal-filters, .govuk-button, .portal-no-print "
-        "{ display: none !important; }",
-        ".portal-pack thead { display: table-header-group; }",
-        ".portal-pack tr, .portal-pack .govuk-summary-list__row { break-inside: avoid;",
-        ".portal-pack-chart__image { width: 100%; max-width: 180mm;",
-        ".portal-pack a.govuk-link[href]::after { content: none !important; }",
-    ):
-        assert rule in print_css, rule
+    # What printing hides and how the charts fit the page is checked in Chromium
+    # (tests/browser/test_pack_print.py); here, that the rules exist where the page links.
+    assert "@media print" in css and "@page { size: A4" in css
+    assert ".portal-pack thead { display: table-header-group; }" in css
     # The download links are for the screen only.
     for link in soup.select("#pack-report a[download]"):
         assert "portal-no-print" in link.find_parent("p")["class"]
