@@ -33,7 +33,10 @@ def test_every_report_on_the_list_opens_for_contract_monitoring(client_for):
 )
 def test_council_navigation_leads_to_contracts_and_reports(client_for, role, expected):
     soup = client_for(role).page("/reports/")
-    items = [a.get_text(strip=True) for a in soup.select(".govuk-service-navigation__item .govuk-service-navigation__link")]
+    items = [
+        a.get_text(strip=True)
+        for a in soup.select(".govuk-service-navigation__item .govuk-service-navigation__link")
+    ]
     assert items[: len(expected)] == expected
     active = soup.select_one(".govuk-service-navigation__item--active")
     assert active is not None and active.get_text(strip=True) == "Reports"
