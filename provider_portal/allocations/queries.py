@@ -67,6 +67,7 @@ def get_allocation(allocation_id: int) -> Allocation | None:
         .options(
             selectinload(Allocation.case),
             selectinload(Allocation.provider),
+            selectinload(Allocation.contract),
             selectinload(Allocation.work_type),
             selectinload(Allocation.documents).selectinload(Document.uploaded_by),
             selectinload(Allocation.assigned_to),

@@ -5,11 +5,20 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
+    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import InputRequired, Optional
 
 from provider_portal.cases.board import FLAGS, OVERDUE_BANDS
@@ -69,6 +78,20 @@ class BulkAllocateForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """Confirm on the check-your-answers page."""
+    """Confirm on the check-your-answers page: the contract, if the provider has several,
+    and approval when the allocation costs more than the contract has left.
 
+    Both are checked again in the route against the figures on confirming, not against the
+    choices the page offered, which may have changed since.
+    """
+
+    contract = RadioField(
+        "Which contract does this work go under?",
+        widget=GovRadioInput(),
+        validate_choice=False,
+        choices=[],
+    )
+    approved = BooleanField(
+        "I have approval to exceed the contract value", widget=GovCheckboxInput()
+    )
     submit = SubmitField("Allocate", widget=GovSubmitInput())

@@ -12,14 +12,21 @@ from provider_portal.cases.board import FLAGS, OVERDUE_BANDS, BoardFilters, boar
 from provider_portal.cases.board_forms import BoardFilterForm, BulkAllocateForm, ConfirmForm
 from provider_portal.cases.bulk import (
     MAX_BULK,
+    BulkCheck,
     allocate_all,
+    bulk_figures,
     cases_for,
     parse_case_ids,
-    provider_load,
 )
 from provider_portal.cases.services import active_providers, work_types
+from provider_portal.contracts.services import (
+    ContractError,
+    check_allocatable,
+    format_money,
+    turnaround_days,
+)
 from provider_portal.extensions import db
-from provider_portal.models import Provider, WorkType
+from provider_portal.models import Case, Contract, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import today
 from provider_portal.web import page_number, redirect_after_post, render
@@ -94,6 +101,49 @@ def _chosen(form: BulkAllocateForm) -> tuple[WorkType, Provider]:
     return work_type, provider
 
 
+def _contract_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
+
+def _check_page(
+    form: BulkAllocateForm,
+    confirm_form: ConfirmForm,
+    cases: list[Case],
+    work_type: WorkType,
+    provider: Provider,
+    check: BulkCheck,
+    problems: list[str],
+) -> Response:
+    """The check-your-answers page, with the problems that stopped the allocation if any."""
+    confirm_form.contract.choices = [
+        (str(option.contract.id), option.contract.reference) for option in check.options
+    ]
+    page_errors = [{"text": problem, "href": "#selected-cases"} for problem in problems]
+    if confirm_form.contract.errors:
+        page_errors.append(
+            {
+                "text": confirm_form.contract.errors[0],
+                "href": "#confirm-contract" if check.choosing else "#contract-figures",
+            }
+        )
+    if confirm_form.approved.errors:
+        page_errors.append({"text": confirm_form.approved.errors[0], "href": "#confirm-approved"})
+    chosen = check.chosen.contract if check.chosen else None
+    return render(
+        "cases/bulk_check.html",
+        form=form,
+        confirm_form=confirm_form,
+        cases=cases,
+        work_type=work_type,
+        provider=provider,
+        check=check,
+        turnaround=turnaround_days(chosen, work_type),
+        problems=problems,
+        page_errors=page_errors,
+        as_of=today(),
+    )
+
+
 @bp.route("/backlog/allocate", methods=["POST"])
 @requires("allocate")
 def bulk_check() -> Response:
@@ -112,16 +162,28 @@ def bulk_check() -> Response:
         return _board(form, ids, page_errors=page_errors)
     work_type, provider = _chosen(form)
     cases = cases_for(ids)
-    return render(
-        "cases/bulk_check.html",
-        form=form,
-        confirm_form=ConfirmForm(formdata=None, prefix="confirm"),
-        cases=cases,
-        work_type=work_type,
-        provider=provider,
-        load=provider_load(provider, today()),
-        problems=[],
-    )
+    check = bulk_figures(provider, work_type, len(cases), today())
+    confirm_form = ConfirmForm(formdata=None, prefix="confirm")
+    return _check_page(form, confirm_form, cases, work_type, provider, check, [])
+
+
+def _contract_problem(check: BulkCheck, chosen_id: int | None, provider: Provider) -> str | None:
+    """Why the contract posted cannot take the work now, or None when it can.
+
+    The figures were worked out again on confirming: the contract must still be one of the
+    provider's current contracts, and the one the person saw.
+    """
+    if not check.options and chosen_id is None:
+        return None  # no contract: the work is recorded, not costed
+    if check.chosen is not None and check.chosen.contract.id == chosen_id:
+        return None
+    contract = db.session.get(Contract, chosen_id) if chosen_id is not None else None
+    if contract is not None:
+        try:
+            check_allocatable(contract, provider, today())
+        except ContractError as error:
+            return str(error)
+    return "Select the contract this work goes under"
 
 
 @bp.route("/backlog/allocate/confirm", methods=["POST"])
@@ -134,32 +196,44 @@ def bulk_confirm() -> Response:
         abort(400)
     work_type, provider = _chosen(form)
     cases = cases_for(ids)
-    problems = allocate_all(cases, provider, work_type, current_user)
+    confirm_form = ConfirmForm(prefix="confirm")
+    chosen_id = _contract_id(confirm_form.contract.data)
+    check = bulk_figures(provider, work_type, len(cases), today(), chosen_id)
+    problem = _contract_problem(check, chosen_id, provider)
+    if problem is not None:
+        confirm_form.contract.errors = [problem]
+    elif check.chosen is not None and check.chosen.exceeds and not confirm_form.approved.data:
+        confirm_form.approved.errors = ["Confirm you have approval to exceed the contract value"]
+    if confirm_form.contract.errors or confirm_form.approved.errors:
+        return _check_page(form, confirm_form, cases, work_type, provider, check, [])
+    chosen = check.chosen
+    problems = allocate_all(
+        cases, provider, work_type, current_user, chosen.contract if chosen else None
+    )
     if problems:
         db.session.rollback()
         cases = cases_for(ids)
-        return render(
-            "cases/bulk_check.html",
-            form=form,
-            confirm_form=ConfirmForm(formdata=None, prefix="confirm"),
-            cases=cases,
-            work_type=work_type,
-            provider=provider,
-            load=provider_load(provider, today()),
-            problems=problems,
-        )
+        check = bulk_figures(provider, work_type, len(cases), today(), chosen_id)
+        return _check_page(form, confirm_form, cases, work_type, provider, check, problems)
     # One row for the whole batch (each allocation has its own row too): it names the
-    # provider; the cases are on their allocation_created rows.
-    audit.record(
-        "bulk_allocation",
-        detail=f"cases={len(cases)} provider={provider.id} work_type={work_type.code}",
-        provider_id=provider.id,
-    )
+    # provider and contract; the cases are on their allocation_created rows.
+    detail = f"cases={len(cases)} provider={provider.id} work_type={work_type.code}"
+    if chosen is not None:
+        detail += f" contract={chosen.contract.reference}"
+        if chosen.exceeds:
+            detail += f" over_by={chosen.over_by} approved=yes"
+    audit.record("bulk_allocation", detail=detail, provider_id=provider.id)
     db.session.commit()
     count = len(cases)
-    flash(
+    message = (
         f"{count} {'case' if count == 1 else 'cases'} allocated to {provider.name} "
-        f"for {work_type.name.lower()}",
-        "success",
+        f"for {work_type.name.lower()}"
     )
+    if chosen is None:
+        message += ". They are not under a contract, so they are not costed"
+    else:
+        message += f" under contract {chosen.contract.reference}"
+        if chosen.exceeds:
+            message += f", {format_money(chosen.over_by)} over its value with your approval"
+    flash(message, "success")
     return redirect_after_post(url_for("cases.board"))

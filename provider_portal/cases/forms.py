@@ -46,4 +46,14 @@ class AllocateForm(FlaskForm):
         coerce=str,
         validators=[InputRequired(message="Select a provider")],
     )
+    # Checked in the route against the provider chosen and its current contracts.
+    contract = SelectField(
+        "Contract",
+        description="Needed only when the provider has more than one current contract",
+        widget=GovSelect(),
+        coerce=str,
+        validate_choice=False,
+        validators=[Optional()],
+        default="",
+    )
     submit = SubmitField("Allocate", widget=GovSubmitInput())

@@ -26,10 +26,18 @@ from provider_portal.cases.recording import (
     record_dates,
     record_exception,
 )
-from provider_portal.cases.services import active_providers, get_case, list_cases, work_types
+from provider_portal.cases.services import get_case, list_cases, work_types
 from provider_portal.cases.timeline import milestones
+from provider_portal.contracts.allocating import (
+    CONTRACT_FIELD,
+    ProviderChoice,
+    allocation_choices,
+    allocation_note,
+    choose_contract,
+)
+from provider_portal.contracts.services import ContractError
 from provider_portal.extensions import db
-from provider_portal.models import Case, Provider, WorkType
+from provider_portal.models import Case, Contract, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import LONDON, today
 from provider_portal.web import page_number, redirect_after_post, render, wants_fragment
@@ -45,15 +53,36 @@ def index() -> Response:
     return render("cases/index.html", "cases/_results.html", form=form, result=result)
 
 
-def _allocate_form(case: Case) -> AllocateForm:
+def _allocate_form(choices: list[ProviderChoice]) -> AllocateForm:
     form = AllocateForm()
     form.work_type.choices = [("", "Select the type of work")] + [
         (wt.code, f"{wt.name} ({wt.turnaround_days} days)") for wt in work_types()
     ]
     form.provider.choices = [("", "Select a provider")] + [
-        (str(p.id), p.name) for p in active_providers()
+        (str(choice.provider.id), choice.provider.name) for choice in choices
+    ]
+    form.contract.choices = [("", "The provider's only current contract, if it has one")] + [
+        (str(cost.contract.id), f"{cost.contract.reference} — {choice.provider.name}")
+        for choice in choices
+        for cost in choice.contracts
     ]
     return form
+
+
+def _chosen_contract(
+    form: AllocateForm, provider: Provider, choices: list[ProviderChoice]
+) -> Contract | None:
+    """The contract the work goes under: the one selected, which must be the provider's
+    and current, or the provider's only current contract. ContractError names the field."""
+    current = {cost.contract.id: cost.contract for c in choices for cost in c.contracts}
+    value = form.contract.data or ""
+    chosen = current.get(int(value)) if value.isdigit() and len(value) < 12 else None
+    if value and chosen is None:
+        raise ContractError("Select a current contract", field=CONTRACT_FIELD)
+    providers = [
+        [cost.contract for cost in c.contracts] for c in choices if c.provider.id == provider.id
+    ]
+    return choose_contract(provider, today(), chosen, providers[0] if providers else [])
 
 
 def _case_or_404(case_id: int) -> Case:
@@ -85,7 +114,8 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Response:
     """The case page with every form; a form with errors replaces its blank twin."""
     dates_form = forms.get("dates_form") or _dates_form(case)
     exception_form = forms.get("exception_form") or _exception_form(case)
-    allocate_form = forms.get("form") or _allocate_form(case)
+    choices = forms.get("choices") or allocation_choices(today())
+    allocate_form = forms.get("form") or _allocate_form(choices)
     page_errors: list[dict[str, str]] = []
     for other in (dates_form, exception_form):
         page_errors.extend(wtforms_errors(other)["errorList"] if other.errors else [])
@@ -94,6 +124,7 @@ def _case_page(case: Case, status: int = 200, **forms: Any) -> Response:
         status=status,
         case=case,
         form=allocate_form,
+        choices=choices,
         dates_form=dates_form,
         exception_form=exception_form,
         timeline=milestones(case, today()),
@@ -201,37 +232,46 @@ def record_case_exception(case_id: int) -> Response:
 @bp.route("/<int:case_id>/allocations", methods=["POST"])
 @requires("allocate")
 def allocate_work(case_id: int) -> Response:
-    """Allocate one type of work on this case to a provider."""
+    """Allocate one type of work on this case to a provider, under a contract if it has one."""
     case = _case_or_404(case_id)
-    form = _allocate_form(case)
+    choices = allocation_choices(today())
+    form = _allocate_form(choices)
     if form.validate_on_submit():
         work_type = db.session.query(WorkType).filter_by(code=form.work_type.data).one_or_none()
         provider = db.session.get(Provider, int(form.provider.data or 0))
         if work_type is None or provider is None:
             abort(400)
         try:
-            allocation = allocate(case, provider, work_type, actor=current_user)
+            contract = _chosen_contract(form, provider, choices)
+            allocation = allocate(case, provider, work_type, actor=current_user, contract=contract)
+            message = (
+                f"{work_type.name} allocated to {provider.name}, "
+                f"due {allocation.due_on.strftime('%-d %B %Y')}. {allocation_note(allocation)}"
+            )
             db.session.commit()
+        except ContractError as error:
+            form.contract.errors = [str(error)]
         except AllocationError as error:
             db.session.rollback()
             form.work_type.errors = [str(error)]
+            choices = allocation_choices(today())  # the rollback expired the ones read
         else:
-            message = (
-                f"{work_type.name} allocated to {provider.name}, "
-                f"due {allocation.due_on.strftime('%-d %B %Y')}"
-            )
             if wants_fragment():
                 case = _case_or_404(case_id)
+                choices = allocation_choices(today())
                 return render(
                     "cases/show.html",
                     "cases/_allocations.html",
                     case=case,
-                    form=_allocate_form(case),
+                    form=_allocate_form(choices),
+                    choices=choices,
                     just_allocated=message,
                 )
             flash(message, "success")
             return redirect_after_post(url_for("cases.show", case_id=case.id))
     case = _case_or_404(case_id)
     if wants_fragment():
-        return render("cases/show.html", "cases/_allocations.html", case=case, form=form)
-    return _case_page(case, form=form)
+        return render(
+            "cases/show.html", "cases/_allocations.html", case=case, form=form, choices=choices
+        )
+    return _case_page(case, form=form, choices=choices)

@@ -1,0 +1,287 @@
+"""Allocating under a contract: which contract the work goes under, what it costs, and what
+is left in the contract before and after.
+
+The figures are contracts.services.headrooms' (the same building blocks, the same rules), but
+joined in one statement to what the page also needs (the providers, the contracts, the price
+of the work), so a page that lists every current contract runs one query for all of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, ScalarSelect, Subquery, and_, func, select
+from sqlalchemy.orm import joinedload
+
+from provider_portal.contracts.pricing import (
+    PRICE,
+    actual_on,
+    committed_on,
+    count_if,
+    sum_if,
+)
+from provider_portal.contracts.services import (
+    ZERO,
+    ContractError,
+    Headroom,
+    check_allocatable,
+    format_money,
+    headroom,
+)
+from provider_portal.extensions import db
+from provider_portal.models import (
+    Allocation,
+    Contract,
+    ContractPrice,
+    ContractStatus,
+    ContractVariation,
+    Provider,
+    WorkType,
+)
+
+CONTRACT_FIELD = "contract"
+
+
+@dataclass(frozen=True)
+class ContractCost:
+    """Allocating `count` pieces of work under a contract: the price, the total and what is
+    left in the contract now and afterwards (money as Decimal pounds)."""
+
+    contract: Contract
+    headroom: Headroom
+    unit_price: Decimal | None = None  # None: no price for the work type on the day
+    count: int = 0
+
+    @property
+    def total(self) -> Decimal | None:
+        return None if self.unit_price is None else self.unit_price * self.count
+
+    @property
+    def left_after(self) -> Decimal:
+        return self.headroom.headroom - (self.total or ZERO)
+
+    @property
+    def exceeds(self) -> bool:
+        """Whether this allocation costs more than is left in the contract."""
+        total = self.total or ZERO
+        return total > 0 and total > self.headroom.headroom
+
+    @property
+    def over_by(self) -> Decimal:
+        return max(ZERO, -self.left_after) if self.exceeds else ZERO
+
+    def warning(self, name_contract: bool = False) -> str:
+        """The sentence the pages show when the allocation would exceed what is left."""
+        subject = f"Contract {self.contract.reference}" if name_contract else "The contract"
+        return (
+            f"This allocation costs {format_money(self.total)}. {subject} has "
+            f"{format_money(self.headroom.headroom)} left. "
+            f"It would be {format_money(self.over_by)} over."
+        )
+
+
+@dataclass
+class ProviderChoice:
+    """An active provider and its current contracts, with what is left in each."""
+
+    provider: Provider
+    contracts: list[ContractCost] = field(default_factory=list)
+
+
+def is_current(on: date) -> ColumnElement[bool]:
+    """Active and running on the day: the contracts new work can go under."""
+    return and_(
+        Contract.status == ContractStatus.ACTIVE,
+        Contract.start_on <= on,
+        Contract.end_on >= on,
+    )
+
+
+def _spend(as_of: date, contracts: ColumnElement[bool]) -> Subquery:
+    """Actual and committed spend on a day, per contract, for the contracts matching."""
+    return (
+        select(
+            Allocation.contract_id.label("contract_id"),
+            sum_if(actual_on(as_of), PRICE).label("actual"),
+            sum_if(committed_on(as_of), PRICE).label("committed"),
+            count_if(PRICE.is_(None) & (committed_on(as_of) | actual_on(as_of))).label("uncosted"),
+        )
+        .where(Allocation.contract_id.in_(select(Contract.id).where(contracts)))
+        .group_by(Allocation.contract_id)
+        .subquery("spend")
+    )
+
+
+def _variations(as_of: date, contracts: ColumnElement[bool]) -> Subquery:
+    """The variations approved by as_of, per contract (as contracts.services.headrooms)."""
+    return (
+        select(
+            ContractVariation.contract_id.label("contract_id"),
+            func.sum(ContractVariation.amount).label("total"),
+        )
+        .where(
+            ContractVariation.approved_on <= as_of,
+            ContractVariation.contract_id.in_(select(Contract.id).where(contracts)),
+        )
+        .group_by(ContractVariation.contract_id)
+        .subquery("variation_total")
+    )
+
+
+def _price_now(work_type: WorkType, on: date) -> ScalarSelect[Decimal]:
+    """The contract's unit price for the work type on a day (correlated to Contract)."""
+    return (
+        select(ContractPrice.unit_price)
+        .where(
+            ContractPrice.contract_id == Contract.id,
+            ContractPrice.work_type_id == work_type.id,
+            ContractPrice.effective_from <= on,
+        )
+        .order_by(ContractPrice.effective_from.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _headroom(
+    contract: Contract,
+    actual: Decimal | None,
+    committed: Decimal | None,
+    uncosted: int | None,
+    variations: Decimal | None,
+) -> Headroom:
+    return Headroom(
+        contract.original_value + Decimal(variations or 0),
+        Decimal(actual or 0),
+        Decimal(committed or 0),
+        int(uncosted or 0),
+    )
+
+
+def contract_costs(
+    contracts: ColumnElement[bool],
+    as_of: date,
+    work_type: WorkType | None = None,
+    count: int = 0,
+) -> list[ContractCost]:
+    """The matching contracts, by reference, with their headroom on as_of and (given a work
+    type) the unit price that day and the cost of `count` pieces: one query."""
+    spend = _spend(as_of, contracts)
+    variations = _variations(as_of, contracts)
+    price = _price_now(work_type, as_of) if work_type is not None else None
+    columns = [spend.c.actual, spend.c.committed, spend.c.uncosted, variations.c.total]
+    query = (
+        select(Contract, *columns, *([price] if price is not None else []))
+        .outerjoin(spend, spend.c.contract_id == Contract.id)
+        .outerjoin(variations, variations.c.contract_id == Contract.id)
+        .where(contracts)
+        .options(joinedload(Contract.provider))
+        .order_by(Contract.reference)
+    )
+    costs = []
+    for row in db.session.execute(query):
+        contract, actual, committed, uncosted, varied = row[:5]
+        unit_price = row[5] if price is not None else None
+        costs.append(
+            ContractCost(
+                contract,
+                _headroom(contract, actual, committed, uncosted, varied),
+                unit_price,
+                count,
+            )
+        )
+    return costs
+
+
+def provider_contract_costs(
+    provider: Provider, work_type: WorkType, count: int, on: date
+) -> list[ContractCost]:
+    """The provider's current contracts and what `count` pieces of the work would cost."""
+    return contract_costs(
+        and_(Contract.provider_id == provider.id, is_current(on)), on, work_type, count
+    )
+
+
+def allocation_choices(on: date) -> list[ProviderChoice]:
+    """Every active provider, by name, with its current contracts and their headroom: one
+    query, for the allocation form's choices and the figures beside it."""
+    current = is_current(on)
+    spend = _spend(on, current)
+    variations = _variations(on, current)
+    query = (
+        select(
+            Provider,
+            Contract,
+            spend.c.actual,
+            spend.c.committed,
+            spend.c.uncosted,
+            variations.c.total,
+        )
+        .outerjoin(Contract, and_(Contract.provider_id == Provider.id, current))
+        .outerjoin(spend, spend.c.contract_id == Contract.id)
+        .outerjoin(variations, variations.c.contract_id == Contract.id)
+        .where(Provider.active.is_(True))
+        .order_by(Provider.name, Provider.id, Contract.reference)
+    )
+    choices: list[ProviderChoice] = []
+    for provider, contract, actual, committed, uncosted, varied in db.session.execute(query):
+        if not choices or choices[-1].provider is not provider:
+            choices.append(ProviderChoice(provider))
+        if contract is not None:
+            choices[-1].contracts.append(
+                ContractCost(contract, _headroom(contract, actual, committed, uncosted, varied))
+            )
+    return choices
+
+
+def choose_contract(
+    provider: Provider, on: date, chosen: Contract | None, current: Sequence[Contract]
+) -> Contract | None:
+    """The contract new work for the provider goes under, given its current contracts.
+
+    The one chosen must be the provider's, active and running on the day; without a choice,
+    the provider's only current contract, or none (the work is not costed). A provider with
+    several current contracts needs one chosen. Errors name the contract field.
+    """
+    if chosen is not None:
+        try:
+            check_allocatable(chosen, provider, on)
+        except ContractError as error:
+            raise ContractError(str(error), field=CONTRACT_FIELD) from error
+        return chosen
+    if len(current) > 1:
+        references = ", ".join(c.reference for c in current)
+        raise ContractError(
+            f"Select the contract: {provider.name} has more than one current contract "
+            f"({references})",
+            field=CONTRACT_FIELD,
+        )
+    return current[0] if current else None
+
+
+def allocation_note(allocation: Allocation) -> str:
+    """What a new allocation costs under its contract, and whether it took the contract over
+    its value, with the figures: the end of the sentence after "… allocated to …"."""
+    contract = allocation.contract
+    if contract is None:
+        return "It is not under a contract, so it is not costed."
+    reference = contract.reference
+    price = allocation.unit_price
+    if price is None:
+        note = (
+            f"It is under contract {reference}, which has no price for this work, "
+            "so it is not costed."
+        )
+    else:
+        note = f"It is under contract {reference} at {format_money(price)}."
+    left = headroom(contract, allocation.allocated_on)
+    if left.headroom < 0:
+        note += (
+            f" Contract {reference} is now {format_money(-left.headroom)} over its value of "
+            f"{format_money(left.value)}: {format_money(left.actual)} spent and "
+            f"{format_money(left.committed)} committed."
+        )
+    return note
