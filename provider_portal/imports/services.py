@@ -21,7 +21,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from provider_portal import audit
 from provider_portal.allocations.services import AllocationError, accept, allocate, record_return
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, Case, CaseException, Provider, User, WorkType
+from provider_portal.models import (
+    Allocation,
+    Case,
+    CaseException,
+    Contract,
+    ContractStatus,
+    Provider,
+    User,
+    WorkType,
+)
 from provider_portal.tabular import CellError, Row, Table, cell_text, parse_bool, parse_date
 from provider_portal.timescales import (
     FINAL_PLAN_EXCEPTIONS,
@@ -45,7 +54,7 @@ CASE_OPTIONAL = (
     "timescale_exception",
 )
 ALLOCATION_REQUIRED = ("case_ref", "provider", "work_type", "allocated_on")
-ALLOCATION_OPTIONAL = ("due_on", "returned_on", "accepted_on")
+ALLOCATION_OPTIONAL = ("due_on", "returned_on", "accepted_on", "contract")
 
 LABELS = {
     "case_ref": "Case reference",
@@ -64,6 +73,7 @@ LABELS = {
     "due_on": "Due date",
     "returned_on": "Return date",
     "accepted_on": "Acceptance date",
+    "contract": "Contract",
 }
 
 
@@ -78,6 +88,7 @@ TEXT_LIMITS = {
     "year_group": _length(Case, "year_group"),
     "setting": _length(Case, "setting"),
     "provider": _length(Provider, "name"),
+    "contract": _length(Contract, "reference"),
 }
 
 
@@ -403,6 +414,9 @@ class _AllocationRow:
     due_on: date | None
     returned_on: date | None
     accepted_on: date | None
+    contract_ref: str | None = None
+    # Decided once every row has been checked: the contract the work goes under, if any.
+    contract: Contract | None = None
 
 
 def _work_type_lookup() -> dict[str, WorkType]:
@@ -423,6 +437,88 @@ def _provider_lookup() -> dict[str, list[Provider]]:
     return lookup
 
 
+def _contract_lookup() -> dict[str, Contract]:
+    """Every contract by its reference, case-insensitive, with its turnaround targets.
+
+    Contracts are a short list: one query, however many rows name them.
+    """
+    query = select(Contract).options(selectinload(Contract.turnarounds)).order_by(Contract.id)
+    lookup: dict[str, Contract] = {}
+    for contract in db.session.scalars(query):
+        lookup.setdefault(contract.reference.strip().casefold(), contract)
+    return lookup
+
+
+def _current_contracts(
+    contracts: Iterable[Contract], provider: Provider, on: date
+) -> list[Contract]:
+    """The provider's active contracts running on a day, as contract_for would find them."""
+    return sorted(
+        (
+            contract
+            for contract in contracts
+            if contract.provider_id == provider.id
+            and contract.status is ContractStatus.ACTIVE
+            and contract.start_on <= on <= contract.end_on
+        ),
+        key=lambda contract: contract.reference,
+    )
+
+
+def _check_contract(
+    allocation_row: _AllocationRow,
+    provider: Provider | None,
+    contracts: dict[str, Contract],
+    problems: _Problems,
+) -> None:
+    """Decide the row's contract, or record why it cannot go under the one named (or none).
+
+    provider is None for a provider the import will create: it has no contracts yet.
+    """
+    line, on = allocation_row.line, allocation_row.allocated_on
+    reference = allocation_row.contract_ref
+    if reference is not None:
+        contract = contracts.get(reference.casefold())
+        if contract is None:
+            problems.add(line, "contract", f"There is no contract {reference}")
+            return
+        if provider is None:
+            problems.add(
+                line,
+                "contract",
+                f"Contract {contract.reference} is not with {allocation_row.provider_name}",
+            )
+            return
+        problem = None
+        if contract.provider_id != provider.id:
+            problem = f"Contract {contract.reference} is not with {provider.name}"
+        elif contract.status is not ContractStatus.ACTIVE:
+            problem = f"Contract {contract.reference} is {contract.status.label.lower()}"
+        elif not contract.start_on <= on <= contract.end_on:
+            problem = (
+                f"Contract {contract.reference} runs from {contract.start_on:%-d %B %Y} to "
+                f"{contract.end_on:%-d %B %Y}, which does not cover the allocation date"
+            )
+        if problem is not None:
+            problems.add(line, "contract", problem)
+            return
+        allocation_row.contract = contract
+        return
+    if provider is None:
+        return
+    current = _current_contracts(contracts.values(), provider, on)
+    if len(current) > 1:
+        references = ", ".join(contract.reference for contract in current)
+        problems.add(
+            line,
+            "contract",
+            f"{provider.name} has more than one contract on {on:%-d %B %Y} ({references}). "
+            "Enter the contract reference",
+        )
+    elif current:
+        allocation_row.contract = current[0]
+
+
 def _parse_allocation(
     row: Row, work_types: dict[str, WorkType], problems: _Problems
 ) -> _AllocationRow | None:
@@ -432,6 +528,7 @@ def _parse_allocation(
     case_ref = _text(row, "case_ref", problems, required=True)
     provider_name = _text(row, "provider", problems, required=True)
     work_type_text = _text(row, "work_type", problems, required=True)
+    contract_ref = _text(row, "contract", problems)
     work_type = None
     if work_type_text is not None:
         work_type = work_types.get(work_type_text.casefold())
@@ -477,6 +574,7 @@ def _parse_allocation(
         due_on=due_on,
         returned_on=returned_on,
         accepted_on=accepted_on,
+        contract_ref=contract_ref,
     )
 
 
@@ -528,6 +626,7 @@ def _record_allocations(
                 actor=actor,
                 allocated_on=allocation_row.allocated_on,
                 due_on=allocation_row.due_on,
+                contract=allocation_row.contract,
             )
             if allocation_row.returned_on is not None:
                 record_return(allocation, actor=actor, returned_on=allocation_row.returned_on)
@@ -551,6 +650,7 @@ def import_allocations(
 
     work_types = _work_type_lookup()
     providers = _provider_lookup()
+    contracts = _contract_lookup()
     parsed = [
         allocation_row
         for row in rows
@@ -584,6 +684,10 @@ def import_allocations(
             )
         elif not matches:
             new_providers.setdefault(folded, allocation_row.provider_name)
+        if len(matches) == 1:
+            _check_contract(allocation_row, matches[0], contracts, problems)
+        elif not matches and create_missing_providers:
+            _check_contract(allocation_row, None, contracts, problems)
         key = (
             allocation_row.case_ref,
             folded,
