@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from time import perf_counter
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import click
 from flask import Flask
@@ -27,13 +27,23 @@ from werkzeug.routing import RequestRedirect
 
 from provider_portal import audit
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, Case, CaseException, Document, Provider, Role, User
+from provider_portal.models import (
+    Allocation,
+    Case,
+    CaseException,
+    Contract,
+    Document,
+    Provider,
+    Role,
+    User,
+)
 from provider_portal.models.accounts import new_session_token
 from provider_portal.timescales import add_months, month_start, today
 
 # The pages timed, in order. {case_id} and {allocation_id} are a case and an allocation with
-# returned work; {first_month} and {last_month} span the last REPORT_MONTHS months. A URL the
-# app does not route (a page still being built) is listed as skipped, not failed.
+# returned work; {contract_id} and {contract_ref} the contract with the most work under it;
+# {first_month} and {last_month} span the last REPORT_MONTHS months. A URL the app does not
+# route (a page still being built) is listed as skipped, not failed.
 BENCHMARK_URLS: tuple[str, ...] = (
     "/cases",
     "/cases?q=GEN0001",
@@ -53,6 +63,13 @@ BENCHMARK_URLS: tuple[str, ...] = (
     "/reports/monthly.csv?start={first_month}&end={last_month}",
     "/reports/compliance?start={first_month}&end={last_month}",
     "/reports/compliance.svg?start={first_month}&end={last_month}",
+    "/contracts",
+    "/contracts/{contract_id}",
+    "/reports/spend",
+    "/reports/pack?start={first_month}&end={last_month}",
+    "/reports/pack?contract={contract_ref}&start={first_month}&end={last_month}",
+    "/reports/pack.xlsx?start={first_month}&end={last_month}",
+    "/reports/foi",
 )
 REPORT_MONTHS = 24
 BENCHMARK_EMAIL = "benchmark@portal.invalid"
@@ -177,6 +194,15 @@ def _url_parameters(first_month: date, last_month: date) -> dict[str, object]:
         case_id = db.session.scalar(select(func.max(Case.id)))
         if case_id is not None:
             params["case_id"] = case_id
+    busiest = db.session.execute(
+        select(Contract.id, Contract.reference)
+        .join(Allocation, Allocation.contract_id == Contract.id)
+        .group_by(Contract.id, Contract.reference)
+        .order_by(func.count(Allocation.id).desc(), Contract.id)
+        .limit(1)
+    ).first()
+    if busiest is not None:
+        params["contract_id"], params["contract_ref"] = busiest[0], quote(busiest[1])
     return params
 
 
@@ -220,6 +246,7 @@ def run_benchmark(app: Flask, repeat: int = 5) -> BenchmarkResults:
         "documents": _count(Document),
         "exceptions": _count(CaseException),
         "providers": _count(Provider),
+        "contracts": _count(Contract),
     }
     params = _url_parameters(first_month, last_month)
     session_id = _switch_on_account()

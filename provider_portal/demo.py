@@ -14,12 +14,13 @@ import os
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from time import perf_counter
 from typing import Any
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from provider_portal import audit
 from provider_portal.allocations.services import (
@@ -33,6 +34,13 @@ from provider_portal.allocations.services import (
     withdraw,
 )
 from provider_portal.auth.services import hash_password
+from provider_portal.contracts.services import (
+    add_variation,
+    create_contract,
+    format_money,
+    set_price,
+    set_turnaround,
+)
 from provider_portal.extensions import db
 from provider_portal.models import (
     DEFAULT_WORK_TYPES,
@@ -41,15 +49,21 @@ from provider_portal.models import (
     AllocationStatus,
     Case,
     CaseException,
+    ContractStatus,
     Provider,
     Role,
     User,
     WorkType,
 )
+from provider_portal.models.types import Money
 from provider_portal.timescales import (
     FINAL_PLAN_DAYS,
     add_months,
     due_date,
+    financial_year,
+    financial_year_end,
+    financial_year_label,
+    financial_year_start,
     month_start,
     parse_year_group,
     reception_year,
@@ -115,6 +129,62 @@ WITHDRAWAL_REASONS = (
     "Family moved out of the area",
     "Request withdrawn by the parent",
 )
+
+
+@dataclass(frozen=True)
+class DemoContract:
+    """A demo contract: what was bought from one provider, at what price, to what targets."""
+
+    reference: str
+    title: str
+    provider: str
+    value: Decimal
+    work_type: str
+    prices: tuple[Decimal, Decimal]  # from the start; from PRICE_CHANGE_MONTH on
+    turnaround_days: int
+    monthly_volume: int
+    on_time_target_percent: int
+    max_rework_percent: int
+    stated_monthly_capacity: int
+
+
+# The board paper's contract: £850,000 agreed, raised by the Executive Board to £1,496,000
+# across two financial years. The plan writers' contract is small and nearly used up, so the
+# demo shows the warning before an allocation that would exceed it.
+DEMO_CONTRACTS = (
+    DemoContract(
+        reference="NPS-EHC-01",
+        title="Educational psychology advice for out-of-timescale EHC needs assessments",
+        provider=EP_AGENCY,
+        value=Decimal("850000.00"),
+        work_type="ep_advice",
+        prices=(Decimal("1200.00"), Decimal("1250.00")),
+        turnaround_days=42,
+        monthly_volume=100,
+        on_time_target_percent=90,
+        max_rework_percent=10,
+        stated_monthly_capacity=110,
+    ),
+    DemoContract(
+        reference="CPW-PLAN-01",
+        title="Draft EHC plan writing",
+        provider=PLAN_AGENCY,
+        value=Decimal("60000.00"),
+        work_type="plan_writing",
+        prices=(Decimal("950.00"), Decimal("975.00")),
+        turnaround_days=35,
+        monthly_volume=25,
+        on_time_target_percent=85,
+        max_rework_percent=15,
+        stated_monthly_capacity=30,
+    ),
+)
+VARIATION = (
+    Decimal("646000.00"),
+    "Executive Board decision: additional funding to clear the out-of-timescale backlog",
+    "EB-2024-117",
+)
+PRICE_CHANGE_MONTH = 2  # the new prices apply from the third of the demo's four months
 
 
 @dataclass
@@ -231,6 +301,53 @@ def _allocation_dates(rng: random.Random, now: date) -> list[list[date]]:
 def _later(rng: random.Random, start: date, low: int, high: int, now: date) -> date:
     """A date low to high days after start, but never after today."""
     return min(start + timedelta(days=rng.randint(low, high)), now)
+
+
+def build_contracts(now: date, providers: dict[str, Provider]) -> list[str]:
+    """A contract with each demo provider from the first demo month to the end of next
+    financial year, with a price change part way and the board's variation; the demo's
+    allocations go under them. Returns a line per contract for the closing summary."""
+    start = add_months(month_start(now), -3)
+    end = financial_year_end(financial_year(now) + 1)
+    price_change = add_months(start, PRICE_CHANGE_MONTH)
+    lines = []
+    for spec in DEMO_CONTRACTS:
+        work_type = db.session.scalars(
+            select(WorkType).where(WorkType.code == spec.work_type)
+        ).one()
+        contract = create_contract(
+            reference=spec.reference,
+            title=spec.title,
+            provider=providers[spec.provider],
+            start_on=start,
+            end_on=end,
+            original_value=spec.value,
+            actor=None,
+            monthly_volume=spec.monthly_volume,
+            on_time_target_percent=spec.on_time_target_percent,
+            max_rework_percent=spec.max_rework_percent,
+            stated_monthly_capacity=spec.stated_monthly_capacity,
+        )
+        set_price(contract, work_type, spec.prices[0], start, actor=None)
+        set_price(contract, work_type, spec.prices[1], price_change, actor=None)
+        set_turnaround(contract, work_type, spec.turnaround_days, actor=None)
+        value = spec.value
+        if spec.provider == EP_AGENCY:
+            amount, reason, approval = VARIATION
+            add_variation(
+                contract,
+                amount=amount,
+                approved_on=min(add_months(start, 2) + timedelta(days=9), now),
+                reason=reason,
+                approval_reference=approval,
+                actor=None,
+            )
+            value += amount
+        lines.append(
+            f"  {spec.reference:<14}{spec.provider}: {format_money(value)}, "
+            f"{start:%-d %B %Y} to {end:%-d %B %Y}"
+        )
+    return lines
 
 
 def build_allocations(
@@ -368,6 +485,7 @@ def seed() -> None:
     case_list = build_cases(rng, now)
     db.session.add_all(case_list)
     db.session.flush()
+    contract_lines = build_contracts(now, providers)
     counts = build_allocations(rng, now, case_list, providers)
     build_accounts(password, providers)
     assign_open_work(providers)
@@ -377,6 +495,9 @@ def seed() -> None:
     for index, allocated in enumerate(counts.allocated):
         month = add_months(month_start(now), index - 3).strftime("%B %Y")
         click.echo(f"  {month:<16}{allocated:>4} allocated {counts.returned[index]:>4} returned")
+    click.echo("Contracts:")
+    for line in contract_lines:
+        click.echo(line)
     print_accounts(password)
 
 
@@ -414,6 +535,16 @@ PROVIDER_SUFFIXES = {
     "plan": ("Plan Writing Ltd", "SEND Consultancy", "EHC Plans Ltd"),
     "therapy": ("Therapy Services", "Children's Therapies", "Community Health Services"),
 }
+# Generated contracts: one a financial year per provider, every work type priced, the price
+# rising each year and again from 1 October. Values are set from the work generated under
+# each contract, so some past years come in over their value and others under.
+GENERATED_PRICES = {"ep_advice": Decimal("1150.00"), "plan_writing": Decimal("900.00")}
+GENERATED_OTHER_PRICE = Decimal("600.00")
+YEARLY_RISE_PERCENT = 4
+MID_YEAR_RISE = Decimal("25.00")
+PAST_VALUE_PERCENT = (90, 115)  # of the work bought under a past year's contract
+CURRENT_VALUE_PERCENT = (130, 180)  # the current year still has months to run
+VARIED_SHARE_PERCENT = 57  # the first provider's current contract: £850,000 of £1,496,000
 DOCUMENT_TITLES = {
     "ep_advice": "Psychological advice",
     "plan_writing": "Draft EHC plan",
@@ -436,6 +567,7 @@ class GeneratedCounts:
     allocations: int = 0
     documents: int = 0
     exceptions: int = 0
+    contracts: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -470,9 +602,17 @@ class Generator:
     its allocation without a round trip; nothing is loaded back as an ORM object.
     """
 
-    def __init__(self, rng: random.Random, names: random.Random, now: date) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        names: random.Random,
+        now: date,
+        values: random.Random | None = None,
+    ) -> None:
         self.rng = rng
         self.names = names  # stored names and hashes: must differ between runs, unlike the data
+        self.values = values or random.Random(0)  # contract values: not from rng, which the
+        # cases draw from, so adding contracts left every generated case as it was
         self.now = now
         self.tables = db.metadata.tables
         self.next_id = {name: self._max_id(name) + 1 for name in self.GENERATED_TABLES}
@@ -483,11 +623,27 @@ class Generator:
             )
         }
         self.providers: dict[str, list[int]] = {}
+        self.provider_ids: list[int] = []
+        # (provider id, financial year) -> contract id; contract id -> work type id ->
+        # [(from, unit price)] oldest first; the work bought under each contract so far.
+        self.contracts: dict[tuple[int, int], int] = {}
+        self.prices: dict[int, dict[int, list[tuple[date, Decimal]]]] = {}
+        self.spend: dict[int, Decimal] = {}
         self.counts = GeneratedCounts()
         self._rows: dict[str, list[Row]] = {}
 
     # Parents before children: the order the rows of one chunk are inserted in.
-    GENERATED_TABLES = ("provider", "case", "allocation", "document", "case_exception")
+    GENERATED_TABLES = (
+        "provider",
+        "contract",
+        "contract_price",
+        "contract_turnaround",
+        "contract_variation",
+        "case",
+        "allocation",
+        "document",
+        "case_exception",
+    )
 
     def _max_id(self, name: str) -> int:
         return db.session.scalar(select(func.max(self.tables[name].c.id))) or 0
@@ -508,7 +664,10 @@ class Generator:
                 db.session.execute(insert(self.tables[name]), rows)
 
     def finish(self) -> None:
-        """PostgreSQL's sequences do not see explicit ids: move them past the new rows."""
+        """Set the contracts' values from the work bought under them; then, as PostgreSQL's
+        sequences do not see explicit ids, move them past the new rows."""
+        self.flush()
+        self._value_contracts()
         self.flush()
         if db.engine.dialect.name == "postgresql":
             for name in self.GENERATED_TABLES:
@@ -538,8 +697,132 @@ class Generator:
                 {"id": provider_id, "name": name, "active": True, "created_at": _stamp(self.now)},
             )
             self.providers.setdefault(kind, []).append(provider_id)
+            self.provider_ids.append(provider_id)
             created.append(name)
         return created
+
+    # --- contracts -----------------------------------------------------------------------
+    def add_contracts(self, first_day: date) -> None:
+        """A contract a financial year for each new provider, from first_day's year to this
+        one; past years ended, this year's active. Values are set in finish()."""
+        first_year, this_year = financial_year(first_day), financial_year(self.now)
+        for provider_id in self.provider_ids:
+            for year in range(first_year, this_year + 1):
+                contract_id = self._new_id("contract")
+                self.contracts[(provider_id, year)] = contract_id
+                self._add(
+                    "contract",
+                    {
+                        "id": contract_id,
+                        "reference": f"GEN-P{provider_id}-{financial_year_label(year)}",
+                        "title": f"EHC needs assessment work {financial_year_label(year)}",
+                        "provider_id": provider_id,
+                        "start_on": financial_year_start(year),
+                        "end_on": financial_year_end(year),
+                        "original_value": Decimal("0.00"),
+                        "status": ContractStatus.ACTIVE
+                        if year == this_year
+                        else ContractStatus.ENDED,
+                        "monthly_volume": 100,
+                        "on_time_target_percent": 90,
+                        "max_rework_percent": 10,
+                        "stated_monthly_capacity": 110,
+                        "created_by_id": None,
+                        "created_at": _stamp(financial_year_start(year)),
+                        "updated_at": _stamp(financial_year_start(year)),
+                        "version": 1,
+                    },
+                )
+                self.counts.contracts += 1
+                self._price_contract(contract_id, year, year - first_year)
+
+    def _price_contract(self, contract_id: int, year: int, years_on: int) -> None:
+        rise = (Decimal(100 + YEARLY_RISE_PERCENT) / 100) ** years_on
+        prices: dict[int, list[tuple[date, Decimal]]] = {}
+        for code, (work_type_id, days) in sorted(self.work_types.items()):
+            base = GENERATED_PRICES.get(code, GENERATED_OTHER_PRICE) * rise
+            base = (base / 5).quantize(Decimal("1")) * 5  # a whole £5
+            steps = [
+                (financial_year_start(year), base),
+                (date(year, 10, 1), base + MID_YEAR_RISE),
+            ]
+            prices[work_type_id] = steps
+            for effective_from, unit_price in steps:
+                self._add(
+                    "contract_price",
+                    {
+                        "id": self._new_id("contract_price"),
+                        "contract_id": contract_id,
+                        "work_type_id": work_type_id,
+                        "effective_from": effective_from,
+                        "unit_price": unit_price,
+                        "created_by_id": None,
+                        "created_at": _stamp(financial_year_start(year)),
+                    },
+                )
+            self._add(
+                "contract_turnaround",
+                {
+                    "id": self._new_id("contract_turnaround"),
+                    "contract_id": contract_id,
+                    "work_type_id": work_type_id,
+                    "days": days,
+                },
+            )
+        self.prices[contract_id] = prices
+
+    def _contract_for(
+        self, provider_id: int, work_type_id: int, on: date
+    ) -> tuple[int | None, Decimal | None]:
+        """The provider's contract for the day's financial year and the work's price under
+        it that day (kept on the allocation, as allocate() does); the price is added to what
+        was bought under the contract."""
+        contract_id = self.contracts.get((provider_id, financial_year(on)))
+        if contract_id is None:
+            return None, None
+        steps = self.prices[contract_id].get(work_type_id, [])
+        price = next((p for start, p in reversed(steps) if start <= on), None)
+        if price is not None:
+            self.spend[contract_id] = self.spend.get(contract_id, Decimal("0.00")) + price
+        return contract_id, price
+
+    def _value_contracts(self) -> None:
+        """Each contract's value, a share of the work bought under it rounded to £1,000;
+        the first provider's current contract was varied, as the board paper's was."""
+        this_year = financial_year(self.now)
+        values = []
+        for (provider_id, year), contract_id in sorted(self.contracts.items()):
+            low, high = CURRENT_VALUE_PERCENT if year == this_year else PAST_VALUE_PERCENT
+            percent = Decimal(self.values.randint(low, high))
+            bought = self.spend.get(contract_id, Decimal("0.00"))
+            value = max((bought * percent / 100_000).quantize(Decimal("1")) * 1000, Decimal(10_000))
+            if year == this_year and provider_id == self.provider_ids[0]:
+                original = (value * VARIED_SHARE_PERCENT / 100_000).quantize(Decimal("1")) * 1000
+                approved_on = min(financial_year_start(year) + timedelta(days=190), self.now)
+                self._add(
+                    "contract_variation",
+                    {
+                        "id": self._new_id("contract_variation"),
+                        "contract_id": contract_id,
+                        "approved_on": approved_on,
+                        "amount": value - original,
+                        "reason": "Executive Board decision: additional funding to clear "
+                        "the out-of-timescale backlog",
+                        "approval_reference": f"EB-{year}-117",
+                        "created_by_id": None,
+                        "created_at": _stamp(approved_on),
+                    },
+                )
+                value = original
+            values.append({"contract_id": contract_id, "value": value})
+        if values:
+            table = self.tables["contract"]
+            db.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("contract_id"))
+                .values(original_value=bindparam("value", type_=Money())),
+                values,
+            )
 
     def _provider_for(self, code: str, not_this: int | None = None) -> int:
         kind = WORK_KIND.get(code, "therapy")
@@ -630,10 +913,13 @@ class Generator:
     # --- allocations ---------------------------------------------------------------------
     def _allocation(self, case_id: int, code: str, allocated_on: date, provider_id: int) -> Row:
         work_type_id, turnaround = self.work_types[code]
+        contract_id, unit_price = self._contract_for(provider_id, work_type_id, allocated_on)
         row: Row = {
             "id": self._new_id("allocation"),
             "case_id": case_id,
             "provider_id": provider_id,
+            "contract_id": contract_id,
+            "unit_price": unit_price,
             "work_type_id": work_type_id,
             "status": AllocationStatus.ALLOCATED,
             "allocated_on": allocated_on,
@@ -852,9 +1138,12 @@ def generate(cases: int, seed: int, providers: int) -> tuple[GeneratedCounts, li
         raise click.UsageError("Too many generated cases for the GEN reference numbers")
     _ensure_work_types()
     db.session.flush()
-    generator = Generator(rng, random.Random(f"{seed}:{first_number}"), now)
+    generator = Generator(
+        rng, random.Random(f"{seed}:{first_number}"), now, random.Random(f"{seed}:contracts")
+    )
     provider_names = generator.add_providers(providers)
     earliest = now - timedelta(days=GENERATE_YEARS * 365)
+    generator.add_contracts(earliest)
     received = sorted(
         earliest + timedelta(days=rng.randint(0, (now - earliest).days)) for _ in range(cases)
     )
@@ -888,7 +1177,8 @@ def generate_command(cases: int, seed: int, providers: int) -> None:
     click.echo(
         f"Generated {counts.cases:,} cases ({counts.closed:,} with a final plan), "
         f"{counts.allocations:,} allocations, {counts.documents:,} documents (metadata only), "
-        f"{counts.exceptions:,} exceptions and {len(provider_names)} providers "
+        f"{counts.exceptions:,} exceptions, {len(provider_names)} providers and "
+        f"{counts.contracts:,} priced contracts "
         f"in {took:.1f} s ({counts.cases / took if took else 0:,.0f} cases a second)."
     )
     click.echo(
