@@ -13,16 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, ScalarSelect, Subquery, and_, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, select
 from sqlalchemy.orm import joinedload
 
-from provider_portal.contracts.pricing import (
-    PRICE,
-    actual_on,
-    committed_on,
-    count_if,
-    sum_if,
-)
 from provider_portal.contracts.services import (
     ZERO,
     ContractError,
@@ -30,6 +23,8 @@ from provider_portal.contracts.services import (
     check_allocatable,
     format_money,
     headroom,
+    spend_by_contract,
+    variations_by_contract,
 )
 from provider_portal.extensions import db
 from provider_portal.models import (
@@ -37,7 +32,6 @@ from provider_portal.models import (
     Contract,
     ContractPrice,
     ContractStatus,
-    ContractVariation,
     Provider,
     WorkType,
 )
@@ -100,37 +94,6 @@ def is_current(on: date) -> ColumnElement[bool]:
     )
 
 
-def _spend(as_of: date, contracts: ColumnElement[bool]) -> Subquery:
-    """Actual and committed spend on a day, per contract, for the contracts matching."""
-    return (
-        select(
-            Allocation.contract_id.label("contract_id"),
-            sum_if(actual_on(as_of), PRICE).label("actual"),
-            sum_if(committed_on(as_of), PRICE).label("committed"),
-            count_if(PRICE.is_(None) & (committed_on(as_of) | actual_on(as_of))).label("uncosted"),
-        )
-        .where(Allocation.contract_id.in_(select(Contract.id).where(contracts)))
-        .group_by(Allocation.contract_id)
-        .subquery("spend")
-    )
-
-
-def _variations(as_of: date, contracts: ColumnElement[bool]) -> Subquery:
-    """The variations approved by as_of, per contract (as contracts.services.headrooms)."""
-    return (
-        select(
-            ContractVariation.contract_id.label("contract_id"),
-            func.sum(ContractVariation.amount).label("total"),
-        )
-        .where(
-            ContractVariation.approved_on <= as_of,
-            ContractVariation.contract_id.in_(select(Contract.id).where(contracts)),
-        )
-        .group_by(ContractVariation.contract_id)
-        .subquery("variation_total")
-    )
-
-
 def _price_now(work_type: WorkType, on: date) -> ScalarSelect[Decimal]:
     """The contract's unit price for the work type on a day (correlated to Contract)."""
     return (
@@ -169,8 +132,8 @@ def contract_costs(
 ) -> list[ContractCost]:
     """The matching contracts, by reference, with their headroom on as_of and (given a work
     type) the unit price that day and the cost of `count` pieces: one query."""
-    spend = _spend(as_of, contracts)
-    variations = _variations(as_of, contracts)
+    spend = spend_by_contract(as_of, contracts)
+    variations = variations_by_contract(as_of, contracts)
     price = _price_now(work_type, as_of) if work_type is not None else None
     columns = [spend.c.actual, spend.c.committed, spend.c.uncosted, variations.c.total]
     query = (
@@ -209,8 +172,8 @@ def allocation_choices(on: date) -> list[ProviderChoice]:
     """Every active provider, by name, with its current contracts and their headroom: one
     query, for the allocation form's choices and the figures beside it."""
     current = is_current(on)
-    spend = _spend(on, current)
-    variations = _variations(on, current)
+    spend = spend_by_contract(on, current)
+    variations = variations_by_contract(on, current)
     query = (
         select(
             Provider,

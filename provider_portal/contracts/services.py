@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, Subquery, case, func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -108,6 +108,39 @@ class Headroom:
         return self.value - self.actual - self.committed
 
 
+def spend_by_contract(as_of: date, contracts: ColumnElement[bool] | None = None) -> Subquery:
+    """Actual and committed spend on a day and the uncosted pieces, per contract: a subquery
+    (contract_id, actual, committed, uncosted) over the contracts matching the condition."""
+    query = (
+        select(
+            Allocation.contract_id.label("contract_id"),
+            sum_if(actual_on(as_of), PRICE).label("actual"),
+            sum_if(committed_on(as_of), PRICE).label("committed"),
+            count_if(PRICE.is_(None) & (committed_on(as_of) | actual_on(as_of))).label("uncosted"),
+        )
+        .where(Allocation.contract_id.is_not(None))
+        .group_by(Allocation.contract_id)
+    )
+    if contracts is not None:
+        query = query.where(Allocation.contract_id.in_(select(Contract.id).where(contracts)))
+    return query.subquery("spend")
+
+
+def variations_by_contract(as_of: date, contracts: ColumnElement[bool] | None = None) -> Subquery:
+    """The variations approved by a day, summed per contract: (contract_id, total)."""
+    query = (
+        select(
+            ContractVariation.contract_id.label("contract_id"),
+            func.sum(ContractVariation.amount).label("total"),
+        )
+        .where(ContractVariation.approved_on <= as_of)
+        .group_by(ContractVariation.contract_id)
+    )
+    if contracts is not None:
+        query = query.where(ContractVariation.contract_id.in_(select(Contract.id).where(contracts)))
+    return query.subquery("variation_total")
+
+
 def headrooms(as_of: date, contract_ids: Collection[int] | None = None) -> dict[int, Headroom]:
     """Every contract's value, actual and committed spend on a date, in one query.
 
@@ -116,38 +149,19 @@ def headrooms(as_of: date, contract_ids: Collection[int] | None = None) -> dict[
     variations; both are joined to the contracts, so the number of queries does not depend on
     the number of contracts or allocations.
     """
-    price = PRICE
-    spend_query = (
-        select(
-            Allocation.contract_id.label("contract_id"),
-            sum_if(actual_on(as_of), price).label("actual"),
-            sum_if(committed_on(as_of), price).label("committed"),
-            count_if(price.is_(None) & (committed_on(as_of) | actual_on(as_of))).label("uncosted"),
-        )
-        .select_from(Allocation)
-        .where(Allocation.contract_id.is_not(None))
-        .group_by(Allocation.contract_id)
-    )
-    varied_query = (
-        select(
-            ContractVariation.contract_id.label("contract_id"),
-            func.sum(ContractVariation.amount).label("amount"),
-        )
-        .where(ContractVariation.approved_on <= as_of)
-        .group_by(ContractVariation.contract_id)
-    )
-    query = select(Contract.id, Contract.original_value)
+    chosen: ColumnElement[bool] | None = None
     if contract_ids is not None:
         ids = list(contract_ids)
         if not ids:
             return {}
-        spend_query = spend_query.where(Allocation.contract_id.in_(ids))
-        varied_query = varied_query.where(ContractVariation.contract_id.in_(ids))
-        query = query.where(Contract.id.in_(ids))
-    spend = spend_query.subquery("spend")
-    varied = varied_query.subquery("varied")
+        chosen = Contract.id.in_(ids)
+    spend = spend_by_contract(as_of, chosen)
+    varied = variations_by_contract(as_of, chosen)
+    query = select(Contract.id, Contract.original_value)
+    if chosen is not None:
+        query = query.where(chosen)
     rows = db.session.execute(
-        query.add_columns(varied.c.amount, spend.c.actual, spend.c.committed, spend.c.uncosted)
+        query.add_columns(varied.c.total, spend.c.actual, spend.c.committed, spend.c.uncosted)
         .outerjoin(spend, spend.c.contract_id == Contract.id)
         .outerjoin(varied, varied.c.contract_id == Contract.id)
     )

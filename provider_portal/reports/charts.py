@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from provider_portal.reports.compliance import ComplianceRow
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 GOVUK_BLUE = "#1d70b8"
 GOVUK_TEXT = "#0b0c0c"
@@ -38,30 +42,24 @@ def compliance_description(rows: Sequence[ComplianceRow]) -> str:
     return "Percentage by month of issue. " + "; ".join(parts) + "."
 
 
-def compliance_chart_svg(rows: Sequence[ComplianceRow]) -> bytes:
-    """A line chart of each month's percentage within 20 weeks (excluding exceptions), as SVG.
+def render_svg(
+    title: str,
+    description: str,
+    draw: Callable[[Axes], None],
+    figsize: tuple[float, float] = (6.4, 4.2),
+) -> bytes:
+    """One figure drawn by `draw` on GOV.UK-styled axes, as SVG with a <title> and a <desc>.
 
-    Months with no plans issued are gaps in the line. The SVG carries a <title> and a <desc>.
+    The same rows always give the same bytes: the ids matplotlib generates come from a fixed
+    salt, and the date metadata is left out.
     """
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.ticker import PercentFormatter
 
-    months = [row for row in rows if row.month is not None]
-    labels = [f"{row.month:%b %Y}" for row in months if row.month is not None]
-    values = [
-        math.nan if row.percent_excluding is None else float(row.percent_excluding)
-        for row in months
-    ]
-    positions = list(range(len(months)))
-    title = compliance_title(months)
-    description = compliance_description(months)
     out = io.BytesIO()
     with rc_context(
         {
-            # Fixed so that the same rows always give the same bytes: the ids matplotlib
-            # generates come from this salt, and the date metadata is left out below.
             "svg.hashsalt": "provider-portal",
             "svg.fonttype": "none",  # real <text>: smaller, and readable when the SVG is opened
             "font.family": "sans-serif",
@@ -73,17 +71,10 @@ def compliance_chart_svg(rows: Sequence[ComplianceRow]) -> bytes:
             "ytick.color": GOVUK_TEXT,
         }
     ):
-        figure = Figure(figsize=(6.4, 4.2), layout="constrained")
+        figure = Figure(figsize=figsize, layout="constrained")
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
-        axes.plot(positions, values, color=GOVUK_BLUE, linewidth=2.5, marker="o", markersize=5)
-        axes.set_ylim(0, 100)
-        axes.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
-        axes.set_ylabel("Issued within 20 weeks")
-        # At most about 12 month labels, whatever the range.
-        step = max(1, math.ceil(len(positions) / 12))
-        axes.set_xticks(positions[::step], labels[::step], rotation=45, ha="right")
-        axes.set_xlim(-0.5, max(len(positions), 1) - 0.5)
+        draw(axes)
         axes.grid(axis="y", color=GOVUK_MID_GREY, linewidth=0.8)
         axes.set_axisbelow(True)
         axes.spines[["top", "right"]].set_visible(False)
@@ -96,3 +87,31 @@ def compliance_chart_svg(rows: Sequence[ComplianceRow]) -> bytes:
     # matplotlib puts the description only in the RDF metadata; <desc> is what SVG readers use.
     desc = f"<desc>{escape(description)}</desc>".encode()
     return svg.replace(b"</title>", b"</title>\n " + desc, 1)
+
+
+def compliance_chart_svg(rows: Sequence[ComplianceRow]) -> bytes:
+    """A line chart of each month's percentage within 20 weeks (excluding exceptions), as SVG.
+
+    Months with no plans issued are gaps in the line. The SVG carries a <title> and a <desc>.
+    """
+    from matplotlib.ticker import PercentFormatter
+
+    months = [row for row in rows if row.month is not None]
+    labels = [f"{row.month:%b %Y}" for row in months if row.month is not None]
+    values = [
+        math.nan if row.percent_excluding is None else float(row.percent_excluding)
+        for row in months
+    ]
+    positions = list(range(len(months)))
+
+    def draw(axes: Axes) -> None:
+        axes.plot(positions, values, color=GOVUK_BLUE, linewidth=2.5, marker="o", markersize=5)
+        axes.set_ylim(0, 100)
+        axes.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+        axes.set_ylabel("Issued within 20 weeks")
+        # At most about 12 month labels, whatever the range.
+        step = max(1, math.ceil(len(positions) / 12))
+        axes.set_xticks(positions[::step], labels[::step], rotation=45, ha="right")
+        axes.set_xlim(-0.5, max(len(positions), 1) - 0.5)
+
+    return render_svg(compliance_title(months), compliance_description(months), draw)

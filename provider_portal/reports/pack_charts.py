@@ -7,16 +7,14 @@ what the chart shows. Money stays Decimal until the plotting call itself.
 
 from __future__ import annotations
 
-import io
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
 
 from provider_portal.contracts.services import format_money
-from provider_portal.reports.charts import GOVUK_BLUE, GOVUK_MID_GREY, GOVUK_TEXT
+from provider_portal.reports.charts import GOVUK_BLUE, render_svg
 from provider_portal.reports.monthly import MonthlyRow
 from provider_portal.reports.pack import BacklogPoint
 from provider_portal.reports.spend import SpendMonth
@@ -31,47 +29,12 @@ GOVUK_DARK_GREY = "#505a5f"
 GOVUK_RED = "#d4351c"
 
 CHARTS = ("allocated-returned", "backlog", "spend")
+# Wider than the compliance chart: up to 36 months and a legend.
+FIGSIZE = (7.2, 4.2)
 
 
 def _span(months: Sequence[date]) -> str:
     return f"{months[0]:%B %Y} to {months[-1]:%B %Y}" if months else "no months"
-
-
-def _render(title: str, description: str, draw: Callable[[Axes], None]) -> bytes:
-    """One figure drawn by `draw`, as SVG with a <title> and a <desc>."""
-    from matplotlib import rc_context
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    out = io.BytesIO()
-    with rc_context(
-        {
-            "svg.hashsalt": "provider-portal",
-            "svg.fonttype": "none",
-            "font.family": "sans-serif",
-            "font.size": 12,
-            "text.color": GOVUK_TEXT,
-            "axes.labelcolor": GOVUK_TEXT,
-            "axes.edgecolor": GOVUK_TEXT,
-            "xtick.color": GOVUK_TEXT,
-            "ytick.color": GOVUK_TEXT,
-        }
-    ):
-        figure = Figure(figsize=(7.2, 4.2), layout="constrained")
-        FigureCanvasAgg(figure)
-        axes = figure.add_subplot()
-        draw(axes)
-        axes.grid(axis="y", color=GOVUK_MID_GREY, linewidth=0.8)
-        axes.set_axisbelow(True)
-        axes.spines[["top", "right"]].set_visible(False)
-        figure.savefig(
-            out,
-            format="svg",
-            metadata={"Title": title, "Description": description, "Date": None},
-        )
-    svg = out.getvalue()
-    desc = f"<desc>{escape(description)}</desc>".encode()
-    return svg.replace(b"</title>", b"</title>\n " + desc, 1)
 
 
 def _legend_above(axes: Axes, columns: int = 2) -> None:
@@ -134,8 +97,8 @@ def allocated_returned_svg(rows: Sequence[MonthlyRow], as_of: date) -> bytes:
         _month_ticks(axes, positions, labels)
         _legend_above(axes)
 
-    return _render(
-        allocated_returned_title(rows), allocated_returned_description(rows, as_of), draw
+    return render_svg(
+        allocated_returned_title(rows), allocated_returned_description(rows, as_of), draw, FIGSIZE
     )
 
 
@@ -215,7 +178,9 @@ def backlog_svg(
         if actual or forecast:
             _legend_above(axes, columns=1)
 
-    return _render(backlog_title(points, months), backlog_description(points, clears_on), draw)
+    return render_svg(
+        backlog_title(points, months), backlog_description(points, clears_on), draw, FIGSIZE
+    )
 
 
 # --- (c) spend against the contract value -------------------------------------------------------
@@ -284,4 +249,4 @@ def spend_svg(rows: Sequence[SpendMonth], value: Decimal) -> bytes:
         _month_ticks(axes, positions, labels)
         _legend_above(axes)
 
-    return _render(spend_title(rows), spend_description(rows, value), draw)
+    return render_svg(spend_title(rows), spend_description(rows, value), draw, FIGSIZE)
