@@ -517,6 +517,10 @@ def outstanding_on_days(scope: Scope, days: list[date]) -> list[int]:
     return [int(v or 0) for v in values]
 
 
+# How far past the as-of date the burn-down draws a forecast that does not clear sooner.
+FORECAST_MONTHS = 24
+
+
 def backlog(
     scope: Scope, first_month: date, last_month: date, as_of: date, projection: Forecast
 ) -> list[BacklogPoint]:
@@ -534,13 +538,18 @@ def backlog(
     }
     if months[0] <= as_of <= range_end:
         points[as_of] = BacklogPoint(as_of, actuals[as_of], projection.backlog)
+    if not months[0] <= as_of <= range_end:
+        return [points[day] for day in sorted(points)]
+    # The forecast runs on past the chosen months to the day the backlog clears (or, when it
+    # does not clear, FORECAST_MONTHS on), so the burn-down shows where it ends.
     clears_on = projection.clears_on
-    for month in months:
+    horizon = month_end(add_months(as_of, FORECAST_MONTHS))
+    stop = min(clears_on, horizon) if clears_on is not None else horizon
+    for month in months_between(as_of, stop):
         day = month_end(month)
-        if day <= as_of or (clears_on is not None and day > clears_on):
-            continue
-        points[day] = BacklogPoint(day, None, projection.backlog_on(day))
-    if clears_on is not None and as_of < clears_on <= range_end:
+        if as_of < day <= horizon and (clears_on is None or day < clears_on):
+            points[day] = BacklogPoint(day, None, projection.backlog_on(day))
+    if clears_on is not None and as_of < clears_on <= horizon:
         points[clears_on] = BacklogPoint(clears_on, None, 0)
     return [points[day] for day in sorted(points)]
 

@@ -285,7 +285,9 @@ def pack_chart(chart: str) -> Response:
     elif chart == "backlog":
         projection = forecast(scope, as_of)
         points = backlog(scope, first, last, as_of, projection)
-        svg = backlog_svg(points, months_between(first, last), projection.clears_on)
+        # The forecast may run past the chosen months: the axis runs to its last point.
+        last_point = max([last, *(point.day for point in points)])
+        svg = backlog_svg(points, months_between(first, last_point), projection.clears_on)
     else:
         svg = spend_svg(spend_by_month(scope, first, last, as_of), scope_value(scope))
     response = make_response(svg)

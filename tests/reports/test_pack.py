@@ -348,13 +348,29 @@ def test_backlog_burn_down(data):
     # 15 Apr: r9, p1, o1, o2, d2 (declined only on 20 April).
     assert f.outstanding == 5
     points = [(p.day, p.actual, p.forecast) for p in pack.backlog]
+    assert f.clears_on is not None and f.clears_on > date(2025, 4, 30)
+    # The forecast runs past the chosen months (to April) until the day it clears.
+    month_ends = [date(2025, 4, 30), date(2025, 5, 31), date(2025, 6, 30), date(2025, 7, 31)]
+    month_ends = [day for day in month_ends if day < f.clears_on]
     assert points == [
         (date(2025, 2, 28), 2, None),
         (date(2025, 3, 31), 4, None),
         (AS_OF, 5, f.backlog),
-        (date(2025, 4, 30), None, f.backlog_on(date(2025, 4, 30))),
+        *((day, None, f.backlog_on(day)) for day in month_ends),
+        (f.clears_on, None, 0),
     ]
-    assert f.clears_on is not None and f.clears_on > date(2025, 4, 30)
+    assert len(points) > 4 + 1
+
+
+def test_a_backlog_that_does_not_clear_is_drawn_for_two_years(data):
+    """With no returns in the window the forecast is flat: drawn at each month end to the end
+    of the month 24 months on (30 April 2025 to 30 April 2027), no further."""
+    pack = _pack(Scope(provider=data.other))
+    assert pack.forecast.returned_in_window == 0 and pack.forecast.clears_on is None
+    later = [p for p in pack.backlog if p.day > AS_OF]
+    assert len(later) == 25
+    assert later[-1].day == date(2027, 4, 30)
+    assert {p.forecast for p in later} == {pack.forecast.backlog}
 
 
 def test_backlog_shows_the_day_the_forecast_clears(data):
