@@ -263,7 +263,7 @@ def _answers(
 
 def _forecast_answer(result: Forecast, projection: list[tuple[date, int]]) -> Answer:
     on = long_date(result.as_of)
-    rate = f"{result.weekly_rate.normalize():f}"
+    rate = result.rate_text
     if result.clears_on is None:
         words = (
             f"Nothing came back from providers in the {RATE_WEEKS} weeks to {on}, so at the "

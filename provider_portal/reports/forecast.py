@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -101,6 +101,12 @@ class Forecast:
         if self.clears_on is None:
             return None
         return (self.clears_on - self.as_of).days // 7
+
+    @property
+    def rate_text(self) -> str:
+        """The weekly rate for reading: at most two decimal places (16.13, 0.25, 13)."""
+        shown = self.weekly_rate.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return f"{shown.normalize():f}"
 
     @property
     def method_paragraphs(self) -> list[str]:
@@ -369,7 +375,7 @@ def describe(result: Forecast, scope: Scope) -> str:
     as_of = _date(result.as_of)
     window_start = _date(result.as_of - timedelta(weeks=RATE_WEEKS) + timedelta(days=1))
     year_end = _date(financial_year_end(financial_year(result.as_of)))
-    rate = f"{result.weekly_rate.normalize():f}"
+    rate = result.rate_text
     outstanding = _plural(result.outstanding, "piece")
     unallocated = _plural(result.unallocated, "case")
     paragraphs = [

@@ -389,3 +389,24 @@ def test_quarter_ends():
         date(2026, 6, 30),
     ]
     assert quarter_ends(date(2025, 3, 31), 2) == [date(2025, 6, 30), date(2025, 9, 30)]
+
+
+@pytest.mark.parametrize(
+    ("returned", "shown"),
+    [(129, "16.13"), (2, "0.25"), (104, "13"), (0, "0"), (100, "12.5"), (1, "0.13")],
+)
+def test_the_weekly_rate_reads_to_two_decimal_places_at_most(returned, shown):
+    from provider_portal.reports.forecast import RATE_WEEKS, CostToClear, Forecast
+
+    result = Forecast(
+        as_of=date(2025, 1, 1),
+        outstanding=0,
+        unallocated=0,
+        returned_in_window=returned,
+        weekly_rate=Decimal(returned) / RATE_WEEKS,
+        clears_on=None,
+        clears_this_financial_year=None,
+        cost=CostToClear([], [], 0),
+        method="",
+    )
+    assert result.rate_text == shown
