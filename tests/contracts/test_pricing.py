@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -202,3 +202,24 @@ def test_the_stored_price_follows_prices_added_after_the_work_was_allocated(make
     set_price(contract, make.work_type("plan_writing"), Decimal("1"), date(2024, 4, 1), actor=None)
     db.session.commit()
     assert [_price_of(a) for a in [*work, later]] == [a.unit_price for a in [*work, later]]
+
+
+def test_financial_year_in_sql_for_the_first_and_last_day_of_every_month(make):
+    from provider_portal.timescales import add_months, financial_year
+
+    days = [date(2024, 2, 29), date(2028, 2, 29)]
+    for index in range(24):
+        first = add_months(date(2024, 1, 1), index)
+        days += [first, add_months(first, 1) - timedelta(days=1)]
+    provider = make.provider()
+    work = [make.allocation(provider=provider, allocated_on=day) for day in days]
+    in_sql = dict(
+        db.session.execute(
+            select(Allocation.id, financial_year_of(Allocation.allocated_on)).where(
+                Allocation.provider_id == provider.id
+            )
+        ).all()
+    )
+    assert {a.allocated_on: int(in_sql[a.id]) for a in work} == {
+        day: financial_year(day) for day in days
+    }
