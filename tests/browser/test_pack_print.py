@@ -1,5 +1,6 @@
-"""The monitoring pack in Chromium: its charts load under the CSP, and it prints as a clean
-A4 board paper with no navigation, forms or buttons."""
+"""The monitoring pack in Chromium: its charts load under the CSP, changing the months swaps
+the pack in place, and it prints as a clean A4 board paper with no navigation, forms or
+buttons."""
 
 from __future__ import annotations
 
@@ -62,6 +63,16 @@ def test_the_pack_shows_its_charts_and_prints_without_navigation(
         expect(image).to_have_attribute("alt", re.compile(r"\w"))
         loaded = image.evaluate("img => img.complete && img.naturalWidth > 0")
         assert loaded, f"chart {index} did not load"
+
+    # Changing the months swaps in the new pack and puts them in the address, to share.
+    cohort_rows = page.locator("#pack-cohort tbody tr")
+    expect(cohort_rows).to_have_count(6)  # January to May, and the total
+    page.evaluate("document.body.dataset.marker = 'kept'")
+    page.fill("#end", "2025-03")
+    page.get_by_role("button", name="Show pack").click()
+    expect(page).to_have_url(re.compile(r"end=2025-03"))
+    expect(cohort_rows).to_have_count(4)
+    assert page.evaluate("document.body.dataset.marker") == "kept"  # swapped, not reloaded
 
     page.emulate_media(media="print")
     for hidden in (
