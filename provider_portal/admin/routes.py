@@ -149,11 +149,12 @@ def _confirm_page(
     )
 
 
-@bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
-@requires("manage_accounts")
-def deactivate_user(user_id: int) -> Response:
-    """Check, then deactivate: the person is signed out everywhere at once."""
-    person = user_or_404(user_id)
+def deactivate_page(person: User, *, action: str, back: str, body: list[str]) -> Response:
+    """Check, then deactivate an account: the person is signed out everywhere at once.
+
+    Serves both the council's account pages and a provider administrator's team pages; each
+    loads the person through its own access rule and says where the page goes back to.
+    """
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -164,19 +165,48 @@ def deactivate_user(user_id: int) -> Response:
         else:
             db.session.commit()
             flash(f"{person.name}’s account has been deactivated", "success")
-            return redirect_after_post(url_for("admin.user", user_id=person.id))
+            return redirect_after_post(back)
     elif request.method == "GET" and person.id == current_user.id:
         form.submit.errors = ["You cannot deactivate your own account"]
-    return _confirm_page(
+    return render(
+        "admin/confirm.html",
+        heading=f"Deactivate {person.name}’s account",
+        body=body,
+        button="Deactivate account",
+        action=action,
+        back=back,
+        back_text=person.name,
+        form=form,
+    )
+
+
+def reactivate_and_flash(person: User) -> None:
+    """Reactivate an account from a button; the outcome is flashed on the page it returns to."""
+    if not ConfirmForm().validate_on_submit():
+        return
+    try:
+        reactivate(person, current_user)
+    except AccountError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{person.name}’s account has been reactivated", "success")
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
+@requires("manage_accounts")
+def deactivate_user(user_id: int) -> Response:
+    """Check, then deactivate: the person is signed out everywhere at once."""
+    person = user_or_404(user_id)
+    return deactivate_page(
         person,
-        url_for("admin.deactivate_user", user_id=person.id),
-        f"Deactivate {person.name}’s account",
-        [
+        action=url_for("admin.deactivate_user", user_id=person.id),
+        back=url_for("admin.user", user_id=person.id),
+        body=[
             "They will be signed out straight away and will not be able to sign in.",
             "Their work and the audit trail are kept. You can reactivate the account later.",
         ],
-        "Deactivate account",
-        form,
     )
 
 
@@ -185,16 +215,7 @@ def deactivate_user(user_id: int) -> Response:
 def reactivate_user(user_id: int) -> Response:
     """Let a deactivated account sign in again."""
     person = user_or_404(user_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            reactivate(person, current_user)
-        except AccountError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"{person.name}’s account has been reactivated", "success")
+    reactivate_and_flash(person)
     return redirect_after_post(url_for("admin.user", user_id=person.id))
 
 

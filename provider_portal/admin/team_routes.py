@@ -7,11 +7,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from provider_portal.accounts.services import (
-    AccountError,
-    deactivate,
     has_password,
     has_two_factor,
-    reactivate,
 )
 from provider_portal.admin import bp
 from provider_portal.admin.forms import ConfirmForm, InvitePractitionerForm
@@ -21,7 +18,12 @@ from provider_portal.admin.queries import (
     team_member_or_404,
     team_practitioner_or_404,
 )
-from provider_portal.admin.routes import invite_and_send, resend_and_flash
+from provider_portal.admin.routes import (
+    deactivate_page,
+    invite_and_send,
+    reactivate_and_flash,
+    resend_and_flash,
+)
 from provider_portal.extensions import db
 from provider_portal.models import Provider, Role
 from provider_portal.permissions import requires
@@ -73,30 +75,15 @@ def team_member(user_id: int) -> Response:
 def deactivate_team_member(user_id: int) -> Response:
     """Check, then deactivate one of your practitioners: they are signed out at once."""
     person = team_practitioner_or_404(user_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            deactivate(person, current_user)
-        except AccountError as error:
-            db.session.rollback()
-            form.submit.errors = [error.message]
-        else:
-            db.session.commit()
-            flash(f"{person.name}’s account has been deactivated", "success")
-            return redirect_after_post(url_for("admin.team_member", user_id=person.id))
-    return render(
-        "admin/confirm.html",
-        heading=f"Deactivate {person.name}’s account",
+    return deactivate_page(
+        person,
+        action=url_for("admin.deactivate_team_member", user_id=person.id),
+        back=url_for("admin.team_member", user_id=person.id),
         body=[
             "They will be signed out straight away and will not be able to sign in.",
             "Work assigned to them stays assigned: reassign it if someone else should finish it. "
             "You can reactivate the account later.",
         ],
-        button="Deactivate account",
-        action=url_for("admin.deactivate_team_member", user_id=person.id),
-        back=url_for("admin.team_member", user_id=person.id),
-        back_text=person.name,
-        form=form,
     )
 
 
@@ -105,15 +92,7 @@ def deactivate_team_member(user_id: int) -> Response:
 def reactivate_team_member(user_id: int) -> Response:
     """Let one of your practitioners sign in again."""
     person = team_practitioner_or_404(user_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            reactivate(person, current_user)
-        except AccountError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"{person.name}’s account has been reactivated", "success")
+    reactivate_and_flash(person)
     return redirect_after_post(url_for("admin.team_member", user_id=person.id))
 
 
