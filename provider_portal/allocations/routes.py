@@ -19,10 +19,10 @@ from provider_portal.allocations.forms import (
 )
 from provider_portal.allocations.queries import filtered, get_allocation, page_of, people_names
 from provider_portal.allocations.services import (
-    AllocationError,
     accept,
     audited_download,
     request_amendment,
+    run_action,
     withdraw,
 )
 from provider_portal.cases.services import active_providers, work_types
@@ -119,15 +119,10 @@ def accept_work(allocation_id: int) -> Response:
     """Accept the returned work."""
     allocation = _allocation_or_404(allocation_id)
     form = AcceptForm(prefix="accept")
-    if form.validate_on_submit():
-        try:
-            accept(allocation, actor=current_user)
-            db.session.commit()
-        except AllocationError as error:
-            db.session.rollback()
-            form.submit.errors = [str(error)]
-        else:
-            return _after_review(allocation_id, "Work accepted")
+    if form.validate_on_submit() and run_action(
+        form.submit, lambda: accept(allocation, actor=current_user)
+    ):
+        return _after_review(allocation_id, "Work accepted")
     allocation = _allocation_or_404(allocation_id)
     return render(
         "allocations/show.html",
@@ -142,15 +137,11 @@ def send_back(allocation_id: int) -> Response:
     """Send the returned work back to the provider with a comment."""
     allocation = _allocation_or_404(allocation_id)
     form = AmendmentForm(prefix="amend")
-    if form.validate_on_submit():
-        try:
-            request_amendment(allocation, form.comment.data or "", actor=current_user)
-            db.session.commit()
-        except AllocationError as error:
-            db.session.rollback()
-            form.comment.errors = [str(error)]
-        else:
-            return _after_review(allocation_id, "Work sent back to the provider for amendment")
+    if form.validate_on_submit() and run_action(
+        form.comment,
+        lambda: request_amendment(allocation, form.comment.data or "", actor=current_user),
+    ):
+        return _after_review(allocation_id, "Work sent back to the provider for amendment")
     allocation = _allocation_or_404(allocation_id)
     return render(
         "allocations/show.html",
@@ -165,15 +156,10 @@ def withdraw_work(allocation_id: int) -> Response:
     """Take open work back from the provider, with the reason; the case can be allocated again."""
     allocation = _allocation_or_404(allocation_id)
     form = WithdrawForm(prefix="withdraw")
-    if form.validate_on_submit():
-        try:
-            withdraw(allocation, form.reason.data or "", actor=current_user)
-            db.session.commit()
-        except AllocationError as error:
-            db.session.rollback()
-            form.reason.errors = [str(error)]
-        else:
-            return _after_review(allocation_id, "Work withdrawn from the provider")
+    if form.validate_on_submit() and run_action(
+        form.reason, lambda: withdraw(allocation, form.reason.data or "", actor=current_user)
+    ):
+        return _after_review(allocation_id, "Work withdrawn from the provider")
     allocation = _allocation_or_404(allocation_id)
     return render(
         "allocations/show.html",

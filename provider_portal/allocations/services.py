@@ -6,6 +6,7 @@ commits only when asked, so imports can run many operations all-or-nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask import abort
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
+from wtforms import Field
 
 from provider_portal import audit
 from provider_portal.contracts.services import (
@@ -59,6 +61,22 @@ def _audit(
         case_id=allocation.case_id,
         provider_id=allocation.provider_id,
     )
+
+
+def run_action(field: Field, action: Callable[[], object]) -> bool:
+    """Run one allocation operation from a form and commit it; True when it was done.
+
+    When a business rule stops it, nothing is saved and the message goes on the form field
+    the person should look at, so the page can be shown again with it.
+    """
+    try:
+        action()
+        db.session.commit()
+    except AllocationError as error:
+        db.session.rollback()
+        field.errors = [str(error)]
+        return False
+    return True
 
 
 def document_event(action: str, document: Document) -> None:

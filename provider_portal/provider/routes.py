@@ -27,6 +27,7 @@ from provider_portal.allocations.services import (
     is_taken_on,
     provider_accept,
     record_return,
+    run_action,
 )
 from provider_portal.documents import UploadRejected
 from provider_portal.extensions import db
@@ -144,17 +145,12 @@ def accept_allocation(allocation_id: int) -> Response:
     """Accept the allocated work for the organisation."""
     allocation = provider_allocation_or_404(allocation_id)
     form = ProviderAcceptForm(prefix="answer")
-    if form.validate_on_submit():
-        try:
-            provider_accept(allocation, actor=current_user)
-            db.session.commit()
-        except AllocationError as error:
-            db.session.rollback()
-            form.submit.errors = [str(error)]
-        else:
-            return _after_change(
-                allocation_id, "You accepted this work. Assign it to the person who will do it."
-            )
+    if form.validate_on_submit() and run_action(
+        form.submit, lambda: provider_accept(allocation, actor=current_user)
+    ):
+        return _after_change(
+            allocation_id, "You accepted this work. Assign it to the person who will do it."
+        )
     return _work_panel(allocation_id, accept_form=form)
 
 
@@ -164,17 +160,12 @@ def decline_allocation(allocation_id: int) -> Response:
     """Decline the allocated work, saying why; the council can then allocate it elsewhere."""
     allocation = provider_allocation_or_404(allocation_id)
     form = DeclineForm(prefix="decline")
-    if form.validate_on_submit():
-        try:
-            decline(allocation, form.reason.data or "", actor=current_user)
-            db.session.commit()
-        except AllocationError as error:
-            db.session.rollback()
-            form.reason.errors = [str(error)]
-        else:
-            return _after_change(
-                allocation_id, "You declined this work. The council has been told why."
-            )
+    if form.validate_on_submit() and run_action(
+        form.reason, lambda: decline(allocation, form.reason.data or "", actor=current_user)
+    ):
+        return _after_change(
+            allocation_id, "You declined this work. The council has been told why."
+        )
     return _work_panel(allocation_id, decline_form=form)
 
 
@@ -189,13 +180,7 @@ def assign_allocation(allocation_id: int) -> Response:
         # Only the id is read from the request; the service checks the person's organisation.
         assignee = db.session.get(User, int(value)) if value.isdigit() and len(value) < 10 else None
         name = assignee.name if assignee is not None else ""
-        try:
-            assign(allocation, assignee, actor=current_user)
-            db.session.commit()
-        except AllocationError as error:
-            db.session.rollback()
-            form.assigned_to.errors = [str(error)]
-        else:
+        if run_action(form.assigned_to, lambda: assign(allocation, assignee, actor=current_user)):
             return _after_change(allocation_id, f"Work assigned to {name}")
     return _work_panel(allocation_id, assign_form=form)
 
@@ -228,15 +213,10 @@ def return_work(allocation_id: int) -> Response:
     """Tell the council the work is done."""
     allocation = provider_allocation_or_404(allocation_id)
     form = ReturnForm(prefix="return")
-    if form.validate_on_submit():
-        try:
-            record_return(allocation, actor=current_user)
-            db.session.commit()
-        except AllocationError as error:
-            db.session.rollback()
-            form.submit.errors = [str(error)]
-        else:
-            return _after_change(allocation_id, "Work returned to the council")
+    if form.validate_on_submit() and run_action(
+        form.submit, lambda: record_return(allocation, actor=current_user)
+    ):
+        return _after_change(allocation_id, "Work returned to the council")
     return _work_panel(allocation_id, return_form=form)
 
 
