@@ -11,7 +11,7 @@ from flask import Flask
 from freezegun import freeze_time
 from sqlalchemy import func, or_, select
 
-from provider_portal.contracts.pricing import allocation_price_join, price_periods
+from provider_portal.contracts.pricing import price_periods
 from provider_portal.contracts.services import contract_value, headroom
 from provider_portal.extensions import db
 from provider_portal.models import (
@@ -24,6 +24,7 @@ from provider_portal.models import (
     Provider,
     WorkType,
 )
+from tests.contracts.oracle import defined_price_join
 from tests.factories import Factory
 
 TODAY = date(2024, 11, 28)
@@ -179,7 +180,7 @@ def test_generate_prices_every_allocation(app: Flask, make: Factory) -> None:
     repriced = (
         select(func.count())
         .select_from(Allocation)
-        .outerjoin(periods, allocation_price_join(periods))
+        .outerjoin(periods, defined_price_join(periods))
         .where(or_(periods.c.unit_price.is_(None), periods.c.unit_price != Allocation.unit_price))
     )
     assert db.session.scalar(repriced) == 0

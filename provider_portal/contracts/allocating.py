@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, ScalarSelect, and_, select
 from sqlalchemy.orm import joinedload
 
+from provider_portal.contracts.pricing import price_in_force
 from provider_portal.contracts.services import (
     ZERO,
     ContractError,
@@ -30,7 +31,6 @@ from provider_portal.extensions import db
 from provider_portal.models import (
     Allocation,
     Contract,
-    ContractPrice,
     ContractStatus,
     Provider,
     WorkType,
@@ -96,17 +96,7 @@ def is_current(on: date) -> ColumnElement[bool]:
 
 def _price_now(work_type: WorkType, on: date) -> ScalarSelect[Decimal]:
     """The contract's unit price for the work type on a day (correlated to Contract)."""
-    return (
-        select(ContractPrice.unit_price)
-        .where(
-            ContractPrice.contract_id == Contract.id,
-            ContractPrice.work_type_id == work_type.id,
-            ContractPrice.effective_from <= on,
-        )
-        .order_by(ContractPrice.effective_from.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    return price_in_force(Contract.id, work_type.id, on).scalar_subquery()
 
 
 def _headroom(

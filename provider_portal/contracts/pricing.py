@@ -12,8 +12,8 @@ allocation, and whether it counts as committed or actual on a date.
 That price is kept on the allocation (Allocation.unit_price, the PRICE below): allocate()
 sets it, and reprice() brings it back in line when a price row is added, so the reports sum
 one column instead of joining every allocation to the price rows (a range join that SQLite
-runs slowly at 100,000 allocations). price_periods() is the definition that reprice() and
-the tests check the column against.
+runs slowly at 100,000 allocations). price_in_force() is the one definition of "the price on
+a day": allocate() (through price_on), reprice() and the allocation pages all use it.
 
 Dates are compared as columns, so these run in one SQL aggregate on SQLite and PostgreSQL.
 """
@@ -21,9 +21,21 @@ Dates are compared as columns, so these run in one SQL aggregate on SQLite and P
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, extract, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    case,
+    extract,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 
 from provider_portal.extensions import db
@@ -48,21 +60,26 @@ def price_periods() -> Subquery:
     ).subquery("price_period")
 
 
-def priced_on(
+def period_covers(
     periods: Subquery, on: ColumnElement[date] | InstrumentedAttribute[date] | date
 ) -> ColumnElement[bool]:
-    """Join condition: the price period of the allocation's contract and work type on a day."""
-    return and_(
-        periods.c.contract_id == Allocation.contract_id,
-        periods.c.work_type_id == Allocation.work_type_id,
-        periods.c.starts <= on,
-        or_(periods.c.ends.is_(None), periods.c.ends > on),
+    """Condition on price_periods(): the period is the one in force on a day."""
+    return and_(periods.c.starts <= on, or_(periods.c.ends.is_(None), periods.c.ends > on))
+
+
+def price_in_force(contract_id: Any, work_type_id: Any, on: Any) -> Select[Decimal]:
+    """The unit price of a contract's work type on a day: the latest price row dated on or
+    before it. Each argument is a value, or a column to correlate the subquery with."""
+    return (
+        select(ContractPrice.unit_price)
+        .where(
+            ContractPrice.contract_id == contract_id,
+            ContractPrice.work_type_id == work_type_id,
+            ContractPrice.effective_from <= on,
+        )
+        .order_by(ContractPrice.effective_from.desc())
+        .limit(1)
     )
-
-
-def allocation_price_join(periods: Subquery) -> ColumnElement[bool]:
-    """Join condition for the price each allocation was bought at."""
-    return priced_on(periods, Allocation.allocated_on)
 
 
 def _not_by(column: InstrumentedAttribute[date | None], as_of: date) -> ColumnElement[bool]:
@@ -106,20 +123,12 @@ def financial_year_of(
 def reprice(contract_id: int, work_type_id: int) -> None:
     """Set the price of every allocation of this contract and work type from the price rows.
 
-    One UPDATE with a correlated subquery (the price row in force on each allocation date),
+    One UPDATE with a correlated subquery (the price in force on each allocation date),
     run in the caller's transaction after a price row is added.
     """
-    in_force = (
-        select(ContractPrice.unit_price)
-        .where(
-            ContractPrice.contract_id == Allocation.contract_id,
-            ContractPrice.work_type_id == Allocation.work_type_id,
-            ContractPrice.effective_from <= Allocation.allocated_on,
-        )
-        .order_by(ContractPrice.effective_from.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    in_force = price_in_force(
+        Allocation.contract_id, Allocation.work_type_id, Allocation.allocated_on
+    ).scalar_subquery()
     db.session.execute(
         update(Allocation)
         .where(Allocation.contract_id == contract_id, Allocation.work_type_id == work_type_id)

@@ -21,6 +21,7 @@ from provider_portal.contracts.pricing import (
     actual_on,
     committed_on,
     count_if,
+    price_in_force,
     reprice,
     sum_if,
 )
@@ -184,16 +185,7 @@ def headroom(contract: Contract, as_of: date) -> Headroom:
 
 def price_on(contract: Contract, work_type: WorkType, on: date) -> Decimal | None:
     """The unit price that applies to work of this type allocated on a day."""
-    price: Decimal | None = db.session.scalar(
-        select(ContractPrice.unit_price)
-        .where(
-            ContractPrice.contract_id == contract.id,
-            ContractPrice.work_type_id == work_type.id,
-            ContractPrice.effective_from <= on,
-        )
-        .order_by(ContractPrice.effective_from.desc())
-        .limit(1)
-    )
+    price: Decimal | None = db.session.scalar(price_in_force(contract.id, work_type.id, on))
     return price
 
 

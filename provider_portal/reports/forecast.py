@@ -25,6 +25,7 @@ from provider_portal.contracts.pricing import (
     committed_on,
     count_if,
     financial_year_of,
+    period_covers,
     price_periods,
     sum_if,
 )
@@ -202,8 +203,7 @@ def case_unit_cost(scope: Scope, as_of: date) -> Decimal | None:
             Contract.status == ContractStatus.ACTIVE,
             Contract.start_on <= as_of,
             Contract.end_on >= as_of,
-            periods.c.starts <= as_of,
-            or_(periods.c.ends.is_(None), periods.c.ends > as_of),
+            period_covers(periods, as_of),
             *scope.contract_filters(),
         )
         .group_by(periods.c.work_type_id)

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from provider_portal.contracts.pricing import (
     actual_on,
-    allocation_price_join,
     committed_on,
     financial_year_of,
     price_periods,
@@ -18,6 +17,7 @@ from provider_portal.contracts.pricing import (
 )
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationStatus, ContractPrice
+from tests.contracts.oracle import defined_price_join
 
 
 def _price_of(allocation: Allocation) -> Decimal | None:
@@ -25,7 +25,7 @@ def _price_of(allocation: Allocation) -> Decimal | None:
     return db.session.scalar(
         select(periods.c.unit_price)
         .select_from(Allocation)
-        .outerjoin(periods, allocation_price_join(periods))
+        .outerjoin(periods, defined_price_join(periods))
         .where(Allocation.id == allocation.id)
     )
 
@@ -102,7 +102,7 @@ def _spend(as_of: date) -> tuple[Decimal, Decimal]:
     committed, actual = db.session.execute(
         select(sum_if(committed_on(as_of), price), sum_if(actual_on(as_of), price))
         .select_from(Allocation)
-        .outerjoin(periods, allocation_price_join(periods))
+        .outerjoin(periods, defined_price_join(periods))
     ).one()
     return Decimal(committed), Decimal(actual)
 
