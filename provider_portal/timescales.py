@@ -413,8 +413,14 @@ def priority_rank(
     return 2
 
 
-def _plural(count: int, unit: str) -> str:
-    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 week', '3 weeks'; many for words that do not just take an s."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def long_date(day: date) -> str:
+    """1 April 2024, as pages and messages write dates."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def _transfer_reason(transfer: PhaseTransfer) -> str:
@@ -423,15 +429,15 @@ def _transfer_reason(transfer: PhaseTransfer) -> str:
     if transfer.days_left == 0:
         return f"Phase transfer: {when}, today"
     if transfer.days_left < 0:
-        return f"Phase transfer: {when}, passed {_plural(-transfer.days_left, 'day')} ago"
-    return f"Phase transfer: {when}, {_plural(transfer.days_left, 'day')}"
+        return f"Phase transfer: {when}, passed {plural(-transfer.days_left, 'day')} ago"
+    return f"Phase transfer: {when}, {plural(transfer.days_left, 'day')}"
 
 
 def _overdue_reason(days_overdue: int) -> str:
     weeks = days_overdue // 7
     if weeks:
-        return f"{_plural(weeks, 'week')} overdue"
-    return f"{_plural(days_overdue, 'day')} overdue"
+        return f"{plural(weeks, 'week')} overdue"
+    return f"{plural(days_overdue, 'day')} overdue"
 
 
 def priority_reasons(

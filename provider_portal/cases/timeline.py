@@ -11,6 +11,7 @@ from provider_portal.timescales import (
     FINAL_PLAN_EXCEPTIONS,
     case_clock,
     phase_transfer,
+    plural,
 )
 
 # The parent has at least 15 days on the draft, so in practice it goes out by about week 14.
@@ -27,10 +28,6 @@ class Milestone:
     note: str = ""
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def judge(due: date | None, done: date | None, as_of: date) -> tuple[str, str]:
     """The status text and tag colour of one milestone."""
     if due is None:
@@ -38,12 +35,12 @@ def judge(due: date | None, done: date | None, as_of: date) -> tuple[str, str]:
     if done is not None:
         if done <= due:
             return "On time", "govuk-tag--green"
-        return f"Late by {_plural((done - due).days, 'day')}", "govuk-tag--red"
+        return f"Late by {plural((done - due).days, 'day')}", "govuk-tag--red"
     if as_of > due:
-        return f"Overdue by {_plural((as_of - due).days, 'day')}", "govuk-tag--red"
+        return f"Overdue by {plural((as_of - due).days, 'day')}", "govuk-tag--red"
     if as_of == due:
         return "Due today", "govuk-tag--yellow"
-    return f"Due in {_plural((due - as_of).days, 'day')}", "govuk-tag--blue"
+    return f"Due in {plural((due - as_of).days, 'day')}", "govuk-tag--blue"
 
 
 def milestones(case: Case, as_of: date) -> list[Milestone]:

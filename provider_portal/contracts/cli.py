@@ -25,14 +25,13 @@ from provider_portal.contracts.services import (
     format_money,
     headrooms,
     list_contracts,
-    long_date,
     parse_money,
     set_price,
     set_turnaround,
 )
 from provider_portal.extensions import db
 from provider_portal.models import Contract, Provider, WorkType
-from provider_portal.timescales import today
+from provider_portal.timescales import long_date, today
 
 contracts_cli = AppGroup("contracts", help="Contracts with providers.")
 

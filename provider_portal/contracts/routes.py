@@ -30,7 +30,6 @@ from provider_portal.contracts.services import (
     headroom,
     headrooms,
     list_contracts,
-    long_date,
     price_schedule,
     set_price,
     set_turnaround,
@@ -41,7 +40,7 @@ from provider_portal.contracts.services import (
 from provider_portal.extensions import db
 from provider_portal.models import Contract, ContractStatus, Provider, WorkType
 from provider_portal.permissions import requires
-from provider_portal.timescales import today
+from provider_portal.timescales import long_date, today
 from provider_portal.web import redirect_after_post, render
 
 

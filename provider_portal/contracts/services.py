@@ -37,7 +37,7 @@ from provider_portal.models import (
     User,
     WorkType,
 )
-from provider_portal.timescales import today
+from provider_portal.timescales import long_date, today
 
 ZERO = Decimal("0.00")
 MAX_MONEY = Decimal("100000000.00")  # £100m: anything above is a typing mistake
@@ -213,8 +213,8 @@ def check_allocatable(contract: Contract, provider: Provider, on: date) -> None:
         raise ContractError(f"Contract {contract.reference} is {contract.status.label.lower()}")
     if not contract.start_on <= on <= contract.end_on:
         raise ContractError(
-            f"Contract {contract.reference} runs from {contract.start_on:%-d %B %Y} "
-            f"to {contract.end_on:%-d %B %Y}"
+            f"Contract {contract.reference} runs from {long_date(contract.start_on)} "
+            f"to {long_date(contract.end_on)}"
         )
 
 
@@ -234,11 +234,6 @@ def contract_for(provider: Provider, on: date, chosen: Contract | None = None) -
             f"{provider.name} has more than one current contract ({references}): choose one"
         )
     return contracts[0] if contracts else None
-
-
-def long_date(day: date) -> str:
-    """1 April 2024, as messages write dates."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def _audit(action: str, contract: Contract, actor: User | None, detail: str | None = None) -> None:

@@ -34,6 +34,7 @@ from provider_portal.models import (
 from provider_portal.tabular import CellError, Row, Table, cell_text, parse_bool, parse_date
 from provider_portal.timescales import (
     FINAL_PLAN_EXCEPTIONS,
+    long_date,
     parse_year_group,
     reception_year,
     today,
@@ -496,8 +497,8 @@ def _check_contract(
             problem = f"Contract {contract.reference} is {contract.status.label.lower()}"
         elif not contract.start_on <= on <= contract.end_on:
             problem = (
-                f"Contract {contract.reference} runs from {contract.start_on:%-d %B %Y} to "
-                f"{contract.end_on:%-d %B %Y}, which does not cover the allocation date"
+                f"Contract {contract.reference} runs from {long_date(contract.start_on)} to "
+                f"{long_date(contract.end_on)}, which does not cover the allocation date"
             )
         if problem is not None:
             problems.add(line, "contract", problem)
@@ -512,7 +513,7 @@ def _check_contract(
         problems.add(
             line,
             "contract",
-            f"{provider.name} has more than one contract on {on:%-d %B %Y} ({references}). "
+            f"{provider.name} has more than one contract on {long_date(on)} ({references}). "
             "Enter the contract reference",
         )
     elif current:

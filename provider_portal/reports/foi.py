@@ -43,6 +43,8 @@ from provider_portal.timescales import (
     financial_year,
     financial_year_end,
     financial_year_label,
+    long_date,
+    plural,
 )
 
 CSV_HEADER = ("question", "answer", "as_of", "method")
@@ -51,10 +53,6 @@ FORECAST_QUARTERS = 8  # two years of quarter ends
 DELAY_BANDS: list[tuple[str, int, int | None]] = [
     (label, low, high) for _value, label, low, high in OVERDUE_BANDS if low is not None
 ]
-
-
-def long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 @dataclass(frozen=True)
@@ -172,10 +170,6 @@ def _compliance_months(as_of: date) -> tuple[date, date]:
     return add_months(last, -11), last
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
-
-
 def foi_report(as_of: date) -> FoiReport:
     """Every answer on the FOI page, as the records stood on as_of."""
     delayed = delayed_cases(as_of)
@@ -233,7 +227,7 @@ def _answers(
         Answer(
             "backlog",
             "How many EHC needs assessments are past the 20-week limit?",
-            f"{_plural(delayed.total, 'case')} past 20 weeks without a final plan on {on}. "
+            f"{plural(delayed.total, 'case')} past 20 weeks without a final plan on {on}. "
             f"{delayed.total - delayed.unallocated} of them had work with an external provider "
             f"(open, returned or accepted) and {delayed.unallocated} had none.",
             past_20_weeks
@@ -249,7 +243,7 @@ def _answers(
         Answer(
             "delayed",
             "How many cases are delayed, and for how long?",
-            f"{_plural(delayed.total, 'case')} delayed past 20 weeks on {on}; "
+            f"{plural(delayed.total, 'case')} delayed past 20 weeks on {on}; "
             f"{delayed.with_exception} of them "
             f"{'has' if delayed.with_exception == 1 else 'have'} a recorded exception to the "
             "20-week limit (reg 10(4) of the SEND Regulations 2014).",
@@ -274,8 +268,8 @@ def _forecast_answer(result: Forecast, projection: list[tuple[date, int]]) -> An
     else:
         words = (
             f"At {rate} pieces of work a week (the rate over the {RATE_WEEKS} weeks to {on}), "
-            f"the backlog of {result.backlog} ({_plural(result.outstanding, 'piece')} of work "
-            f"with providers and {_plural(result.unallocated, 'unallocated case')}) is "
+            f"the backlog of {result.backlog} ({plural(result.outstanding, 'piece')} of work "
+            f"with providers and {plural(result.unallocated, 'unallocated case')}) is "
             f"forecast to clear by {long_date(result.clears_on)}."
         )
     return Answer(
@@ -329,8 +323,8 @@ def _cost_answer(result: Forecast) -> Answer:
     )
     if cost.uncosted or cost.uncosted_cases:
         words += (
-            f" Not included: {_plural(cost.uncosted, 'piece')} of work with no contract or "
-            f"price and {_plural(cost.uncosted_cases, 'case')} with no current price."
+            f" Not included: {plural(cost.uncosted, 'piece')} of work with no contract or "
+            f"price and {plural(cost.uncosted_cases, 'case')} with no current price."
         )
     labels = cost.column_labels
     detail = [
@@ -355,8 +349,8 @@ def _providers_answer(on: str, providers: list[ProviderUse]) -> Answer:
     if not providers:
         words = f"No. No work had been allocated to an external provider by {on}."
     else:
-        names = ", ".join(f"{p.name} ({_plural(p.allocated, 'piece')})" for p in providers)
-        words = f"Yes. {_plural(len(providers), 'provider')} had been given work by {on}: {names}."
+        names = ", ".join(f"{p.name} ({plural(p.allocated, 'piece')})" for p in providers)
+        words = f"Yes. {plural(len(providers), 'provider')} had been given work by {on}: {names}."
     return Answer(
         "providers",
         "Does the council use external providers, and which?",

@@ -39,6 +39,8 @@ from provider_portal.timescales import (
     financial_year,
     financial_year_end,
     financial_year_label,
+    long_date,
+    plural,
 )
 
 RATE_WEEKS = 8
@@ -362,22 +364,14 @@ def _placed_outstanding(scope: Scope, as_of: date, cuts: list[int]) -> dict[int,
     return {int(column): money_sum(amount) for column, amount in db.session.execute(query)}
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def describe(result: Forecast, scope: Scope) -> str:
     """The method, in plain English, with this forecast's own figures."""
-    as_of = _date(result.as_of)
-    window_start = _date(result.as_of - timedelta(weeks=RATE_WEEKS) + timedelta(days=1))
-    year_end = _date(financial_year_end(financial_year(result.as_of)))
+    as_of = long_date(result.as_of)
+    window_start = long_date(result.as_of - timedelta(weeks=RATE_WEEKS) + timedelta(days=1))
+    year_end = long_date(financial_year_end(financial_year(result.as_of)))
     rate = result.rate_text
-    outstanding = _plural(result.outstanding, "piece")
-    unallocated = _plural(result.unallocated, "case")
+    outstanding = plural(result.outstanding, "piece")
+    unallocated = plural(result.unallocated, "case")
     paragraphs = [
         f"Scope: {scope.label}. Figures are as they stood on {as_of}.",
         f"The backlog is the work still with providers plus the unallocated cases: "
@@ -387,7 +381,7 @@ def describe(result: Forecast, scope: Scope) -> str:
         f"days before {as_of}), had no final plan and had no work with a provider (nothing "
         f"open, returned or accepted). Each unallocated case counts as one piece of work.",
         f"The rate is the work that first came back in the {RATE_WEEKS} weeks from "
-        f"{window_start} to {as_of}: {_plural(result.returned_in_window, 'piece')}, {rate} "
+        f"{window_start} to {as_of}: {plural(result.returned_in_window, 'piece')}, {rate} "
         f"a week. The forecast assumes that rate carries on in a straight line, the work "
         f"already with providers first, oldest first.",
     ]
@@ -401,9 +395,9 @@ def describe(result: Forecast, scope: Scope) -> str:
     else:
         answer = "within" if result.clears_this_financial_year else "after"
         paragraphs.append(
-            f"{_plural(result.backlog, 'piece')} at {rate} a week take "
+            f"{plural(result.backlog, 'piece')} at {rate} a week take "
             f"{result.weeks_to_clear} weeks (rounded up), so the backlog clears by "
-            f"{_date(result.clears_on)}, {answer} this financial year (which ends on "
+            f"{long_date(result.clears_on)}, {answer} this financial year (which ends on "
             f"{year_end})."
         )
     cost = result.cost
@@ -422,7 +416,7 @@ def describe(result: Forecast, scope: Scope) -> str:
         "back. Additional estimate is the unallocated cases, in the year the forecast says "
         f"they clear; {unit}. "
         + (
-            f"Not included: {_plural(cost.uncosted, 'piece')} of work with no contract, or "
+            f"Not included: {plural(cost.uncosted, 'piece')} of work with no contract, or "
             "no price for the date it was allocated. "
             if cost.uncosted
             else ""

@@ -18,7 +18,7 @@ from provider_portal.reports.charts import GOVUK_BLUE, render_svg
 from provider_portal.reports.monthly import MonthlyRow
 from provider_portal.reports.pack import BacklogPoint
 from provider_portal.reports.spend import SpendMonth
-from provider_portal.timescales import add_months
+from provider_portal.timescales import add_months, long_date
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -109,13 +109,9 @@ def backlog_title(points: Sequence[BacklogPoint], months: Sequence[date]) -> str
     return f"Outstanding work at each month end, and the forecast backlog, {_span(months)}"
 
 
-def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def backlog_description(points: Sequence[BacklogPoint], clears_on: date | None) -> str:
-    actual = [f"{_day(p.day)}: {p.actual}" for p in points if p.actual is not None]
-    forecast = [f"{_day(p.day)}: {p.forecast}" for p in points if p.forecast is not None]
+    actual = [f"{long_date(p.day)}: {p.actual}" for p in points if p.actual is not None]
+    forecast = [f"{long_date(p.day)}: {p.forecast}" for p in points if p.forecast is not None]
     text = "Line chart. Outstanding allocated work (recorded): " + (
         "; ".join(actual) if actual else "none in the range"
     )
@@ -125,7 +121,7 @@ def backlog_description(points: Sequence[BacklogPoint], clears_on: date | None) 
     if clears_on is None:
         text += ". At the current rate the backlog does not clear."
     else:
-        text += f". The forecast clears the backlog by {_day(clears_on)}."
+        text += f". The forecast clears the backlog by {long_date(clears_on)}."
     return text
 
 
