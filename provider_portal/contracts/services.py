@@ -37,6 +37,7 @@ from provider_portal.models import (
     User,
     WorkType,
 )
+from provider_portal.models.types import PENNY
 from provider_portal.timescales import long_date, today
 
 ZERO = Decimal("0.00")
@@ -75,11 +76,11 @@ def parse_money(text: str | Decimal | int | None, what: str = "the amount") -> D
             raise ContractError(f"Enter {what} in pounds, like 850000 or 1250.50") from error
     if not value.is_finite():
         raise ContractError(f"Enter {what} in pounds, like 850000 or 1250.50")
-    if value != value.quantize(Decimal("0.01")):
+    if value != value.quantize(PENNY):
         raise ContractError(f"Enter {what} in pounds and pence, with no more than 2 decimal places")
     if abs(value) >= MAX_MONEY:
         raise ContractError(f"Enter {what} under £100,000,000")
-    return value.quantize(Decimal("0.01"))
+    return value.quantize(PENNY)
 
 
 def format_money(value: Decimal | None) -> str:

@@ -28,6 +28,7 @@ from provider_portal.contracts.pricing import (
     financial_year_of,
     sum_if,
 )
+from provider_portal.contracts.services import ZERO
 from provider_portal.extensions import db
 from provider_portal.models import (
     Allocation,
@@ -36,11 +37,10 @@ from provider_portal.models import (
     Provider,
     WorkType,
 )
+from provider_portal.models.types import PENNY
 from provider_portal.reports.scope import Scope
 from provider_portal.timescales import add_months, financial_year_label, months_between
 
-ZERO = Decimal("0.00")
-PENNY = Decimal("0.01")
 EVERYTHING = Scope()  # all contracts, providers and uncontracted work
 CSV_HEADER = ("financial_year", "contract", "provider", "work_type", "committed", "actual")
 
