@@ -602,10 +602,6 @@ def _month_or_total(month: date | None) -> date | str:
     return "Total" if month is None else month
 
 
-def _status(check: Check) -> str:
-    return check.label
-
-
 def pack_sheets(pack: Pack) -> dict[str, Sheet]:
     """Every table of the pack, by its CSV name, in page order."""
     cohort = Sheet(
@@ -695,17 +691,17 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
                 t.month,
                 t.volume.actual,
                 t.volume.target,
-                _status(t.volume),
+                t.volume.label,
                 capacity,
                 t.returned,
                 t.on_time_count,
                 t.on_time.actual,
                 t.on_time.target,
-                _status(t.on_time),
+                t.on_time.label,
                 t.sent_back,
                 t.rework.actual,
                 t.rework.target,
-                _status(t.rework),
+                t.rework.label,
             )
             for t in pack.targets or []
         ],
