@@ -35,3 +35,11 @@ def page_number() -> int:
     """The ?page= of a list, 1 when missing or nonsense."""
     value = request.args.get("page", "1")
     return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
+
+
+def attachment(body: bytes | str, content_type: str, filename: str) -> Response:
+    """A download: the body served as an attachment under a name the caller made safe."""
+    response = make_response(body)
+    response.headers["Content-Type"] = content_type
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import make_response, request
+from flask import request
 from werkzeug.wrappers import Response
 
 from provider_portal import audit
@@ -28,7 +28,7 @@ from provider_portal.extensions import db
 from provider_portal.permissions import requires
 from provider_portal.tabular import write_csv
 from provider_portal.timescales import today
-from provider_portal.web import page_number, render, wants_fragment
+from provider_portal.web import attachment, page_number, render, wants_fragment
 
 
 def _form() -> AuditFilterForm:
@@ -119,7 +119,4 @@ def export() -> Response:
     write_csv(out, CSV_HEADER, rows)
     audit.record("audit_exported", detail=f"{filters.describe()} rows={len(rows)}")
     db.session.commit()
-    response = make_response(out.getvalue())
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="audit-{today():%Y-%m-%d}.csv"'
-    return response
+    return attachment(out.getvalue(), "text/csv; charset=utf-8", f"audit-{today():%Y-%m-%d}.csv")

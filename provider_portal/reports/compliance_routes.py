@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import make_response, request
+from flask import request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from werkzeug.wrappers import Response
@@ -14,7 +14,7 @@ from provider_portal import audit
 from provider_portal.extensions import db
 from provider_portal.permissions import requires
 from provider_portal.reports import bp
-from provider_portal.reports.charts import compliance_chart_svg
+from provider_portal.reports.charts import compliance_chart_svg, svg_response
 from provider_portal.reports.compliance import (
     CSV_HEADER,
     ComplianceReport,
@@ -26,7 +26,7 @@ from provider_portal.reports.forms import month_field
 from provider_portal.reports.monthly import ReportError, parse_month
 from provider_portal.tabular import write_csv
 from provider_portal.timescales import add_months, today
-from provider_portal.web import render
+from provider_portal.web import attachment, render
 
 
 class ComplianceReportForm(FlaskForm):
@@ -90,11 +90,8 @@ def compliance_csv() -> Response:
         detail=f"compliance {report.first_month:%Y-%m}..{report.last_month:%Y-%m}",
     )
     db.session.commit()
-    response = make_response(out.getvalue())
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
     filename = f"compliance-{report.first_month:%Y-%m}-to-{report.last_month:%Y-%m}.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(out.getvalue(), "text/csv; charset=utf-8", filename)
 
 
 @bp.route("/compliance.svg")
@@ -105,10 +102,4 @@ def compliance_chart() -> Response:
     report = _report(form)
     if report is None:
         return render("reports/compliance.html", form=form, report=None, summary=None, status=400)
-    response = make_response(compliance_chart_svg(report.rows))
-    response.headers["Content-Type"] = "image/svg+xml"
-    # matplotlib's SVG styles with attributes; nothing else may load or run inside it (an SVG
-    # shown through <img> cannot run script anyway, but this also covers opening it directly).
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return svg_response(compliance_chart_svg(report.rows))

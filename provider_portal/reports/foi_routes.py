@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import make_response, request
+from flask import request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
 from werkzeug.wrappers import Response
@@ -16,9 +16,10 @@ from provider_portal.extensions import db
 from provider_portal.permissions import requires
 from provider_portal.reports import bp
 from provider_portal.reports.foi import CSV_HEADER, FoiReport, csv_rows, foi_report
+from provider_portal.reports.forms import default_as_of
 from provider_portal.tabular import write_csv
 from provider_portal.timescales import today
-from provider_portal.web import render
+from provider_portal.web import attachment, render
 
 
 class FoiForm(FlaskForm):
@@ -40,9 +41,7 @@ class FoiForm(FlaskForm):
 
 def _report() -> tuple[FoiForm, FoiReport | None]:
     args = request.args.copy()
-    if len(args.getlist("as_of")) != 3:
-        now = today()
-        args.setlist("as_of", [str(now.day), str(now.month), str(now.year)])
+    default_as_of(args)
     form = FoiForm(args)
     if not form.validate():
         return form, None
@@ -68,8 +67,5 @@ def foi_csv() -> Response:
     write_csv(out, CSV_HEADER, csv_rows(report))
     audit.record("report_exported", detail=f"foi as_of={report.as_of.isoformat()}")
     db.session.commit()
-    response = make_response(out.getvalue())
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
     filename = f"foi-answers-{report.as_of.isoformat()}.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(out.getvalue(), "text/csv; charset=utf-8", filename)

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmitInput, GovTextInput
+from werkzeug.datastructures import MultiDict
 from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Optional, Regexp
 
+from provider_portal.timescales import today
+
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def default_as_of(args: MultiDict[str, str], name: str = "as_of") -> None:
+    """Fill the as-of date input (three boxes: day, month, year) with today unless the
+    request gave all three; a hand-made link with anything else starts from today."""
+    if len(args.getlist(name)) != 3:
+        now = today()
+        args.setlist(name, [str(now.day), str(now.month), str(now.year)])
 
 
 def month_field(label: str, which: str, example: str) -> StringField:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import abort, make_response, request
+from flask import abort, request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmitInput
 from sqlalchemy import select
@@ -22,8 +22,9 @@ from provider_portal.extensions import db
 from provider_portal.models import Contract, Provider
 from provider_portal.permissions import requires
 from provider_portal.reports import bp
+from provider_portal.reports.charts import svg_response
 from provider_portal.reports.forecast import RATE_WEEKS, forecast
-from provider_portal.reports.forms import month_field
+from provider_portal.reports.forms import default_as_of, month_field
 from provider_portal.reports.monthly import ReportError, monthly_report, parse_month
 from provider_portal.reports.pack import (
     CSV_TABLES,
@@ -45,7 +46,7 @@ from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend import scope_value, spend_by_month
 from provider_portal.reports.xlsx import write_sheet_csv
 from provider_portal.timescales import add_months, months_between, today
-from provider_portal.web import render
+from provider_portal.web import attachment, render
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -99,9 +100,7 @@ def _form() -> PackForm:
     now = today()
     args.setdefault("start", add_months(now, -11).strftime("%Y-%m"))
     args.setdefault("end", now.strftime("%Y-%m"))
-    # The date input is three boxes; anything else (a hand-made link) starts from today.
-    if len(args.getlist("as_of")) != 3:
-        args.setlist("as_of", [str(now.day), str(now.month), str(now.year)])
+    default_as_of(args)
     form = PackForm(args)
     contracts = db.session.execute(
         select(Contract.reference, Contract.title, Provider.name)
@@ -213,13 +212,6 @@ def _audit_export(chosen: PackChoice, what: str) -> None:
     db.session.commit()
 
 
-def _download(body: bytes | str, content_type: str, filename: str) -> Response:
-    response = make_response(body)
-    response.headers["Content-Type"] = content_type
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @bp.route("/pack")
 @requires("view_reports")
 def pack() -> Response:
@@ -250,7 +242,7 @@ def pack_csv() -> Response:
     write_sheet_csv(out, pack_sheets(result)[table])
     filename = _filename(chosen, "csv", table)
     _audit_export(chosen, table)
-    return _download(out.getvalue(), "text/csv; charset=utf-8", filename)
+    return attachment(out.getvalue(), "text/csv; charset=utf-8", filename)
 
 
 @bp.route("/pack.xlsx")
@@ -264,7 +256,7 @@ def pack_xlsx() -> Response:
     result = build_pack(chosen.scope, chosen.first_month, chosen.last_month, chosen.as_of)
     body, filename = pack_workbook(result), _filename(chosen, "xlsx")
     _audit_export(chosen, "xlsx")
-    return _download(body, XLSX_TYPE, filename)
+    return attachment(body, XLSX_TYPE, filename)
 
 
 @bp.route('/pack/chart/<any("allocated-returned", "backlog", "spend"):chart>.svg')
@@ -290,9 +282,4 @@ def pack_chart(chart: str) -> Response:
         svg = backlog_svg(points, months_between(first, last_point), projection.clears_on)
     else:
         svg = spend_svg(spend_by_month(scope, first, last, as_of), scope_value(scope))
-    response = make_response(svg)
-    response.headers["Content-Type"] = "image/svg+xml"
-    # As for the compliance chart: matplotlib styles with attributes, nothing else may load.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return svg_response(svg)

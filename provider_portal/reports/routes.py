@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
-from flask import make_response, request
+from flask import request
 from werkzeug.wrappers import Response
 
 from provider_portal import audit
@@ -14,7 +13,7 @@ from provider_portal.extensions import db
 from provider_portal.models import Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.reports import bp
-from provider_portal.reports.forms import MonthlyReportForm
+from provider_portal.reports.forms import MonthlyReportForm, default_as_of
 from provider_portal.reports.monthly import (
     CSV_HEADER,
     MonthlyReport,
@@ -23,9 +22,9 @@ from provider_portal.reports.monthly import (
     monthly_report,
     parse_month,
 )
-from provider_portal.tabular import safe_cell
+from provider_portal.tabular import write_csv
 from provider_portal.timescales import add_months, today
-from provider_portal.web import render
+from provider_portal.web import attachment, render
 
 
 def _form() -> MonthlyReportForm:
@@ -33,9 +32,7 @@ def _form() -> MonthlyReportForm:
     now = today()
     args.setdefault("start", add_months(now, -5).strftime("%Y-%m"))
     args.setdefault("end", now.strftime("%Y-%m"))
-    # The date input is three boxes; anything else (a hand-made link) starts from today.
-    if len(args.getlist("as_of")) != 3:
-        args.setlist("as_of", [str(now.day), str(now.month), str(now.year)])
+    default_as_of(args)
     form = MonthlyReportForm(args)
     form.provider.choices = [("", "All providers")] + [
         (str(p.id), p.name) for p in active_providers()
@@ -86,16 +83,10 @@ def monthly_csv() -> Response:
     if report is None:
         return render("reports/monthly.html", form=form, report=None, status=400)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for row in csv_rows(report):
-        writer.writerow([safe_cell(value) for value in row])
+    write_csv(out, CSV_HEADER, csv_rows(report))
     audit.record(
         "report_exported", detail=f"monthly {report.first_month:%Y-%m}..{report.last_month:%Y-%m}"
     )
     db.session.commit()
-    response = make_response(out.getvalue())
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
     filename = f"monthly-{report.first_month:%Y-%m}-to-{report.last_month:%Y-%m}.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(out.getvalue(), "text/csv; charset=utf-8", filename)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask import make_response, request
+from flask import request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmitInput
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from provider_portal.extensions import db
 from provider_portal.models import Contract, Provider
 from provider_portal.permissions import requires
 from provider_portal.reports import bp
+from provider_portal.reports.forms import default_as_of
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend import (
     CSV_HEADER,
@@ -34,7 +35,7 @@ from provider_portal.reports.spend import (
 )
 from provider_portal.tabular import write_csv
 from provider_portal.timescales import today
-from provider_portal.web import render
+from provider_portal.web import attachment, render
 
 
 class SpendReportForm(FlaskForm):
@@ -77,10 +78,7 @@ class SpendPage:
 
 def _form() -> tuple[SpendReportForm, dict[str, Contract], dict[str, Provider]]:
     args = request.args.copy()
-    now = today()
-    # The date input is three boxes; anything else (a hand-made link) starts from today.
-    if len(args.getlist("as_of")) != 3:
-        args.setlist("as_of", [str(now.day), str(now.month), str(now.year)])
+    default_as_of(args)
     form = SpendReportForm(args)
     contracts = {
         str(c.id): c
@@ -141,11 +139,8 @@ def spend_csv() -> Response:
         detail=f"spend as_of={report.as_of.isoformat()} scope={_scope_detail(report.scope)}",
     )
     db.session.commit()
-    response = make_response(out.getvalue())
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
     filename = f"spend-{report.as_of.isoformat()}.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(out.getvalue(), "text/csv; charset=utf-8", filename)
 
 
 def _scope_detail(scope: Scope) -> str:
