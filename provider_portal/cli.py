@@ -142,7 +142,7 @@ def report_spend(as_of: str | None, output: str | None) -> None:
 def report_pack(reference: str, start: str, end: str, as_of: str | None, output: str) -> None:
     """The contract monitoring pack as an Excel workbook, one sheet per table."""
     from provider_portal import audit
-    from provider_portal.models import Contract
+    from provider_portal.contracts.services import contract_by_reference
     from provider_portal.reports.monthly import ReportError, parse_month
     from provider_portal.reports.pack import build_pack, pack_workbook
     from provider_portal.reports.scope import Scope
@@ -152,9 +152,7 @@ def report_pack(reference: str, start: str, end: str, as_of: str | None, output:
         as_of_date = date.fromisoformat(as_of) if as_of else today()
     except ValueError as error:
         raise click.BadParameter("Enter the date as YYYY-MM-DD", param_hint="--as-of") from error
-    contract = db.session.scalar(
-        select(Contract).where(func.lower(Contract.reference) == reference.strip().lower())
-    )
+    contract = contract_by_reference(reference)
     if contract is None:
         raise click.BadParameter(f"No contract {reference!r}", param_hint="--contract")
     try:

@@ -290,10 +290,7 @@ def create_contract(
         max_rework_percent=max_rework_percent,
         stated_monthly_capacity=stated_monthly_capacity,
     )
-    taken = db.session.scalar(
-        select(Contract.id).where(func.lower(Contract.reference) == reference.lower())
-    )
-    if taken is not None:
+    if contract_by_reference(reference) is not None:
         raise ContractError(f"A contract with reference {reference} already exists", "reference")
     contract = Contract(
         reference=reference,
