@@ -63,10 +63,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from provider_portal.audit_log import bp as audit_log_bp
     from provider_portal.auth import bp as auth_bp
     from provider_portal.cases import bp as cases_bp
-    from provider_portal.cases.board import describe_overdue
+    from provider_portal.cases.board.queries import describe_overdue
     from provider_portal.contracts import bp as contracts_bp
-    from provider_portal.contracts.services import format_money
-    from provider_portal.errors import register_error_handlers
+    from provider_portal.contracts.money import format_money
+    from provider_portal.error_pages import register_error_handlers
     from provider_portal.permissions import can, requires
     from provider_portal.provider import bp as provider_bp
     from provider_portal.reports import bp as reports_bp

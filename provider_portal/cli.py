@@ -35,9 +35,9 @@ def report_monthly(
     output: str | None,
 ) -> None:
     """Allocated, returned and outstanding by month of allocation."""
-    from provider_portal.reports.monthly import (
+    from provider_portal.errors import ReportError
+    from provider_portal.reports.monthly.queries import (
         CSV_HEADER,
-        ReportError,
         csv_rows,
         monthly_report,
         parse_month,
@@ -90,8 +90,9 @@ def report_monthly(
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="CSV file to write")
 def report_compliance(start: str, end: str, output: str | None) -> None:
     """Final plans issued within 20 weeks by month of issue, excluding exceptions."""
-    from provider_portal.reports.compliance import CSV_HEADER, compliance_report, csv_rows
-    from provider_portal.reports.monthly import ReportError, parse_month
+    from provider_portal.errors import ReportError
+    from provider_portal.reports.compliance.queries import CSV_HEADER, compliance_report, csv_rows
+    from provider_portal.reports.monthly.queries import parse_month
     from provider_portal.tabular import write_csv
 
     try:
@@ -112,7 +113,7 @@ def report_compliance(start: str, end: str, output: str | None) -> None:
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="CSV file to write")
 def report_spend(as_of: str | None, output: str | None) -> None:
     """Committed and actual spend by financial year, contract, provider and work type."""
-    from provider_portal.reports.spend import CSV_HEADER, csv_rows, spend_by_financial_year
+    from provider_portal.reports.spend.queries import CSV_HEADER, csv_rows, spend_by_financial_year
     from provider_portal.tabular import write_csv
     from provider_portal.timescales import today
 
@@ -142,9 +143,11 @@ def report_spend(as_of: str | None, output: str | None) -> None:
 def report_pack(reference: str, start: str, end: str, as_of: str | None, output: str) -> None:
     """The contract monitoring pack as an Excel workbook, one sheet per table."""
     from provider_portal import audit
-    from provider_portal.contracts.services import contract_by_reference
-    from provider_portal.reports.monthly import ReportError, parse_month
-    from provider_portal.reports.pack import build_pack, pack_workbook
+    from provider_portal.contracts.queries import contract_by_reference
+    from provider_portal.errors import ReportError
+    from provider_portal.reports.monthly.queries import parse_month
+    from provider_portal.reports.pack.figures import build_pack
+    from provider_portal.reports.pack.sheets import pack_workbook
     from provider_portal.reports.scope import Scope
     from provider_portal.timescales import today
 

@@ -16,6 +16,7 @@ from flask import current_app, send_file
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
+from provider_portal.errors import UploadRejected
 from provider_portal.models import Document
 
 PDF = "application/pdf"
@@ -25,10 +26,6 @@ MAX_DOCX_ENTRIES = 1000
 MAX_DOCX_UNPACKED = 100 * 1024 * 1024
 MAX_DOCX_RATIO = 100
 CHUNK = 1024 * 1024
-
-
-class UploadRejected(Exception):
-    """The file is not one the portal accepts; the message is written for the person."""
 
 
 @dataclass(frozen=True)

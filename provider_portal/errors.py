@@ -1,74 +1,97 @@
-"""Error pages: GOV.UK wording, no tracebacks, and an htmx branch for in-page requests."""
+"""The one family of errors the services raise, each with a message written for the person.
+
+A service raises one of these when a rule of the service stops an operation. Nothing it
+started is kept: the caller rolls back. Each caller turns the error into its own answer: a
+route into a form error or a page, the CLI into a message and an exit code, an import into a
+row error. Nothing here knows about HTTP; `field` names the input at fault, when there is one.
+
+    PortalError
+    ├── NotFound          what was asked for does not exist (or is not the person's to see)
+    ├── Conflict          someone else changed the same record meanwhile
+    │   ├── StaleCase
+    │   └── StaleContract (a ContractError too)
+    ├── Unavailable       a service the portal relies on is down
+    │   └── MailError
+    ├── AllocationError, ContractError, AccountError, LinkInvalid, ReportError
+    └── UploadRejected, TabularError, CellError   a file or a cell the portal cannot take
+"""
 
 from __future__ import annotations
 
-import logging
-import secrets
 
-from flask import Flask, current_app, render_template, url_for
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
-from werkzeug.wrappers import Response
+class PortalError(Exception):
+    """A rule stopped the operation; nothing was changed."""
 
-from provider_portal.documents import DocumentRemoved
-from provider_portal.web import wants_fragment
+    default_message = "The change could not be made"
 
-log = logging.getLogger(__name__)
-
-MESSAGES = {
-    400: ("There is a problem with your request", "Go back, reload the page and try again."),
-    403: ("You do not have permission to view this page", "Ask your administrator for access."),
-    404: ("Page not found", "If you typed the web address, check it is correct."),
-    405: ("Page not found", "If you typed the web address, check it is correct."),
-    413: (
-        "The file is too large",
-        "Go back and choose a smaller file.",
-    ),
-    429: ("Too many attempts", "Wait a minute, then try again."),
-    500: ("Sorry, there is a problem with the service", "Try again later."),
-}
+    def __init__(self, message: str = "", field: str | None = None) -> None:
+        self.message = message or self.default_message
+        self.field = field
+        super().__init__(self.message)
 
 
-def _render_error(status: int, reference: str | None = None, body: str | None = None) -> Response:
-    title, default_body = MESSAGES.get(status, MESSAGES[500])
-    if status == 413:
-        limit = current_app.config["MAX_UPLOAD_MB"]
-        default_body = f"The file must be smaller than {limit} MB. Go back and choose another file."
-    context = {"title": title, "body": body or default_body, "reference": reference}
-    if wants_fragment():
-        response = current_app.make_response(
-            (render_template("errors/_error.html", **context), status)
-        )
-        # Swap the message into the page's main area rather than into a table cell.
-        response.headers["HX-Retarget"] = "#main-content"
-        response.headers["HX-Reswap"] = "innerHTML"
-        return response
-    return current_app.make_response((render_template("errors/error.html", **context), status))
+class NotFound(PortalError):
+    """What was asked for does not exist, or is outside what the person may see."""
+
+    default_message = "Not found"
 
 
-def register_error_handlers(app: Flask) -> None:
-    """Answer every error with a GOV.UK page (or fragment for htmx)."""
+class Conflict(PortalError):
+    """Someone else changed the same record after the person read it; nothing was saved."""
 
-    @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> Response:
-        return _render_error(
-            400, body="Your session may have expired. Go back, reload the page and try again."
-        )
+    default_message = "Someone else changed this a moment ago. Reload the page to see it."
 
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
-        status = error.code or 500
-        if status == 401:
-            return _render_error(403)
-        if isinstance(error, DocumentRemoved):
-            return _render_error(404, body=error.description)
-        return _render_error(status)
 
-    @app.errorhandler(InternalServerError)
-    def server_error(error: InternalServerError) -> Response:
-        reference = secrets.token_hex(6)
-        original = getattr(error, "original_exception", None)
-        log.error("unhandled error, reference %s", reference, exc_info=original)
-        return _render_error(500, reference=reference)
+class Unavailable(PortalError):
+    """A service the portal relies on (mail, a scanner) cannot be reached; nothing was saved."""
 
-    app.jinja_env.globals.setdefault("home_url", lambda: url_for("auth.home"))
+    default_message = "The service is not available at the moment. Try again later."
+
+
+class MailError(Unavailable):
+    """The message could not be handed to the mail server."""
+
+
+class AllocationError(PortalError):
+    """A piece of work cannot be allocated, answered, returned, reviewed or closed."""
+
+
+class ContractError(PortalError):
+    """A contract rule stopped the change, or the work cannot go under the contract."""
+
+
+class StaleContract(ContractError, Conflict):
+    """Someone else saved the contract after the person loaded it; nothing was changed."""
+
+    default_message = (
+        "Someone else changed this contract while you were editing it. "
+        "Nothing was saved: check their changes and enter yours again."
+    )
+
+
+class StaleCase(Conflict):
+    """The case changed since the person loaded the page."""
+
+
+class AccountError(PortalError):
+    """An account operation that cannot go ahead."""
+
+
+class LinkInvalid(PortalError):
+    """The invitation or reset link is unknown, used or expired (the person is told no more)."""
+
+
+class ReportError(PortalError):
+    """The months or dates asked for cannot make a report."""
+
+
+class UploadRejected(PortalError):
+    """The uploaded file is not one the portal accepts."""
+
+
+class TabularError(PortalError):
+    """An import file as a whole cannot be read."""
+
+
+class CellError(PortalError):
+    """One cell of an import file cannot be used."""

@@ -19,13 +19,11 @@ from typing import Any
 
 from flask import current_app, render_template
 
+from provider_portal.errors import MailError
+
 log = logging.getLogger(__name__)
 
 SMTP_TIMEOUT_SECONDS = 10
-
-
-class MailError(Exception):
-    """The message could not be handed to the mail server."""
 
 
 @dataclass(frozen=True)

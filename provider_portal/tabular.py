@@ -22,6 +22,8 @@ from typing import IO, NamedTuple, TextIO
 import openpyxl
 from openpyxl.utils import get_column_letter
 
+from provider_portal.errors import CellError, TabularError
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Module constants rather than arguments so that tests can lower them.
@@ -46,14 +48,6 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls and other Office 97
 _SAVE_AS = "Save it as CSV UTF-8 or as an Excel workbook (.xlsx) and try again"
 
 Cell = object  # str (trimmed, never empty), int, float, bool, date, datetime, time or None
-
-
-class TabularError(Exception):
-    """The file as a whole cannot be read; the message is written for the person."""
-
-
-class CellError(ValueError):
-    """One cell's value cannot be used; the message is written for the person."""
 
 
 @dataclass(frozen=True)

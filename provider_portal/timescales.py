@@ -100,6 +100,11 @@ def add_months(value: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def month_end(value: date) -> date:
+    """The last day of value's month."""
+    return add_months(value, 1) - timedelta(days=1)
+
+
 def months_between(first: date, last: date) -> list[date]:
     """First days of every month from first's month to last's month inclusive."""
     months = []

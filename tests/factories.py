@@ -16,7 +16,7 @@ from sqlalchemy import select
 from provider_portal.auth.services import hash_password
 from provider_portal.auth.two_factor import new_recovery_codes
 from provider_portal.contracts.pricing import reprice
-from provider_portal.contracts.services import price_on
+from provider_portal.contracts.queries import price_on
 from provider_portal.extensions import db, limiter
 from provider_portal.models import (
     Allocation,

@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from provider_portal.auth.services import authenticate
-from provider_portal.demo import DEFAULT_PASSWORD, MONTHLY_ALLOCATIONS
+from provider_portal.demo.seed import DEFAULT_PASSWORD, MONTHLY_ALLOCATIONS
 from provider_portal.extensions import db
 from provider_portal.models import (
     Allocation,
@@ -21,7 +21,7 @@ from provider_portal.models import (
     Role,
     User,
 )
-from provider_portal.reports.monthly import monthly_report
+from provider_portal.reports.monthly.queries import monthly_report
 from tests.factories import Factory
 
 TODAY = date(2024, 11, 28)  # just before the board paper's 2 December report

@@ -12,7 +12,7 @@ from freezegun import freeze_time
 from sqlalchemy import func, or_, select
 
 from provider_portal.contracts.pricing import price_periods
-from provider_portal.contracts.services import contract_value, headroom
+from provider_portal.contracts.queries import contract_value, headroom
 from provider_portal.extensions import db
 from provider_portal.models import (
     Allocation,

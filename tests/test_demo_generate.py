@@ -12,7 +12,7 @@ from freezegun import freeze_time
 from sqlalchemy import func, or_, select
 
 from provider_portal.benchmark import BENCHMARK_EMAIL
-from provider_portal.demo import EXCEPTION_REASONS
+from provider_portal.demo.generate import EXCEPTION_REASONS
 from provider_portal.extensions import db
 from provider_portal.models import (
     OPEN_STATUSES,

@@ -19,8 +19,8 @@ from provider_portal.models import (
     Document,
     Role,
 )
-from provider_portal.reports.compliance import compliance_report
-from provider_portal.reports.monthly import monthly_report
+from provider_portal.reports.compliance.queries import compliance_report
+from provider_portal.reports.monthly.queries import monthly_report
 from provider_portal.retention import REMOVED_TEXT
 from tests.audit_log.support import stored_document, stored_path
 

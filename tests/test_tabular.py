@@ -10,15 +10,8 @@ from pathlib import Path
 import pytest
 
 from provider_portal import tabular
-from provider_portal.tabular import (
-    CellError,
-    TabularError,
-    cell_text,
-    parse_bool,
-    parse_date,
-    read_table,
-    write_csv,
-)
+from provider_portal.errors import CellError, TabularError
+from provider_portal.tabular import cell_text, parse_bool, parse_date, read_table, write_csv
 from tests.imports.files import write_xlsx
 
 # --- dates -------------------------------------------------------------------------------

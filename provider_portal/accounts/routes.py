@@ -14,7 +14,6 @@ from provider_portal.accounts.forms import (
     PasswordResetRequestForm,
 )
 from provider_portal.accounts.services import (
-    LinkInvalid,
     accept_invitation,
     change_password,
     invitation_for,
@@ -25,6 +24,7 @@ from provider_portal.accounts.services import (
     send_password_changed_notice,
 )
 from provider_portal.auth.services import end_other_sessions
+from provider_portal.errors import LinkInvalid
 from provider_portal.extensions import db, limiter
 from provider_portal.models import User
 from provider_portal.permissions import requires

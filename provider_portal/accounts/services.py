@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from provider_portal import audit
 from provider_portal.accounts import tokens
 from provider_portal.auth.services import authenticate, end_sessions, hash_password
+from provider_portal.errors import AccountError, LinkInvalid
 from provider_portal.extensions import db
 from provider_portal.mail import portal_link, render_body, send_email, send_email_later
 from provider_portal.models import AccountToken, Provider, RecoveryCode, Role, User
@@ -25,19 +26,6 @@ INVITED_MARKER = "!invited"
 
 EMAIL_EXISTS = "An account with this email address already exists"
 SERVICE_NAME = "Assessment provider portal"
-
-
-class AccountError(Exception):
-    """An account operation that cannot go ahead, with the message to show and its field."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class LinkInvalid(Exception):
-    """The invitation or reset link is unknown, used or expired (the person is told no more)."""
 
 
 class AccountStatus(enum.Enum):

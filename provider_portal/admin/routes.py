@@ -12,7 +12,6 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from provider_portal.accounts.services import (
-    AccountError,
     account_status,
     deactivate,
     has_password,
@@ -35,8 +34,8 @@ from provider_portal.admin.queries import (
     user_or_404,
 )
 from provider_portal.admin.services import create_provider, set_provider_active
+from provider_portal.errors import AccountError, MailError
 from provider_portal.extensions import db
-from provider_portal.mail import MailError
 from provider_portal.models import Provider, Role, User
 from provider_portal.permissions import requires
 from provider_portal.web import page_number, redirect_after_post, render

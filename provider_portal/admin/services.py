@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from provider_portal import audit
-from provider_portal.accounts.services import AccountError
+from provider_portal.errors import AccountError
 from provider_portal.extensions import db
 from provider_portal.models import Provider, User
 

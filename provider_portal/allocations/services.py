@@ -17,13 +17,10 @@ from werkzeug.wrappers import Response
 from wtforms import Field
 
 from provider_portal import audit
-from provider_portal.contracts.services import (
-    ContractError,
-    contract_for,
-    price_on,
-    turnaround_days,
-)
+from provider_portal.contracts.allocating import contract_for, turnaround_days
+from provider_portal.contracts.queries import price_on
 from provider_portal.documents import IntegrityFailure, send_document
+from provider_portal.errors import AllocationError, ContractError
 from provider_portal.extensions import db
 from provider_portal.models import (
     OPEN_STATUSES,
@@ -38,11 +35,6 @@ from provider_portal.models import (
     WorkType,
 )
 from provider_portal.timescales import due_date, today
-
-
-class AllocationError(Exception):
-    """A business rule stopped the operation; the message is written for the person."""
-
 
 # Who a provider administrator may give work to: people of their own organisation.
 ASSIGNABLE_ROLES = (Role.PROVIDER_ADMIN, Role.PRACTITIONER)

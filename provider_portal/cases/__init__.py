@@ -1,7 +1,11 @@
-"""Cases: the backlog a commissioning manager works through."""
+"""Cases: the case list and page, the backlog board, recording dates and exceptions."""
 
 from flask import Blueprint
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-from provider_portal.cases import board_routes, import_routes, routes  # noqa: E402,F401
+# The import page lives with its service in imports/ but answers at /cases/import.
+from provider_portal.cases import routes  # noqa: E402,F401
+from provider_portal.cases.board import routes as board_routes  # noqa: E402,F401
+from provider_portal.cases.recording import routes as recording_routes  # noqa: E402,F401
+from provider_portal.imports import routes as import_routes  # noqa: E402,F401

@@ -16,17 +16,15 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, ScalarSelect, and_, select
 from sqlalchemy.orm import joinedload
 
+from provider_portal.contracts.money import ZERO, format_money
 from provider_portal.contracts.pricing import price_in_force
-from provider_portal.contracts.services import (
-    ZERO,
-    ContractError,
+from provider_portal.contracts.queries import (
     Headroom,
-    check_allocatable,
-    format_money,
     headroom,
     spend_by_contract,
     variations_by_contract,
 )
+from provider_portal.errors import ContractError
 from provider_portal.extensions import db
 from provider_portal.models import (
     Allocation,
@@ -35,6 +33,7 @@ from provider_portal.models import (
     Provider,
     WorkType,
 )
+from provider_portal.timescales import long_date
 
 CONTRACT_FIELD = "contract"
 
@@ -238,3 +237,59 @@ def allocation_note(allocation: Allocation) -> str:
             f"{format_money(left.committed)} committed."
         )
     return note
+
+
+def current_contracts(provider: Provider, on: date) -> list[Contract]:
+    """The provider's active contracts that cover a day, by reference."""
+    return list(
+        db.session.scalars(
+            select(Contract)
+            .where(
+                Contract.provider_id == provider.id,
+                Contract.status == ContractStatus.ACTIVE,
+                Contract.start_on <= on,
+                Contract.end_on >= on,
+            )
+            .order_by(Contract.reference)
+        )
+    )
+
+
+def check_allocatable(contract: Contract, provider: Provider, on: date) -> None:
+    """Refuse work under a contract that is not the provider's, not active, or not running."""
+    if contract.provider_id != provider.id:
+        raise ContractError(f"Contract {contract.reference} is not with {provider.name}")
+    if contract.status is not ContractStatus.ACTIVE:
+        raise ContractError(f"Contract {contract.reference} is {contract.status.label.lower()}")
+    if not contract.start_on <= on <= contract.end_on:
+        raise ContractError(
+            f"Contract {contract.reference} runs from {long_date(contract.start_on)} "
+            f"to {long_date(contract.end_on)}"
+        )
+
+
+def contract_for(provider: Provider, on: date, chosen: Contract | None = None) -> Contract | None:
+    """The contract new work goes under: the one chosen, or the provider's only current one.
+
+    A provider with several current contracts must have one chosen; with none, the work is
+    recorded without a contract and is not costed.
+    """
+    if chosen is not None:
+        check_allocatable(chosen, provider, on)
+        return chosen
+    contracts = current_contracts(provider, on)
+    if len(contracts) > 1:
+        references = ", ".join(c.reference for c in contracts)
+        raise ContractError(
+            f"{provider.name} has more than one current contract ({references}): choose one"
+        )
+    return contracts[0] if contracts else None
+
+
+def turnaround_days(contract: Contract | None, work_type: WorkType) -> int:
+    """The contract's target for the work type, or the work type's own turnaround."""
+    if contract is not None:
+        for target in contract.turnarounds:
+            if target.work_type_id == work_type.id:
+                return target.days
+    return work_type.turnaround_days

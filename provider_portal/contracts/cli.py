@@ -16,19 +16,20 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from provider_portal.contracts.services import (
-    ContractError,
-    add_variation,
+from provider_portal.contracts.money import format_money, parse_money
+from provider_portal.contracts.queries import (
     contract_by_reference,
     contract_value,
-    create_contract,
-    format_money,
     headrooms,
     list_contracts,
-    parse_money,
+)
+from provider_portal.contracts.services import (
+    add_variation,
+    create_contract,
     set_price,
     set_turnaround,
 )
+from provider_portal.errors import ContractError
 from provider_portal.extensions import db
 from provider_portal.models import Contract, Provider, WorkType
 from provider_portal.timescales import long_date, today

@@ -31,7 +31,8 @@ from wtforms.validators import InputRequired, Length, Optional, StopValidation, 
 
 from provider_portal.accounts.forms import strip
 from provider_portal.admin.forms import PlainText
-from provider_portal.contracts.services import ContractError, parse_money
+from provider_portal.contracts.money import parse_money
+from provider_portal.errors import ContractError
 from provider_portal.forms import DateInput
 from provider_portal.models import ContractStatus
 

@@ -17,26 +17,26 @@ from provider_portal.contracts.forms import (
     TurnaroundForm,
     VariationForm,
 )
-from provider_portal.contracts.services import (
-    ZERO,
-    ContractError,
+from provider_portal.contracts.money import ZERO, format_money
+from provider_portal.contracts.queries import (
     Headroom,
-    StaleContract,
-    add_variation,
     contract_value,
-    create_contract,
-    format_money,
     get_contract,
     headroom,
     headrooms,
     list_contracts,
     price_schedule,
-    set_price,
-    set_turnaround,
     turnaround_targets,
-    update_contract,
     value_history,
 )
+from provider_portal.contracts.services import (
+    add_variation,
+    create_contract,
+    set_price,
+    set_turnaround,
+    update_contract,
+)
+from provider_portal.errors import ContractError, StaleContract
 from provider_portal.extensions import db
 from provider_portal.models import Contract, ContractStatus, Provider, WorkType
 from provider_portal.permissions import requires

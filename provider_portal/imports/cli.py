@@ -7,8 +7,11 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from provider_portal.imports.services import ImportResult, import_allocations, import_cases
-from provider_portal.tabular import Table, TabularError, read_table
+from provider_portal.errors import TabularError
+from provider_portal.imports.allocations import import_allocations
+from provider_portal.imports.cases import import_cases
+from provider_portal.imports.rows import ImportResult
+from provider_portal.tabular import Table, read_table
 
 cases_cli = AppGroup("cases", help="Cases.")
 allocations_cli = AppGroup("allocations", help="Allocations.")

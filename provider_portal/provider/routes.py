@@ -18,7 +18,6 @@ from provider_portal import audit
 from provider_portal.allocations.forms import AllocationFilterForm
 from provider_portal.allocations.queries import filtered, page_of, people_names
 from provider_portal.allocations.services import (
-    AllocationError,
     assign,
     assignable_people,
     audited_download,
@@ -29,7 +28,7 @@ from provider_portal.allocations.services import (
     record_return,
     run_action,
 )
-from provider_portal.documents import UploadRejected
+from provider_portal.errors import AllocationError, UploadRejected
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Document, User
 from provider_portal.permissions import (

@@ -7,8 +7,9 @@ from typing import IO
 from sqlalchemy import func, select
 
 from provider_portal import audit
-from provider_portal.allocations.services import AllocationError, is_taken_on
+from provider_portal.allocations.services import is_taken_on
 from provider_portal.documents import remove_stored, store_upload
+from provider_portal.errors import AllocationError
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationStatus, Document, User
 

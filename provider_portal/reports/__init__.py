@@ -4,11 +4,9 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-from provider_portal.reports import (  # noqa: E402,F401
-    compliance_routes,
-    foi_routes,
-    index_routes,
-    pack_routes,
-    routes,
-    spend_routes,
-)
+from provider_portal.reports import routes  # noqa: E402,F401
+from provider_portal.reports.compliance import routes as compliance_routes  # noqa: E402,F401
+from provider_portal.reports.foi import routes as foi_routes  # noqa: E402,F401
+from provider_portal.reports.monthly import routes as monthly_routes  # noqa: E402,F401
+from provider_portal.reports.pack import routes as pack_routes  # noqa: E402,F401
+from provider_portal.reports.spend import routes as spend_routes  # noqa: E402,F401

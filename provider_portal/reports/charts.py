@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 from flask import make_response
 from werkzeug.wrappers import Response
 
-from provider_portal.reports.compliance import ComplianceRow
+from provider_portal.reports.compliance.queries import ComplianceRow
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

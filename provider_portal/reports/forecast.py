@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from provider_portal.contracts.money import format_money
 from provider_portal.contracts.pricing import (
     PRICE,
     actual_on,
@@ -29,11 +30,10 @@ from provider_portal.contracts.pricing import (
     price_periods,
     sum_if,
 )
-from provider_portal.contracts.services import format_money
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Case, Contract, ContractStatus
 from provider_portal.reports.scope import Scope
-from provider_portal.reports.spend import ZERO, money_sum, round_pence, scope_value
+from provider_portal.reports.spend.queries import ZERO, money_sum, round_pence, scope_value
 from provider_portal.timescales import (
     FINAL_PLAN_DAYS,
     financial_year,

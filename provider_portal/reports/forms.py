@@ -1,12 +1,11 @@
-"""The report's choice of months, as-of date, provider and work type (a GET form)."""
+"""What the report forms share: a year-and-month box and today's date as the default as-of."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from werkzeug.datastructures import MultiDict
-from wtforms import DateField, SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Optional, Regexp
+from wtforms import StringField
+from wtforms.validators import InputRequired, Regexp
 
 from provider_portal.timescales import today
 
@@ -35,22 +34,3 @@ def month_field(label: str, which: str, example: str) -> StringField:
             ),
         ],
     )
-
-
-class MonthlyReportForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    start = month_field("From month", "first", "2024-08")
-    end = month_field("To month", "last", "2024-11")
-    as_of = DateField(
-        "Returned by",
-        widget=GovDateInput(),
-        format="%d %m %Y",
-        description="Work counts as returned if it came back on or before this date. "
-        "For example, 2 12 2024",
-        validators=[Optional()],
-    )
-    provider = SelectField("Provider", widget=GovSelect(), validators=[Optional()], default="")
-    work_type = SelectField("Type of work", widget=GovSelect(), validators=[Optional()], default="")
-    submit = SubmitField("Show report", widget=GovSubmitInput())

@@ -7,7 +7,8 @@ import threading
 
 from sqlalchemy import func, select
 
-from provider_portal.allocations.services import AllocationError, allocate
+from provider_portal.allocations.services import allocate
+from provider_portal.errors import AllocationError
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AuditEvent, Case, Provider, WorkType
 

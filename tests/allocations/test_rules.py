@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from provider_portal.allocations.services import (
-    AllocationError,
     accept,
     allocate,
     assign,
@@ -20,6 +19,7 @@ from provider_portal.allocations.services import (
     request_amendment,
     withdraw,
 )
+from provider_portal.errors import AllocationError
 from provider_portal.extensions import db
 from provider_portal.models import AllocationStatus, AuditEvent, Document, Role
 from provider_portal.provider.services import add_document

@@ -16,7 +16,8 @@ from provider_portal.contracts.allocating import (
     is_current,
     provider_contract_costs,
 )
-from provider_portal.contracts.services import ContractError, Headroom, headrooms
+from provider_portal.contracts.queries import Headroom, headrooms
+from provider_portal.errors import ContractError
 from provider_portal.extensions import db
 from provider_portal.models import AllocationStatus, Contract, ContractStatus, ContractVariation
 

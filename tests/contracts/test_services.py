@@ -11,24 +11,24 @@ from freezegun import freeze_time
 from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 
-from provider_portal.allocations.services import AllocationError, allocate
-from provider_portal.contracts.services import (
-    ContractError,
-    StaleContract,
-    add_variation,
-    contract_for,
-    create_contract,
-    format_money,
+from provider_portal.allocations.services import allocate
+from provider_portal.contracts.allocating import contract_for
+from provider_portal.contracts.money import format_money, parse_money
+from provider_portal.contracts.queries import (
     headroom,
     headrooms,
-    parse_money,
     price_schedule,
-    set_price,
-    set_turnaround,
     turnaround_targets,
-    update_contract,
     value_history,
 )
+from provider_portal.contracts.services import (
+    add_variation,
+    create_contract,
+    set_price,
+    set_turnaround,
+    update_contract,
+)
+from provider_portal.errors import AllocationError, ContractError, StaleContract
 from provider_portal.extensions import db
 from provider_portal.models import (
     AllocationStatus,

@@ -9,7 +9,8 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from provider_portal.extensions import db
-from provider_portal.imports.services import RowError, import_allocations
+from provider_portal.imports.allocations import import_allocations
+from provider_portal.imports.rows import CONCURRENT_CHANGE, RowError
 from provider_portal.models import Allocation, AllocationStatus, AuditEvent, Provider
 from provider_portal.tabular import read_table
 from tests.imports.files import ALLOCATION_HEADER, table, write_xlsx
@@ -361,15 +362,15 @@ def test_xlsx_allocation_log_with_date_cells(tmp_path, cases, acme, make) -> Non
 def test_a_provider_created_by_someone_else_meanwhile_fails_the_whole_import(
     tmp_path, cases, acme, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from provider_portal.imports import services
+    from provider_portal.imports import allocations as allocation_import
 
     # As if Acme Psychology was added by someone else after the import looked providers up.
-    monkeypatch.setattr(services, "_provider_lookup", lambda: {})
+    monkeypatch.setattr(allocation_import, "_provider_lookup", lambda: {})
     result = import_allocations(
         table(tmp_path, ALLOCATION_HEADER, "EHC1,Acme Psychology,ep_advice,2024-09-02,,,"),
         actor=None,
         create_missing_providers=True,
     )
-    assert result.errors == [RowError(None, "", services.CONCURRENT_CHANGE)]
+    assert result.errors == [RowError(None, "", CONCURRENT_CHANGE)]
     assert _providers() == ["Acme Psychology"]
     assert _allocations() == []

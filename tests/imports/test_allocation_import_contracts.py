@@ -9,7 +9,8 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from provider_portal.extensions import db
-from provider_portal.imports.services import RowError, import_allocations
+from provider_portal.imports.allocations import import_allocations
+from provider_portal.imports.rows import RowError
 from provider_portal.models import Allocation, ContractStatus
 from tests.imports.files import ALLOCATION_HEADER, table
 

@@ -10,8 +10,10 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from provider_portal.extensions import db
-from provider_portal.imports import services
-from provider_portal.imports.services import RowError, import_cases
+from provider_portal.imports import cases as case_import
+from provider_portal.imports import rows
+from provider_portal.imports.cases import import_cases
+from provider_portal.imports.rows import RowError
 from provider_portal.models import AuditEvent, Case
 from tests.imports.files import CASE_HEADER, table, write_xlsx
 
@@ -247,7 +249,7 @@ def test_over_long_values(tmp_path: Path, column: str, limit: int) -> None:
     header = ",".join(values)
     values[column] = "x" * (limit + 1)
     too_long = import_cases(table(tmp_path, header, ",".join(values.values())), actor=None)
-    label = services.LABELS[column]
+    label = rows.LABELS[column]
     assert too_long.errors == [RowError(2, column, f"{label} must be {limit} characters or fewer")]
     values[column] = "x" * limit
     at_limit = import_cases(table(tmp_path, header, ",".join(values.values())), actor=None)
@@ -347,7 +349,7 @@ def test_xlsx_with_date_cells(tmp_path: Path) -> None:
 def test_existing_cases_are_loaded_in_batches(
     tmp_path: Path, make, count_queries, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    monkeypatch.setattr(rows, "BATCH_SIZE", 2)
     for n in range(5):
         make.case(case_ref=f"EHC{n}")
     lines = [f"EHC{n},Alex,Smith,2015-01-01,2024-08-15" for n in range(7)]
@@ -365,7 +367,7 @@ def test_a_case_created_by_someone_else_meanwhile_fails_the_whole_import(
 ) -> None:  # type: ignore[no-untyped-def]
     make.case(case_ref="EHC1", first_name="Theirs")
     # As if EHC1 was saved by someone else after the import looked for existing cases.
-    monkeypatch.setattr(services, "_cases_by_ref", lambda refs: {})
+    monkeypatch.setattr(case_import, "cases_by_ref", lambda refs: {})
     result = import_cases(
         table(
             tmp_path,
@@ -375,7 +377,7 @@ def test_a_case_created_by_someone_else_meanwhile_fails_the_whole_import(
         ),
         actor=None,
     )
-    assert result.errors == [RowError(None, "", services.CONCURRENT_CHANGE)]
+    assert result.errors == [RowError(None, "", rows.CONCURRENT_CHANGE)]
     assert _case_count() == 1
     assert _case("EHC1").first_name == "Theirs"
 

@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from provider_portal.cases import import_routes
 from provider_portal.extensions import db
+from provider_portal.imports import routes as import_routes
 from provider_portal.models import Allocation, AuditEvent, Case, Provider, Role
 from tests.helpers import check_page_hygiene
 from tests.imports.files import ALLOCATION_HEADER, CASE_HEADER, csv_bytes, write_xlsx

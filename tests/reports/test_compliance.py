@@ -11,17 +11,17 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
+from provider_portal.errors import ReportError
 from provider_portal.extensions import db
 from provider_portal.models import AuditEvent, CaseException, Role
 from provider_portal.reports.charts import compliance_chart_svg
-from provider_portal.reports.compliance import (
+from provider_portal.reports.compliance.queries import (
     CSV_HEADER,
     compliance_report,
     csv_rows,
-    percent,
     rolling_summary,
 )
-from provider_portal.reports.monthly import ReportError
+from provider_portal.reports.sql import percent
 from provider_portal.timescales import final_plan_due
 
 HEADER_LINE = ",".join(CSV_HEADER)

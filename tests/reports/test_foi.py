@@ -21,7 +21,7 @@ from provider_portal.models import (
     CaseException,
     Role,
 )
-from provider_portal.reports.foi import CSV_HEADER, ProviderSpend, csv_rows, foi_report
+from provider_portal.reports.foi.queries import CSV_HEADER, ProviderSpend, csv_rows, foi_report
 from provider_portal.reports.forecast import FUNDING, REMAINING, TOTAL
 from provider_portal.tabular import write_csv
 

@@ -9,13 +9,9 @@ from datetime import date
 import pytest
 from freezegun import freeze_time
 
+from provider_portal.errors import ReportError
 from provider_portal.models import AllocationStatus, Role
-from provider_portal.reports.monthly import (
-    ReportError,
-    csv_rows,
-    monthly_report,
-    parse_month,
-)
+from provider_portal.reports.monthly.queries import csv_rows, monthly_report, parse_month
 
 
 @pytest.fixture

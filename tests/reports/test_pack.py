@@ -33,18 +33,13 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import literal, select
 
+from provider_portal.errors import ReportError
 from provider_portal.extensions import db
 from provider_portal.models import AllocationStatus, ContractTurnaround
-from provider_portal.reports.monthly import ReportError
-from provider_portal.reports.pack import (
-    BacklogPoint,
-    DaysBetween,
-    build_pack,
-    check_range,
-    nearest_rank,
-    pack_sheets,
-)
+from provider_portal.reports.pack.figures import BacklogPoint, build_pack, check_range
+from provider_portal.reports.pack.sheets import pack_sheets
 from provider_portal.reports.scope import Scope
+from provider_portal.reports.sql import DaysBetween, nearest_rank
 
 AS_OF = date(2025, 4, 15)
 FEB, MAR, APR = date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1)

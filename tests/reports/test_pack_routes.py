@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationStatus, AuditEvent, Case, Role, WorkType
-from provider_portal.reports.pack import build_pack, pack_sheets
+from provider_portal.reports.pack.figures import build_pack
+from provider_portal.reports.pack.sheets import pack_sheets
 from provider_portal.reports.scope import Scope
 from tests.reports.test_pack import build_dataset
 

@@ -19,7 +19,7 @@ from provider_portal.models import (
     Role,
 )
 from provider_portal.reports.scope import Scope
-from provider_portal.reports.spend import (
+from provider_portal.reports.spend.queries import (
     CSV_HEADER,
     SpendMonth,
     SpendRow,

@@ -1,0 +1,145 @@
+"""Allocating several cases at once: checked first, then all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from provider_portal.allocations.services import allocate
+from provider_portal.contracts.allocating import ContractCost, provider_contract_costs
+from provider_portal.errors import AllocationError
+from provider_portal.extensions import db
+from provider_portal.models import (
+    OPEN_STATUSES,
+    Allocation,
+    AllocationStatus,
+    Case,
+    Contract,
+    Provider,
+    User,
+    WorkType,
+)
+from provider_portal.timescales import month_start
+
+MAX_BULK = 200
+
+
+@dataclass
+class ProviderLoad:
+    """A provider's open work, by type, to judge capacity before allocating more."""
+
+    by_work_type: list[tuple[str, int]]
+    total: int
+    overdue: int
+
+
+def parse_case_ids(values: list[str]) -> list[int]:
+    """Distinct case ids from the ticked boxes, in the order they were ticked."""
+    ids: list[int] = []
+    for value in values:
+        if value.isdigit() and len(value) < 12 and int(value) not in ids:
+            ids.append(int(value))
+    return ids
+
+
+def cases_for(ids: list[int]) -> list[Case]:
+    if not ids:
+        return []
+    found = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def provider_load(provider: Provider, as_of: date) -> ProviderLoad:
+    """Open allocations of this provider per work type, and how many are past due."""
+    rows = db.session.execute(
+        select(WorkType.name, func.count(Allocation.id))
+        .join(Allocation, Allocation.work_type_id == WorkType.id)
+        .where(Allocation.provider_id == provider.id, Allocation.status.in_(OPEN_STATUSES))
+        .group_by(WorkType.name)
+        .order_by(WorkType.name)
+    ).all()
+    overdue = db.session.scalar(
+        select(func.count(Allocation.id)).where(
+            Allocation.provider_id == provider.id,
+            Allocation.status.in_(OPEN_STATUSES),
+            Allocation.due_on < as_of,
+        )
+    )
+    by_type = [(name, int(count)) for name, count in rows]
+    return ProviderLoad(by_type, sum(c for _, c in by_type), int(overdue or 0))
+
+
+def allocated_this_month(provider: Provider, on: date) -> int:
+    """Work given to the provider since the first of the month (not withdrawn or declined,
+    as the monthly report counts it)."""
+    count = db.session.scalar(
+        select(func.count(Allocation.id)).where(
+            Allocation.provider_id == provider.id,
+            Allocation.allocated_on >= month_start(on),
+            Allocation.allocated_on <= on,
+            Allocation.status.not_in((AllocationStatus.WITHDRAWN, AllocationStatus.DECLINED)),
+        )
+    )
+    return int(count or 0)
+
+
+@dataclass
+class BulkCheck:
+    """What the check page shows before a bulk allocation: the contract(s) the work can go
+    under with the price, the total and the headroom, and the provider's load and capacity."""
+
+    count: int
+    options: list[ContractCost]
+    chosen: ContractCost | None
+    load: ProviderLoad
+    this_month: int
+
+    @property
+    def choosing(self) -> bool:
+        """The provider has several current contracts: the person chooses one."""
+        return len(self.options) > 1
+
+    @property
+    def capacity(self) -> list[tuple[str, int]]:
+        """(contract reference, stated monthly capacity) of the contracts that state one."""
+        return [
+            (option.contract.reference, option.contract.stated_monthly_capacity)
+            for option in self.options
+            if option.contract.stated_monthly_capacity is not None
+        ]
+
+
+def bulk_figures(
+    provider: Provider, work_type: WorkType, count: int, on: date, chosen_id: int | None = None
+) -> BulkCheck:
+    """The figures for allocating `count` cases of the work to the provider on a day."""
+    options = provider_contract_costs(provider, work_type, count, on)
+    chosen = next((o for o in options if o.contract.id == chosen_id), None)
+    if chosen is None and len(options) == 1 and chosen_id is None:
+        chosen = options[0]
+    return BulkCheck(
+        count=count,
+        options=options,
+        chosen=chosen,
+        load=provider_load(provider, on),
+        this_month=allocated_this_month(provider, on),
+    )
+
+
+def allocate_all(
+    cases: list[Case],
+    provider: Provider,
+    work_type: WorkType,
+    actor: User,
+    contract: Contract | None = None,
+) -> list[str]:
+    """Allocate every case or none: the problems, or [] once all are added (caller commits)."""
+    problems = []
+    for case in cases:
+        try:
+            allocate(case, provider, work_type, actor=actor, contract=contract)
+        except AllocationError as error:
+            problems.append(str(error))
+    return problems

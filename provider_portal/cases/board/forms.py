@@ -1,0 +1,97 @@
+"""Forms on the backlog board: the filters (GET) and the bulk allocation (POST)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import InputRequired, Optional
+
+from provider_portal.cases.board.queries import FLAGS, OVERDUE_BANDS
+
+WINDOW_CHOICES = [("0", "Only overdue"), ("2", "2 weeks"), ("4", "4 weeks"), ("8", "8 weeks")]
+
+
+class BoardFilterForm(FlaskForm):
+    """Filters; a GET form, so links to a filtered board can be shared and bookmarked."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        "Case reference or child's name", widget=GovTextInput(), validators=[Optional()]
+    )
+    unallocated = SelectField(
+        "Not yet allocated for", widget=GovSelect(), validators=[Optional()], default=""
+    )
+    flags = SelectMultipleField(
+        "Priority",
+        widget=GovCheckboxesInput(),
+        choices=list(FLAGS.items()),
+        validators=[Optional()],
+    )
+    setting = StringField("Setting", widget=GovTextInput(), validators=[Optional()])
+    band = SelectField(
+        "Overdue by",
+        widget=GovSelect(),
+        choices=[("", "Any")] + [(value, label) for value, label, _, _ in OVERDUE_BANDS],
+        validators=[Optional()],
+        default="",
+    )
+    provider = SelectField("With provider", widget=GovSelect(), validators=[Optional()], default="")
+    window = SelectField(
+        "Include cases due within",
+        widget=GovSelect(),
+        choices=WINDOW_CHOICES,
+        validators=[Optional()],
+        default="4",
+    )
+    submit = SubmitField("Apply filters", widget=GovSubmitInput())
+
+
+class BulkAllocateForm(FlaskForm):
+    """The work type and provider for the cases ticked on the board."""
+
+    work_type = SelectField(
+        "Type of work",
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select the type of work")],
+    )
+    provider = SelectField(
+        "Provider", widget=GovSelect(), validators=[InputRequired(message="Select a provider")]
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """Confirm on the check-your-answers page: the contract, if the provider has several,
+    and approval when the allocation costs more than the contract has left.
+
+    Both are checked again in the route against the figures on confirming, not against the
+    choices the page offered, which may have changed since.
+    """
+
+    contract = RadioField(
+        "Which contract does this work go under?",
+        widget=GovRadioInput(),
+        validate_choice=False,
+        choices=[],
+    )
+    approved = BooleanField(
+        "I have approval to exceed the contract value", widget=GovCheckboxInput()
+    )
+    submit = SubmitField("Allocate", widget=GovSubmitInput())

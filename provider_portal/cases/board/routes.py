@@ -1,0 +1,236 @@
+"""The backlog board (the manager's home page) and allocating from it in bulk."""
+
+from __future__ import annotations
+
+from flask import abort, flash, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from provider_portal import audit
+from provider_portal.cases import bp
+from provider_portal.cases.board.bulk import (
+    MAX_BULK,
+    BulkCheck,
+    allocate_all,
+    bulk_figures,
+    cases_for,
+    parse_case_ids,
+)
+from provider_portal.cases.board.forms import BoardFilterForm, BulkAllocateForm, ConfirmForm
+from provider_portal.cases.board.queries import FLAGS, OVERDUE_BANDS, BoardFilters, board_page
+from provider_portal.cases.services import active_providers, work_types
+from provider_portal.contracts.allocating import check_allocatable, turnaround_days
+from provider_portal.contracts.money import format_money
+from provider_portal.errors import ContractError
+from provider_portal.extensions import db
+from provider_portal.models import Case, Contract, Provider, WorkType
+from provider_portal.permissions import requires
+from provider_portal.timescales import today
+from provider_portal.web import page_number, redirect_after_post, render
+
+
+def _filter_form() -> BoardFilterForm:
+    form = BoardFilterForm(request.args)
+    form.unallocated.choices = [("", "Any")] + [(wt.code, wt.name) for wt in work_types()]
+    form.provider.choices = [("", "Any")] + [(str(p.id), p.name) for p in active_providers()]
+    return form
+
+
+def _filters(form: BoardFilterForm) -> BoardFilters:
+    """Keep only values that are among the choices: anything else is ignored, never an error."""
+    codes = {code for code, _ in form.unallocated.choices}  # type: ignore[misc]
+    providers = {value for value, _ in form.provider.choices}  # type: ignore[misc]
+    window = form.window.data if form.window.data in {"0", "2", "4", "8"} else "4"
+    return BoardFilters(
+        q=(form.q.data or "")[:200],
+        unallocated=form.unallocated.data if form.unallocated.data in codes else "",
+        flags=frozenset(f for f in (form.flags.data or []) if f in FLAGS),
+        setting=(form.setting.data or "")[:200],
+        band=form.band.data if form.band.data in {b[0] for b in OVERDUE_BANDS} else "",
+        provider_id=int(form.provider.data)
+        if form.provider.data in providers and (form.provider.data or "").isdigit()
+        else None,
+        window_weeks=int(window or "4"),
+    )
+
+
+def _bulk_form() -> BulkAllocateForm:
+    form = BulkAllocateForm(prefix="bulk")
+    form.work_type.choices = [("", "Select the type of work")] + [
+        (wt.code, wt.name) for wt in work_types()
+    ]
+    form.provider.choices = [("", "Select a provider")] + [
+        (str(p.id), p.name) for p in active_providers()
+    ]
+    return form
+
+
+def _board(
+    bulk_form: BulkAllocateForm,
+    selected: list[int],
+    page_errors: list[dict[str, str]] | None = None,
+) -> Response:
+    form = _filter_form()
+    result = board_page(_filters(form), today(), page_number())
+    return render(
+        "cases/board/board.html",
+        "cases/board/_results.html",
+        filter_form=form,
+        form=bulk_form,
+        result=result,
+        selected=selected,
+        page_errors=page_errors or [],
+    )
+
+
+@bp.route("/backlog")
+@requires("view_cases")
+def board() -> Response:
+    """Open cases out of timescale or nearly so, in priority order, with the reasons."""
+    return _board(_bulk_form(), [])
+
+
+def _chosen(form: BulkAllocateForm) -> tuple[WorkType, Provider]:
+    work_type = db.session.query(WorkType).filter_by(code=form.work_type.data).one_or_none()
+    provider = db.session.get(Provider, int(form.provider.data or 0))
+    if work_type is None or provider is None:
+        abort(400)
+    return work_type, provider
+
+
+def _contract_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
+
+def _check_page(
+    form: BulkAllocateForm,
+    confirm_form: ConfirmForm,
+    cases: list[Case],
+    work_type: WorkType,
+    provider: Provider,
+    check: BulkCheck,
+    problems: list[str],
+) -> Response:
+    """The check-your-answers page, with the problems that stopped the allocation if any."""
+    confirm_form.contract.choices = [
+        (str(option.contract.id), option.contract.reference) for option in check.options
+    ]
+    page_errors = [{"text": problem, "href": "#selected-cases"} for problem in problems]
+    if confirm_form.contract.errors:
+        page_errors.append(
+            {
+                "text": confirm_form.contract.errors[0],
+                "href": "#confirm-contract" if check.choosing else "#contract-figures",
+            }
+        )
+    if confirm_form.approved.errors:
+        page_errors.append({"text": confirm_form.approved.errors[0], "href": "#confirm-approved"})
+    chosen = check.chosen.contract if check.chosen else None
+    return render(
+        "cases/board/bulk_check.html",
+        form=form,
+        confirm_form=confirm_form,
+        cases=cases,
+        work_type=work_type,
+        provider=provider,
+        check=check,
+        turnaround=turnaround_days(chosen, work_type),
+        problems=problems,
+        page_errors=page_errors,
+        as_of=today(),
+    )
+
+
+@bp.route("/backlog/allocate", methods=["POST"])
+@requires("allocate")
+def bulk_check() -> Response:
+    """Check the chosen cases, work type and provider before anything is saved."""
+    form = _bulk_form()
+    ids = parse_case_ids(request.form.getlist("case_id"))
+    valid = form.validate_on_submit()
+    page_errors = []
+    if not ids:
+        page_errors.append({"text": "Select at least one case to allocate", "href": "#board-table"})
+    elif len(ids) > MAX_BULK:
+        page_errors.append(
+            {"text": f"Select {MAX_BULK} cases or fewer at a time", "href": "#board-table"}
+        )
+    if not valid or page_errors:
+        return _board(form, ids, page_errors=page_errors)
+    work_type, provider = _chosen(form)
+    cases = cases_for(ids)
+    check = bulk_figures(provider, work_type, len(cases), today())
+    confirm_form = ConfirmForm(formdata=None, prefix="confirm")
+    return _check_page(form, confirm_form, cases, work_type, provider, check, [])
+
+
+def _contract_problem(check: BulkCheck, chosen_id: int | None, provider: Provider) -> str | None:
+    """Why the contract posted cannot take the work now, or None when it can.
+
+    The figures were worked out again on confirming: the contract must still be one of the
+    provider's current contracts, and the one the person saw.
+    """
+    if not check.options and chosen_id is None:
+        return None  # no contract: the work is recorded, not costed
+    if check.chosen is not None and check.chosen.contract.id == chosen_id:
+        return None
+    contract = db.session.get(Contract, chosen_id) if chosen_id is not None else None
+    if contract is not None:
+        try:
+            check_allocatable(contract, provider, today())
+        except ContractError as error:
+            return str(error)
+    return "Select the contract this work goes under"
+
+
+@bp.route("/backlog/allocate/confirm", methods=["POST"])
+@requires("allocate")
+def bulk_confirm() -> Response:
+    """Allocate every chosen case, or none if any cannot be allocated."""
+    form = _bulk_form()
+    ids = parse_case_ids(request.form.getlist("case_id"))
+    if not form.validate_on_submit() or not ids or len(ids) > MAX_BULK:
+        abort(400)
+    work_type, provider = _chosen(form)
+    cases = cases_for(ids)
+    confirm_form = ConfirmForm(prefix="confirm")
+    chosen_id = _contract_id(confirm_form.contract.data)
+    check = bulk_figures(provider, work_type, len(cases), today(), chosen_id)
+    problem = _contract_problem(check, chosen_id, provider)
+    if problem is not None:
+        confirm_form.contract.errors = [problem]
+    elif check.chosen is not None and check.chosen.exceeds and not confirm_form.approved.data:
+        confirm_form.approved.errors = ["Confirm you have approval to exceed the contract value"]
+    if confirm_form.contract.errors or confirm_form.approved.errors:
+        return _check_page(form, confirm_form, cases, work_type, provider, check, [])
+    chosen = check.chosen
+    problems = allocate_all(
+        cases, provider, work_type, current_user, chosen.contract if chosen else None
+    )
+    if problems:
+        db.session.rollback()
+        cases = cases_for(ids)
+        check = bulk_figures(provider, work_type, len(cases), today(), chosen_id)
+        return _check_page(form, confirm_form, cases, work_type, provider, check, problems)
+    # One row for the whole batch (each allocation has its own row too): it names the
+    # provider and contract; the cases are on their allocation_created rows.
+    detail = f"cases={len(cases)} provider={provider.id} work_type={work_type.code}"
+    if chosen is not None:
+        detail += f" contract={chosen.contract.reference}"
+        if chosen.exceeds:
+            detail += f" over_by={chosen.over_by} approved=yes"
+    audit.record("bulk_allocation", detail=detail, provider_id=provider.id)
+    db.session.commit()
+    count = len(cases)
+    message = (
+        f"{count} {'case' if count == 1 else 'cases'} allocated to {provider.name} "
+        f"for {work_type.name.lower()}"
+    )
+    if chosen is None:
+        message += ". They are not under a contract, so they are not costed"
+    else:
+        message += f" under contract {chosen.contract.reference}"
+        if chosen.exceeds:
+            message += f", {format_money(chosen.over_by)} over its value with your approval"
+    flash(message, "success")
+    return redirect_after_post(url_for("cases.board"))

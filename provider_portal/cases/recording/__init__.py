@@ -1,0 +1,1 @@
+"""Recording a case's statutory dates and timescale exceptions."""

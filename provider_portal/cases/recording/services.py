@@ -1,0 +1,157 @@
+"""Recording what happened on a case: statutory dates and timescale exceptions.
+
+Both are audited and both commit with their audit row. Dates are checked against each other
+and against the request; a second person saving an older copy of the case is told, not
+silently overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from provider_portal import audit
+from provider_portal.errors import StaleCase
+from provider_portal.extensions import db
+from provider_portal.models import Allocation, Case, CaseException, User
+from provider_portal.timescales import ADVICE_EXCEPTIONS, FINAL_PLAN_EXCEPTIONS, today
+
+DATE_FIELDS = {
+    "decision_to_assess_on": "The decision date",
+    "draft_plan_issued_on": "The draft plan date",
+    "final_plan_issued_on": "The final plan date",
+}
+
+
+@dataclass
+class FieldError:
+    field: str
+    message: str
+
+
+def check_dates(case: Case, values: dict[str, date | None]) -> list[FieldError]:
+    """Each date real, not in the future, not before the request, and in statutory order."""
+    errors: list[FieldError] = []
+    now = today()
+    for name, label in DATE_FIELDS.items():
+        value = values.get(name)
+        if value is None:
+            continue
+        if value > now:
+            errors.append(FieldError(name, f"{label} must be today or in the past"))
+        elif value < case.request_received_on:
+            errors.append(FieldError(name, f"{label} must be on or after the request date"))
+    decision = values.get("decision_to_assess_on")
+    draft = values.get("draft_plan_issued_on")
+    final = values.get("final_plan_issued_on")
+    if draft and decision and draft < decision:
+        errors.append(
+            FieldError(
+                "draft_plan_issued_on", "The draft plan date must be on or after the decision date"
+            )
+        )
+    if final and draft and final < draft:
+        errors.append(
+            FieldError(
+                "final_plan_issued_on",
+                "The final plan date must be on or after the draft plan date",
+            )
+        )
+    return errors
+
+
+def record_dates(
+    case: Case, values: dict[str, date | None], expected_version: int, actor: User
+) -> list[FieldError]:
+    """Save the dates if they make sense and nobody else saved the case meanwhile."""
+    if case.version != expected_version:
+        raise StaleCase()
+    errors = check_dates(case, values)
+    if errors:
+        return errors
+    changed = [name for name in DATE_FIELDS if getattr(case, name) != values.get(name)]
+    for name in changed:
+        setattr(case, name, values.get(name))
+    if changed:
+        audit.record(
+            "case_dates_recorded",
+            "case",
+            case.id,
+            detail="fields=" + ",".join(changed),
+            actor=actor,
+            case_id=case.id,
+        )
+    return []
+
+
+def check_exception(
+    case: Case,
+    reason: str,
+    allocation_id: int | None,
+    starts_on: date | None,
+    ends_on: date | None,
+    parent_told_on: date | None,
+) -> list[FieldError]:
+    """The reason fits the limit it excuses, the advice belongs to this case, dates in order."""
+    errors: list[FieldError] = []
+    if reason in ADVICE_EXCEPTIONS:
+        if allocation_id is None:
+            errors.append(FieldError("allocation", "Select the advice this exception applies to"))
+        elif not any(a.id == allocation_id for a in case.allocations):
+            errors.append(FieldError("allocation", "Select advice allocated on this case"))
+    elif reason in FINAL_PLAN_EXCEPTIONS:
+        if allocation_id is not None:
+            errors.append(
+                FieldError("allocation", "A 20-week exception applies to the case, not to advice")
+            )
+    else:
+        errors.append(FieldError("reason", "Select the reason for the exception"))
+    if starts_on and starts_on < case.request_received_on:
+        errors.append(
+            FieldError("starts_on", "The start date must be on or after the request date")
+        )
+    if starts_on and ends_on and ends_on < starts_on:
+        errors.append(FieldError("ends_on", "The end date must be on or after the start date"))
+    if parent_told_on and parent_told_on > today():
+        errors.append(
+            FieldError(
+                "parent_told_on", "The date the parent was told must be today or in the past"
+            )
+        )
+    return errors
+
+
+def record_exception(
+    case: Case,
+    *,
+    reason: str,
+    allocation: Allocation | None,
+    starts_on: date,
+    ends_on: date | None,
+    parent_told_on: date | None,
+    note: str | None,
+    actor: User,
+) -> CaseException:
+    """Add an exception to the case's ledger (caller commits); the ledger is never edited."""
+    entry = CaseException(
+        case=case,
+        applies_to="advice" if reason in ADVICE_EXCEPTIONS else "final_plan",
+        allocation_id=allocation.id if allocation else None,
+        reason=reason,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        parent_told_on=parent_told_on,
+        note=(note or "").strip() or None,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(
+        "exception_recorded",
+        "case",
+        case.id,
+        detail=f"exception={entry.id} reason={reason}",
+        actor=actor,
+        case_id=case.id,
+    )
+    return entry

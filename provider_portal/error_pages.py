@@ -1,0 +1,74 @@
+"""Error pages: GOV.UK wording, no tracebacks, and an htmx branch for in-page requests."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask, current_app, render_template, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
+
+from provider_portal.documents import DocumentRemoved
+from provider_portal.web import wants_fragment
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("There is a problem with your request", "Go back, reload the page and try again."),
+    403: ("You do not have permission to view this page", "Ask your administrator for access."),
+    404: ("Page not found", "If you typed the web address, check it is correct."),
+    405: ("Page not found", "If you typed the web address, check it is correct."),
+    413: (
+        "The file is too large",
+        "Go back and choose a smaller file.",
+    ),
+    429: ("Too many attempts", "Wait a minute, then try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later."),
+}
+
+
+def _render_error(status: int, reference: str | None = None, body: str | None = None) -> Response:
+    title, default_body = MESSAGES.get(status, MESSAGES[500])
+    if status == 413:
+        limit = current_app.config["MAX_UPLOAD_MB"]
+        default_body = f"The file must be smaller than {limit} MB. Go back and choose another file."
+    context = {"title": title, "body": body or default_body, "reference": reference}
+    if wants_fragment():
+        response = current_app.make_response(
+            (render_template("errors/_error.html", **context), status)
+        )
+        # Swap the message into the page's main area rather than into a table cell.
+        response.headers["HX-Retarget"] = "#main-content"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    return current_app.make_response((render_template("errors/error.html", **context), status))
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error with a GOV.UK page (or fragment for htmx)."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Response:
+        return _render_error(
+            400, body="Your session may have expired. Go back, reload the page and try again."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        if status == 401:
+            return _render_error(403)
+        if isinstance(error, DocumentRemoved):
+            return _render_error(404, body=error.description)
+        return _render_error(status)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError) -> Response:
+        reference = secrets.token_hex(6)
+        original = getattr(error, "original_exception", None)
+        log.error("unhandled error, reference %s", reference, exc_info=original)
+        return _render_error(500, reference=reference)
+
+    app.jinja_env.globals.setdefault("home_url", lambda: url_for("auth.home"))

@@ -1,0 +1,365 @@
+"""Importing an allocation log: every row replayed through the allocation services, all or
+nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from provider_portal import audit
+from provider_portal.allocations.services import accept, allocate, record_return
+from provider_portal.errors import AllocationError
+from provider_portal.extensions import db
+from provider_portal.imports.rows import (
+    BATCH_SIZE,
+    CONCURRENT_CHANGE,
+    LABELS,
+    ImportResult,
+    Problems,
+    cases_by_ref,
+    check_columns,
+    commit_or_report,
+    read_date,
+    read_text,
+)
+from provider_portal.models import (
+    Allocation,
+    Case,
+    Contract,
+    ContractStatus,
+    Provider,
+    User,
+    WorkType,
+)
+from provider_portal.tabular import Row, Table
+from provider_portal.timescales import long_date, today
+
+ALLOCATION_REQUIRED = ("case_ref", "provider", "work_type", "allocated_on")
+ALLOCATION_OPTIONAL = ("due_on", "returned_on", "accepted_on", "contract")
+
+
+@dataclass
+class _AllocationRow:
+    line: int
+    case_ref: str
+    provider_name: str
+    work_type: WorkType
+    allocated_on: date
+    due_on: date | None
+    returned_on: date | None
+    accepted_on: date | None
+    contract_ref: str | None = None
+    # Decided once every row has been checked: the contract the work goes under, if any.
+    contract: Contract | None = None
+
+
+def _work_type_lookup() -> dict[str, WorkType]:
+    """Work types by code and by name, both case-insensitive."""
+    work_types = list(db.session.scalars(select(WorkType)))
+    # Codes win over names if a name ever happens to equal another type's code.
+    lookup = {work_type.name.casefold(): work_type for work_type in work_types}
+    lookup.update({work_type.code.casefold(): work_type for work_type in work_types})
+    return lookup
+
+
+def _provider_lookup() -> dict[str, list[Provider]]:
+    # Providers are a short list; matching in Python folds case the same way on every
+    # database (SQLite's lower() leaves non-ASCII letters alone).
+    lookup: dict[str, list[Provider]] = {}
+    for provider in db.session.scalars(select(Provider).order_by(Provider.id)):
+        lookup.setdefault(provider.name.strip().casefold(), []).append(provider)
+    return lookup
+
+
+def _contract_lookup() -> dict[str, Contract]:
+    """Every contract by its reference, case-insensitive, with its turnaround targets.
+
+    Contracts are a short list: one query, however many rows name them.
+    """
+    query = select(Contract).options(selectinload(Contract.turnarounds)).order_by(Contract.id)
+    lookup: dict[str, Contract] = {}
+    for contract in db.session.scalars(query):
+        lookup.setdefault(contract.reference.strip().casefold(), contract)
+    return lookup
+
+
+def _current_contracts(
+    contracts: Iterable[Contract], provider: Provider, on: date
+) -> list[Contract]:
+    """The provider's active contracts running on a day, as contract_for would find them."""
+    return sorted(
+        (
+            contract
+            for contract in contracts
+            if contract.provider_id == provider.id
+            and contract.status is ContractStatus.ACTIVE
+            and contract.start_on <= on <= contract.end_on
+        ),
+        key=lambda contract: contract.reference,
+    )
+
+
+def _check_contract(
+    allocation_row: _AllocationRow,
+    provider: Provider | None,
+    contracts: dict[str, Contract],
+    problems: Problems,
+) -> None:
+    """Decide the row's contract, or record why it cannot go under the one named (or none).
+
+    provider is None for a provider the import will create: it has no contracts yet.
+    """
+    line, on = allocation_row.line, allocation_row.allocated_on
+    reference = allocation_row.contract_ref
+    if reference is not None:
+        contract = contracts.get(reference.casefold())
+        if contract is None:
+            problems.add(line, "contract", f"There is no contract {reference}")
+            return
+        if provider is None:
+            problems.add(
+                line,
+                "contract",
+                f"Contract {contract.reference} is not with {allocation_row.provider_name}",
+            )
+            return
+        problem = None
+        if contract.provider_id != provider.id:
+            problem = f"Contract {contract.reference} is not with {provider.name}"
+        elif contract.status is not ContractStatus.ACTIVE:
+            problem = f"Contract {contract.reference} is {contract.status.label.lower()}"
+        elif not contract.start_on <= on <= contract.end_on:
+            problem = (
+                f"Contract {contract.reference} runs from {long_date(contract.start_on)} to "
+                f"{long_date(contract.end_on)}, which does not cover the allocation date"
+            )
+        if problem is not None:
+            problems.add(line, "contract", problem)
+            return
+        allocation_row.contract = contract
+        return
+    if provider is None:
+        return
+    current = _current_contracts(contracts.values(), provider, on)
+    if len(current) > 1:
+        references = ", ".join(contract.reference for contract in current)
+        problems.add(
+            line,
+            "contract",
+            f"{provider.name} has more than one contract on {long_date(on)} ({references}). "
+            "Enter the contract reference",
+        )
+    elif current:
+        allocation_row.contract = current[0]
+
+
+def _parse_allocation(
+    row: Row, work_types: dict[str, WorkType], problems: Problems
+) -> _AllocationRow | None:
+    """The values of one row of an allocation log, or None after recording its problems."""
+    errors_before = len(problems.errors)
+    now = today()
+    case_ref = read_text(row, "case_ref", problems, required=True)
+    provider_name = read_text(row, "provider", problems, required=True)
+    work_type_text = read_text(row, "work_type", problems, required=True)
+    contract_ref = read_text(row, "contract", problems)
+    work_type = None
+    if work_type_text is not None:
+        work_type = work_types.get(work_type_text.casefold())
+        if work_type is None:
+            codes = ", ".join(sorted({wt.code for wt in work_types.values()}))
+            problems.add(row.line, "work_type", f"Work type must be one of {codes}")
+    dates: dict[str, date | None] = {}
+    for column in ("allocated_on", "due_on", "returned_on", "accepted_on"):
+        dates[column] = read_date(row, column, problems, required=column == "allocated_on")
+        value = dates[column]
+        if column != "due_on" and value is not None and value > now:
+            problems.add(row.line, column, f"{LABELS[column]} must be today or in the past")
+            dates[column] = None
+    allocated_on, due_on = dates["allocated_on"], dates["due_on"]
+    returned_on, accepted_on = dates["returned_on"], dates["accepted_on"]
+    if allocated_on is not None:
+        if due_on is not None and due_on < allocated_on:
+            problems.add(row.line, "due_on", "Due date must be on or after the allocation date")
+        if returned_on is not None and returned_on < allocated_on:
+            problems.add(
+                row.line, "returned_on", "Return date must be on or after the allocation date"
+            )
+    if accepted_on is not None:
+        if returned_on is None and row.get("returned_on") is None:
+            problems.add(
+                row.line,
+                "accepted_on",
+                "Enter the return date, or leave the acceptance date blank",
+            )
+        elif returned_on is not None and accepted_on < returned_on:
+            problems.add(
+                row.line, "accepted_on", "Acceptance date must be on or after the return date"
+            )
+    if len(problems.errors) > errors_before:
+        return None
+    assert case_ref and provider_name and work_type and allocated_on  # checked above
+    return _AllocationRow(
+        line=row.line,
+        case_ref=case_ref,
+        provider_name=provider_name,
+        work_type=work_type,
+        allocated_on=allocated_on,
+        due_on=due_on,
+        returned_on=returned_on,
+        accepted_on=accepted_on,
+        contract_ref=contract_ref,
+    )
+
+
+def _existing_allocation_keys(case_ids: Iterable[int]) -> set[tuple[int, int, int, date]]:
+    """(case, provider, work type, allocated on) of allocations already recorded."""
+    keys: set[tuple[int, int, int, date]] = set()
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = ids[start : start + BATCH_SIZE]
+        query = select(
+            Allocation.case_id,
+            Allocation.provider_id,
+            Allocation.work_type_id,
+            Allocation.allocated_on,
+        ).where(Allocation.case_id.in_(batch))
+        for case_id, provider_id, work_type_id, allocated_on in db.session.execute(query):
+            keys.add((case_id, provider_id, work_type_id, allocated_on))
+    return keys
+
+
+def _record_allocations(
+    parsed: list[_AllocationRow],
+    cases: dict[str, Case],
+    providers: dict[str, list[Provider]],
+    new_providers: dict[str, str],
+    actor: User | None,
+    result: ImportResult,
+    problems: Problems,
+) -> None:
+    """Create the missing providers, then replay every row through the allocation services."""
+    for folded, name in new_providers.items():
+        provider = Provider(name=name)
+        db.session.add(provider)
+        db.session.flush()
+        audit.record("provider_created", "provider", provider.id, detail="via=import", actor=actor)
+        providers[folded] = [provider]
+        result.providers_created += 1
+
+    # Oldest first, so a log that lists a later piece of work before an earlier one that
+    # closed still replays in the order it happened.
+    for allocation_row in sorted(parsed, key=lambda r: (r.allocated_on, r.line)):
+        case = cases[allocation_row.case_ref]
+        provider = providers[allocation_row.provider_name.casefold()][0]
+        try:
+            allocation = allocate(
+                case,
+                provider,
+                allocation_row.work_type,
+                actor=actor,
+                allocated_on=allocation_row.allocated_on,
+                due_on=allocation_row.due_on,
+                contract=allocation_row.contract,
+            )
+            if allocation_row.returned_on is not None:
+                record_return(allocation, actor=actor, returned_on=allocation_row.returned_on)
+            if allocation_row.accepted_on is not None:
+                accept(allocation, actor=actor, accepted_on=allocation_row.accepted_on)
+        except AllocationError as error:
+            # Keep going: every row's problem is reported, then everything is rolled back.
+            problems.add(allocation_row.line, "", str(error))
+            continue
+        result.created += 1
+
+
+def import_allocations(
+    table: Table, actor: User | None, create_missing_providers: bool = False
+) -> ImportResult:
+    """Record every row of an allocation log through the allocation services, all or nothing."""
+    headers, rows = table
+    problems = Problems()
+    if not check_columns(headers, ALLOCATION_REQUIRED, ALLOCATION_OPTIONAL, problems):
+        return commit_or_report(ImportResult(noun="allocation"), problems)
+
+    work_types = _work_type_lookup()
+    providers = _provider_lookup()
+    contracts = _contract_lookup()
+    parsed = [
+        allocation_row
+        for row in rows
+        if (allocation_row := _parse_allocation(row, work_types, problems)) is not None
+    ]
+    cases = cases_by_ref(allocation_row.case_ref for allocation_row in parsed)
+    existing = _existing_allocation_keys(case.id for case in cases.values())
+
+    new_providers: dict[str, str] = {}  # folded name -> the spelling first seen
+    first_line: dict[tuple[str, str, int, date], int] = {}
+    for allocation_row in parsed:
+        line = allocation_row.line
+        case = cases.get(allocation_row.case_ref)
+        if case is None:
+            problems.add(line, "case_ref", f"There is no case {allocation_row.case_ref}")
+        folded = allocation_row.provider_name.casefold()
+        matches = providers.get(folded, [])
+        if len(matches) > 1:
+            problems.add(
+                line,
+                "provider",
+                f"More than one provider is called {allocation_row.provider_name}. "
+                "Ask an administrator to rename one",
+            )
+        elif not matches and not create_missing_providers:
+            problems.add(
+                line,
+                "provider",
+                f"There is no provider called {allocation_row.provider_name}. Check the name, "
+                "or choose to create providers that do not exist yet",
+            )
+        elif not matches:
+            new_providers.setdefault(folded, allocation_row.provider_name)
+        if len(matches) == 1:
+            _check_contract(allocation_row, matches[0], contracts, problems)
+        elif not matches and create_missing_providers:
+            _check_contract(allocation_row, None, contracts, problems)
+        key = (
+            allocation_row.case_ref,
+            folded,
+            allocation_row.work_type.id,
+            allocation_row.allocated_on,
+        )
+        if key in first_line:
+            problems.add(line, "", f"This allocation is also on line {first_line[key]}")
+        else:
+            first_line[key] = line
+        if case is not None and len(matches) == 1:
+            stored = (case.id, matches[0].id, allocation_row.work_type.id, key[3])
+            if stored in existing:
+                problems.add(line, "", "This allocation has already been recorded")
+
+    result = ImportResult(noun="allocation", rows=len(rows))
+    if problems.errors:
+        return commit_or_report(result, problems)
+
+    try:
+        _record_allocations(parsed, cases, providers, new_providers, actor, result, problems)
+    except (IntegrityError, StaleDataError):
+        # Someone else created the same provider or changed an allocation meanwhile.
+        db.session.rollback()
+        problems.add(None, "", CONCURRENT_CHANGE)
+        return commit_or_report(result, problems)
+    audit.record(
+        "allocations_imported",
+        detail=(
+            f"rows={result.rows} created={result.created} "
+            f"providers_created={result.providers_created}"
+        ),
+        actor=actor,
+    )
+    return commit_or_report(result, problems)

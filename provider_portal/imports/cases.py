@@ -1,0 +1,198 @@
+"""Importing cases: create or update one case a row, all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from provider_portal import audit
+from provider_portal.errors import CellError
+from provider_portal.extensions import db
+from provider_portal.imports.rows import (
+    ImportResult,
+    Problems,
+    cases_by_ref,
+    check_columns,
+    commit_or_report,
+    read_date,
+    read_text,
+    years_before,
+)
+from provider_portal.models import (
+    Case,
+    CaseException,
+    User,
+)
+from provider_portal.tabular import Row, Table, cell_text, parse_bool
+from provider_portal.timescales import (
+    FINAL_PLAN_EXCEPTIONS,
+    parse_year_group,
+    reception_year,
+    today,
+    year_group_label,
+)
+
+MAX_AGE_YEARS = 25  # EHC plans can run until the young person turns 25
+CASE_REQUIRED = ("case_ref", "first_name", "last_name", "date_of_birth", "request_received_on")
+CASE_OPTIONAL = (
+    "year_group",
+    "setting",
+    "looked_after",
+    "final_plan_issued_on",
+    "timescale_exception",
+)
+
+
+@dataclass
+class _CaseRow:
+    line: int
+    values: dict[str, Any]
+
+
+def _parse_case(row: Row, headers: Sequence[str], problems: Problems) -> _CaseRow | None:
+    """The values of one row of a case import, or None after recording its problems."""
+    errors_before = len(problems.errors)
+    now = today()
+    values: dict[str, Any] = {
+        "case_ref": read_text(row, "case_ref", problems, required=True),
+        "first_name": read_text(row, "first_name", problems, required=True),
+        "last_name": read_text(row, "last_name", problems, required=True),
+    }
+    dob = read_date(row, "date_of_birth", problems, required=True)
+    received = read_date(row, "request_received_on", problems, required=True)
+    if received is not None and received > now:
+        problems.add(row.line, "request_received_on", "Request date must be today or in the past")
+        received = None
+    if dob is not None:
+        if dob > now:
+            problems.add(row.line, "date_of_birth", "Date of birth must be in the past")
+        elif received is not None and dob > received:
+            problems.add(
+                row.line, "date_of_birth", "Date of birth must be on or before the request date"
+            )
+        elif received is not None and dob < years_before(received, MAX_AGE_YEARS):
+            problems.add(
+                row.line,
+                "date_of_birth",
+                f"Date of birth must be no more than {MAX_AGE_YEARS} years before the request date",
+            )
+    values["date_of_birth"] = dob
+    values["request_received_on"] = received
+
+    # Optional columns only change a case when the file has them: a file without a setting
+    # column must not wipe the settings already recorded.
+    if "setting" in headers:
+        values["setting"] = read_text(row, "setting", problems)
+    nc_year = None
+    if "year_group" in headers:
+        try:
+            nc_year = parse_year_group(cell_text(row.get("year_group")))
+        except ValueError as error:
+            problems.add(row.line, "year_group", str(error))
+        values["year_group"] = year_group_label(nc_year) if nc_year is not None else None
+    if dob is not None and (nc_year is not None or "year_group" in headers):
+        values["reception_year"] = reception_year(nc_year, dob, now)
+    elif dob is not None:
+        # No year group column: new cases take it from the date of birth (see import_cases).
+        values["_reception_year_from_dob"] = reception_year(None, dob, now)
+    if "looked_after" in headers:
+        try:
+            values["looked_after"] = parse_bool(row.get("looked_after"), "Looked after")
+        except CellError as error:
+            problems.add(row.line, "looked_after", str(error))
+    if "final_plan_issued_on" in headers:
+        issued = read_date(row, "final_plan_issued_on", problems)
+        if issued is not None and issued > now:
+            problems.add(
+                row.line, "final_plan_issued_on", "Final plan date must be today or in the past"
+            )
+        elif issued is not None and received is not None and issued < received:
+            problems.add(
+                row.line,
+                "final_plan_issued_on",
+                "Final plan date must be on or after the request date",
+            )
+        values["final_plan_issued_on"] = issued
+    if "timescale_exception" in headers:
+        exception = cell_text(row.get("timescale_exception"))
+        key = exception.lower() if exception else None
+        if key is not None and key not in FINAL_PLAN_EXCEPTIONS:
+            problems.add(
+                row.line,
+                "timescale_exception",
+                "Timescale exception must be blank or one of " + ", ".join(FINAL_PLAN_EXCEPTIONS),
+            )
+        values["_exception"] = key
+    if len(problems.errors) > errors_before:
+        return None
+    return _CaseRow(line=row.line, values=values)
+
+
+def import_cases(table: Table, actor: User | None) -> ImportResult:
+    """Create or update a case for every row; nothing is saved if any row has a problem."""
+    headers, rows = table
+    problems = Problems()
+    if not check_columns(headers, CASE_REQUIRED, CASE_OPTIONAL, problems):
+        return commit_or_report(ImportResult(noun="case"), problems)
+
+    first_line: dict[str, int] = {}
+    parsed: list[_CaseRow] = []
+    for row in rows:
+        ref = cell_text(row.get("case_ref"))
+        if ref is not None and ref in first_line:
+            problems.add(
+                row.line, "case_ref", f"Case reference {ref} is also on line {first_line[ref]}"
+            )
+        elif ref is not None:
+            first_line[ref] = row.line
+        case_row = _parse_case(row, headers, problems)
+        if case_row is not None:
+            parsed.append(case_row)
+
+    result = ImportResult(noun="case", rows=len(rows))
+    if problems.errors:
+        return commit_or_report(result, problems)
+
+    existing = cases_by_ref(case_row.values["case_ref"] for case_row in parsed)
+    for case_row in parsed:
+        values = dict(case_row.values)
+        exception = values.pop("_exception", None)
+        from_dob = values.pop("_reception_year_from_dob", None)
+        case = existing.get(values["case_ref"])
+        if case is None:
+            if "reception_year" not in values:
+                values["reception_year"] = from_dob
+            case = Case(**values)
+            db.session.add(case)
+            result.created += 1
+        else:
+            for name, value in values.items():
+                setattr(case, name, value)
+            result.updated += 1
+        if exception is not None:
+            _record_imported_exception(case, exception, actor)
+    audit.record(
+        "cases_imported",
+        detail=f"rows={result.rows} created={result.created} updated={result.updated}",
+        actor=actor,
+    )
+    return commit_or_report(result, problems)
+
+
+def _record_imported_exception(case: Case, reason: str, actor: User | None) -> None:
+    """Add a 20-week exception to the case's ledger unless the same reason is already there.
+
+    The ledger only grows: a blank cell, or a later import without the exception, never
+    removes one; that is done on the case page, where it is audited.
+    """
+    if any(e.applies_to == "final_plan" and e.reason == reason for e in case.exceptions):
+        return
+    case.exceptions.append(
+        CaseException(
+            applies_to="final_plan",
+            reason=reason,
+            note="Recorded by import",
+            recorded_by_id=actor.id if actor else None,
+        )
+    )

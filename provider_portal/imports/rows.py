@@ -1,0 +1,220 @@
+"""What every import shares: reading cells, collecting row problems, committing all or nothing.
+
+Every row is checked and every problem collected before anything is written; the changes are
+then made in one transaction that commits only if no row failed. Audit details carry counts,
+never children's names.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from provider_portal.errors import CellError
+from provider_portal.extensions import db
+from provider_portal.models import (
+    Case,
+    Contract,
+    Provider,
+)
+from provider_portal.tabular import Row, cell_text, parse_date
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500  # IN lists stay well inside every database's parameter limit
+
+
+LABELS = {
+    "case_ref": "Case reference",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "date_of_birth": "Date of birth",
+    "request_received_on": "Request date",
+    "year_group": "Year group",
+    "setting": "Setting",
+    "looked_after": "Looked after",
+    "final_plan_issued_on": "Final plan date",
+    "timescale_exception": "Timescale exception",
+    "provider": "Provider",
+    "work_type": "Work type",
+    "allocated_on": "Allocation date",
+    "due_on": "Due date",
+    "returned_on": "Return date",
+    "accepted_on": "Acceptance date",
+    "contract": "Contract",
+}
+
+
+def _length(model: Any, column: str) -> int:
+    return int(model.__table__.c[column].type.length)
+
+
+TEXT_LIMITS = {
+    "case_ref": _length(Case, "case_ref"),
+    "first_name": _length(Case, "first_name"),
+    "last_name": _length(Case, "last_name"),
+    "year_group": _length(Case, "year_group"),
+    "setting": _length(Case, "setting"),
+    "provider": _length(Provider, "name"),
+    "contract": _length(Contract, "reference"),
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: the spreadsheet line (None for the whole file), the column and why."""
+
+    line: int | None
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    """What an import did, or every reason it did nothing."""
+
+    noun: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    providers_created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def summary(self) -> str:
+        """The sentence shown after a successful import."""
+        noun = self.noun if self.rows == 1 else f"{self.noun}s"
+        if self.noun == "case":
+            return f"Imported {self.rows} {noun}: {self.created} new, {self.updated} updated"
+        text = f"Imported {self.rows} {noun}"
+        if self.providers_created:
+            providers = "provider" if self.providers_created == 1 else "providers"
+            text += f" and created {self.providers_created} {providers}"
+        return text
+
+
+CONCURRENT_CHANGE = (
+    "Someone else changed the same records while the file was being imported. "
+    "Nothing was imported. Import the file again"
+)
+
+
+class Problems:
+    """Collects row errors; reported in line order."""
+
+    def __init__(self) -> None:
+        self.errors: list[RowError] = []
+
+    def add(self, line: int | None, column: str, message: str) -> None:
+        self.errors.append(RowError(line, column, message))
+
+    def sorted(self) -> list[RowError]:
+        return sorted(self.errors, key=lambda error: error.line or 0)
+
+
+def check_columns(
+    headers: Sequence[str], required: Sequence[str], optional: Sequence[str], problems: Problems
+) -> bool:
+    """Unknown columns are listed once each; False when a required column is missing."""
+    known = set(required) | set(optional)
+    for heading in headers:
+        if heading not in known:
+            problems.add(
+                1,
+                heading,
+                f"Unknown column. The columns can be {', '.join([*required, *optional])}",
+            )
+    missing = [column for column in required if column not in headers]
+    for column in missing:
+        hint = ""
+        if len(headers) == 1:
+            hint = ". Check the columns are separated by commas, semicolons or tabs"
+        problems.add(1, column, f"The file has no {column} column{hint}")
+    return not missing
+
+
+def read_text(row: Row, column: str, problems: Problems, *, required: bool = False) -> str | None:
+    value = cell_text(row.get(column))
+    label = LABELS[column]
+    if value is None:
+        if required:
+            problems.add(row.line, column, f"Enter the {label.lower()}")
+        return None
+    if "\x00" in value:
+        # PostgreSQL refuses NUL in text; say so here rather than fail the whole import later.
+        problems.add(row.line, column, f"{label} contains a NUL character. Remove it")
+        return None
+    limit = TEXT_LIMITS.get(column)
+    if limit is not None and len(value) > limit:
+        problems.add(row.line, column, f"{label} must be {limit} characters or fewer")
+        return None
+    return value
+
+
+def read_date(row: Row, column: str, problems: Problems, *, required: bool = False) -> date | None:
+    label = LABELS[column]
+    try:
+        value = parse_date(row.get(column), label)
+    except CellError as error:
+        problems.add(row.line, column, str(error))
+        return None
+    if value is None and required:
+        problems.add(row.line, column, f"Enter the {label.lower()}")
+    return value
+
+
+def batches(values: Iterable[str]) -> Iterable[list[str]]:
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), BATCH_SIZE):
+        yield ordered[start : start + BATCH_SIZE]
+
+
+def cases_by_ref(refs: Iterable[str]) -> dict[str, Case]:
+    """Existing cases for these references, a few queries however many rows there are."""
+    found: dict[str, Case] = {}
+    for batch in batches(refs):
+        query = select(Case).where(Case.case_ref.in_(batch)).options(selectinload(Case.exceptions))
+        for case in db.session.scalars(query):
+            found[case.case_ref] = case
+    return found
+
+
+def years_before(value: date, years: int) -> date:
+    try:
+        return value.replace(year=value.year - years)
+    except ValueError:  # 29 February
+        return value.replace(year=value.year - years, day=28)
+
+
+def commit_or_report(result: ImportResult, problems: Problems) -> ImportResult:
+    """Commit when no row failed; otherwise roll everything back and report every problem."""
+    if not problems.errors:
+        try:
+            db.session.commit()
+        except (IntegrityError, StaleDataError):
+            # Validation has passed, so only someone else's change at the same moment gets here.
+            db.session.rollback()
+            problems.add(None, "", CONCURRENT_CHANGE)
+    if problems.errors:
+        db.session.rollback()
+        return ImportResult(noun=result.noun, errors=problems.sorted())
+    log.info(
+        "%s import: rows=%d created=%d updated=%d",
+        result.noun,
+        result.rows,
+        result.created,
+        result.updated,
+    )
+    return result

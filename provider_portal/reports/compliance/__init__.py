@@ -1,0 +1,1 @@
+"""20-week compliance by month of final plan issue."""

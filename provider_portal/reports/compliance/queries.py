@@ -1,0 +1,153 @@
+"""20-week compliance: final plans issued each month, how many within 20 weeks, with and
+without the cases that have a recorded exception (reg 10(4), applied by reg 13(3)).
+
+One function computes the rows with a single GROUP BY over the range, plus one aggregate for
+the rolling 12 months; the page, the CSV download, the chart and `flask report compliance`
+all render those rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, extract, func, select
+
+from provider_portal.errors import ReportError
+from provider_portal.extensions import db
+from provider_portal.models import Case, CaseException
+from provider_portal.reports.sql import DaysAfter, percent
+from provider_portal.timescales import FINAL_PLAN_DAYS, add_months, months_between
+
+CSV_HEADER = (
+    "month",
+    "issued",
+    "issued_within_20_weeks",
+    "issued_excluding_exceptions",
+    "issued_excluding_exceptions_within_20_weeks",
+    "percent_excluding_exceptions",
+)
+
+
+MAX_MONTHS = 120
+
+
+ROLLING_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    month: date | None  # None for the total and rolling rows
+    issued: int
+    issued_within: int
+    excluding: int  # issued, leaving out cases with a recorded 20-week exception
+    excluding_within: int
+
+    @property
+    def label(self) -> str:
+        return "Total" if self.month is None else self.month.strftime("%Y-%m")
+
+    @property
+    def percent_including(self) -> Decimal | None:
+        return percent(self.issued_within, self.issued)
+
+    @property
+    def percent_excluding(self) -> Decimal | None:
+        return percent(self.excluding_within, self.excluding)
+
+    def as_csv(self) -> tuple[str, int, int, int, int, str]:
+        share = self.percent_excluding
+        return (
+            self.label,
+            self.issued,
+            self.issued_within,
+            self.excluding,
+            self.excluding_within,
+            "" if share is None else str(share),
+        )
+
+
+@dataclass(frozen=True)
+class ComplianceReport:
+    first_month: date
+    last_month: date
+    rows: list[ComplianceRow]
+    total: ComplianceRow
+    rolling_first_month: date  # the 12 months ending with last_month
+    rolling: ComplianceRow
+
+
+def _counts() -> tuple[Any, ...]:
+    """The four sums every figure is made of, over cases with a final plan issued."""
+    on_time = Case.final_plan_issued_on <= DaysAfter(Case.request_received_on, FINAL_PLAN_DAYS)
+    excepted = exists().where(
+        CaseException.case_id == Case.id, CaseException.applies_to == "final_plan"
+    )
+    return (
+        func.count(Case.id),
+        func.sum(case((on_time, 1), else_=0)),
+        func.sum(case((excepted, 0), else_=1)),
+        func.sum(case((and_(on_time, ~excepted), 1), else_=0)),
+    )
+
+
+def _issued_between(first_month: date, last_month: date) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Case.final_plan_issued_on >= first_month,
+        Case.final_plan_issued_on < add_months(last_month, 1),
+    )
+
+
+def _row(month: date | None, values: Any) -> ComplianceRow:
+    issued, within, excluding, excluding_within = (int(v or 0) for v in values)
+    return ComplianceRow(month, issued, within, excluding, excluding_within)
+
+
+def compliance_report(first_month: date, last_month: date) -> ComplianceReport:
+    """Final plans issued per month of issue, within 20 weeks, with and without exceptions."""
+    first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
+    if last_month < first_month:
+        raise ReportError("The end month must be the same as or after the start month")
+    months = months_between(first_month, last_month)
+    if len(months) > MAX_MONTHS:
+        raise ReportError("Choose a range of 10 years or less")
+    year = extract("year", Case.final_plan_issued_on)
+    month = extract("month", Case.final_plan_issued_on)
+    by_month = (
+        select(year, month, *_counts())
+        .where(*_issued_between(first_month, last_month))
+        .group_by(year, month)
+    )
+    found = {(int(y), int(m)): counts for y, m, *counts in db.session.execute(by_month)}
+    rows = [_row(m, found.get((m.year, m.month), (0, 0, 0, 0))) for m in months]
+    total = ComplianceRow(
+        None,
+        sum(r.issued for r in rows),
+        sum(r.issued_within for r in rows),
+        sum(r.excluding for r in rows),
+        sum(r.excluding_within for r in rows),
+    )
+    rolling_first = add_months(last_month, 1 - ROLLING_MONTHS)
+    rolling_query = select(*_counts()).where(*_issued_between(rolling_first, last_month))
+    rolling = _row(None, db.session.execute(rolling_query).one())
+    return ComplianceReport(first_month, last_month, rows, total, rolling_first, rolling)
+
+
+def csv_rows(report: ComplianceReport) -> list[tuple[str, int, int, int, int, str]]:
+    """The rows as the CSV carries them, total last."""
+    return [row.as_csv() for row in report.rows] + [report.total.as_csv()]
+
+
+def rolling_summary(report: ComplianceReport) -> str:
+    """The rolling 12-month figure in one sentence, as a board paper would put it."""
+    figure = report.rolling
+    to = report.last_month.strftime("%B %Y")
+    share = figure.percent_excluding
+    if share is None:
+        return f"In the 12 months to {to}: no final plans issued excluding exceptions"
+    return (
+        f"In the 12 months to {to}: {figure.excluding} issued excluding exceptions, "
+        f"{figure.excluding_within} within 20 weeks ({share}%)"
+    )

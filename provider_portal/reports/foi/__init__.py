@@ -1,0 +1,1 @@
+"""Answers to the Freedom of Information questions councils are asked."""

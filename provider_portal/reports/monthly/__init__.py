@@ -1,0 +1,1 @@
+"""The monthly table: work allocated and returned by month of allocation."""

@@ -1,0 +1,1 @@
+"""The contract monitoring pack: cohort, flow, targets, forecast and spend."""

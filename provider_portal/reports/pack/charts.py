@@ -1,0 +1,248 @@
+"""The monitoring pack's charts: SVG from matplotlib, drawn the same way as reports/charts.py.
+
+Object API and an Agg canvas (no pyplot global state), a fixed hash salt and no date metadata
+so that the same rows always give the same bytes, real <text>, and a <title> and <desc> saying
+what the chart shows. Money stays Decimal until the plotting call itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from provider_portal.contracts.money import format_money
+from provider_portal.reports.charts import GOVUK_BLUE, render_svg
+from provider_portal.reports.monthly.queries import MonthlyRow
+from provider_portal.reports.pack.figures import BacklogPoint
+from provider_portal.reports.spend.queries import SpendMonth
+from provider_portal.timescales import add_months, long_date
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+GOVUK_GREEN = "#00703c"
+GOVUK_ORANGE = "#f47738"
+GOVUK_DARK_GREY = "#505a5f"
+GOVUK_RED = "#d4351c"
+
+CHARTS = ("allocated-returned", "backlog", "spend")
+# Wider than the compliance chart: up to 36 months and a legend.
+FIGSIZE = (7.2, 4.2)
+
+
+def _span(months: Sequence[date]) -> str:
+    return f"{months[0]:%B %Y} to {months[-1]:%B %Y}" if months else "no months"
+
+
+def _legend_above(axes: Axes, columns: int = 2) -> None:
+    """The key above the plot, where it cannot hide a line."""
+    axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=columns)
+
+
+def _month_ticks(axes: Axes, positions: list[int], labels: list[str]) -> None:
+    step = max(1, math.ceil(len(positions) / 12))
+    axes.set_xticks(positions[::step], labels[::step], rotation=45, ha="right")
+    axes.set_xlim(-0.5, max(len(positions), 1) - 0.5)
+
+
+# --- (a) allocated and returned by month ------------------------------------------------------
+
+
+def allocated_returned_title(rows: Sequence[MonthlyRow]) -> str:
+    months = [row.month for row in rows if row.month is not None]
+    return f"Work allocated and returned by month of allocation, {_span(months)}"
+
+
+def allocated_returned_description(rows: Sequence[MonthlyRow], as_of: date) -> str:
+    parts = [
+        f"{row.month:%B %Y}: {row.allocated} allocated, {row.returned} returned"
+        for row in rows
+        if row.month is not None
+    ]
+    return (
+        f"Bar chart. For the work allocated each month, how much had come back by "
+        f"{as_of.day} {as_of:%B %Y}. " + "; ".join(parts) + "."
+    )
+
+
+def allocated_returned_svg(rows: Sequence[MonthlyRow], as_of: date) -> bytes:
+    """Side-by-side bars of allocated and returned for each month of allocation."""
+    from matplotlib.ticker import MaxNLocator
+
+    months = [row for row in rows if row.month is not None]
+    labels = [f"{row.month:%b %Y}" for row in months if row.month is not None]
+    positions = list(range(len(months)))
+
+    def draw(axes: Axes) -> None:
+        width = 0.4
+        axes.bar(
+            [p - width / 2 for p in positions],
+            [row.allocated for row in months],
+            width,
+            color=GOVUK_BLUE,
+            label="Allocated",
+        )
+        axes.bar(
+            [p + width / 2 for p in positions],
+            [row.returned for row in months],
+            width,
+            color=GOVUK_GREEN,
+            label="Returned",
+        )
+        axes.set_ylabel("Pieces of work")
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        _month_ticks(axes, positions, labels)
+        _legend_above(axes)
+
+    return render_svg(
+        allocated_returned_title(rows), allocated_returned_description(rows, as_of), draw, FIGSIZE
+    )
+
+
+# --- (b) backlog burn-down ----------------------------------------------------------------------
+
+
+def backlog_title(points: Sequence[BacklogPoint], months: Sequence[date]) -> str:
+    return f"Outstanding work at each month end, and the forecast backlog, {_span(months)}"
+
+
+def backlog_description(points: Sequence[BacklogPoint], clears_on: date | None) -> str:
+    actual = [f"{long_date(p.day)}: {p.actual}" for p in points if p.actual is not None]
+    forecast = [f"{long_date(p.day)}: {p.forecast}" for p in points if p.forecast is not None]
+    text = "Line chart. Outstanding allocated work (recorded): " + (
+        "; ".join(actual) if actual else "none in the range"
+    )
+    text += ". Forecast backlog, outstanding plus unallocated: " + (
+        "; ".join(forecast) if forecast else "none in the range"
+    )
+    if clears_on is None:
+        text += ". At the current rate the backlog does not clear."
+    else:
+        text += f". The forecast clears the backlog by {long_date(clears_on)}."
+    return text
+
+
+def backlog_svg(
+    points: Sequence[BacklogPoint], months: Sequence[date], clears_on: date | None
+) -> bytes:
+    """Recorded outstanding work as a solid line, the forecast backlog as a dashed one."""
+    from matplotlib.dates import date2num
+    from matplotlib.ticker import MaxNLocator
+
+    def draw(axes: Axes) -> None:
+        actual = [(p.day, p.actual) for p in points if p.actual is not None]
+        forecast = [(p.day, p.forecast) for p in points if p.forecast is not None]
+        if actual:
+            axes.plot(
+                [float(date2num(d)) for d, _ in actual],
+                [v for _, v in actual],
+                color=GOVUK_BLUE,
+                linewidth=2.5,
+                marker="o",
+                markersize=4,
+                label="Outstanding allocated work",
+            )
+        if forecast:
+            axes.plot(
+                [float(date2num(d)) for d, _ in forecast],
+                [v for _, v in forecast],
+                color=GOVUK_ORANGE,
+                linewidth=2.5,
+                linestyle="--",
+                marker="o",
+                markersize=4,
+                label="Forecast backlog (outstanding and unallocated)",
+            )
+        axes.set_ylabel("Pieces of work")
+        axes.set_ylim(bottom=0)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        if months:
+            # One tick at each month's end, where the recorded points sit, labelled with the
+            # month; at most about 12 labels whatever the range.
+            ends = [add_months(m, 1) - timedelta(days=1) for m in months]
+            step = max(1, math.ceil(len(ends) / 12))
+            axes.set_xticks(
+                [float(date2num(day)) for day in ends[::step]],
+                [f"{day:%b %Y}" for day in ends[::step]],
+                rotation=45,
+                ha="right",
+            )
+            axes.set_xlim(float(date2num(months[0])), float(date2num(ends[-1])) + 3)
+        if actual or forecast:
+            _legend_above(axes, columns=1)
+
+    return render_svg(
+        backlog_title(points, months), backlog_description(points, clears_on), draw, FIGSIZE
+    )
+
+
+# --- (c) spend against the contract value -------------------------------------------------------
+
+
+def spend_title(rows: Sequence[SpendMonth]) -> str:
+    return f"Spend against contract value, {_span([row.month for row in rows])}"
+
+
+def spend_description(rows: Sequence[SpendMonth], value: Decimal) -> str:
+    parts = [
+        f"{row.month:%B %Y}: {format_money(row.cumulative_actual)} spent to date, "
+        f"{format_money(row.cumulative_actual + row.committed)} with committed"
+        for row in rows
+    ]
+    return (
+        f"Line chart. Contract value {format_money(value)}. Actual spend to date at each month "
+        "end, and actual plus committed spend. " + "; ".join(parts) + "."
+    )
+
+
+def _pounds_axis(amount: float, _position: Any) -> str:
+    if abs(amount) >= 1_000_000:
+        return f"£{amount / 1_000_000:g}m"
+    if abs(amount) >= 1_000:
+        return f"£{amount / 1_000:g}k"
+    return f"£{amount:g}"
+
+
+def spend_svg(rows: Sequence[SpendMonth], value: Decimal) -> bytes:
+    """Cumulative actual, and actual plus committed, by month against the value line."""
+    from matplotlib.ticker import FuncFormatter
+
+    labels = [f"{row.month:%b %Y}" for row in rows]
+    positions = list(range(len(rows)))
+
+    def draw(axes: Axes) -> None:
+        axes.axhline(
+            float(value),
+            color=GOVUK_RED,
+            linewidth=2,
+            label=f"Contract value ({format_money(value)})",
+        )
+        axes.plot(
+            positions,
+            [float(row.cumulative_actual + row.committed) for row in rows],
+            color=GOVUK_DARK_GREY,
+            linewidth=2,
+            linestyle="--",
+            marker="o",
+            markersize=4,
+            label="Actual and committed",
+        )
+        axes.plot(
+            positions,
+            [float(row.cumulative_actual) for row in rows],
+            color=GOVUK_BLUE,
+            linewidth=2.5,
+            marker="o",
+            markersize=4,
+            label="Actual spend to date",
+        )
+        highest = max([value, *(row.cumulative_actual + row.committed for row in rows)])
+        axes.set_ylim(0, float(highest) * 1.1 or 1.0)
+        axes.yaxis.set_major_formatter(FuncFormatter(_pounds_axis))
+        _month_ticks(axes, positions, labels)
+        _legend_above(axes)
+
+    return render_svg(spend_title(rows), spend_description(rows, value), draw, FIGSIZE)

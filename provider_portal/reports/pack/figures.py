@@ -1,0 +1,511 @@
+"""The monthly contract monitoring pack: one contract, one provider or everything, over a range
+of months, as of a date.
+
+build_pack() runs a fixed number of SQL aggregates and returns plain rows; the page, the CSV
+and XLSX downloads, the charts and `flask report pack` all render those rows.
+
+Definitions (the page states them too):
+- Cohort: of the work allocated in a month (withdrawn and declined work left out), how much had
+  come back by the as-of date. The same code as `flask report monthly`.
+- Flow: what happened in a month, whenever the work was allocated: first returns, acceptances,
+  declines by the provider, withdrawals. Only events on or before the as-of date count.
+- On time: returned_on - allocated_on is at most the contract's turnaround for the work type,
+  or the work type's own turnaround when the contract sets none (or there is no contract).
+- Median and 90th percentile of turnaround days use the nearest-rank method (see nearest_rank).
+- Rework: of the work first returned in the month, how much was sent back for amendment at
+  least once by the as-of date (amendment_count > 0 and the latest request on or before it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    extract,
+    func,
+    literal_column,
+    select,
+    union_all,
+)
+
+from provider_portal.contracts.pricing import count_if
+from provider_portal.errors import ReportError
+from provider_portal.extensions import db
+from provider_portal.models import Allocation, Contract, ContractTurnaround, WorkType
+from provider_portal.reports.forecast import FUNDING, Forecast, forecast, outstanding_on
+from provider_portal.reports.monthly.queries import MonthlyRow, monthly_counts_by, monthly_report
+from provider_portal.reports.scope import Scope
+from provider_portal.reports.spend.queries import SpendMonth, spend_by_month
+from provider_portal.reports.sql import MEDIAN, P90, DaysBetween, nearest_rank, percent
+from provider_portal.timescales import add_months, month_end, months_between
+
+MAX_MONTHS = 36
+
+
+PERCENTILE_METHOD = (
+    "Median and 90th percentile turnaround use the nearest-rank method: the days from "
+    "allocation to first return of the work returned in the month, sorted from shortest to "
+    "longest; the median is the value at position ⌈0.5 × n⌉ and the 90th percentile the value "
+    "at position ⌈0.9 × n⌉, where n is the number returned. With an even number returned, the "
+    "median is the lower of the two middle values. No value is averaged, so both are whole days "
+    "that some piece of work actually took."
+)
+
+
+@dataclass(frozen=True)
+class WorkTypeCohortRow:
+    month: date | None  # None for a work type's total over the range
+    work_type: str
+    allocated: int
+    returned: int
+
+    @property
+    def outstanding(self) -> int:
+        return self.allocated - self.returned
+
+
+@dataclass(frozen=True)
+class FlowRow:
+    """What happened in one month (or, with month None, over the whole range)."""
+
+    month: date | None
+    returned: int  # first returned in the month
+    on_time: int  # of those, within the turnaround
+    sent_back: int  # of those, sent back for amendment at least once
+    median_days: int | None
+    p90_days: int | None
+    accepted: int
+    declined: int
+    withdrawn: int
+
+    @property
+    def on_time_percent(self) -> Decimal | None:
+        return percent(self.on_time, self.returned)
+
+    @property
+    def rework_percent(self) -> Decimal | None:
+        return percent(self.sent_back, self.returned)
+
+
+CHECK_LABELS = {
+    "met": ("Met", "govuk-tag--green"),
+    "not_met": ("Not met", "govuk-tag--red"),
+    "no_target": ("No target", "govuk-tag--grey"),
+    "month_not_over": ("Month not over", "govuk-tag--grey"),
+    "nothing_returned": ("Nothing returned", "govuk-tag--grey"),
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One figure against its target: the numbers behind it and whether it was met."""
+
+    actual: Decimal | int | None  # a count, or a percentage to one decimal place
+    target: int | None
+    status: str  # a key of CHECK_LABELS
+
+    @property
+    def label(self) -> str:
+        return CHECK_LABELS[self.status][0]
+
+    @property
+    def tag_class(self) -> str:
+        return CHECK_LABELS[self.status][1]
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    month: date
+    volume: Check  # work allocated in the month against the monthly volume
+    on_time: Check  # % of the work returned in the month that was on time
+    rework: Check  # % of the work returned in the month sent back for amendment
+    returned: int
+    on_time_count: int
+    sent_back: int
+
+
+@dataclass(frozen=True)
+class BacklogPoint:
+    """Outstanding work on a day: actual (recorded) up to the as-of date, forecast after it."""
+
+    day: date
+    actual: int | None
+    forecast: int | None
+
+
+@dataclass(frozen=True)
+class Pack:
+    scope: Scope
+    first_month: date
+    last_month: date
+    as_of: date
+    cohort: list[MonthlyRow]
+    cohort_total: MonthlyRow
+    cohort_by_work_type: list[WorkTypeCohortRow]
+    flow: list[FlowRow]
+    flow_total: FlowRow
+    targets: list[TargetRow] | None  # None unless the scope is one contract
+    backlog: list[BacklogPoint]
+    forecast: Forecast
+    spend: list[SpendMonth]
+    value: Decimal  # current value of the contracts in scope
+
+    @property
+    def contract(self) -> Contract | None:
+        return self.scope.contract
+
+    @property
+    def months(self) -> list[date]:
+        return [row.month for row in self.cohort if row.month is not None]
+
+
+def check_range(first_month: date, last_month: date) -> list[date]:
+    """The months of the range; ReportError when reversed or longer than 36 months."""
+    if last_month < first_month:
+        raise ReportError("The end month must be the same as or after the start month")
+    months = months_between(first_month, last_month)
+    if len(months) > MAX_MONTHS:
+        raise ReportError(f"Choose a range of {MAX_MONTHS} months or less")
+    return months
+
+
+def _scope_args(scope: Scope) -> dict[str, Any]:
+    return {"provider": scope.provider, "contract": scope.contract}
+
+
+def cohort_by_work_type(
+    scope: Scope, first_month: date, last_month: date, as_of: date
+) -> list[WorkTypeCohortRow]:
+    """The cohort counts per work type: every month for each work type with work in the range,
+    then that work type's total. One GROUP BY, plus the work type names."""
+    months = check_range(first_month, last_month)
+    found = monthly_counts_by(
+        Allocation.work_type_id, first_month, last_month, as_of, **_scope_args(scope)
+    )
+    present = {work_type_id for _, work_type_id in found}
+    if not present:
+        return []
+    names: dict[int, str] = {
+        work_type_id: name
+        for work_type_id, name in db.session.execute(
+            select(WorkType.id, WorkType.name).where(WorkType.id.in_(present))
+        )
+    }
+    rows: list[WorkTypeCohortRow] = []
+    for work_type_id in sorted(present, key=lambda i: names[i]):
+        name = names[work_type_id]
+        block = []
+        for month in months:
+            row = found.get((month, work_type_id))
+            allocated, returned = (row.allocated, row.returned) if row else (0, 0)
+            block.append(WorkTypeCohortRow(month, name, allocated, returned))
+        rows.extend(block)
+        rows.append(
+            WorkTypeCohortRow(
+                None,
+                name,
+                sum(r.allocated for r in block),
+                sum(r.returned for r in block),
+            )
+        )
+    return rows
+
+
+def _in_range(
+    column: Any, first_month: date, last_month: date, as_of: date
+) -> list[ColumnElement[bool]]:
+    return [
+        column >= first_month,
+        column < add_months(last_month, 1),
+        column <= as_of,
+    ]
+
+
+def _returns_histogram(
+    scope: Scope, first_month: date, last_month: date, as_of: date
+) -> dict[date, dict[tuple[int, bool, bool], int]]:
+    """{month: {(days, on_time, sent_back): count}} for the work first returned each month."""
+    target = func.coalesce(ContractTurnaround.days, WorkType.turnaround_days)
+    days = DaysBetween(Allocation.allocated_on, Allocation.returned_on)
+    sent_back = and_(
+        Allocation.amendment_count > 0,
+        Allocation.amendment_requested_on.is_not(None),
+        Allocation.amendment_requested_on <= as_of,
+    )
+    # Per-allocation values in a subquery, grouped outside it: PostgreSQL would not match a
+    # GROUP BY expression carrying bound parameters with the same expression in SELECT.
+    each = (
+        select(
+            extract("year", Allocation.returned_on).label("year"),
+            extract("month", Allocation.returned_on).label("month"),
+            days.label("days"),
+            (days <= target).label("on_time"),
+            sent_back.label("sent_back"),
+            Allocation.id.label("id"),
+        )
+        .select_from(Allocation)
+        .join(WorkType, WorkType.id == Allocation.work_type_id)
+        .outerjoin(
+            ContractTurnaround,
+            and_(
+                ContractTurnaround.contract_id == Allocation.contract_id,
+                ContractTurnaround.work_type_id == Allocation.work_type_id,
+            ),
+        )
+        .where(
+            Allocation.returned_on.is_not(None),
+            *_in_range(Allocation.returned_on, first_month, last_month, as_of),
+            *scope.allocation_filters(),
+        )
+        .subquery("returned_work")
+    )
+    query = select(
+        each.c.year, each.c.month, each.c.days, each.c.on_time, each.c.sent_back, func.count()
+    ).group_by(each.c.year, each.c.month, each.c.days, each.c.on_time, each.c.sent_back)
+    found: dict[date, dict[tuple[int, bool, bool], int]] = {}
+    for year, month, day_count, on_time, reworked, count in db.session.execute(query):
+        key = (int(day_count), bool(on_time), bool(reworked))
+        bucket = found.setdefault(date(int(year), int(month), 1), {})
+        bucket[key] = bucket.get(key, 0) + int(count)
+    return found
+
+
+def _events(
+    scope: Scope, first_month: date, last_month: date, as_of: date
+) -> dict[tuple[str, date], int]:
+    """{(kind, month): count} of acceptances, declines and withdrawals in one query."""
+    parts: list[Any] = []
+    for kind, column in (
+        ("accepted", Allocation.accepted_on),
+        ("declined", Allocation.declined_on),
+        ("withdrawn", Allocation.withdrawn_on),
+    ):
+        parts.append(
+            select(literal_column(f"'{kind}'").label("kind"), column.label("day")).where(
+                column.is_not(None),
+                *_in_range(column, first_month, last_month, as_of),
+                *scope.allocation_filters(),
+            )
+        )
+    events = union_all(*parts).subquery("event")
+    year = extract("year", events.c.day)
+    month = extract("month", events.c.day)
+    query = select(events.c.kind, year, month, func.count()).group_by(events.c.kind, year, month)
+    return {
+        (kind, date(int(y), int(m), 1)): int(count)
+        for kind, y, m, count in db.session.execute(query)
+    }
+
+
+def _flow_row(
+    month: date | None,
+    histogram: Mapping[tuple[int, bool, bool], int],
+    accepted: int,
+    declined: int,
+    withdrawn: int,
+) -> FlowRow:
+    by_days: dict[int, int] = {}
+    for (days, _, _), count in histogram.items():
+        by_days[days] = by_days.get(days, 0) + count
+    return FlowRow(
+        month=month,
+        returned=sum(histogram.values()),
+        on_time=sum(c for (_, on_time, _), c in histogram.items() if on_time),
+        sent_back=sum(c for (_, _, reworked), c in histogram.items() if reworked),
+        median_days=nearest_rank(by_days, MEDIAN),
+        p90_days=nearest_rank(by_days, P90),
+        accepted=accepted,
+        declined=declined,
+        withdrawn=withdrawn,
+    )
+
+
+def flow(
+    scope: Scope, first_month: date, last_month: date, as_of: date
+) -> tuple[list[FlowRow], FlowRow]:
+    """Returns, acceptances, declines and withdrawals per month, and over the range."""
+    months = check_range(first_month, last_month)
+    histograms = _returns_histogram(scope, first_month, last_month, as_of)
+    events = _events(scope, first_month, last_month, as_of)
+    rows = [
+        _flow_row(
+            month,
+            histograms.get(month, {}),
+            events.get(("accepted", month), 0),
+            events.get(("declined", month), 0),
+            events.get(("withdrawn", month), 0),
+        )
+        for month in months
+    ]
+    merged: dict[tuple[int, bool, bool], int] = {}
+    for histogram in histograms.values():
+        for key, count in histogram.items():
+            merged[key] = merged.get(key, 0) + count
+    total = _flow_row(
+        None,
+        merged,
+        sum(r.accepted for r in rows),
+        sum(r.declined for r in rows),
+        sum(r.withdrawn for r in rows),
+    )
+    return rows, total
+
+
+def _covers(contract: Contract, month: date) -> bool:
+    return contract.start_on <= month_end(month) and contract.end_on >= month
+
+
+def _at_least(part: int, whole: int, target: int) -> bool:
+    """part / whole >= target %, compared exactly (no rounding lets 89.96% pass 90%)."""
+    return part * 100 >= target * whole
+
+
+def targets(
+    contract: Contract, cohort: Iterable[MonthlyRow], flow_rows: Iterable[FlowRow], as_of: date
+) -> list[TargetRow]:
+    """Each month against the contract's monthly volume, on-time target and rework maximum.
+
+    - Volume: met when the work allocated in the month reached the monthly volume; judged
+      only once the month is over on the as-of date.
+    - On time: met when on-time returns / returns in the month >= the on-time target.
+    - Rework: met when sent back / returns in the month <= the maximum rework rate.
+    A month wholly outside the contract's dates has no target.
+    """
+    flows = {row.month: row for row in flow_rows}
+    rows = []
+    for cohort_row in cohort:
+        month = cohort_row.month
+        if month is None:
+            continue
+        flow_row = flows[month]
+        covered = _covers(contract, month)
+        returned = flow_row.returned
+
+        volume_target = contract.monthly_volume if covered else None
+        if volume_target is None:
+            volume_status = "no_target"
+        elif month_end(month) > as_of:
+            volume_status = "month_not_over"
+        else:
+            volume_status = "met" if cohort_row.allocated >= volume_target else "not_met"
+
+        on_time_target = contract.on_time_target_percent if covered else None
+        if on_time_target is None:
+            on_time_status = "no_target"
+        elif returned == 0:
+            on_time_status = "nothing_returned"
+        else:
+            met = _at_least(flow_row.on_time, returned, on_time_target)
+            on_time_status = "met" if met else "not_met"
+
+        rework_max = contract.max_rework_percent if covered else None
+        if rework_max is None:
+            rework_status = "no_target"
+        elif returned == 0:
+            rework_status = "nothing_returned"
+        else:
+            met = flow_row.sent_back * 100 <= rework_max * returned
+            rework_status = "met" if met else "not_met"
+
+        rows.append(
+            TargetRow(
+                month=month,
+                volume=Check(cohort_row.allocated, volume_target, volume_status),
+                on_time=Check(flow_row.on_time_percent, on_time_target, on_time_status),
+                rework=Check(flow_row.rework_percent, rework_max, rework_status),
+                returned=returned,
+                on_time_count=flow_row.on_time,
+                sent_back=flow_row.sent_back,
+            )
+        )
+    return rows
+
+
+def outstanding_on_days(scope: Scope, days: list[date]) -> list[int]:
+    """Outstanding work at the end of each day, one column per day in one aggregate.
+
+    Outstanding as the forecast counts it: allocated by then and not yet returned, withdrawn
+    or declined, so the burn-down's last actual point meets the forecast's starting point.
+    """
+    if not days:
+        return []
+    columns = [count_if(outstanding_on(day)) for day in days]
+    values = db.session.execute(
+        select(*columns)
+        .select_from(Allocation)
+        .where(Allocation.allocated_on <= max(days), *scope.allocation_filters())
+    ).one()
+    return [int(v or 0) for v in values]
+
+
+# How far past the as-of date the burn-down draws a forecast that does not clear sooner.
+FORECAST_MONTHS = 24
+
+
+def backlog(
+    scope: Scope, first_month: date, last_month: date, as_of: date, projection: Forecast
+) -> list[BacklogPoint]:
+    """The burn-down: outstanding allocated work at each month end up to the as-of date
+    (and on the as-of date itself), then the forecast backlog (outstanding plus unallocated)
+    at each later month end and on the day it clears."""
+    months = check_range(first_month, last_month)
+    range_end = month_end(months[-1])
+    actual_days = [month_end(m) for m in months if month_end(m) <= as_of]
+    if months[0] <= as_of <= range_end and as_of not in actual_days:
+        actual_days.append(as_of)
+    actuals = dict(zip(actual_days, outstanding_on_days(scope, actual_days), strict=True))
+    points: dict[date, BacklogPoint] = {
+        day: BacklogPoint(day, count, None) for day, count in actuals.items()
+    }
+    if months[0] <= as_of <= range_end:
+        points[as_of] = BacklogPoint(as_of, actuals[as_of], projection.backlog)
+    if not months[0] <= as_of <= range_end:
+        return [points[day] for day in sorted(points)]
+    # The forecast runs on past the chosen months to the day the backlog clears (or, when it
+    # does not clear, FORECAST_MONTHS on), so the burn-down shows where it ends.
+    clears_on = projection.clears_on
+    horizon = month_end(add_months(as_of, FORECAST_MONTHS))
+    stop = min(clears_on, horizon) if clears_on is not None else horizon
+    for month in months_between(as_of, stop):
+        day = month_end(month)
+        if as_of < day <= horizon and (clears_on is None or day < clears_on):
+            points[day] = BacklogPoint(day, None, projection.backlog_on(day))
+    if clears_on is not None and as_of < clears_on <= horizon:
+        points[clears_on] = BacklogPoint(clears_on, None, 0)
+    return [points[day] for day in sorted(points)]
+
+
+def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -> Pack:
+    """Every table of the monitoring pack for the scope, months and as-of date."""
+    first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
+    check_range(first_month, last_month)
+    monthly = monthly_report(first_month, last_month, as_of, **_scope_args(scope))
+    flow_rows, flow_total = flow(scope, first_month, last_month, as_of)
+    projection = forecast(scope, as_of)
+    return Pack(
+        scope=scope,
+        first_month=first_month,
+        last_month=last_month,
+        as_of=as_of,
+        cohort=monthly.rows,
+        cohort_total=monthly.total,
+        cohort_by_work_type=cohort_by_work_type(scope, first_month, last_month, as_of),
+        flow=flow_rows,
+        flow_total=flow_total,
+        targets=(
+            targets(scope.contract, monthly.rows, flow_rows, as_of)
+            if scope.contract is not None
+            else None
+        ),
+        backlog=backlog(scope, first_month, last_month, as_of, projection),
+        forecast=projection,
+        spend=spend_by_month(scope, first_month, last_month, as_of),
+        # The forecast sets the same value (scope_value) against the cost as funding agreed.
+        value=projection.cost.row(FUNDING).total,
+    )

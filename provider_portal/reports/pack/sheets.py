@@ -1,0 +1,226 @@
+"""The pack's tables as the downloads carry them: one sheet a table, for the CSVs and the
+workbook.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from provider_portal.reports.forecast import RATE_WEEKS
+from provider_portal.reports.pack.figures import PERCENTILE_METHOD, Pack
+from provider_portal.reports.xlsx import Column, Sheet, write_workbook
+
+CSV_TABLES = (
+    "cohort",
+    "cohort_by_work_type",
+    "flow",
+    "targets",
+    "forecast",
+    "cost",
+    "backlog",
+    "spend",
+)
+
+
+def _month_or_total(month: date | None) -> date | str:
+    return "Total" if month is None else month
+
+
+def pack_sheets(pack: Pack) -> dict[str, Sheet]:
+    """Every table of the pack, by its CSV name, in page order."""
+    cohort = Sheet(
+        "cohort",
+        "Cohort",
+        [
+            Column("month", "month", 12),
+            Column("allocated", "count", 12),
+            Column("returned", "count", 12),
+            Column("outstanding", "count", 13),
+        ],
+        [
+            (_month_or_total(r.month), r.allocated, r.returned, r.outstanding)
+            for r in [*pack.cohort, pack.cohort_total]
+        ],
+    )
+    by_type = Sheet(
+        "cohort_by_work_type",
+        "Cohort by work type",
+        [
+            Column("month", "month", 12),
+            Column("work_type", "text", 36),
+            Column("allocated", "count", 12),
+            Column("returned", "count", 12),
+            Column("outstanding", "count", 13),
+        ],
+        [
+            (_month_or_total(r.month), r.work_type, r.allocated, r.returned, r.outstanding)
+            for r in pack.cohort_by_work_type
+        ],
+    )
+    flow_sheet = Sheet(
+        "flow",
+        "Flow",
+        [
+            Column("month", "month", 12),
+            Column("returned", "count", 11),
+            Column("returned_on_time", "count", 17),
+            Column("on_time_percent", "percent", 16),
+            Column("median_days", "count", 13),
+            Column("p90_days", "count", 11),
+            Column("sent_back_for_amendment", "count", 24),
+            Column("rework_percent", "percent", 15),
+            Column("accepted", "count", 11),
+            Column("declined", "count", 11),
+            Column("withdrawn", "count", 11),
+        ],
+        [
+            (
+                _month_or_total(r.month),
+                r.returned,
+                r.on_time,
+                r.on_time_percent,
+                r.median_days,
+                r.p90_days,
+                r.sent_back,
+                r.rework_percent,
+                r.accepted,
+                r.declined,
+                r.withdrawn,
+            )
+            for r in [*pack.flow, pack.flow_total]
+        ],
+    )
+    capacity = pack.contract.stated_monthly_capacity if pack.contract is not None else None
+    targets_sheet = Sheet(
+        "targets",
+        "Targets",
+        [
+            Column("month", "month", 12),
+            Column("allocated", "count", 11),
+            Column("monthly_volume", "count", 16),
+            Column("volume", "text", 17),
+            Column("stated_monthly_capacity", "count", 24),
+            Column("returned", "count", 11),
+            Column("returned_on_time", "count", 17),
+            Column("on_time_percent", "percent", 16),
+            Column("on_time_target_percent", "count", 23),
+            Column("on_time", "text", 17),
+            Column("sent_back_for_amendment", "count", 24),
+            Column("rework_percent", "percent", 15),
+            Column("max_rework_percent", "count", 19),
+            Column("rework", "text", 17),
+        ],
+        [
+            (
+                t.month,
+                t.volume.actual,
+                t.volume.target,
+                t.volume.label,
+                capacity,
+                t.returned,
+                t.on_time_count,
+                t.on_time.actual,
+                t.on_time.target,
+                t.on_time.label,
+                t.sent_back,
+                t.rework.actual,
+                t.rework.target,
+                t.rework.label,
+            )
+            for t in pack.targets or []
+        ],
+    )
+    projection = pack.forecast
+    forecast_sheet = Sheet(
+        "forecast",
+        "Forecast",
+        [Column("measure", "text", 44), Column("value", "auto", 16)],
+        [
+            ("as_of", projection.as_of),
+            ("outstanding_allocated_work", projection.outstanding),
+            ("unallocated_out_of_timescale_cases", projection.unallocated),
+            ("backlog", projection.backlog),
+            (f"returned_in_last_{RATE_WEEKS}_weeks", projection.returned_in_window),
+            ("weekly_rate", projection.weekly_rate),
+            ("clears_on", projection.clears_on),
+            ("clears_this_financial_year", projection.clears_this_financial_year),
+            ("uncosted_pieces_of_work", projection.cost.uncosted),
+        ],
+    )
+    cost = projection.cost
+    cost_sheet = Sheet(
+        "cost",
+        "Cost to clear",
+        [
+            Column("row", "text", 22),
+            *(Column(label, "money", 18) for label in cost.column_labels),
+            Column("total", "money", 18),
+        ],
+        [(row.label, *row.by_year, row.total) for row in cost.rows],
+    )
+    backlog_sheet = Sheet(
+        "backlog",
+        "Backlog",
+        [
+            Column("day", "date", 13),
+            Column("outstanding_actual", "count", 19),
+            Column("backlog_forecast", "count", 17),
+        ],
+        [(p.day, p.actual, p.forecast) for p in pack.backlog],
+    )
+    spend_sheet = Sheet(
+        "spend",
+        "Spend",
+        [
+            Column("month", "month", 12),
+            Column("actual", "money", 16),
+            Column("committed", "money", 16),
+            Column("cumulative_actual", "money", 18),
+            Column("cumulative_actual_and_committed", "money", 30),
+            Column("contract_value", "money", 18),
+        ],
+        [
+            (
+                s.month,
+                s.actual,
+                s.committed,
+                s.cumulative_actual,
+                s.cumulative_actual + s.committed,
+                pack.value,
+            )
+            for s in pack.spend
+        ],
+    )
+    sheets = [
+        cohort,
+        by_type,
+        flow_sheet,
+        targets_sheet,
+        forecast_sheet,
+        cost_sheet,
+        backlog_sheet,
+        spend_sheet,
+    ]
+    return {sheet.name: sheet for sheet in sheets}
+
+
+def about_sheet(pack: Pack) -> Sheet:
+    """What the workbook covers and how its figures were worked out."""
+    rows: list[tuple[str, object]] = [
+        ("Scope", pack.scope.label),
+        ("From month", pack.first_month),
+        ("To month", pack.last_month),
+        ("As of", pack.as_of),
+        ("Turnaround percentiles", PERCENTILE_METHOD),
+    ]
+    if pack.contract is not None:
+        rows.insert(1, ("Contract title", pack.contract.title))
+    rows.extend(("Forecast method", p) for p in pack.forecast.method_paragraphs)
+    return Sheet(
+        "about", "About", [Column("item", "text", 24), Column("detail", "auto", 100)], rows
+    )
+
+
+def pack_workbook(pack: Pack) -> bytes:
+    """The whole pack as an .xlsx: what it covers, then one worksheet per table."""
+    return write_workbook([about_sheet(pack), *pack_sheets(pack).values()])

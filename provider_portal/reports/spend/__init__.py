@@ -1,0 +1,1 @@
+"""Committed and actual spend by financial year, contract, provider and work type."""

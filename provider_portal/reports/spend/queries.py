@@ -1,0 +1,296 @@
+"""Spend: what was committed and what was actually spent, by financial year and by month.
+
+Committed and actual come from provider_portal.contracts.pricing, so every report agrees:
+- committed on a date: work allocated by then and not yet accepted, withdrawn or declined, at
+  the price that applied when it was allocated; grouped by the financial year of allocation;
+- actual on a date: work accepted on or before it, at the same price, by the financial year
+  (or month) of acceptance.
+Work with no contract, or no price for its date, is counted but not costed.
+
+Each function runs a fixed number of SQL aggregates; the page, the CSV, the CLI, the
+monitoring pack and the FOI page all render the rows they return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import extract, func, select
+
+from provider_portal.contracts.money import ZERO
+from provider_portal.contracts.pricing import (
+    PRICE,
+    actual_on,
+    committed_on,
+    count_if,
+    financial_year_of,
+    sum_if,
+)
+from provider_portal.extensions import db
+from provider_portal.models import (
+    Allocation,
+    Contract,
+    ContractVariation,
+    Provider,
+    WorkType,
+)
+from provider_portal.models.types import PENNY
+from provider_portal.reports.scope import Scope
+from provider_portal.timescales import add_months, financial_year_label, months_between
+
+EVERYTHING = Scope()  # all contracts, providers and uncontracted work
+CSV_HEADER = ("financial_year", "contract", "provider", "work_type", "committed", "actual")
+
+
+def money_sum(value: Decimal | int | None) -> Decimal:
+    """A SUM of a Money column as read back (Decimal pounds, or None over no rows)."""
+    if value is None:
+        return ZERO
+    return Decimal(value).quantize(PENNY)
+
+
+def round_pence(value: Decimal) -> Decimal:
+    """Round to the penny, halves away from zero, as finance does."""
+    return value.quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class SpendRow:
+    """One line of `flask report spend`: a contract's spend on one work type in one year."""
+
+    financial_year: int  # start year; label with financial_year_label
+    contract_reference: str
+    provider_name: str
+    work_type_name: str
+    committed: Decimal  # committed on as_of (pricing.committed_on), by FY of allocated_on
+    actual: Decimal  # accepted on or before as_of, by FY of accepted_on
+
+    @property
+    def financial_year_label(self) -> str:
+        return financial_year_label(self.financial_year)
+
+    def as_csv(self) -> tuple[str, str, str, str, str, str]:
+        return (
+            self.financial_year_label,
+            self.contract_reference,
+            self.provider_name,
+            self.work_type_name,
+            f"{self.committed:.2f}",
+            f"{self.actual:.2f}",
+        )
+
+
+def spend_by_financial_year(as_of: date, scope: Scope = EVERYTHING) -> list[SpendRow]:
+    """Committed and actual spend on as_of per financial year, contract, provider and work type.
+
+    Only costed work appears (work under a contract with a price for its date); see
+    uncosted_count for the rest. Two GROUP BY queries: committed by year of allocation,
+    actual by year of acceptance.
+    """
+    totals: dict[tuple[int, str, str, str], list[Decimal]] = {}
+    for index, (condition, dated) in enumerate(
+        (
+            (committed_on(as_of), Allocation.allocated_on),
+            (actual_on(as_of), Allocation.accepted_on),
+        )
+    ):
+        # Sum on the integer keys first, then name them: grouping 100,000 rows by text
+        # made PostgreSQL sort them on disk.
+        year = financial_year_of(dated).label("year")
+        sums = (
+            select(
+                year,
+                Allocation.contract_id,
+                Allocation.provider_id,
+                Allocation.work_type_id,
+                func.sum(PRICE).label("amount"),
+            )
+            .where(PRICE.is_not(None), condition, *scope.allocation_filters())
+            .group_by(year, Allocation.contract_id, Allocation.provider_id, Allocation.work_type_id)
+            .subquery("sums")
+        )
+        query = (
+            select(sums.c.year, Contract.reference, Provider.name, WorkType.name, sums.c.amount)
+            .join(Contract, Contract.id == sums.c.contract_id)
+            .join(Provider, Provider.id == sums.c.provider_id)
+            .join(WorkType, WorkType.id == sums.c.work_type_id)
+        )
+        for fy, reference, provider, work_type, amount in db.session.execute(query):
+            key = (int(fy), reference, provider, work_type)
+            totals.setdefault(key, [ZERO, ZERO])[index] += money_sum(amount)
+    return [
+        SpendRow(fy, reference, provider, work_type, committed, actual)
+        for (fy, reference, provider, work_type), (committed, actual) in sorted(totals.items())
+    ]
+
+
+def uncosted_count(as_of: date, scope: Scope = EVERYTHING) -> int:
+    """Pieces of work committed or accepted on as_of that have no contract or no price."""
+    counted = committed_on(as_of) | actual_on(as_of)
+    value = db.session.scalar(
+        select(count_if(PRICE.is_(None) & counted))
+        .select_from(Allocation)
+        .where(*scope.allocation_filters())
+    )
+    return int(value or 0)
+
+
+def csv_rows(rows: Iterable[SpendRow]) -> list[tuple[str, str, str, str, str, str]]:
+    """The rows as the CSV carries them: amounts as plain numbers with two decimals."""
+    return [row.as_csv() for row in rows]
+
+
+@dataclass(frozen=True)
+class SpendTotal:
+    """Committed and actual added up, for one financial year or for everything."""
+
+    financial_year: int | None  # None for the grand total
+    committed: Decimal
+    actual: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.committed + self.actual
+
+
+def totals_by_year(rows: Iterable[SpendRow]) -> tuple[list[SpendTotal], SpendTotal]:
+    """Per financial year totals in year order, and the grand total."""
+    years: dict[int, list[Decimal]] = {}
+    for row in rows:
+        pair = years.setdefault(row.financial_year, [ZERO, ZERO])
+        pair[0] += row.committed
+        pair[1] += row.actual
+    per_year = [SpendTotal(fy, c, a) for fy, (c, a) in sorted(years.items())]
+    grand = SpendTotal(
+        None,
+        sum((t.committed for t in per_year), ZERO),
+        sum((t.actual for t in per_year), ZERO),
+    )
+    return per_year, grand
+
+
+@dataclass(frozen=True)
+class SpendMonth:
+    month: date  # first day
+    actual: Decimal  # accepted in that month (and on or before as_of)
+    committed: Decimal  # committed at the month's end (or as_of if earlier)
+    cumulative_actual: Decimal  # actual from the first contract start up to the month's end
+
+
+def spend_by_month(
+    scope: Scope, first_month: date, last_month: date, as_of: date
+) -> list[SpendMonth]:
+    """Actual spend per month, committed spend at each month's end, and actual to date.
+
+    Two queries: actual grouped by month of acceptance (every month up to the range's end,
+    so the running total starts from the first acceptance), and one row of committed sums,
+    one column per month end.
+    """
+    months = months_between(first_month, last_month)
+    if not months:
+        return []
+    price = PRICE
+    range_end = add_months(months[-1], 1) - timedelta(days=1)
+    accepted_by = min(range_end, as_of)
+    year = extract("year", Allocation.accepted_on)
+    month = extract("month", Allocation.accepted_on)
+    actual_query = (
+        select(year, month, func.sum(price))
+        .select_from(Allocation)
+        .where(PRICE.is_not(None))
+        .where(actual_on(accepted_by), *scope.allocation_filters())
+        .group_by(year, month)
+    )
+    actual_by_month = {
+        date(int(y), int(m), 1): money_sum(amount)
+        for y, m, amount in db.session.execute(actual_query)
+    }
+    ends = [min(add_months(m, 1) - timedelta(days=1), as_of) for m in months]
+    committed_query = (
+        select(*(sum_if(committed_on(end), price) for end in ends))
+        .select_from(Allocation)
+        .where(PRICE.is_not(None))
+        .where(*scope.allocation_filters())
+    )
+    committed = [money_sum(v) for v in db.session.execute(committed_query).one()]
+    running = sum((v for m, v in actual_by_month.items() if m < months[0]), ZERO)
+    result = []
+    for m, committed_then in zip(months, committed, strict=True):
+        in_month = actual_by_month.get(m, ZERO)
+        running += in_month
+        result.append(SpendMonth(m, in_month, committed_then, running))
+    return result
+
+
+def scope_value(scope: Scope) -> Decimal:
+    """The current value (original + variations) of the contracts in scope, whatever status."""
+    in_scope = select(Contract.id).where(*scope.contract_filters())
+    original, varied = db.session.execute(
+        select(
+            select(func.sum(Contract.original_value))
+            .where(*scope.contract_filters())
+            .scalar_subquery(),
+            select(func.sum(ContractVariation.amount))
+            .where(ContractVariation.contract_id.in_(in_scope))
+            .scalar_subquery(),
+        )
+    ).one()
+    return money_sum(original) + money_sum(varied)
+
+
+@dataclass(frozen=True)
+class CostPerOutput:
+    """What one accepted piece of a work type cost from a provider in a financial year."""
+
+    financial_year: int
+    provider_name: str
+    work_type_name: str
+    accepted: int  # costed pieces accepted in the year
+    actual: Decimal
+    uncosted: int  # pieces accepted in the year with no contract or price
+
+    @property
+    def cost_per_output(self) -> Decimal | None:
+        """Actual spend divided by the costed pieces accepted, to the penny; None if none."""
+        if self.accepted == 0:
+            return None
+        return round_pence(self.actual / self.accepted)
+
+
+def cost_per_output(as_of: date, scope: Scope = EVERYTHING) -> list[CostPerOutput]:
+    """Actual spend and accepted pieces per financial year, provider and work type."""
+    year = financial_year_of(Allocation.accepted_on).label("year")
+    # Integer keys first, names after (see spend_by_financial_year).
+    sums = (
+        select(
+            year,
+            Allocation.provider_id,
+            Allocation.work_type_id,
+            count_if(PRICE.is_not(None)).label("costed"),
+            func.sum(PRICE).label("amount"),
+            count_if(PRICE.is_(None)).label("uncosted"),
+        )
+        .where(actual_on(as_of), *scope.allocation_filters())
+        .group_by(year, Allocation.provider_id, Allocation.work_type_id)
+        .subquery("sums")
+    )
+    query = (
+        select(
+            sums.c.year,
+            Provider.name,
+            WorkType.name,
+            sums.c.costed,
+            sums.c.amount,
+            sums.c.uncosted,
+        )
+        .join(Provider, Provider.id == sums.c.provider_id)
+        .join(WorkType, WorkType.id == sums.c.work_type_id)
+        .order_by(sums.c.year, Provider.name, WorkType.name)
+    )
+    return [
+        CostPerOutput(int(fy), provider, work_type, int(n), money_sum(amount), int(missing))
+        for fy, provider, work_type, n, amount, missing in db.session.execute(query)
+    ]

@@ -1,0 +1,118 @@
+"""SQL building blocks the reports share: day arithmetic each database understands, and
+percentiles and percentages worked out exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import coercions, roles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
+
+
+class DaysBetween(ColumnElement[int]):
+    """Whole calendar days from one date column to another (end - start), in SQL."""
+
+    inherit_cache = True
+    type = Integer()
+    _traverse_internals = [
+        ("start", InternalTraversal.dp_clauseelement),
+        ("end", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, start: Any, end: Any) -> None:
+        self.start = coercions.expect(roles.ExpressionElementRole, start)
+        self.end = coercions.expect(roles.ExpressionElementRole, end)
+
+
+@compiles(DaysBetween, "sqlite")
+def _days_between_sqlite(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    # Dates are ISO text in SQLite; julianday() of a plain date is a whole number plus .5,
+    # so the difference is exact and the cast only changes its type.
+    end = compiler.process(element.end, **kw)
+    start = compiler.process(element.start, **kw)
+    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+
+
+@compiles(DaysBetween, "postgresql")
+@compiles(DaysBetween)
+def _days_between_postgresql(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    # date - date is an integer number of days in PostgreSQL.
+    return f"({compiler.process(element.end, **kw)} - {compiler.process(element.start, **kw)})"
+
+
+def nearest_rank(histogram: Mapping[int, int], share: Decimal) -> int | None:
+    """The nearest-rank percentile of the values a {value: count} histogram holds.
+
+    The value at position ceil(share × n) of the n values sorted ascending (position 1 at
+    least); None when there are no values. share is a Decimal (0.5, 0.9) so that the
+    position is exact: 0.9 × 10 is 9, not 9.000000000000002.
+    """
+    n = sum(histogram.values())
+    if n == 0:
+        return None
+    position = max(1, math.ceil(share * n))
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= position:
+            return value
+    raise AssertionError("unreachable: position is at most n")
+
+
+MEDIAN = Decimal("0.5")
+
+
+P90 = Decimal("0.9")
+
+
+_TENTH = Decimal("0.1")
+
+
+class DaysAfter(ColumnElement[date]):
+    """A date column plus a fixed number of calendar days, as SQL each database understands."""
+
+    inherit_cache = True
+    type = Date()
+    # The day count changes the SQL text, so it must be part of the statement's cache key.
+    _traverse_internals = [
+        ("start", InternalTraversal.dp_clauseelement),
+        ("days", InternalTraversal.dp_plain_obj),
+    ]
+
+    def __init__(self, start: Any, days: int) -> None:
+        self.start = coercions.expect(roles.ExpressionElementRole, start)
+        self.days = int(days)
+
+
+@compiles(DaysAfter, "sqlite")
+def _days_after_sqlite(element: DaysAfter, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite stores dates as ISO text; date() does the calendar arithmetic and returns ISO
+    # text again, which compares correctly with the other ISO date column.
+    return f"date({compiler.process(element.start, **kw)}, '{element.days:+d} days')"
+
+
+@compiles(DaysAfter, "postgresql")
+@compiles(DaysAfter)
+def _days_after_postgresql(element: DaysAfter, compiler: SQLCompiler, **kw: Any) -> str:
+    # date + integer is a date in PostgreSQL. The day count is an int we own, so it goes in
+    # the SQL text rather than a parameter (psycopg would send it as smallint/bigint).
+    return f"({compiler.process(element.start, **kw)} + {element.days})"
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """part / whole as a percentage to one decimal place, halves rounded up; None for 0 / 0."""
+    if whole == 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(_TENTH, rounding=ROUND_HALF_UP)
