@@ -43,3 +43,16 @@ def attachment(body: bytes | str, content_type: str, filename: str) -> Response:
     response.headers["Content-Type"] = content_type
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def svg_response(svg: bytes) -> Response:
+    """A chart served at its own URL under its own strict policy.
+
+    matplotlib's SVG styles with attributes; nothing else may load or run inside it (an SVG
+    shown through <img> cannot run script anyway, but this also covers opening it directly).
+    """
+    response = make_response(svg)
+    response.headers["Content-Type"] = "image/svg+xml"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -13,9 +13,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from flask import make_response
-from werkzeug.wrappers import Response
-
 from provider_portal.reports.compliance.queries import ComplianceRow
 
 if TYPE_CHECKING:
@@ -43,19 +40,6 @@ def compliance_description(rows: Sequence[ComplianceRow]) -> str:
         value = "no plans issued" if share is None else f"{share}%"
         parts.append(f"{row.month:%B %Y}: {value}")
     return "Percentage by month of issue. " + "; ".join(parts) + "."
-
-
-def svg_response(svg: bytes) -> Response:
-    """A chart served at its own URL under its own strict policy.
-
-    matplotlib's SVG styles with attributes; nothing else may load or run inside it (an SVG
-    shown through <img> cannot run script anyway, but this also covers opening it directly).
-    """
-    response = make_response(svg)
-    response.headers["Content-Type"] = "image/svg+xml"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def render_svg(

@@ -1,15 +1,47 @@
-"""What the report forms share: a year-and-month box and today's date as the default as-of."""
+"""What the report forms share: the query string with its defaults, the month and as-of
+fields, the provider list, and reading a form into a report with its mistakes on the form."""
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from werkzeug.datastructures import MultiDict
-from wtforms import StringField
-from wtforms.validators import InputRequired, Regexp
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
-from provider_portal.timescales import today
+from flask import request
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovTextInput
+from werkzeug.datastructures import MultiDict
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import InputRequired, Optional, Regexp
+
+from provider_portal.errors import ReportError
+from provider_portal.models import Provider
+from provider_portal.reports.scope import ScopeError
+from provider_portal.timescales import add_months, today
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+F = TypeVar("F", bound=FlaskForm)
+R = TypeVar("R")
+
+
+class ReportForm(FlaskForm):
+    """A report's choices: a GET form, so a report's URL can be shared and bookmarked."""
+
+    class Meta:
+        csrf = False
+
+
+def report_args(months: int = 0, as_of: bool = False) -> MultiDict[str, str]:
+    """The request's query string with what it leaves out filled in: the `months` months to
+    this month (when `months` is given) and today's as-of date (when the form has one)."""
+    args = request.args.copy()
+    now = today()
+    if months:
+        args.setdefault("start", add_months(now, 1 - months).strftime("%Y-%m"))
+        args.setdefault("end", now.strftime("%Y-%m"))
+    if as_of:
+        default_as_of(args)
+    return args
 
 
 def default_as_of(args: MultiDict[str, str], name: str = "as_of") -> None:
@@ -34,3 +66,53 @@ def month_field(label: str, which: str, example: str) -> StringField:
             ),
         ],
     )
+
+
+def as_of_field(label: str, description: str) -> DateField:
+    """The date a report's figures stand at, as three boxes; blank means today."""
+    return DateField(
+        label,
+        widget=GovDateInput(),
+        format="%d %m %Y",
+        description=description,
+        validators=[Optional()],
+    )
+
+
+def list_field(label: str, description: str = "", check_choice: bool = True) -> SelectField:
+    """A drop-down list whose blank first option means all of them; its options are filled
+    per request. With check_choice off, the report checks the choice itself."""
+    return SelectField(
+        label,
+        widget=GovSelect(),
+        validators=[Optional()],
+        default="",
+        validate_choice=check_choice,
+        description=description,
+    )
+
+
+def provider_choices(providers: Sequence[Provider]) -> list[tuple[str, str]]:
+    """A provider list's options: all providers, then each by name, keyed by id."""
+    return [("", "All providers"), *((str(p.id), p.name) for p in providers)]
+
+
+def read_form(form: F, read: Callable[[F], R]) -> R | None:
+    """Validate the form, then read the report it asks for; None with the mistakes on the
+    form, whether the form's own checks or the report's (a ReportError)."""
+    if not form.validate():
+        return None
+    try:
+        return read(form)
+    except ReportError as error:
+        show_errors(form, error)
+        return None
+
+
+def show_errors(form: FlaskForm, error: ReportError) -> None:
+    """Put a report's error on the inputs it names: its contract or provider, or the last
+    month (a range's errors, which name no input)."""
+    errors = error.errors if isinstance(error, ScopeError) else {error.field or "end": str(error)}
+    for name, message in errors.items():
+        field = form[name]
+        field.errors = [*field.errors, message]

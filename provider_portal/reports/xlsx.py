@@ -2,24 +2,25 @@
 
 A report describes each table once (a Sheet of typed Columns and rows of Python values); this
 module writes it as a worksheet with real number and date cells, formats, widths, a bold
-frozen header row, or as CSV text. Text always goes through tabular.safe_cell, so nothing a
-provider or contract name holds can start a formula in either form.
+frozen header row, or as the cells of a CSV file (written by reports.exports.csv_export). Text
+always goes through tabular.safe_cell, so nothing a provider or contract name holds can start a
+formula in either form.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal, TextIO
+from typing import Literal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from provider_portal.tabular import safe_cell, write_csv
+from provider_portal.tabular import safe_cell
 
 Kind = Literal["text", "count", "number", "date", "month", "money", "percent", "auto"]
 
@@ -91,14 +92,10 @@ def csv_value(kind: Kind, value: object) -> object:
     return value
 
 
-def write_sheet_csv(handle: TextIO, sheet: Sheet) -> None:
-    """The table as CSV (CRLF, formulas neutralised by tabular.write_csv)."""
+def csv_cells(sheet: Sheet) -> Iterator[list[object]]:
+    """The table's rows as the CSV carries them (see csv_value)."""
     kinds = [column.kind for column in sheet.columns]
-    write_csv(
-        handle,
-        [column.header for column in sheet.columns],
-        ([csv_value(k, v) for k, v in zip(kinds, row, strict=True)] for row in sheet.rows),
-    )
+    return ([csv_value(k, v) for k, v in zip(kinds, row, strict=True)] for row in sheet.rows)
 
 
 def _cell_value(kind: Kind, value: object) -> object:

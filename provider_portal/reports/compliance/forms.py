@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
 
-from provider_portal.reports.forms import month_field
+from provider_portal.reports.forms import ReportForm, month_field
 
 
-class ComplianceReportForm(FlaskForm):
+class ComplianceReportForm(ReportForm):
     """The months to report on (a GET form)."""
-
-    class Meta:
-        csrf = False
 
     start = month_field("From month", "first", "2023-12")
     end = month_field("To month", "last", "2024-11")

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, extract, func, select
 from provider_portal.errors import ReportError
 from provider_portal.extensions import db
 from provider_portal.models import Case, CaseException
+from provider_portal.reports.exports import Export, month_range_csv
 from provider_portal.reports.sql import DaysAfter, percent
 from provider_portal.timescales import FINAL_PLAN_DAYS, add_months, months_between
 
@@ -138,6 +139,13 @@ def compliance_report(first_month: date, last_month: date) -> ComplianceReport:
 def csv_rows(report: ComplianceReport) -> list[tuple[str, int, int, int, int, str]]:
     """The rows as the CSV carries them, total last."""
     return [row.as_csv() for row in report.rows] + [report.total.as_csv()]
+
+
+def compliance_export(report: ComplianceReport) -> Export:
+    """The table as a CSV download."""
+    return month_range_csv(
+        "compliance", report.first_month, report.last_month, CSV_HEADER, csv_rows(report)
+    )
 
 
 def rolling_summary(report: ComplianceReport) -> str:

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
-from wtforms import DateField, SubmitField
-from wtforms.validators import Optional
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import SubmitField
+
+from provider_portal.reports.forms import ReportForm, as_of_field
 
 
-class FoiForm(FlaskForm):
+class FoiForm(ReportForm):
     """The date the answers are given as of (a GET form)."""
 
-    class Meta:
-        csrf = False
-
-    as_of = DateField(
+    as_of = as_of_field(
         "Answers as of",
-        widget=GovDateInput(),
-        format="%d %m %Y",
-        description="The answers use the records as they stood at the end of this day. "
-        "For example, 31 3 2025",
-        validators=[Optional()],
+        "The answers use the records as they stood at the end of this day. For example, 31 3 2025",
     )
     submit = SubmitField("Show answers", widget=GovSubmitInput())

@@ -20,6 +20,7 @@ from provider_portal.contracts.pricing import count_if
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Case, CaseException, Provider
 from provider_portal.reports.compliance.queries import ComplianceRow, compliance_report
+from provider_portal.reports.exports import Export, csv_export
 from provider_portal.reports.forecast import (
     FUNDING,
     RATE_WEEKS,
@@ -447,3 +448,11 @@ def csv_rows(report: FoiReport) -> list[tuple[str, str, str, str]]:
         )
         for answer in report.answers
     ]
+
+
+def foi_export(report: FoiReport) -> Export:
+    """The answers as a CSV download."""
+    as_of = report.as_of.isoformat()
+    return csv_export(
+        CSV_HEADER, csv_rows(report), f"foi-answers-{as_of}.csv", f"foi as_of={as_of}"
+    )

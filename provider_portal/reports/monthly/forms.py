@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmitInput
-from wtforms import DateField, SelectField, SubmitField
-from wtforms.validators import Optional
+from collections.abc import Sequence
 
-from provider_portal.reports.forms import month_field
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import SubmitField
+
+from provider_portal.models import Provider, WorkType
+from provider_portal.reports.forms import (
+    ReportForm,
+    as_of_field,
+    list_field,
+    month_field,
+    provider_choices,
+)
 
 
-class MonthlyReportForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class MonthlyReportForm(ReportForm):
     start = month_field("From month", "first", "2024-08")
     end = month_field("To month", "last", "2024-11")
-    as_of = DateField(
+    as_of = as_of_field(
         "Returned by",
-        widget=GovDateInput(),
-        format="%d %m %Y",
-        description="Work counts as returned if it came back on or before this date. "
-        "For example, 2 12 2024",
-        validators=[Optional()],
+        "Work counts as returned if it came back on or before this date. For example, 2 12 2024",
     )
-    provider = SelectField("Provider", widget=GovSelect(), validators=[Optional()], default="")
-    work_type = SelectField("Type of work", widget=GovSelect(), validators=[Optional()], default="")
+    provider = list_field("Provider")
+    work_type = list_field("Type of work")
     submit = SubmitField("Show report", widget=GovSubmitInput())
+
+    def offer(self, providers: Sequence[Provider], work_types: Sequence[WorkType]) -> None:
+        """Fill the provider and work type lists."""
+        self.provider.choices = provider_choices(providers)
+        self.work_type.choices = [("", "All types of work")] + [
+            (wt.code, wt.name) for wt in work_types
+        ]

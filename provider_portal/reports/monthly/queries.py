@@ -17,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from provider_portal.errors import ReportError
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationStatus, Contract, Provider, WorkType
+from provider_portal.reports.exports import Export, month_range_csv
 from provider_portal.timescales import add_months, months_between
 
 CSV_HEADER = ("month", "allocated", "returned", "outstanding")
@@ -148,3 +149,20 @@ def monthly_counts_by(
 def csv_rows(report: MonthlyReport) -> list[tuple[str, int, int, int]]:
     """The rows as the CSV carries them, total last."""
     return [row.as_csv() for row in report.rows] + [report.total.as_csv()]
+
+
+def monthly_export(report: MonthlyReport) -> Export:
+    """The table as a CSV download."""
+    return month_range_csv(
+        "monthly", report.first_month, report.last_month, CSV_HEADER, csv_rows(report)
+    )
+
+
+def work_types() -> list[WorkType]:
+    """Every type of work by name, for the report's list."""
+    return list(db.session.scalars(select(WorkType).order_by(WorkType.name)))
+
+
+def work_type_by_code(code: str) -> WorkType | None:
+    """The type of work with this code (ep_advice, plan_writing…), if there is one."""
+    return db.session.scalar(select(WorkType).where(WorkType.code == code))

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from provider_portal.contracts.money import format_money
 from provider_portal.reports.charts import GOVUK_BLUE, render_svg
-from provider_portal.reports.monthly.queries import MonthlyRow
-from provider_portal.reports.pack.figures import BacklogPoint
-from provider_portal.reports.spend.queries import SpendMonth
-from provider_portal.timescales import add_months, long_date
+from provider_portal.reports.forecast import forecast
+from provider_portal.reports.monthly.queries import MonthlyRow, monthly_report
+from provider_portal.reports.pack.figures import BacklogPoint, backlog
+from provider_portal.reports.scope import Scope
+from provider_portal.reports.spend.queries import SpendMonth, scope_value, spend_by_month
+from provider_portal.timescales import add_months, long_date, months_between
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -33,6 +35,24 @@ CHARTS = ("allocated-returned", "backlog", "spend")
 FIGSIZE = (7.2, 4.2)
 
 
+def pack_chart_svg(chart: str, scope: Scope, first: date, last: date, as_of: date) -> bytes:
+    """One of the CHARTS, computing only the figures it draws."""
+    if chart == "allocated-returned":
+        cohort = monthly_report(
+            first, last, as_of, provider=scope.provider, contract=scope.contract
+        )
+        return allocated_returned_svg(cohort.rows, as_of)
+    if chart == "backlog":
+        projection = forecast(scope, as_of)
+        points = backlog(scope, first, last, as_of, projection)
+        # The forecast may run past the chosen months: the axis runs to its last point.
+        last_point = max([last, *(point.day for point in points)])
+        return backlog_svg(points, months_between(first, last_point), projection.clears_on)
+    if chart == "spend":
+        return spend_svg(spend_by_month(scope, first, last, as_of), scope_value(scope))
+    raise ValueError(f"no chart {chart!r}")
+
+
 def _span(months: Sequence[date]) -> str:
     return f"{months[0]:%B %Y} to {months[-1]:%B %Y}" if months else "no months"
 
@@ -40,6 +60,20 @@ def _span(months: Sequence[date]) -> str:
 def _legend_above(axes: Axes, columns: int = 2) -> None:
     """The key above the plot, where it cannot hide a line."""
     axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=columns)
+
+
+def _line(
+    axes: Axes,
+    x: Sequence[float],
+    y: Sequence[float],
+    color: str,
+    label: str,
+    dashed: bool = False,
+    width: float = 2.5,
+) -> None:
+    """A line with a dot at each point; dashed for what is forecast or only committed."""
+    style: dict[str, Any] = {"linestyle": "--"} if dashed else {}
+    axes.plot(x, y, color=color, linewidth=width, marker="o", markersize=4, label=label, **style)
 
 
 def _month_ticks(axes: Axes, positions: list[int], labels: list[str]) -> None:
@@ -135,27 +169,14 @@ def backlog_svg(
     def draw(axes: Axes) -> None:
         actual = [(p.day, p.actual) for p in points if p.actual is not None]
         forecast = [(p.day, p.forecast) for p in points if p.forecast is not None]
-        if actual:
-            axes.plot(
-                [float(date2num(d)) for d, _ in actual],
-                [v for _, v in actual],
-                color=GOVUK_BLUE,
-                linewidth=2.5,
-                marker="o",
-                markersize=4,
-                label="Outstanding allocated work",
-            )
-        if forecast:
-            axes.plot(
-                [float(date2num(d)) for d, _ in forecast],
-                [v for _, v in forecast],
-                color=GOVUK_ORANGE,
-                linewidth=2.5,
-                linestyle="--",
-                marker="o",
-                markersize=4,
-                label="Forecast backlog (outstanding and unallocated)",
-            )
+        lines = (
+            (actual, GOVUK_BLUE, "Outstanding allocated work", False),
+            (forecast, GOVUK_ORANGE, "Forecast backlog (outstanding and unallocated)", True),
+        )
+        for series, color, label, dashed in lines:
+            if series:
+                days = [float(date2num(day)) for day, _ in series]
+                _line(axes, days, [v for _, v in series], color, label, dashed=dashed)
         axes.set_ylabel("Pieces of work")
         axes.set_ylim(bottom=0)
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -220,24 +241,21 @@ def spend_svg(rows: Sequence[SpendMonth], value: Decimal) -> bytes:
             linewidth=2,
             label=f"Contract value ({format_money(value)})",
         )
-        axes.plot(
+        _line(
+            axes,
             positions,
             [float(row.cumulative_actual + row.committed) for row in rows],
-            color=GOVUK_DARK_GREY,
-            linewidth=2,
-            linestyle="--",
-            marker="o",
-            markersize=4,
-            label="Actual and committed",
+            GOVUK_DARK_GREY,
+            "Actual and committed",
+            dashed=True,
+            width=2,
         )
-        axes.plot(
+        _line(
+            axes,
             positions,
             [float(row.cumulative_actual) for row in rows],
-            color=GOVUK_BLUE,
-            linewidth=2.5,
-            marker="o",
-            markersize=4,
-            label="Actual spend to date",
+            GOVUK_BLUE,
+            "Actual spend to date",
         )
         highest = max([value, *(row.cumulative_actual + row.committed for row in rows)])
         axes.set_ylim(0, float(highest) * 1.1 or 1.0)

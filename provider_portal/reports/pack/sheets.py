@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from provider_portal.reports.exports import XLSX_TYPE, Export, csv_export
 from provider_portal.reports.forecast import RATE_WEEKS
 from provider_portal.reports.pack.figures import PERCENTILE_METHOD, Pack
-from provider_portal.reports.xlsx import Column, Sheet, write_workbook
+from provider_portal.reports.xlsx import Column, Sheet, csv_cells, write_workbook
 
 CSV_TABLES = (
     "cohort",
@@ -22,6 +23,21 @@ CSV_TABLES = (
 )
 
 
+# Columns more than one table has, so that they read the same in each.
+MONTH = Column("month", "month", 12)
+COHORT_COUNTS = (
+    Column("allocated", "count", 12),
+    Column("returned", "count", 12),
+    Column("outstanding", "count", 13),
+)
+ON_TIME = (
+    Column("returned", "count", 11),
+    Column("returned_on_time", "count", 17),
+    Column("on_time_percent", "percent", 16),
+)
+REWORK = (Column("sent_back_for_amendment", "count", 24), Column("rework_percent", "percent", 15))
+
+
 def _month_or_total(month: date | None) -> date | str:
     return "Total" if month is None else month
 
@@ -31,12 +47,7 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
     cohort = Sheet(
         "cohort",
         "Cohort",
-        [
-            Column("month", "month", 12),
-            Column("allocated", "count", 12),
-            Column("returned", "count", 12),
-            Column("outstanding", "count", 13),
-        ],
+        [MONTH, *COHORT_COUNTS],
         [
             (_month_or_total(r.month), r.allocated, r.returned, r.outstanding)
             for r in [*pack.cohort, pack.cohort_total]
@@ -45,13 +56,7 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
     by_type = Sheet(
         "cohort_by_work_type",
         "Cohort by work type",
-        [
-            Column("month", "month", 12),
-            Column("work_type", "text", 36),
-            Column("allocated", "count", 12),
-            Column("returned", "count", 12),
-            Column("outstanding", "count", 13),
-        ],
+        [MONTH, Column("work_type", "text", 36), *COHORT_COUNTS],
         [
             (_month_or_total(r.month), r.work_type, r.allocated, r.returned, r.outstanding)
             for r in pack.cohort_by_work_type
@@ -61,14 +66,11 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
         "flow",
         "Flow",
         [
-            Column("month", "month", 12),
-            Column("returned", "count", 11),
-            Column("returned_on_time", "count", 17),
-            Column("on_time_percent", "percent", 16),
+            MONTH,
+            *ON_TIME,
             Column("median_days", "count", 13),
             Column("p90_days", "count", 11),
-            Column("sent_back_for_amendment", "count", 24),
-            Column("rework_percent", "percent", 15),
+            *REWORK,
             Column("accepted", "count", 11),
             Column("declined", "count", 11),
             Column("withdrawn", "count", 11),
@@ -95,18 +97,15 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
         "targets",
         "Targets",
         [
-            Column("month", "month", 12),
+            MONTH,
             Column("allocated", "count", 11),
             Column("monthly_volume", "count", 16),
             Column("volume", "text", 17),
             Column("stated_monthly_capacity", "count", 24),
-            Column("returned", "count", 11),
-            Column("returned_on_time", "count", 17),
-            Column("on_time_percent", "percent", 16),
+            *ON_TIME,
             Column("on_time_target_percent", "count", 23),
             Column("on_time", "text", 17),
-            Column("sent_back_for_amendment", "count", 24),
-            Column("rework_percent", "percent", 15),
+            *REWORK,
             Column("max_rework_percent", "count", 19),
             Column("rework", "text", 17),
         ],
@@ -172,7 +171,7 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
         "spend",
         "Spend",
         [
-            Column("month", "month", 12),
+            MONTH,
             Column("actual", "money", 16),
             Column("committed", "money", 16),
             Column("cumulative_actual", "money", 18),
@@ -224,3 +223,50 @@ def about_sheet(pack: Pack) -> Sheet:
 def pack_workbook(pack: Pack) -> bytes:
     """The whole pack as an .xlsx: what it covers, then one worksheet per table."""
     return write_workbook([about_sheet(pack), *pack_sheets(pack).values()])
+
+
+def pack_export(pack: Pack, table: str | None = None) -> Export:
+    """One table of the pack as CSV (a name from CSV_TABLES), or the whole pack as a workbook."""
+    if table is None:
+        return Export(
+            pack_workbook(pack),
+            XLSX_TYPE,
+            _filename(pack, "xlsx"),
+            pack_detail(pack, "xlsx"),
+            pack.scope,
+        )
+    sheet = pack_sheets(pack)[table]
+    return csv_export(
+        [column.header for column in sheet.columns],
+        csv_cells(sheet),
+        _filename(pack, "csv", table),
+        pack_detail(pack, table),
+        pack.scope,
+    )
+
+
+def pack_detail(pack: Pack, what: str) -> str:
+    """What the audit row of an export of the pack says: which table or file, months, date."""
+    provider = pack.scope.provider
+    return (
+        f"pack {what} {pack.first_month:%Y-%m}..{pack.last_month:%Y-%m} "
+        f"as_of={pack.as_of.isoformat()}"
+        + (f" provider_id={provider.id}" if provider is not None else "")
+    )
+
+
+def _filename(pack: Pack, extension: str, table: str | None = None) -> str:
+    scope = pack.scope
+    who = scope.contract.reference if scope.contract else None
+    if who is None and scope.provider is not None:
+        who = f"provider-{scope.provider.id}"
+    parts = [
+        "pack",
+        who or "all",
+        table.replace("_", "-") if table else None,
+        f"{pack.first_month:%Y-%m}-to-{pack.last_month:%Y-%m}",
+    ]
+    stem = "-".join(p for p in parts if p)
+    # Only safe characters reach the header, whatever a contract reference holds.
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in stem)
+    return f"{safe}.{extension}"

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmitInput
-from wtforms import DateField, SelectField, SubmitField
-from wtforms.validators import Optional
+from collections.abc import Sequence
+
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import SubmitField
+
+from provider_portal.models import Contract, Provider
+from provider_portal.reports.forms import ReportForm, as_of_field, list_field, provider_choices
 
 
-class SpendReportForm(FlaskForm):
+class SpendReportForm(ReportForm):
     """The date and the contract or provider to report on (a GET form)."""
 
-    class Meta:
-        csrf = False
-
-    as_of = DateField(
+    as_of = as_of_field(
         "Spend as of",
-        widget=GovDateInput(),
-        format="%d %m %Y",
-        description="Work accepted on or before this date is spent; work allocated by then and "
+        "Work accepted on or before this date is spent; work allocated by then and "
         "not yet accepted is committed. For example, 31 3 2025",
-        validators=[Optional()],
     )
-    contract = SelectField("Contract", widget=GovSelect(), validators=[Optional()], default="")
-    provider = SelectField("Provider", widget=GovSelect(), validators=[Optional()], default="")
+    contract = list_field("Contract")
+    provider = list_field("Provider")
     submit = SubmitField("Show spend", widget=GovSubmitInput())
+
+    def offer(self, contracts: Sequence[Contract], providers: Sequence[Provider]) -> None:
+        """Fill the lists: contracts by id, named by reference and provider."""
+        self.contract.choices = [("", "All contracts")] + [
+            (str(c.id), f"{c.reference} ({c.provider.name})") for c in contracts
+        ]
+        self.provider.choices = provider_choices(providers)

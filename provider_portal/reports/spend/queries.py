@@ -38,10 +38,10 @@ from provider_portal.models import (
     WorkType,
 )
 from provider_portal.models.types import PENNY
-from provider_portal.reports.scope import Scope
+from provider_portal.reports.exports import Export, csv_export
+from provider_portal.reports.scope import EVERYTHING, Scope
 from provider_portal.timescales import add_months, financial_year_label, months_between
 
-EVERYTHING = Scope()  # all contracts, providers and uncontracted work
 CSV_HEADER = ("financial_year", "contract", "provider", "work_type", "committed", "actual")
 
 
@@ -239,6 +239,53 @@ def scope_value(scope: Scope) -> Decimal:
         )
     ).one()
     return money_sum(original) + money_sum(varied)
+
+
+@dataclass(frozen=True)
+class SpendReport:
+    """The spend page: rows by year, contract and type of work, and what they add up to."""
+
+    as_of: date
+    scope: Scope
+    rows: list[SpendRow]
+    year_totals: list[SpendTotal]
+    total: SpendTotal
+    value: Decimal
+    uncosted: int
+
+    @property
+    def remaining(self) -> Decimal:
+        """The value of the contracts less what is spent and committed."""
+        return self.value - self.total.actual - self.total.committed
+
+    def rows_in(self, year: int) -> list[SpendRow]:
+        return [row for row in self.rows if row.financial_year == year]
+
+
+def spend_report(as_of: date, scope: Scope = EVERYTHING) -> SpendReport:
+    """Committed and actual by financial year for the scope, with totals and what is left."""
+    rows = spend_by_financial_year(as_of, scope)
+    year_totals, total = totals_by_year(rows)
+    return SpendReport(
+        as_of, scope, rows, year_totals, total, scope_value(scope), uncosted_count(as_of, scope)
+    )
+
+
+def spend_export(report: SpendReport) -> Export:
+    """The rows as a CSV download; the audit row names the scope by id, as other exports do."""
+    scope = report.scope
+    if scope.contract is not None:
+        chosen = f"contract:{scope.contract.id}"
+    elif scope.provider is not None:
+        chosen = f"provider:{scope.provider.id}"
+    else:
+        chosen = "all"
+    return csv_export(
+        CSV_HEADER,
+        csv_rows(report.rows),
+        f"spend-{report.as_of.isoformat()}.csv",
+        f"spend as_of={report.as_of.isoformat()} scope={chosen}",
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,149 @@
+"""`flask report monthly | compliance | spend | pack`: the report pages' figures as files.
+
+Each command renders the rows of the same function the page uses. A mistake in the options is
+a usage error: the message, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import TextIO
+
+import click
+from flask.cli import AppGroup
+
+from provider_portal.contracts.queries import contract_by_reference
+from provider_portal.errors import ReportError
+from provider_portal.reports.compliance import queries as compliance
+from provider_portal.reports.exports import record_export
+from provider_portal.reports.monthly import queries as monthly
+from provider_portal.reports.pack.figures import build_pack
+from provider_portal.reports.pack.sheets import pack_detail, pack_workbook
+from provider_portal.reports.scope import Scope, provider_by_name
+from provider_portal.reports.spend import queries as spend
+from provider_portal.tabular import safe_cell, write_csv
+from provider_portal.timescales import today
+
+report_cli = AppGroup("report", help="Reports as CSV.")
+
+OUTPUT = click.option(
+    "--output", type=click.Path(dir_okay=False, writable=True), help="CSV file to write"
+)
+
+
+def _as_of(value: str | None) -> date:
+    """The --as-of date, today when it is not given."""
+    try:
+        return date.fromisoformat(value) if value else today()
+    except ValueError as error:
+        raise click.BadParameter("Enter the date as YYYY-MM-DD", param_hint="--as-of") from error
+
+
+def _months(start: str, end: str) -> tuple[date, date]:
+    """The --from and --to months; a ReportError names the one at fault."""
+    return monthly.parse_month(start, "first month"), monthly.parse_month(end, "last month")
+
+
+@contextmanager
+def _usage_errors() -> Iterator[None]:
+    """A report's own objection (a range too long, say) as a usage error."""
+    try:
+        yield
+    except ReportError as error:
+        raise click.UsageError(str(error)) from error
+
+
+@contextmanager
+def _opened(output: str | None) -> Iterator[TextIO]:
+    """The --output file, or standard output without one."""
+    if output is None:
+        yield sys.stdout
+        return
+    with open(output, "w", newline="", encoding="utf-8") as handle:
+        yield handle
+
+
+@report_cli.command("monthly")
+@click.option("--from", "start", required=True, help="First month, YYYY-MM")
+@click.option("--to", "end", required=True, help="Last month, YYYY-MM")
+@click.option("--as-of", "as_of", help="Count returns up to this date, YYYY-MM-DD (default today)")
+@click.option("--provider", "provider_name", help="Only this provider (name)")
+@click.option("--work-type", "work_type_code", help="Only this work type (code)")
+@OUTPUT
+def report_monthly(
+    start: str,
+    end: str,
+    as_of: str | None,
+    provider_name: str | None,
+    work_type_code: str | None,
+    output: str | None,
+) -> None:
+    """Allocated, returned and outstanding by month of allocation."""
+    as_of_date = _as_of(as_of)
+    provider = provider_by_name(provider_name) if provider_name else None
+    if provider_name and provider is None:
+        raise click.BadParameter(f"No provider called {provider_name!r}", param_hint="--provider")
+    work_type = monthly.work_type_by_code(work_type_code) if work_type_code else None
+    if work_type_code and work_type is None:
+        raise click.BadParameter(f"No work type {work_type_code!r}", param_hint="--work-type")
+    with _usage_errors():
+        report = monthly.monthly_report(
+            *_months(start, end), as_of_date, provider=provider, work_type=work_type
+        )
+    with _opened(output) as handle:
+        # Unlike the page's download, this file has plain newlines between rows.
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(monthly.CSV_HEADER)
+        for row in monthly.csv_rows(report):
+            writer.writerow([safe_cell(value) for value in row])
+
+
+@report_cli.command("compliance")
+@click.option("--from", "start", required=True, help="First month of issue, YYYY-MM")
+@click.option("--to", "end", required=True, help="Last month of issue, YYYY-MM")
+@OUTPUT
+def report_compliance(start: str, end: str, output: str | None) -> None:
+    """Final plans issued within 20 weeks by month of issue, excluding exceptions."""
+    with _usage_errors():
+        report = compliance.compliance_report(*_months(start, end))
+    with _opened(output) as handle:
+        write_csv(handle, compliance.CSV_HEADER, compliance.csv_rows(report))
+
+
+@report_cli.command("spend")
+@click.option("--as-of", "as_of", help="Spend as it stood on this date, YYYY-MM-DD (default today)")
+@OUTPUT
+def report_spend(as_of: str | None, output: str | None) -> None:
+    """Committed and actual spend by financial year, contract, provider and work type."""
+    rows = spend.csv_rows(spend.spend_by_financial_year(_as_of(as_of)))
+    with _opened(output) as handle:
+        write_csv(handle, spend.CSV_HEADER, rows)
+
+
+@report_cli.command("pack")
+@click.option("--contract", "reference", required=True, help="The contract's reference")
+@click.option("--from", "start", required=True, help="First month, YYYY-MM")
+@click.option("--to", "end", required=True, help="Last month, YYYY-MM (36 months at most)")
+@click.option("--as-of", "as_of", help="Figures as they stood on this date, YYYY-MM-DD")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="Excel workbook (.xlsx) to write",
+)
+def report_pack(reference: str, start: str, end: str, as_of: str | None, output: str) -> None:
+    """The contract monitoring pack as an Excel workbook, one sheet per table."""
+    as_of_date = _as_of(as_of)
+    contract = contract_by_reference(reference)
+    if contract is None:
+        raise click.BadParameter(f"No contract {reference!r}", param_hint="--contract")
+    with _usage_errors():
+        pack = build_pack(Scope(contract=contract), *_months(start, end), as_of_date)
+    with open(output, "wb") as handle:
+        handle.write(pack_workbook(pack))
+    record_export(pack_detail(pack, "xlsx") + " via=cli", pack.scope)
+    click.echo(f"Wrote the monitoring pack for {contract.reference} to {output}")
