@@ -1,14 +1,17 @@
 """Server-rendered charts for the reports: SVG from matplotlib, no chart JavaScript.
 
-matplotlib is imported inside the functions: it takes a noticeable time to load, and only the
-chart endpoints need it. Figures are built with the object API and an Agg canvas rather than
-pyplot, which keeps global state out of a multi-threaded server.
+matplotlib is loaded on first use (it takes a noticeable time to load, and only the chart
+endpoints need it) by load_matplotlib(), under a lock: two requests importing it at once in a
+threaded server can otherwise see a half-initialised module. Figures are built with the object
+API and an Agg canvas rather than pyplot, and drawn one at a time, because the rc settings
+they are drawn with are global to the process.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
@@ -17,6 +20,10 @@ from provider_portal.reports.compliance.queries import ComplianceRow
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+_LOADING = threading.Lock()
+_DRAWING = threading.Lock()
+_loaded = False
 
 GOVUK_BLUE = "#1d70b8"
 GOVUK_TEXT = "#0b0c0c"
@@ -42,6 +49,25 @@ def compliance_description(rows: Sequence[ComplianceRow]) -> str:
     return "Percentage by month of issue. " + "; ".join(parts) + "."
 
 
+def load_matplotlib() -> None:
+    """Import the parts of matplotlib the charts use, once, whichever thread asks first.
+
+    Every chart function calls this before its own `from matplotlib... import`, which is then a
+    lookup of a module that is already complete.
+    """
+    global _loaded
+    if _loaded:
+        return
+    with _LOADING:
+        if not _loaded:
+            import matplotlib.backends.backend_agg
+            import matplotlib.dates
+            import matplotlib.figure
+            import matplotlib.ticker  # noqa: F401
+
+            _loaded = True
+
+
 def render_svg(
     title: str,
     description: str,
@@ -53,23 +79,27 @@ def render_svg(
     The same rows always give the same bytes: the ids matplotlib generates come from a fixed
     salt, and the date metadata is left out.
     """
+    load_matplotlib()
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     out = io.BytesIO()
-    with rc_context(
-        {
-            "svg.hashsalt": "provider-portal",
-            "svg.fonttype": "none",  # real <text>: smaller, and readable when the SVG is opened
-            "font.family": "sans-serif",
-            "font.size": 12,
-            "text.color": GOVUK_TEXT,
-            "axes.labelcolor": GOVUK_TEXT,
-            "axes.edgecolor": GOVUK_TEXT,
-            "xtick.color": GOVUK_TEXT,
-            "ytick.color": GOVUK_TEXT,
-        }
+    with (
+        _DRAWING,
+        rc_context(
+            {
+                "svg.hashsalt": "provider-portal",
+                "svg.fonttype": "none",  # real <text>: smaller, and readable when the SVG is opened
+                "font.family": "sans-serif",
+                "font.size": 12,
+                "text.color": GOVUK_TEXT,
+                "axes.labelcolor": GOVUK_TEXT,
+                "axes.edgecolor": GOVUK_TEXT,
+                "xtick.color": GOVUK_TEXT,
+                "ytick.color": GOVUK_TEXT,
+            }
+        ),
     ):
         figure = Figure(figsize=figsize, layout="constrained")
         FigureCanvasAgg(figure)
@@ -94,6 +124,7 @@ def compliance_chart_svg(rows: Sequence[ComplianceRow]) -> bytes:
 
     Months with no plans issued are gaps in the line. The SVG carries a <title> and a <desc>.
     """
+    load_matplotlib()
     from matplotlib.ticker import PercentFormatter
 
     months = [row for row in rows if row.month is not None]

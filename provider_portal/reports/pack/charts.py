@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from provider_portal.contracts.money import format_money
-from provider_portal.reports.charts import GOVUK_BLUE, render_svg
+from provider_portal.reports.charts import GOVUK_BLUE, load_matplotlib, render_svg
 from provider_portal.reports.forecast import forecast
 from provider_portal.reports.monthly.queries import MonthlyRow, monthly_report
 from provider_portal.reports.pack.figures import BacklogPoint, backlog
@@ -104,6 +104,7 @@ def allocated_returned_description(rows: Sequence[MonthlyRow], as_of: date) -> s
 
 def allocated_returned_svg(rows: Sequence[MonthlyRow], as_of: date) -> bytes:
     """Side-by-side bars of allocated and returned for each month of allocation."""
+    load_matplotlib()
     from matplotlib.ticker import MaxNLocator
 
     months = [row for row in rows if row.month is not None]
@@ -163,6 +164,7 @@ def backlog_svg(
     points: Sequence[BacklogPoint], months: Sequence[date], clears_on: date | None
 ) -> bytes:
     """Recorded outstanding work as a solid line, the forecast backlog as a dashed one."""
+    load_matplotlib()
     from matplotlib.dates import date2num
     from matplotlib.ticker import MaxNLocator
 
@@ -229,6 +231,7 @@ def _pounds_axis(amount: float, _position: Any) -> str:
 
 def spend_svg(rows: Sequence[SpendMonth], value: Decimal) -> bytes:
     """Cumulative actual, and actual plus committed, by month against the value line."""
+    load_matplotlib()
     from matplotlib.ticker import FuncFormatter
 
     labels = [f"{row.month:%b %Y}" for row in rows]
