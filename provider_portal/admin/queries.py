@@ -60,7 +60,9 @@ def page_of_users(query: Select[User], page: int) -> UserPage:
 
 def all_providers() -> list[Provider]:
     """Every provider in name order (a council works with tens, not thousands)."""
-    return list(db.session.scalars(select(Provider).order_by(func.lower(Provider.name))))
+    return list(
+        db.session.scalars(select(Provider).order_by(func.lower(Provider.name), Provider.id))
+    )
 
 
 def active_providers() -> list[Provider]:

@@ -291,11 +291,15 @@ def add_provider() -> Response:
     form = ProviderForm()
     if form.validate_on_submit():
         try:
-            provider = create_provider(form.name.data or "", current_user)
+            provider = create_provider(
+                form.name.data or "",
+                actor=current_user,
+                contact_email=form.contact_email.data or None,
+            )
             db.session.commit()
         except AccountError as error:
             db.session.rollback()
-            form.name.errors.append(error.message)
+            getattr(form, error.field or "name").errors.append(error.message)
         else:
             flash(f"{provider.name} has been added", "success")
             return redirect_after_post(url_for("admin.provider", provider_id=provider.id))
