@@ -138,20 +138,19 @@ def _isolated(call: Callable[[], Any]) -> Any:
 
 def _switch_on_account() -> str:
     """The benchmark manager, created if needed, active with a fresh session id."""
-    from provider_portal.auth.services import hash_password
+    from provider_portal.accounts.services import create_user
 
     user = db.session.scalar(select(User).where(User.email == BENCHMARK_EMAIL))
     if user is None:
-        user = User(
-            email=BENCHMARK_EMAIL,
-            name="Benchmark account",
-            role=Role.MANAGER,
+        user = create_user(
+            BENCHMARK_EMAIL,
+            "Benchmark account",
+            Role.MANAGER,
             # Nobody knows this password: the benchmark signs in by session, not by form.
-            password_hash=hash_password(secrets.token_urlsafe(32)),
+            password=secrets.token_urlsafe(32),
+            actor=None,
+            via="benchmark",
         )
-        db.session.add(user)
-        db.session.flush()
-        audit.record("user_created", "user", user.id, detail="role=manager via=benchmark")
     user.active = True
     user.session_token = new_session_token()
     db.session.commit()

@@ -13,6 +13,7 @@ row error. Nothing here knows about HTTP; `field` names the input at fault, when
     ├── Unavailable       a service the portal relies on is down
     │   └── MailError
     ├── AllocationError, ContractError, AccountError, LinkInvalid, ReportError
+    │   └── AlreadyExists (an AccountError: the email address or provider name is taken)
     └── UploadRejected, TabularError, CellError   a file or a cell the portal cannot take
 """
 
@@ -75,6 +76,10 @@ class StaleCase(Conflict):
 
 class AccountError(PortalError):
     """An account operation that cannot go ahead."""
+
+
+class AlreadyExists(AccountError):
+    """An account with the email address, or a provider with the name, is already there."""
 
 
 class LinkInvalid(PortalError):

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from wtforms.validators import StopValidation
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
@@ -52,12 +49,3 @@ def password_problem(password: str | None) -> str | None:
     if is_too_common(password):
         return TOO_COMMON
     return None
-
-
-class PasswordPolicy:
-    """WTForms validator applying password_problem to the field."""
-
-    def __call__(self, form: Any, field: Any) -> None:
-        problem = password_problem(field.data)
-        if problem:
-            raise StopValidation(problem)

@@ -14,11 +14,12 @@ the session, like any other request.
 from __future__ import annotations
 
 from flask import Request, current_app, flash, request, session
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from provider_portal import audit
 from provider_portal.extensions import db, login_manager
+from provider_portal.models import User
 from provider_portal.models.types import utcnow
 
 SIGNED_IN_AT = "signed_in_at"
@@ -36,6 +37,22 @@ def start(signed_in_at: int | None = None) -> None:
     now = now_seconds()
     session[SIGNED_IN_AT] = signed_in_at if signed_in_at is not None else now
     session[LAST_SEEN] = now
+
+
+def begin(user: User) -> None:
+    """A brand new signed-in session: nothing from before sign-in survives, the cookie changes."""
+    session.clear()
+    login_user(user, remember=False)
+    start()
+
+
+def renew(user: User) -> None:
+    """Carry this session on under the user's new session token (their others have ended),
+    keeping the time it signed in, so the absolute cap still counts from then."""
+    signed_in_at = session.get(SIGNED_IN_AT)
+    session.clear()
+    login_user(user, remember=False)
+    start(signed_in_at if isinstance(signed_in_at, int) else None)
 
 
 def is_polling(req: Request) -> bool:

@@ -120,3 +120,30 @@ def test_seed_uses_the_password_from_the_environment(
     output = _seed(app)
     assert "a-different-demo-secret" in output
     assert authenticate("manager@demo.example", "a-different-demo-secret") is not None
+
+
+@freeze_time("2024-11-28 10:00:00")
+def test_seed_creates_providers_and_accounts_through_the_services(app: Flask) -> None:
+    _seed(app)
+    created = db.session.execute(
+        select(AuditEvent.action, AuditEvent.detail)
+        .where(AuditEvent.action.in_(("provider_created", "user_created")))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [tuple(row) for row in created] == [
+        ("provider_created", "via=demo"),
+        ("provider_created", "via=demo"),
+        ("user_created", "role=admin via=demo"),
+        ("user_created", "role=manager via=demo"),
+        ("user_created", "role=monitor via=demo"),
+        ("user_created", "role=provider_admin via=demo"),
+        ("user_created", "role=practitioner via=demo"),
+        ("user_created", "role=provider_admin via=demo"),
+    ]
+    assert db.session.scalar(select(func.count()).where(User.password_set_at.is_(None))) == 0
+
+
+def test_seed_refuses_a_common_password(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL_DEMO_PASSWORD", "Password1234")
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert (result.exit_code, _count(User)) == (2, 0) and "too common" in result.output

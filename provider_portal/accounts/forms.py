@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import (
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
-from provider_portal.passwords import HINT, PasswordPolicy
-
-# Deliberately loose: one @, something either side, a dot in the domain, no spaces or control
-# characters. Whether the address works is proved by the email arriving.
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
-EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
+from provider_portal.accounts.rules import (
+    EMAIL_FORMAT,
+    EMAIL_TOO_LONG,
+    MAX_EMAIL_LENGTH,
+    is_email_address,
+)
+from provider_portal.passwords import HINT, password_problem
 
 
 def strip(value: Any) -> Any:
@@ -27,47 +34,66 @@ class EmailAddress:
     """A validator for the shape of an email address, in GOV.UK wording."""
 
     def __call__(self, form: Any, field: Any) -> None:
-        if field.data and not _EMAIL.match(field.data):
+        if field.data and not is_email_address(field.data):
             raise ValidationError(EMAIL_FORMAT)
 
 
-def email_validators(required_message: str) -> list[Any]:
-    return [
-        InputRequired(message=required_message),
-        Length(max=320, message="Email address must be 320 characters or fewer"),
-        EmailAddress(),
-    ]
+class PasswordPolicy:
+    """The password policy (provider_portal.passwords) as a validator, in GOV.UK wording."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        problem = password_problem(field.data)
+        if problem:
+            raise StopValidation(problem)
+
+
+def email_field(label: str, required_message: str | None, description: str = "") -> EmailField:
+    """An email address input; with no required_message it may be left empty."""
+    return EmailField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[
+            InputRequired(message=required_message) if required_message else Optional(),
+            Length(max=MAX_EMAIL_LENGTH, message=EMAIL_TOO_LONG),
+            EmailAddress(),
+        ],
+        description=description,
+    )
+
+
+def new_password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        widget=GovPasswordInput(),
+        description=HINT,
+        validators=[InputRequired(message="Enter a password"), PasswordPolicy()],
+    )
+
+
+def confirmation_field(label: str, missing: str) -> PasswordField:
+    return PasswordField(
+        label,
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired(message=missing),
+            EqualTo("password", message="The passwords do not match"),
+        ],
+    )
 
 
 class PasswordResetRequestForm(FlaskForm):
     """The email address of the account whose password is forgotten."""
 
-    email = EmailField(
-        "Email address",
-        widget=GovTextInput(),
-        filters=[strip],
-        validators=email_validators("Enter your email address"),
-    )
+    email = email_field("Email address", "Enter your email address")
     submit = SubmitField("Send a link to reset your password", widget=GovSubmitInput())
 
 
 class NewPasswordForm(FlaskForm):
     """A new password, typed twice."""
 
-    password = PasswordField(
-        "Password",
-        widget=GovPasswordInput(),
-        description=HINT,
-        validators=[InputRequired(message="Enter a password"), PasswordPolicy()],
-    )
-    confirm = PasswordField(
-        "Confirm password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Enter the password again"),
-            EqualTo("password", message="The passwords do not match"),
-        ],
-    )
+    password = new_password_field("Password")
+    confirm = confirmation_field("Confirm password", "Enter the password again")
     submit = SubmitField("Save password", widget=GovSubmitInput())
 
 
@@ -79,18 +105,6 @@ class ChangePasswordForm(NewPasswordForm):
         widget=GovPasswordInput(),
         validators=[InputRequired(message="Enter your current password")],
     )
-    password = PasswordField(
-        "New password",
-        widget=GovPasswordInput(),
-        description=HINT,
-        validators=[InputRequired(message="Enter a password"), PasswordPolicy()],
-    )
-    confirm = PasswordField(
-        "Confirm new password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Enter the new password again"),
-            EqualTo("password", message="The passwords do not match"),
-        ],
-    )
+    password = new_password_field("New password")
+    confirm = confirmation_field("Confirm new password", "Enter the new password again")
     submit = SubmitField("Change password", widget=GovSubmitInput())

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, g, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from provider_portal import sessions
 from provider_portal.accounts import bp
 from provider_portal.accounts.forms import (
     ChangePasswordForm,
@@ -23,7 +26,6 @@ from provider_portal.accounts.services import (
     reset_password,
     send_password_changed_notice,
 )
-from provider_portal.auth.services import end_other_sessions
 from provider_portal.errors import LinkInvalid
 from provider_portal.extensions import db, limiter
 from provider_portal.models import User
@@ -66,18 +68,28 @@ def accept_invitation_page(token: str) -> Response:
         return link_expired()
     user = db.session.get(User, invitation.user_id)
     form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            accept_invitation(token, form.password.data or "")
-        except LinkInvalid:
-            db.session.rollback()
-            return link_expired()
-        db.session.commit()
-        flash(
-            "Your password has been set. Sign in with your email address and password.", "success"
-        )
-        return redirect_after_post(url_for("auth.sign_in"))
+    done = "Your password has been set. Sign in with your email address and password."
+    answer = _password_from_link(accept_invitation, token, form, done)
+    if answer is not None:
+        return answer
     return render("accounts/accept_invitation.html", form=form, user=user, token=token)
+
+
+def _password_from_link(
+    set_password: Callable[[str, str], User], token: str, form: NewPasswordForm, done: str
+) -> Response | None:
+    """Once the form is right, set the password from the link and go to sign in (or the one
+    answer for an unusable link); None while the form still needs the person."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        set_password(token, form.password.data or "")
+    except LinkInvalid:
+        db.session.rollback()
+        return link_expired()
+    db.session.commit()
+    flash(done, "success")
+    return redirect_after_post(url_for("auth.sign_in"))
 
 
 @bp.route("/password-reset", methods=["GET", "POST"], endpoint="forgotten_password")
@@ -110,15 +122,10 @@ def reset_password_page(token: str) -> Response:
     except LinkInvalid:
         return link_expired()
     form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            reset_password(token, form.password.data or "")
-        except LinkInvalid:
-            db.session.rollback()
-            return link_expired()
-        db.session.commit()
-        flash("Your password has been reset. Sign in with your new password.", "success")
-        return redirect_after_post(url_for("auth.sign_in"))
+    done = "Your password has been reset. Sign in with your new password."
+    answer = _password_from_link(reset_password, token, form, done)
+    if answer is not None:
+        return answer
     return render("accounts/reset_password.html", form=form, token=token)
 
 
@@ -131,8 +138,8 @@ def change_password_page() -> Response:
     if form.validate_on_submit():
         user: User = current_user._get_current_object()
         if change_password(user, form.current_password.data or "", form.password.data or ""):
-            # Every other session ends; this one is renewed with the new session token.
-            end_other_sessions(user)
+            # Every other session has ended; this one is renewed with the new session token.
+            sessions.renew(user)
             db.session.commit()
             send_password_changed_notice(user)
             flash("Your password has been changed", "success")

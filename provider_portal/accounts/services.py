@@ -5,18 +5,21 @@ from __future__ import annotations
 import enum
 import logging
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from provider_portal import audit
 from provider_portal.accounts import tokens
+from provider_portal.accounts.rules import PERSON_NAME, email_problem, name_problem
 from provider_portal.auth.services import authenticate, end_sessions, hash_password
-from provider_portal.errors import AccountError, LinkInvalid
+from provider_portal.errors import AccountError, AlreadyExists, LinkInvalid
 from provider_portal.extensions import db
 from provider_portal.mail import portal_link, render_body, send_email, send_email_later
 from provider_portal.models import AccountToken, Provider, RecoveryCode, Role, User
 from provider_portal.models.types import utcnow
+from provider_portal.passwords import password_problem
+from provider_portal.settings import setting
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,10 @@ INVITED_MARKER = "!invited"
 
 EMAIL_EXISTS = "An account with this email address already exists"
 SERVICE_NAME = "Assessment provider portal"
+NEEDS_PROVIDER = "Provider administrators and practitioners need a provider"
+NO_PROVIDER = "Only provider administrators and practitioners belong to a provider"
+# How an account came to be, for the audit detail ("role=manager via=cli").
+VIA_INVITATION = "invitation"
 
 
 class AccountStatus(enum.Enum):
@@ -72,6 +79,66 @@ def _set_password(user: User, password: str) -> None:
     user.locked_until = None
 
 
+# --- creating accounts ------------------------------------------------------------------------
+
+
+def create_user(
+    email: str,
+    name: str,
+    role: Role,
+    provider: Provider | None = None,
+    *,
+    password: str | None,
+    actor: User | None,
+    via: str,
+) -> User:
+    """Create an account, with a password or (None) waiting for one from an invitation.
+
+    The one way an account comes to be, from the invitation pages, `flask users create`, the
+    demo and the benchmark. Raises AccountError naming the field at fault (AlreadyExists when
+    the address has an account, whatever its case); the audit row says how it was created.
+    """
+    email = normalise_email(email)
+    name = name.strip()
+    problem = email_problem(email)
+    if problem:
+        raise AccountError(problem, "email")
+    problem = name_problem(name, PERSON_NAME)
+    if problem:
+        raise AccountError(problem, "name")
+    if role.is_provider and provider is None:
+        raise AccountError(NEEDS_PROVIDER, "provider")
+    if not role.is_provider and provider is not None:
+        raise AccountError(NO_PROVIDER, "provider")
+    if password is not None:
+        problem = password_problem(password)
+        if problem:
+            raise AccountError(problem, "password")
+    if find_by_email(email) is not None:
+        raise AlreadyExists(EMAIL_EXISTS, "email")
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        provider_id=provider.id if provider is not None else None,
+        password_hash=INVITED_MARKER if password is None else hash_password(password),
+        active=True,
+        password_set_at=None if password is None else utcnow(),
+    )
+    db.session.add(user)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:  # someone else created the same address just now
+        raise AlreadyExists(EMAIL_EXISTS, "email") from error
+    if via == VIA_INVITATION:
+        action, detail = "user_invited", f"role={role.value}"
+    else:
+        action, detail = "user_created", f"role={role.value} via={via}"
+    audit.record(action, "user", user.id, detail=detail, actor=actor, provider_id=user.provider_id)
+    return user
+
+
 # --- invitations ------------------------------------------------------------------------------
 
 
@@ -79,36 +146,8 @@ def invite(
     email: str, name: str, role: Role, provider: Provider | None, actor: User
 ) -> tuple[User, str]:
     """Create an invited account and its invitation link; the caller sends it and commits."""
-    if role.is_provider != (provider is not None):
-        raise ValueError("provider roles need a provider; council roles have none")
-    email = normalise_email(email)
-    if find_by_email(email) is not None:
-        raise AccountError(EMAIL_EXISTS, "email")
-    user = User(
-        email=email,
-        name=name.strip(),
-        role=role,
-        provider_id=provider.id if provider is not None else None,
-        password_hash=INVITED_MARKER,
-        active=True,
-        password_set_at=None,
-    )
-    db.session.add(user)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as error:  # another administrator invited the same address just now
-        raise AccountError(EMAIL_EXISTS, "email") from error
-    raw = tokens.issue(user, tokens.INVITATION, current_app.config["ACCOUNT_LINK_HOURS"], actor)
-    audit.record(
-        "user_invited",
-        "user",
-        user.id,
-        detail=f"role={role.value}",
-        actor=actor,
-        provider_id=user.provider_id,
-    )
-    return user, raw
+    user = create_user(email, name, role, provider, password=None, actor=actor, via=VIA_INVITATION)
+    return user, tokens.issue(user, tokens.INVITATION, setting("ACCOUNT_LINK_HOURS"), actor)
 
 
 def send_invitation(user: User, raw_token: str) -> None:
@@ -117,7 +156,7 @@ def send_invitation(user: User, raw_token: str) -> None:
     body = render_body(
         "invitation.txt",
         link=portal_link(url_for("accounts.accept_invitation", token=raw_token)),
-        hours=current_app.config["ACCOUNT_LINK_HOURS"],
+        hours=setting("ACCOUNT_LINK_HOURS"),
         organisation=provider.name if provider is not None else None,
         role=user.role.label,
     )
@@ -130,7 +169,7 @@ def resend_invitation(user: User, actor: User) -> str:
         raise AccountError("This person has already set a password")
     if not user.active:
         raise AccountError("Reactivate the account before sending a new invitation")
-    raw = tokens.issue(user, tokens.INVITATION, current_app.config["ACCOUNT_LINK_HOURS"], actor)
+    raw = tokens.issue(user, tokens.INVITATION, setting("ACCOUNT_LINK_HOURS"), actor)
     audit.record("invitation_resent", "user", user.id, actor=actor, provider_id=user.provider_id)
     return raw
 
@@ -148,7 +187,11 @@ def invitation_for(raw_token: str) -> AccountToken:
 
 def accept_invitation(raw_token: str, password: str) -> User:
     """Set the first password from an invitation link; the link is spent."""
-    token = invitation_for(raw_token)
+    return _password_from_link(invitation_for(raw_token), password, "invitation_accepted")
+
+
+def _password_from_link(token: AccountToken, password: str, action: str) -> User:
+    """Spend the link and set its account's password: every other link and session ends."""
     if not tokens.spend(token):
         raise LinkInvalid
     user = db.session.get(User, token.user_id)
@@ -156,7 +199,7 @@ def accept_invitation(raw_token: str, password: str) -> User:
     _set_password(user, password)
     tokens.revoke(user)
     end_sessions(user)
-    audit.record("invitation_accepted", "user", user.id, actor=user, provider_id=user.provider_id)
+    audit.record(action, "user", user.id, actor=user, provider_id=user.provider_id)
     return user
 
 
@@ -171,7 +214,7 @@ def request_password_reset(email: str) -> None:
     its timing says whether the address has an account.
     """
     raw, token_hash = tokens.new_token()
-    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    hours = setting("PASSWORD_RESET_HOURS")
     body = render_body(
         "password_reset.txt",
         link=portal_link(url_for("accounts.reset_password", token=raw)),
@@ -208,16 +251,7 @@ def reset_for(raw_token: str) -> AccountToken:
 
 def reset_password(raw_token: str, password: str) -> User:
     """Set a new password from a reset link: every other link and every session ends."""
-    token = reset_for(raw_token)
-    if not tokens.spend(token):
-        raise LinkInvalid
-    user = db.session.get(User, token.user_id)
-    assert user is not None
-    _set_password(user, password)
-    tokens.revoke(user)
-    end_sessions(user)
-    audit.record("password_reset", "user", user.id, actor=user, provider_id=user.provider_id)
-    return user
+    return _password_from_link(reset_for(raw_token), password, "password_reset")
 
 
 # --- signed in --------------------------------------------------------------------------------
@@ -226,7 +260,7 @@ def reset_password(raw_token: str, password: str) -> User:
 def change_password(user: User, current_password: str, new_password: str) -> bool:
     """Change the password if the current one is right; sessions and reset links end.
 
-    The caller keeps its own session going (auth.services.end_other_sessions).
+    The caller keeps its own session going (sessions.renew).
     """
     if authenticate(user.email, current_password) is None:
         return False

@@ -11,10 +11,17 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField
+from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
-from provider_portal.accounts.forms import email_validators, strip
+from provider_portal.accounts.forms import email_field, strip
+from provider_portal.accounts.rules import (
+    MAX_NAME_LENGTH,
+    PERSON_NAME,
+    PROVIDER_NAME,
+    NameRule,
+    has_control_characters,
+)
 from provider_portal.models import Role
 
 ROLE_CHOICES = [(role.value, role.label) for role in Role]
@@ -36,19 +43,19 @@ class PlainText:
         self.message = message
 
     def __call__(self, form: Any, field: Any) -> None:
-        if field.data and any(ord(ch) < 32 or ord(ch) == 127 for ch in field.data):
+        if field.data and has_control_characters(field.data):
             raise ValidationError(self.message)
 
 
-def name_field(label: str, required: str, too_long: str, plain: str) -> StringField:
+def name_field(label: str, rule: NameRule) -> StringField:
     return StringField(
         label,
         widget=GovTextInput(),
         filters=[strip],
         validators=[
-            InputRequired(message=required),
-            Length(max=200, message=too_long),
-            PlainText(plain),
+            InputRequired(message=rule.required),
+            Length(max=MAX_NAME_LENGTH, message=rule.too_long),
+            PlainText(rule.plain),
         ],
     )
 
@@ -79,18 +86,11 @@ class InvitePractitionerForm(FlaskForm):
     The role and the organisation are never read from the request.
     """
 
-    name = name_field(
-        "Full name",
-        "Enter the person’s full name",
-        "Full name must be 200 characters or fewer",
-        "Enter the full name using letters, spaces and punctuation only",
-    )
-    email = EmailField(
+    name = name_field("Full name", PERSON_NAME)
+    email = email_field(
         "Email address",
-        widget=GovTextInput(),
-        filters=[strip],
-        validators=email_validators("Enter the person’s email address"),
-        description="The invitation is sent here. It should be the person’s own work address.",
+        "Enter the person’s email address",
+        "The invitation is sent here. It should be the person’s own work address.",
     )
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 
@@ -131,13 +131,13 @@ class InviteUserForm(InvitePractitionerForm):
 
 
 class ProviderForm(FlaskForm):
-    """Add a provider: its name."""
+    """Add a provider: its name and, if the council has one, a contact email address."""
 
-    name = name_field(
-        "Name of the provider",
-        "Enter the name of the provider",
-        "Name of the provider must be 200 characters or fewer",
-        "Enter the name using letters, numbers, spaces and punctuation only",
+    name = name_field("Name of the provider", PROVIDER_NAME)
+    contact_email = email_field(
+        "Contact email address (optional)",
+        None,
+        "Who at the provider the council writes to about the work.",
     )
     submit = SubmitField("Add provider", widget=GovSubmitInput())
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort
-from flask_login import current_user
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
@@ -60,7 +58,9 @@ def page_of_users(query: Select[User], page: int) -> UserPage:
 
 def all_providers() -> list[Provider]:
     """Every provider in name order (a council works with tens, not thousands)."""
-    return list(db.session.scalars(select(Provider).order_by(func.lower(Provider.name))))
+    return list(
+        db.session.scalars(select(Provider).order_by(func.lower(Provider.name), Provider.id))
+    )
 
 
 def active_providers() -> list[Provider]:
@@ -77,42 +77,34 @@ def account_counts() -> dict[int, int]:
     return {provider_id: count for provider_id, count in rows if provider_id is not None}
 
 
-def user_or_404(user_id: int) -> User:
-    user = db.session.scalar(
+def user_by_id(user_id: int) -> User | None:
+    """An account with its provider, or None."""
+    return db.session.scalar(
         select(User).where(User.id == user_id).options(selectinload(User.provider))
     )
-    if user is None:
-        abort(404)
-    return user
 
 
-def provider_or_404(provider_id: int) -> Provider:
-    provider = db.session.get(Provider, provider_id)
-    if provider is None:
-        abort(404)
-    return provider
+def provider_by_id(provider_id: int) -> Provider | None:
+    return db.session.get(Provider, provider_id)
 
 
-def team() -> Select[User]:
-    """The current provider administrator's organisation's people, and nobody else."""
+def team(provider_id: int | None) -> Select[User]:
+    """One provider's people, and nobody else (no provider, nobody)."""
     return select(User).where(
-        User.provider_id == current_user.provider_id,
+        User.provider_id == provider_id,
         User.provider_id.is_not(None),
         User.role.in_(TEAM_ROLES),
     )
 
 
-def team_member_or_404(user_id: int) -> User:
-    """Someone in the current provider's team; anyone else (or nobody) is 404, never 403."""
-    user = db.session.scalar(team().where(User.id == user_id).options(selectinload(User.provider)))
-    if user is None:
-        abort(404)
-    return user
+def find_team_member(provider_id: int | None, user_id: int) -> User | None:
+    """Someone in this provider's team, or None for anyone else (or nobody)."""
+    return db.session.scalar(
+        team(provider_id).where(User.id == user_id).options(selectinload(User.provider))
+    )
 
 
-def team_practitioner_or_404(user_id: int) -> User:
-    """A practitioner of the current provider (the accounts its administrator may change)."""
-    user = team_member_or_404(user_id)
-    if user.role is not Role.PRACTITIONER:
-        abort(404)
-    return user
+def find_team_practitioner(provider_id: int | None, user_id: int) -> User | None:
+    """A practitioner of this provider (the accounts its administrator may change), or None."""
+    user = find_team_member(provider_id, user_id)
+    return user if user is not None and user.role is Role.PRACTITIONER else None

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import flash, request, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -30,8 +30,8 @@ from provider_portal.admin.queries import (
     all_providers,
     filtered_users,
     page_of_users,
-    provider_or_404,
-    user_or_404,
+    provider_by_id,
+    user_by_id,
 )
 from provider_portal.admin.services import create_provider, set_provider_active
 from provider_portal.errors import AccountError, MailError
@@ -40,10 +40,18 @@ from provider_portal.models import Provider, Role, User
 from provider_portal.permissions import requires
 from provider_portal.web import page_number, redirect_after_post, render
 
+T = TypeVar("T")
 LONDON = ZoneInfo("Europe/London")
 MAIL_FAILED = (
     "The invitation email could not be sent, so nothing was saved. Try again in a few minutes."
 )
+
+
+def found(record: T | None) -> T:
+    """The record the URL names; none (or one the person may not see) is 404, never 403."""
+    if record is None:
+        abort(404)
+    return record
 
 
 @bp.app_template_filter("date_and_time")
@@ -123,9 +131,13 @@ def invite_user() -> Response:
 @requires("manage_accounts")
 def user(user_id: int) -> Response:
     """One account: who, what role, its status, and what an administrator can do to it."""
-    person = user_or_404(user_id)
+    return person_page("admin/user.html", found(user_by_id(user_id)))
+
+
+def person_page(template: str, person: User) -> Response:
+    """An account's page: who, its status, and the buttons that act on it."""
     return render(
-        "admin/user.html",
+        template,
         person=person,
         invited=not has_password(person),
         two_factor=has_two_factor(person),
@@ -197,7 +209,7 @@ def reactivate_and_flash(person: User) -> None:
 @requires("manage_accounts")
 def deactivate_user(user_id: int) -> Response:
     """Check, then deactivate: the person is signed out everywhere at once."""
-    person = user_or_404(user_id)
+    person = found(user_by_id(user_id))
     return deactivate_page(
         person,
         action=url_for("admin.deactivate_user", user_id=person.id),
@@ -213,7 +225,7 @@ def deactivate_user(user_id: int) -> Response:
 @requires("manage_accounts")
 def reactivate_user(user_id: int) -> Response:
     """Let a deactivated account sign in again."""
-    person = user_or_404(user_id)
+    person = found(user_by_id(user_id))
     reactivate_and_flash(person)
     return redirect_after_post(url_for("admin.user", user_id=person.id))
 
@@ -222,7 +234,7 @@ def reactivate_user(user_id: int) -> Response:
 @requires("manage_accounts")
 def resend_invitation_page(user_id: int) -> Response:
     """Send a new invitation link; earlier links stop working."""
-    person = user_or_404(user_id)
+    person = found(user_by_id(user_id))
     resend_and_flash(person)
     return redirect_after_post(url_for("admin.user", user_id=person.id))
 
@@ -250,7 +262,7 @@ def resend_and_flash(person: User) -> None:
 @requires("manage_accounts")
 def reset_two_factor_page(user_id: int) -> Response:
     """Check, then forget the person's authenticator app and recovery codes."""
-    person = user_or_404(user_id)
+    person = found(user_by_id(user_id))
     form = ConfirmForm()
     if form.validate_on_submit():
         reset_two_factor(person, current_user)
@@ -291,11 +303,15 @@ def add_provider() -> Response:
     form = ProviderForm()
     if form.validate_on_submit():
         try:
-            provider = create_provider(form.name.data or "", current_user)
+            provider = create_provider(
+                form.name.data or "",
+                actor=current_user,
+                contact_email=form.contact_email.data or None,
+            )
             db.session.commit()
         except AccountError as error:
             db.session.rollback()
-            form.name.errors.append(error.message)
+            getattr(form, error.field or "name").errors.append(error.message)
         else:
             flash(f"{provider.name} has been added", "success")
             return redirect_after_post(url_for("admin.provider", provider_id=provider.id))
@@ -306,7 +322,7 @@ def add_provider() -> Response:
 @requires("manage_accounts")
 def provider(provider_id: int) -> Response:
     """One provider: its status and the first page of its accounts."""
-    organisation = provider_or_404(provider_id)
+    organisation = found(provider_by_id(provider_id))
     result = page_of_users(filtered_users(select(User), provider_id=organisation.id), 1)
     return render(
         "admin/provider.html",
@@ -320,7 +336,7 @@ def provider(provider_id: int) -> Response:
 @requires("manage_accounts")
 def deactivate_provider(provider_id: int) -> Response:
     """Check, then stop allocating work to a provider."""
-    organisation = provider_or_404(provider_id)
+    organisation = found(provider_by_id(provider_id))
     form = ConfirmForm()
     if form.validate_on_submit():
         set_provider_active(organisation, False, current_user)
@@ -350,7 +366,7 @@ def deactivate_provider(provider_id: int) -> Response:
 @requires("manage_accounts")
 def reactivate_provider(provider_id: int) -> Response:
     """Let work be allocated to a provider again."""
-    organisation = provider_or_404(provider_id)
+    organisation = found(provider_by_id(provider_id))
     if ConfirmForm().validate_on_submit():
         set_provider_active(organisation, True, current_user)
         db.session.commit()

@@ -6,21 +6,19 @@ from flask import flash, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from provider_portal.accounts.services import (
-    has_password,
-    has_two_factor,
-)
 from provider_portal.admin import bp
-from provider_portal.admin.forms import ConfirmForm, InvitePractitionerForm
+from provider_portal.admin.forms import InvitePractitionerForm
 from provider_portal.admin.queries import (
+    find_team_member,
+    find_team_practitioner,
     page_of_users,
     team,
-    team_member_or_404,
-    team_practitioner_or_404,
 )
 from provider_portal.admin.routes import (
     deactivate_page,
+    found,
     invite_and_send,
+    person_page,
     reactivate_and_flash,
     resend_and_flash,
 )
@@ -34,7 +32,9 @@ from provider_portal.web import page_number, redirect_after_post, render
 @requires("manage_practitioners")
 def team_list() -> Response:
     """The people in your organisation."""
-    return render("admin/team.html", result=page_of_users(team(), page_number()))
+    return render(
+        "admin/team.html", result=page_of_users(team(current_user.provider_id), page_number())
+    )
 
 
 @bp.route("/team/invite", methods=["GET", "POST"])
@@ -60,21 +60,15 @@ def invite_practitioner() -> Response:
 @requires("manage_practitioners")
 def team_member(user_id: int) -> Response:
     """Someone in your organisation."""
-    person = team_member_or_404(user_id)
-    return render(
-        "admin/team_member.html",
-        person=person,
-        invited=not has_password(person),
-        two_factor=has_two_factor(person),
-        form=ConfirmForm(formdata=None),
-    )
+    person = found(find_team_member(current_user.provider_id, user_id))
+    return person_page("admin/team_member.html", person)
 
 
 @bp.route("/team/<int:user_id>/deactivate", methods=["GET", "POST"])
 @requires("manage_practitioners")
 def deactivate_team_member(user_id: int) -> Response:
     """Check, then deactivate one of your practitioners: they are signed out at once."""
-    person = team_practitioner_or_404(user_id)
+    person = found(find_team_practitioner(current_user.provider_id, user_id))
     return deactivate_page(
         person,
         action=url_for("admin.deactivate_team_member", user_id=person.id),
@@ -91,7 +85,7 @@ def deactivate_team_member(user_id: int) -> Response:
 @requires("manage_practitioners")
 def reactivate_team_member(user_id: int) -> Response:
     """Let one of your practitioners sign in again."""
-    person = team_practitioner_or_404(user_id)
+    person = found(find_team_practitioner(current_user.provider_id, user_id))
     reactivate_and_flash(person)
     return redirect_after_post(url_for("admin.team_member", user_id=person.id))
 
@@ -100,6 +94,6 @@ def reactivate_team_member(user_id: int) -> Response:
 @requires("manage_practitioners")
 def resend_team_invitation(user_id: int) -> Response:
     """Send one of your practitioners a new invitation link; earlier links stop working."""
-    person = team_practitioner_or_404(user_id)
+    person = found(find_team_practitioner(current_user.provider_id, user_id))
     resend_and_flash(person)
     return redirect_after_post(url_for("admin.team_member", user_id=person.id))

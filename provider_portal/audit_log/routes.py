@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import io
-
 from flask import request
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from provider_portal import audit
 from provider_portal.audit_log import bp
 from provider_portal.audit_log.forms import AuditFilterForm
 from provider_portal.audit_log.queries import (
-    CSV_HEADER,
-    MAX_EXPORT_ROWS,
     SYSTEM,
     AuditFilters,
     action_label,
     actions_in_use,
     audit_page,
     case_id_for_ref,
-    count_events,
-    export_rows,
     people,
     providers,
 )
+from provider_portal.audit_log.services import export_trail
+from provider_portal.errors import ReportError
 from provider_portal.extensions import db
 from provider_portal.permissions import requires
-from provider_portal.tabular import write_csv
 from provider_portal.timescales import today
 from provider_portal.web import attachment, page_number, render, wants_fragment
 
@@ -99,24 +94,20 @@ def export() -> Response:
     """The filtered trail as CSV; the export is itself audited."""
     form = _form()
     filters = _filters(form)
-    if filters is not None and count_events(filters) > MAX_EXPORT_ROWS:
-        form.date_from.errors = [
-            f"The export is limited to {MAX_EXPORT_ROWS:,} rows. Choose a shorter date range"
-        ]
-        filters = None
-    if filters is None:
-        return render(
-            "audit_log/index.html",
-            form=form,
-            result=None,
-            page_errors=form.error_list(),
-            filter_args=_filter_args(),
-            in_fragment=False,
-            status=400,
-        )
-    out = io.StringIO()
-    rows = list(export_rows(filters))
-    write_csv(out, CSV_HEADER, rows)
-    audit.record("audit_exported", detail=f"{filters.describe()} rows={len(rows)}")
-    db.session.commit()
-    return attachment(out.getvalue(), "text/csv; charset=utf-8", f"audit-{today():%Y-%m-%d}.csv")
+    if filters is not None:
+        try:
+            body = export_trail(filters, current_user._get_current_object())
+        except ReportError as error:
+            form.date_from.errors = [error.message]
+        else:
+            db.session.commit()
+            return attachment(body, "text/csv; charset=utf-8", f"audit-{today():%Y-%m-%d}.csv")
+    return render(
+        "audit_log/index.html",
+        form=form,
+        result=None,
+        page_errors=form.error_list(),
+        filter_args=_filter_args(),
+        in_fragment=False,
+        status=400,
+    )

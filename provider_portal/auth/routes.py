@@ -8,14 +8,15 @@ from flask import current_app, flash, make_response, redirect, request, session,
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from provider_portal import audit
+from provider_portal import sessions
 from provider_portal.auth import bp, pending
 from provider_portal.auth.forms import SignInForm
-from provider_portal.auth.services import check_password, end_sessions, finish_sign_in
+from provider_portal.auth.services import check_password, record_sign_in, sign_out_everywhere
 from provider_portal.auth.two_factor import has_two_factor
 from provider_portal.extensions import db, limiter, login_manager
 from provider_portal.models import Role, User
 from provider_portal.permissions import requires
+from provider_portal.settings import setting
 from provider_portal.web import render, wants_fragment
 
 # The one answer for an unknown email, a wrong password, a locked or a deactivated account.
@@ -44,7 +45,7 @@ def home_for(role: Role) -> str:
 
 def sign_in_rate_limit() -> str:
     """Attempts allowed per address at each sign-in step (SIGN_IN_RATE_LIMIT)."""
-    return str(current_app.config["SIGN_IN_RATE_LIMIT"])
+    return str(setting("SIGN_IN_RATE_LIMIT"))
 
 
 @login_manager.unauthorized_handler
@@ -79,10 +80,11 @@ def _after_password(user: User, next_url: str | None) -> Response:
     """The password was right: on to the second factor, or signed in if there is none."""
     if has_two_factor(user):
         step = pending.VERIFY
-    elif current_app.config["TOTP_REQUIRED"]:
+    elif setting("TOTP_REQUIRED"):
         step = pending.SET_UP
     else:
-        finish_sign_in(user)
+        record_sign_in(user)
+        sessions.begin(user)
         db.session.commit()
         return redirect(next_url or home_for(user.role), code=303)
     pending.begin(user, step, next_url)
@@ -110,9 +112,7 @@ def sign_in() -> Response:
 @requires("signed_in")
 def sign_out() -> Response:
     """End the session here and on the server."""
-    user = current_user._get_current_object()
-    end_sessions(user)
-    audit.record("sign_out", "user", user.id, actor=user)
+    sign_out_everywhere(current_user._get_current_object())
     db.session.commit()
     logout_user()
     session.clear()

@@ -1,4 +1,9 @@
-"""Passwords, lockout, finishing a sign-in and loading the signed-in user."""
+"""Passwords, lockout, the second sign-in step, two-factor set-up and signing out.
+
+Nothing here touches the browser's session: the routes start, renew and clear it
+(provider_portal.sessions) around these operations, which change the database and write
+their own audit rows.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,23 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, session
-from flask_login import login_user
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from provider_portal import audit, sessions
+from provider_portal import audit
+from provider_portal.auth.two_factor import (
+    CodeCheck,
+    confirm,
+    new_recovery_codes,
+    recovery_codes_left,
+    use_code,
+    use_recovery_code,
+)
 from provider_portal.extensions import db, login_manager
 from provider_portal.models import User
 from provider_portal.models.accounts import new_session_token
 from provider_portal.models.types import utcnow
+from provider_portal.settings import setting
 
 _hasher = PasswordHasher()
 # Compared against when the email is unknown, so both paths cost the same time.
@@ -88,16 +100,13 @@ def record_failure(user: User) -> None:
         execution_options={"synchronize_session": False},
     ).scalar_one()
     set_committed_value(user, "failed_sign_ins", failures)
-    if failures >= current_app.config["SIGN_IN_MAX_FAILURES"]:
-        user.locked_until = now + timedelta(minutes=current_app.config["SIGN_IN_LOCKOUT_MINUTES"])
+    if failures >= setting("SIGN_IN_MAX_FAILURES"):
+        user.locked_until = now + timedelta(minutes=setting("SIGN_IN_LOCKOUT_MINUTES"))
         audit.record("account_locked", "user", user.id, detail=f"{failures} failed sign-ins")
 
 
-def finish_sign_in(user: User, detail: str | None = None) -> None:
-    """Sign the user in with a brand new session; the caller commits."""
-    session.clear()  # nothing from before sign-in survives, and the cookie changes
-    login_user(user, remember=False)
-    sessions.start()
+def record_sign_in(user: User, detail: str | None = None) -> None:
+    """The person is signed in (the caller starts the session and commits)."""
     user.last_sign_in_at = utcnow()
     user.failed_sign_ins = 0
     user.locked_until = None
@@ -109,13 +118,74 @@ def end_sessions(user: User) -> None:
     user.session_token = new_session_token()
 
 
-def end_other_sessions(user: User) -> None:
-    """End the user's other sessions but keep this one (after a change to how they sign in)."""
-    signed_in_at = session.get(sessions.SIGNED_IN_AT)
+def sign_out_everywhere(user: User) -> None:
+    """End every session of this user on the server (the caller clears the browser's)."""
     end_sessions(user)
-    session.clear()
-    login_user(user, remember=False)
-    sessions.start(signed_in_at if isinstance(signed_in_at, int) else None)
+    audit.record("sign_out", "user", user.id, actor=user)
+
+
+# --- the second step --------------------------------------------------------------------------
+
+
+def _refuse(user: User, action: str, detail: str | None = None) -> None:
+    """Count and audit a refused second factor (a locked account's count stays as it is)."""
+    if not is_locked(user):
+        record_failure(user)
+    audit.record(action, "user", user.id, detail=detail)
+
+
+def sign_in_with_code(user: User, code: str) -> CodeCheck:
+    """The second step with an authenticator code: ACCEPTED records the sign-in; a wrong or
+    reused code is counted towards the lockout and audited. The caller commits either way."""
+    result = CodeCheck.WRONG if is_locked(user) else use_code(user, code)
+    if result is CodeCheck.ACCEPTED:
+        record_sign_in(user, detail="authenticator_app")
+    elif result is CodeCheck.REUSED:
+        _refuse(user, "totp_reused")
+    else:
+        _refuse(user, "sign_in_failed", detail="two_factor")
+    return result
+
+
+def sign_in_with_recovery_code(user: User, code: str) -> tuple[CodeCheck, int]:
+    """The second step with a recovery code, as sign_in_with_code; with the codes left."""
+    result = CodeCheck.WRONG if is_locked(user) else use_recovery_code(user, code)
+    if result is CodeCheck.ACCEPTED:
+        left = recovery_codes_left(user)
+        record_sign_in(user, detail="recovery_code")
+        audit.record("recovery_code_used", "user", user.id, actor=user, detail=f"{left} left")
+        return result, left
+    if result is CodeCheck.REUSED:
+        _refuse(user, "recovery_code_reused")
+    else:
+        _refuse(user, "sign_in_failed", detail="recovery_code")
+    return result, 0
+
+
+# --- setting up two-factor --------------------------------------------------------------------
+
+
+def confirm_two_factor(user: User, code: str) -> list[str] | None:
+    """Confirm the new authenticator app with a code from it: every session ends and the new
+    recovery codes are returned (shown once), or None when the code is wrong."""
+    if not confirm(user, code):
+        return None
+    codes = new_recovery_codes(user)
+    end_sessions(user)
+    audit.record("two_factor_set_up", "user", user.id, actor=user)
+    return codes
+
+
+def renew_recovery_codes(user: User, code: str) -> tuple[CodeCheck, list[str]]:
+    """New recovery codes after a fresh authenticator code; a reused code is audited."""
+    result = use_code(user, code)
+    if result is CodeCheck.ACCEPTED:
+        codes = new_recovery_codes(user)
+        audit.record("recovery_codes_replaced", "user", user.id, actor=user)
+        return result, codes
+    if result is CodeCheck.REUSED:
+        audit.record("totp_reused", "user", user.id, actor=user)
+    return result, []
 
 
 @login_manager.user_loader

@@ -12,13 +12,13 @@ import pyotp
 import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from provider_portal.extensions import db
 from provider_portal.models import RecoveryCode, User
 from provider_portal.models.types import utcnow
+from provider_portal.settings import setting
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -67,9 +67,7 @@ def grouped(secret: str) -> str:
 
 def qr_code(user: User, secret: str) -> str:
     """The otpauth:// link as a QR code: an SVG data URI for an <img> (no inline markup)."""
-    uri = pyotp.TOTP(secret).provisioning_uri(
-        name=user.email, issuer_name=current_app.config["TOTP_ISSUER"]
-    )
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=setting("TOTP_ISSUER"))
     return str(segno.make(uri, error="m").svg_data_uri(scale=5, border=2))
 
 

@@ -6,29 +6,25 @@ from flask import flash, redirect, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from provider_portal import audit
+from provider_portal import sessions
 from provider_portal.auth import bp, pending
 from provider_portal.auth.forms import CodeForm, NewRecoveryCodesForm, RecoveryCodeForm
 from provider_portal.auth.routes import home_for, sign_in_rate_limit
 from provider_portal.auth.services import (
-    end_other_sessions,
-    end_sessions,
-    finish_sign_in,
-    is_locked,
-    record_failure,
+    confirm_two_factor,
+    record_sign_in,
+    renew_recovery_codes,
+    sign_in_with_code,
+    sign_in_with_recovery_code,
 )
 from provider_portal.auth.two_factor import (
     CodeCheck,
-    confirm,
     grouped,
     has_two_factor,
-    new_recovery_codes,
     new_secret,
     qr_code,
     recovery_codes_left,
     secret_digest,
-    use_code,
-    use_recovery_code,
 )
 from provider_portal.extensions import db, limiter
 from provider_portal.models import User
@@ -65,12 +61,11 @@ def _pending_at(step: str) -> pending.Pending | Response:
     return found
 
 
-def _refuse(user: User, action: str, detail: str | None = None) -> None:
-    """Count and audit a refused second factor (a locked account's count stays as it is)."""
-    if not is_locked(user):
-        record_failure(user)
-    audit.record(action, "user", user.id, detail=detail)
+def _signed_in(found: pending.Pending) -> Response:
+    """The second step passed: a brand new session, then on to where the person was going."""
+    sessions.begin(found.user)
     db.session.commit()
+    return redirect(found.next_url or home_for(found.user.role), code=303)
 
 
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"])
@@ -84,17 +79,11 @@ def two_factor() -> Response:
     user = found.user
     form = CodeForm()
     if form.validate_on_submit():
-        result = CodeCheck.WRONG if is_locked(user) else use_code(user, form.code.data or "")
+        result = sign_in_with_code(user, form.code.data or "")
         if result is CodeCheck.ACCEPTED:
-            finish_sign_in(user, detail="authenticator_app")
-            db.session.commit()
-            return redirect(found.next_url or home_for(user.role), code=303)
-        if result is CodeCheck.REUSED:
-            _refuse(user, "totp_reused")
-            form.code.errors = [REUSED_CODE]
-        else:
-            _refuse(user, "sign_in_failed", detail="two_factor")
-            form.code.errors = [WRONG_CODE]
+            return _signed_in(found)
+        db.session.commit()  # the refusal counts towards the lockout
+        form.code.errors = [REUSED_CODE if result is CodeCheck.REUSED else WRONG_CODE]
     return render("auth/two_factor.html", form=form)
 
 
@@ -109,21 +98,15 @@ def recovery_code() -> Response:
     user = found.user
     form = RecoveryCodeForm()
     if form.validate_on_submit():
-        code = form.code.data or ""
-        result = CodeCheck.WRONG if is_locked(user) else use_recovery_code(user, code)
+        result, left = sign_in_with_recovery_code(user, form.code.data or "")
         if result is CodeCheck.ACCEPTED:
-            left = recovery_codes_left(user)
-            finish_sign_in(user, detail="recovery_code")
-            audit.record("recovery_code_used", "user", user.id, actor=user, detail=f"{left} left")
-            db.session.commit()
+            response = _signed_in(found)
             flash(_codes_left_message(left), "success")
-            return redirect(found.next_url or home_for(user.role), code=303)
-        if result is CodeCheck.REUSED:
-            _refuse(user, "recovery_code_reused")
-            form.code.errors = [REUSED_RECOVERY_CODE]
-        else:
-            _refuse(user, "sign_in_failed", detail="recovery_code")
-            form.code.errors = [WRONG_RECOVERY_CODE]
+            return response
+        db.session.commit()  # the refusal counts towards the lockout
+        form.code.errors = [
+            REUSED_RECOVERY_CODE if result is CodeCheck.REUSED else WRONG_RECOVERY_CODE
+        ]
     return render("auth/recovery_code.html", form=form)
 
 
@@ -144,8 +127,9 @@ def _confirm_or_issue(user: User, shown_digest: str | None, form: CodeForm) -> l
     """
     shown = bool(user.totp_secret) and shown_digest == secret_digest(user.totp_secret)
     if form.validate_on_submit():
-        if shown and confirm(user, form.code.data or ""):
-            return new_recovery_codes(user)
+        codes = confirm_two_factor(user, form.code.data or "") if shown else None
+        if codes is not None:
+            return codes
         form.code.errors = [WRONG_CODE if shown else SECRET_CHANGED]
     if not shown:
         new_secret(user)
@@ -184,9 +168,9 @@ def set_up_two_factor() -> Response:
     form = CodeForm()
     result = _confirm_or_issue(user, found.setup_digest, form)
     if isinstance(result, list):
-        audit.record("two_factor_set_up", "user", user.id, actor=user)
-        end_sessions(user)  # any session from before two-factor ends, as does any other set-up
-        finish_sign_in(user, detail="authenticator_app")
+        # Every session from before two-factor has ended (as has any other set-up): a new one.
+        record_sign_in(user, detail="authenticator_app")
+        sessions.begin(user)
         db.session.commit()
         return _recovery_codes_page(result, found.next_url or home_for(user.role))
     found.keep_setup_digest(result)
@@ -204,9 +188,8 @@ def account_two_factor() -> Response:
     form = CodeForm()
     result = _confirm_or_issue(user, session.get(ACCOUNT_SET_UP_KEY), form)
     if isinstance(result, list):
-        # A new way to sign in: any other session of this person ends.
-        end_other_sessions(user)
-        audit.record("two_factor_set_up", "user", user.id, actor=user)
+        # A new way to sign in: every other session of this person has ended; this one goes on.
+        sessions.renew(user)
         db.session.commit()
         return _recovery_codes_page(result, url_for("auth.account_two_factor"))
     session[ACCOUNT_SET_UP_KEY] = result
@@ -227,14 +210,9 @@ def replace_recovery_codes() -> Response:
         return redirect(url_for("auth.account_two_factor"))
     form = NewRecoveryCodesForm()
     if form.validate_on_submit():
-        result = use_code(user, form.code.data or "")
+        result, codes = renew_recovery_codes(user, form.code.data or "")
+        db.session.commit()
         if result is CodeCheck.ACCEPTED:
-            codes = new_recovery_codes(user)
-            audit.record("recovery_codes_replaced", "user", user.id, actor=user)
-            db.session.commit()
             return _recovery_codes_page(codes, url_for("auth.account_two_factor"))
-        if result is CodeCheck.REUSED:
-            audit.record("totp_reused", "user", user.id, actor=user)
-            db.session.commit()
         form.code.errors = [REUSED_CODE if result is CodeCheck.REUSED else WRONG_CODE]
     return _account_page(user, form)

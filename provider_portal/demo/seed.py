@@ -15,7 +15,8 @@ from decimal import Decimal
 import click
 from sqlalchemy import func, select
 
-from provider_portal import audit
+from provider_portal.accounts.services import create_user
+from provider_portal.admin.services import create_provider
 from provider_portal.allocations.services import (
     accept,
     allocate,
@@ -26,7 +27,6 @@ from provider_portal.allocations.services import (
     request_amendment,
     withdraw,
 )
-from provider_portal.auth.services import hash_password
 from provider_portal.contracts.money import format_money
 from provider_portal.contracts.services import (
     add_variation,
@@ -46,6 +46,7 @@ from provider_portal.models import (
     User,
     WorkType,
 )
+from provider_portal.passwords import password_problem
 from provider_portal.timescales import (
     FINAL_PLAN_DAYS,
     add_months,
@@ -183,8 +184,9 @@ class Counts:
 def demo_password() -> str:
     """The demo accounts' password: PORTAL_DEMO_PASSWORD, or the documented default."""
     password = os.environ.get("PORTAL_DEMO_PASSWORD") or DEFAULT_PASSWORD
-    if len(password) < 12:
-        raise click.UsageError("PORTAL_DEMO_PASSWORD must be 12 characters or more")
+    problem = password_problem(password)
+    if problem:
+        raise click.UsageError(f"PORTAL_DEMO_PASSWORD: {problem}")
     return password
 
 
@@ -417,16 +419,8 @@ def ensure_work_types() -> None:
 def build_accounts(password: str, providers: dict[str, Provider]) -> None:
     """One account per role; every one has the same demo password."""
     for email, name, role, provider_name in ACCOUNTS:
-        user = User(
-            email=email,
-            name=name,
-            role=role,
-            provider=providers[provider_name] if provider_name else None,
-            password_hash=hash_password(password),
-        )
-        db.session.add(user)
-        db.session.flush()
-        audit.record("user_created", "user", user.id, detail=f"role={role.value} via=demo")
+        provider = providers[provider_name] if provider_name else None
+        create_user(email, name, role, provider, password=password, actor=None, via="demo")
 
 
 def print_accounts(password: str) -> None:
@@ -465,8 +459,9 @@ def seed_command() -> None:
     now = today()
     rng = random.Random(2024)
     ensure_work_types()
-    providers = {name: Provider(name=name) for name in (EP_AGENCY, PLAN_AGENCY)}
-    db.session.add_all(providers.values())
+    providers = {
+        name: create_provider(name, actor=None, via="demo") for name in (EP_AGENCY, PLAN_AGENCY)
+    }
     case_list = build_cases(rng, now)
     db.session.add_all(case_list)
     db.session.flush()

@@ -13,8 +13,9 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from provider_portal import audit
+from provider_portal.admin.services import create_provider
 from provider_portal.allocations.services import accept, allocate, record_return
-from provider_portal.errors import AllocationError
+from provider_portal.errors import AccountError, AllocationError, AlreadyExists
 from provider_portal.extensions import db
 from provider_portal.imports.rows import (
     BATCH_SIZE,
@@ -246,10 +247,14 @@ def _record_allocations(
 ) -> None:
     """Create the missing providers, then replay every row through the allocation services."""
     for folded, name in new_providers.items():
-        provider = Provider(name=name)
-        db.session.add(provider)
-        db.session.flush()
-        audit.record("provider_created", "provider", provider.id, detail="via=import", actor=actor)
+        try:
+            provider = create_provider(name, actor=actor, via="import")
+        except AccountError as error:
+            if isinstance(error, AlreadyExists):
+                raise  # added by someone else since the lookup: the whole import stops
+            line = next(row.line for row in parsed if row.provider_name.casefold() == folded)
+            problems.add(line, "provider", error.message)
+            return
         providers[folded] = [provider]
         result.providers_created += 1
 
@@ -349,7 +354,7 @@ def import_allocations(
 
     try:
         _record_allocations(parsed, cases, providers, new_providers, actor, result, problems)
-    except (IntegrityError, StaleDataError):
+    except (IntegrityError, StaleDataError, AlreadyExists):
         # Someone else created the same provider or changed an allocation meanwhile.
         db.session.rollback()
         problems.add(None, "", CONCURRENT_CHANGE)

@@ -50,6 +50,8 @@ class Provider(db.Model):  # type: ignore[name-defined]
     name: Mapped[str] = mapped_column(String(200), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who at the provider the council writes to; optional, stored in lower case.
+    contact_email: Mapped[str | None] = mapped_column(String(320))
 
     users: Mapped[list[User]] = relationship(back_populates="provider")
 

@@ -141,3 +141,30 @@ def test_the_export_is_audited(make, admin):
     count = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
     admin.page(f"/audit?{IN_2023}")
     assert db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)) == count
+
+
+def test_an_export_past_the_limit_is_refused_and_not_audited(make, admin, monkeypatch):
+    from provider_portal.audit_log import services
+
+    event("case_viewed", utc(2023, 6, 1))
+    event("case_viewed", utc(2023, 6, 2))
+    monkeypatch.setattr(services, "MAX_EXPORT_ROWS", 1)
+    response = admin.get(f"/audit.csv?{IN_2023}")
+    assert response.status_code == 400
+    assert "limited to 1 rows. Choose a shorter date range" in response.get_data(as_text=True)
+    exported = select(AuditEvent).where(AuditEvent.action == "audit_exported")
+    assert db.session.scalar(exported) is None
+
+
+def test_export_trail_is_the_service_the_route_calls(make):
+    from provider_portal.audit_log.queries import AuditFilters
+    from provider_portal.audit_log.services import export_trail
+
+    person = make.user(Role.ADMIN)
+    event("case_viewed", utc(2023, 6, 1))
+    body = export_trail(AuditFilters(action="case_viewed"), person)
+    db.session.commit()
+    rows = list(csv.reader(io.StringIO(body, newline="")))
+    assert rows[0] == list(CSV_HEADER) and len(rows) == 2
+    exported = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "audit_exported"))
+    assert exported.actor_id == person.id and exported.detail == "action=case_viewed rows=1"

@@ -1,0 +1,17 @@
+"""The one way a service reads the running application's configuration.
+
+Services take plain values; the few settings they need (how long a link lasts, when an account
+locks) come through here rather than from `current_app.config` scattered across modules, so
+there is one place to see what a service depends on and one place to change how it is read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+
+def setting(name: str) -> Any:
+    """The configured value called name (config.py); a missing name is a KeyError."""
+    return current_app.config[name]
