@@ -16,6 +16,7 @@ from provider_portal import audit
 from provider_portal.allocations.services import accept, allocate, record_return
 from provider_portal.errors import AllocationError
 from provider_portal.extensions import db
+from provider_portal.formatting import long_date
 from provider_portal.imports.rows import (
     BATCH_SIZE,
     CONCURRENT_CHANGE,
@@ -38,7 +39,7 @@ from provider_portal.models import (
     WorkType,
 )
 from provider_portal.tabular import Row, Table
-from provider_portal.timescales import long_date, today
+from provider_portal.timescales import today
 
 ALLOCATION_REQUIRED = ("case_ref", "provider", "work_type", "allocated_on")
 ALLOCATION_OPTIONAL = ("due_on", "returned_on", "accepted_on", "contract")

@@ -13,12 +13,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from provider_portal.contracts.money import format_money
+from provider_portal.formatting import format_money, long_date
 from provider_portal.reports.charts import GOVUK_BLUE, render_svg
 from provider_portal.reports.monthly.queries import MonthlyRow
 from provider_portal.reports.pack.figures import BacklogPoint
 from provider_portal.reports.spend.queries import SpendMonth
-from provider_portal.timescales import add_months, long_date
+from provider_portal.timescales import add_months
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
