@@ -90,35 +90,34 @@ class AuditFilters:
         return " ".join(parts) or "all"
 
 
+def _about_work(whose: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    """Rows whose object is one of these allocations (whose is a condition on Allocation) or
+    one of their documents."""
+    allocations = select(Allocation.id).where(whose)
+    documents = (
+        select(Document.id).join(Allocation, Document.allocation_id == Allocation.id).where(whose)
+    )
+    return [
+        and_(AuditEvent.object_type == "allocation", AuditEvent.object_id.in_(allocations)),
+        and_(AuditEvent.object_type == "document", AuditEvent.object_id.in_(documents)),
+    ]
+
+
 def concerns_case(case_id: int) -> ColumnElement[bool]:
     """Audit rows about this case, its allocations or their documents (index-friendly)."""
-    allocations = select(Allocation.id).where(Allocation.case_id == case_id)
-    documents = (
-        select(Document.id)
-        .join(Allocation, Document.allocation_id == Allocation.id)
-        .where(Allocation.case_id == case_id)
-    )
     return or_(
         AuditEvent.case_id == case_id,
         and_(AuditEvent.object_type == "case", AuditEvent.object_id == case_id),
-        and_(AuditEvent.object_type == "allocation", AuditEvent.object_id.in_(allocations)),
-        and_(AuditEvent.object_type == "document", AuditEvent.object_id.in_(documents)),
+        *_about_work(Allocation.case_id == case_id),
     )
 
 
 def concerns_provider(provider_id: int) -> ColumnElement[bool]:
     """Audit rows about this provider or its work, or caused by its people."""
-    allocations = select(Allocation.id).where(Allocation.provider_id == provider_id)
-    documents = (
-        select(Document.id)
-        .join(Allocation, Document.allocation_id == Allocation.id)
-        .where(Allocation.provider_id == provider_id)
-    )
     return or_(
         AuditEvent.provider_id == provider_id,
         and_(AuditEvent.object_type == "provider", AuditEvent.object_id == provider_id),
-        and_(AuditEvent.object_type == "allocation", AuditEvent.object_id.in_(allocations)),
-        and_(AuditEvent.object_type == "document", AuditEvent.object_id.in_(documents)),
+        *_about_work(Allocation.provider_id == provider_id),
         AuditEvent.actor_id.in_(select(User.id).where(User.provider_id == provider_id)),
     )
 
