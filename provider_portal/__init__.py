@@ -8,7 +8,6 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, g, request
-from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 from werkzeug.wrappers import Response
 
@@ -63,14 +62,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from provider_portal.audit_log import bp as audit_log_bp
     from provider_portal.auth import bp as auth_bp
     from provider_portal.cases import bp as cases_bp
-    from provider_portal.cases.board.queries import describe_overdue
     from provider_portal.contracts import bp as contracts_bp
-    from provider_portal.contracts.money import format_money
     from provider_portal.error_pages import register_error_handlers
-    from provider_portal.permissions import can, requires
+    from provider_portal.permissions import requires
     from provider_portal.provider import bp as provider_bp
     from provider_portal.reports import bp as reports_bp
-    from provider_portal.timescales import exception_label, financial_year_label
 
     for blueprint in (
         assets_bp,
@@ -92,23 +88,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     register_cli(app)
 
-    app.jinja_env.globals["can"] = can
-    app.jinja_env.globals["describe_overdue"] = describe_overdue
-    app.jinja_env.globals["exception_label"] = exception_label
-    app.jinja_env.filters["money"] = format_money
-    app.jinja_env.globals["financial_year_label"] = financial_year_label
-
     @app.before_request
     def make_nonce() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
-
-    @app.context_processor
-    def template_globals() -> dict[str, object]:
-        return {
-            "cspNonce": g.get("csp_nonce", ""),
-            "serviceName": "Assessment provider portal",
-            "current_user": current_user,
-        }
 
     @app.after_request
     def security_headers(response: Response) -> Response:

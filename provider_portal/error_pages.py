@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, current_app, render_template, url_for
+from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
@@ -70,5 +70,3 @@ def register_error_handlers(app: Flask) -> None:
         original = getattr(error, "original_exception", None)
         log.error("unhandled error, reference %s", reference, exc_info=original)
         return _render_error(500, reference=reference)
-
-    app.jinja_env.globals.setdefault("home_url", lambda: url_for("auth.home"))

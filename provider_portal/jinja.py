@@ -1,13 +1,18 @@
-"""Jinja set-up: our templates beside the GOV.UK macros, and loud undefined names."""
+"""Jinja set-up: our templates beside the GOV.UK macros, loud undefined names, and every
+filter, global and context value the templates use, registered here and nowhere else."""
 
 from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Flask
+from flask import Flask, g, url_for
+from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader, Undefined
 from jinja2.exceptions import UndefinedError
 from jinja2.utils import missing
+
+from provider_portal import formatting
+from provider_portal.timescales import exception_label, financial_year_label
 
 
 class LoudUndefined(Undefined):
@@ -60,3 +65,52 @@ def configure_jinja(app: Flask, template_folder: str) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.undefined = LoudUndefined
+    register_template_helpers(app)
+
+
+SERVICE_NAME = "Assessment provider portal"
+# provider_portal.formatting's functions that templates use as filters, by the same names.
+FORMATTING_FILTERS = (
+    "long_date",
+    "short_date",
+    "month_year",
+    "timestamp",
+    "date_and_time",
+    "plural",
+    "describe_overdue",
+)
+
+
+def home_url() -> str:
+    """Where "home" leads: the page that suits the signed-in person, or sign-in."""
+    return url_for("auth.home")
+
+
+def template_context() -> dict[str, object]:
+    """Values bound to the request: the CSP nonce, the service name and the person."""
+    return {
+        "cspNonce": g.get("csp_nonce", ""),
+        "serviceName": SERVICE_NAME,
+        "current_user": current_user,
+    }
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters format a value ({{ day|long_date }}); globals look something up (can(...))."""
+    # Imported as the app is built, like the blueprints: at the top of this module they would
+    # pull the models and the accounts blueprint into every import of the package.
+    from provider_portal.accounts.services import account_status
+    from provider_portal.permissions import can
+
+    app.jinja_env.filters.update(
+        {name: getattr(formatting, name) for name in FORMATTING_FILTERS},
+        money=formatting.format_money,
+    )
+    app.jinja_env.globals.update(
+        can=can,
+        home_url=home_url,
+        account_status_of=account_status,
+        exception_label=exception_label,
+        financial_year_label=financial_year_label,
+    )
+    app.context_processor(template_context)

@@ -27,9 +27,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from provider_portal.formatting import LONDON, day_and_month, plural
+
 FINAL_PLAN_DAYS = 140  # 20 weeks: on time when issued on or before request date + 140 days
 ADVICE_DAYS = 42  # 6 weeks from the body receiving the request (reg 8)
 DECISION_DAYS = 42  # 6 weeks to decide whether to assess (reg 5)
@@ -418,19 +418,8 @@ def priority_rank(
     return 2
 
 
-def plural(count: int, one: str, many: str | None = None) -> str:
-    """'1 week', '3 weeks'; many for words that do not just take an s."""
-    return f"{count} {one if count == 1 else (many or one + 's')}"
-
-
-def long_date(day: date) -> str:
-    """1 April 2024, as pages and messages write dates."""
-    return f"{day.day} {day:%B %Y}"
-
-
 def _transfer_reason(transfer: PhaseTransfer) -> str:
-    # Built from parts rather than "%-d", which not every platform's strftime understands.
-    when = f"{transfer.deadline.day} {transfer.deadline:%b}"
+    when = day_and_month(transfer.deadline)
     if transfer.days_left == 0:
         return f"Phase transfer: {when}, today"
     if transfer.days_left < 0:

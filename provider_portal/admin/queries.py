@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from provider_portal.accounts.services import INVITED_MARKER
 from provider_portal.extensions import db
 from provider_portal.models import Provider, Role, User
+from provider_portal.pagination import Page, paginate
 
-PAGE_SIZE = 50
 TEAM_ROLES = (Role.PROVIDER_ADMIN, Role.PRACTITIONER)
-
-
-@dataclass
-class UserPage:
-    users: list[User]
-    total: int
-    page: int
-    pages: int
 
 
 def filtered_users(
@@ -40,20 +30,10 @@ def filtered_users(
     return query
 
 
-def page_of_users(query: Select[User], page: int) -> UserPage:
+def page_of_users(query: Select[User], page: int) -> Page[User]:
     """One page of people in name order, with their providers."""
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    users = list(
-        db.session.scalars(
-            query.order_by(func.lower(User.name), User.id)
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-            .options(selectinload(User.provider))
-        )
-    )
-    return UserPage(users=users, total=total, page=page, pages=pages)
+    ordered = query.order_by(func.lower(User.name), User.id).options(selectinload(User.provider))
+    return paginate(ordered, page)
 
 
 def all_providers() -> list[Provider]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, request, url_for
 from flask_login import current_user
@@ -12,7 +10,6 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from provider_portal.accounts.services import (
-    account_status,
     deactivate,
     has_password,
     has_two_factor,
@@ -41,7 +38,6 @@ from provider_portal.permissions import requires
 from provider_portal.web import page_number, redirect_after_post, render
 
 T = TypeVar("T")
-LONDON = ZoneInfo("Europe/London")
 MAIL_FAILED = (
     "The invitation email could not be sent, so nothing was saved. Try again in a few minutes."
 )
@@ -52,23 +48,6 @@ def found(record: T | None) -> T:
     if record is None:
         abort(404)
     return record
-
-
-@bp.app_template_filter("date_and_time")
-def date_and_time(value: datetime | None) -> str:
-    """A timestamp as people in England read it: 14 March 2025 at 3:05pm."""
-    if value is None:
-        return ""
-    local = value.astimezone(LONDON)
-    return f"{local.day} {local:%B %Y} at {local.hour % 12 or 12}:{local:%M}{local:%p}".replace(
-        "AM", "am"
-    ).replace("PM", "pm")
-
-
-@bp.app_template_global()
-def account_status_of(user: User) -> Any:
-    """The status tag of an account, for the administration templates."""
-    return account_status(user)
 
 
 def invite_and_send(form: Any, role: Role, provider: Provider | None) -> User | None:

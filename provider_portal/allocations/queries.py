@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationStatus, Document, User
-
-PAGE_SIZE = 50
-
-
-@dataclass
-class AllocationPage:
-    allocations: list[Allocation]
-    total: int
-    page: int
-    pages: int
+from provider_portal.pagination import Page, paginate
 
 
 def filtered(
@@ -38,26 +27,16 @@ def filtered(
     return query
 
 
-def page_of(query: Select[Allocation], page: int) -> AllocationPage:
+def page_of(query: Select[Allocation], page: int) -> Page[Allocation]:
     """One page, newest allocation first, with case, provider, work type and documents."""
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    allocations = list(
-        db.session.scalars(
-            query.order_by(Allocation.allocated_on.desc(), Allocation.id.desc())
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-            .options(
-                selectinload(Allocation.case),
-                selectinload(Allocation.provider),
-                selectinload(Allocation.work_type),
-                selectinload(Allocation.documents),
-                selectinload(Allocation.assigned_to),
-            )
-        )
+    ordered = query.order_by(Allocation.allocated_on.desc(), Allocation.id.desc()).options(
+        selectinload(Allocation.case),
+        selectinload(Allocation.provider),
+        selectinload(Allocation.work_type),
+        selectinload(Allocation.documents),
+        selectinload(Allocation.assigned_to),
     )
-    return AllocationPage(allocations=allocations, total=total, page=page, pages=pages)
+    return paginate(ordered, page)
 
 
 def get_allocation(allocation_id: int) -> Allocation | None:

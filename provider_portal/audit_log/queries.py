@@ -20,10 +20,10 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import aliased
 
 from provider_portal.extensions import db
+from provider_portal.formatting import LONDON
 from provider_portal.models import Allocation, AuditEvent, Case, Document, Provider, Role, User
-from provider_portal.timescales import LONDON
+from provider_portal.pagination import Page, paginate_rows
 
-PAGE_SIZE = 50
 # The export is built in memory; past this the person is asked to narrow the filters.
 MAX_EXPORT_ROWS = 100_000
 # Looking at a child's record: the case page, an allocation page, or one of its documents.
@@ -43,11 +43,6 @@ CSV_HEADER = (
     "ip_address",
     "detail",
 )
-
-
-def london(moment: datetime) -> datetime:
-    """A stored UTC instant as Europe/London wall-clock time."""
-    return moment.astimezone(LONDON)
 
 
 def london_day_start(day: date) -> datetime:
@@ -95,35 +90,34 @@ class AuditFilters:
         return " ".join(parts) or "all"
 
 
+def _about_work(whose: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    """Rows whose object is one of these allocations (whose is a condition on Allocation) or
+    one of their documents."""
+    allocations = select(Allocation.id).where(whose)
+    documents = (
+        select(Document.id).join(Allocation, Document.allocation_id == Allocation.id).where(whose)
+    )
+    return [
+        and_(AuditEvent.object_type == "allocation", AuditEvent.object_id.in_(allocations)),
+        and_(AuditEvent.object_type == "document", AuditEvent.object_id.in_(documents)),
+    ]
+
+
 def concerns_case(case_id: int) -> ColumnElement[bool]:
     """Audit rows about this case, its allocations or their documents (index-friendly)."""
-    allocations = select(Allocation.id).where(Allocation.case_id == case_id)
-    documents = (
-        select(Document.id)
-        .join(Allocation, Document.allocation_id == Allocation.id)
-        .where(Allocation.case_id == case_id)
-    )
     return or_(
         AuditEvent.case_id == case_id,
         and_(AuditEvent.object_type == "case", AuditEvent.object_id == case_id),
-        and_(AuditEvent.object_type == "allocation", AuditEvent.object_id.in_(allocations)),
-        and_(AuditEvent.object_type == "document", AuditEvent.object_id.in_(documents)),
+        *_about_work(Allocation.case_id == case_id),
     )
 
 
 def concerns_provider(provider_id: int) -> ColumnElement[bool]:
     """Audit rows about this provider or its work, or caused by its people."""
-    allocations = select(Allocation.id).where(Allocation.provider_id == provider_id)
-    documents = (
-        select(Document.id)
-        .join(Allocation, Document.allocation_id == Allocation.id)
-        .where(Allocation.provider_id == provider_id)
-    )
     return or_(
         AuditEvent.provider_id == provider_id,
         and_(AuditEvent.object_type == "provider", AuditEvent.object_id == provider_id),
-        and_(AuditEvent.object_type == "allocation", AuditEvent.object_id.in_(allocations)),
-        and_(AuditEvent.object_type == "document", AuditEvent.object_id.in_(documents)),
+        *_about_work(Allocation.provider_id == provider_id),
         AuditEvent.actor_id.in_(select(User.id).where(User.provider_id == provider_id)),
     )
 
@@ -171,10 +165,6 @@ class AuditRow:
     provider: str | None
     ip_address: str | None
     detail: str | None
-
-    @property
-    def when(self) -> datetime:
-        return london(self.occurred_at)
 
     @property
     def who(self) -> str:
@@ -315,26 +305,19 @@ def _audit_row(values: Any) -> AuditRow:
     )
 
 
+def _count_query(filters: AuditFilters) -> Select[int]:
+    """Counting audit_event alone: the joins of the rows query add no rows and cost time."""
+    return select(func.count(AuditEvent.id)).where(*conditions(filters))
+
+
 def count_events(filters: AuditFilters) -> int:
-    return db.session.scalar(select(func.count(AuditEvent.id)).where(*conditions(filters))) or 0
+    return db.session.scalar(_count_query(filters)) or 0
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    rows: list[AuditRow]
-    total: int
-    page: int
-    pages: int
-
-
-def audit_page(filters: AuditFilters, page: int = 1) -> AuditPage:
+def audit_page(filters: AuditFilters, page: int = 1) -> Page[AuditRow]:
     """One page of events, newest first: two queries whatever the page holds."""
-    total = count_events(filters)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    query = _rows_query(filters).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    rows = [_audit_row(values) for values in db.session.execute(query)]
-    return AuditPage(rows=rows, total=total, page=page, pages=pages)
+    rows = paginate_rows(_rows_query(filters), page, count=_count_query(filters))
+    return rows.map(_audit_row)
 
 
 def export_rows(filters: AuditFilters) -> Iterator[tuple[object, ...]]:
@@ -404,10 +387,6 @@ class Viewer:
     @property
     def role_and_organisation(self) -> str:
         return f"{self.role.label}, {self.provider_name}" if self.provider_name else self.role.label
-
-    @property
-    def last_seen_london(self) -> datetime:
-        return london(self.last_seen)
 
 
 def seen_by(case_id: int) -> list[Viewer]:

@@ -26,6 +26,7 @@ from provider_portal.contracts.allocating import (
 )
 from provider_portal.errors import AllocationError, ContractError
 from provider_portal.extensions import db
+from provider_portal.formatting import long_date
 from provider_portal.models import Case, Contract, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import LONDON, today
@@ -137,7 +138,7 @@ def allocate_work(case_id: int) -> Response:
             allocation = allocate(case, provider, work_type, actor=current_user, contract=contract)
             message = (
                 f"{work_type.name} allocated to {provider.name}, "
-                f"due {allocation.due_on.strftime('%-d %B %Y')}. {allocation_note(allocation)}"
+                f"due {long_date(allocation.due_on)}. {allocation_note(allocation)}"
             )
             db.session.commit()
         except ContractError as error:

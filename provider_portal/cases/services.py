@@ -2,43 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import g
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from provider_portal.extensions import db
 from provider_portal.models import OPEN_STATUSES, Allocation, Case, Provider, WorkType
-
-PAGE_SIZE = 50
-
-
-@dataclass
-class CasePage:
-    cases: list[Case]
-    total: int
-    page: int
-    pages: int
+from provider_portal.pagination import Page, paginate
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def contains(value: str) -> str:
+    """A LIKE pattern for text containing value, any case, where % and _ match themselves."""
+    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def matching(query: Select[Case], q: str) -> Select[Case]:
+    """The cases whose reference or child's name contains what was typed (if anything)."""
+    term = q.strip()
+    if not term:
+        return query
+    pattern = contains(term)
+    full_name = func.lower(Case.first_name + " " + Case.last_name)
+    return query.where(
+        or_(
+            func.lower(Case.case_ref).like(pattern, escape="\\"),
+            full_name.like(pattern, escape="\\"),
+        )
+    )
 
 
 def case_query(q: str = "", allocation: str = "") -> Select[Case]:
     """Cases matching the filters, oldest request first (the longest-waiting child first)."""
-    query = select(Case)
-    term = q.strip()
-    if term:
-        pattern = f"%{_escape_like(term.lower())}%"
-        full_name = func.lower(Case.first_name + " " + Case.last_name)
-        query = query.where(
-            or_(
-                func.lower(Case.case_ref).like(pattern, escape="\\"),
-                full_name.like(pattern, escape="\\"),
-            )
-        )
+    query = matching(select(Case), q)
     has_open = exists().where(Allocation.case_id == Case.id, Allocation.status.in_(OPEN_STATUSES))
     if allocation == "unallocated":
         query = query.where(~has_open)
@@ -47,25 +43,18 @@ def case_query(q: str = "", allocation: str = "") -> Select[Case]:
     return query
 
 
-def list_cases(q: str = "", allocation: str = "", page: int = 1) -> CasePage:
+def list_cases(q: str = "", allocation: str = "", page: int = 1) -> Page[Case]:
     """One page of cases with their allocations: three queries whatever the page holds."""
-    query = case_query(q, allocation)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    cases = list(
-        db.session.scalars(
-            query.order_by(Case.request_received_on, Case.id)
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-            .options(
-                selectinload(Case.allocations).options(
-                    selectinload(Allocation.provider), selectinload(Allocation.work_type)
-                )
+    query = (
+        case_query(q, allocation)
+        .order_by(Case.request_received_on, Case.id)
+        .options(
+            selectinload(Case.allocations).options(
+                selectinload(Allocation.provider), selectinload(Allocation.work_type)
             )
         )
     )
-    return CasePage(cases=cases, total=total, page=page, pages=pages)
+    return paginate(query, page)
 
 
 def get_case(case_id: int) -> Case | None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from provider_portal.formatting import plural
 from provider_portal.models import AllocationStatus, Case
 from provider_portal.timescales import (
     ADVICE_EXCEPTIONS,
     FINAL_PLAN_EXCEPTIONS,
     case_clock,
     phase_transfer,
-    plural,
 )
 
 # The parent has at least 15 days on the draft, so in practice it goes out by about week 14.

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, ScalarSelect, and_, select
 from sqlalchemy.orm import joinedload
 
-from provider_portal.contracts.money import ZERO, format_money
+from provider_portal.contracts.money import ZERO
 from provider_portal.contracts.pricing import price_in_force
 from provider_portal.contracts.queries import (
     Headroom,
@@ -26,6 +26,7 @@ from provider_portal.contracts.queries import (
 )
 from provider_portal.errors import ContractError
 from provider_portal.extensions import db
+from provider_portal.formatting import format_money, long_date
 from provider_portal.models import (
     Allocation,
     Contract,
@@ -33,7 +34,6 @@ from provider_portal.models import (
     Provider,
     WorkType,
 )
-from provider_portal.timescales import long_date
 
 CONTRACT_FIELD = "contract"
 

@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from provider_portal.contracts.money import format_money, parse_money
+from provider_portal.contracts.money import parse_money
 from provider_portal.contracts.queries import (
     contract_by_reference,
     contract_value,
@@ -31,8 +31,9 @@ from provider_portal.contracts.services import (
 )
 from provider_portal.errors import ContractError
 from provider_portal.extensions import db
+from provider_portal.formatting import format_money, long_date
 from provider_portal.models import Contract, Provider, WorkType
-from provider_portal.timescales import long_date, today
+from provider_portal.timescales import today
 
 contracts_cli = AppGroup("contracts", help="Contracts with providers.")
 

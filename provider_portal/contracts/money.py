@@ -1,4 +1,4 @@
-"""Money as people type it and read it: whole pence, Decimal pounds, never floats."""
+"""Money as people type it: whole pence, Decimal pounds, never floats (shown by formatting)."""
 
 from __future__ import annotations
 
@@ -30,11 +30,3 @@ def parse_money(text: str | Decimal | int | None, what: str = "the amount") -> D
     if abs(value) >= MAX_MONEY:
         raise ContractError(f"Enter {what} under £100,000,000")
     return value.quantize(PENNY)
-
-
-def format_money(value: Decimal | None) -> str:
-    """£1,496,000.00; negative amounts as −£1,000.00."""
-    if value is None:
-        return "Not costed"
-    sign = "−" if value < 0 else ""
-    return f"{sign}£{abs(value):,.2f}"

@@ -17,7 +17,7 @@ from provider_portal.contracts.forms import (
     TurnaroundForm,
     VariationForm,
 )
-from provider_portal.contracts.money import ZERO, format_money
+from provider_portal.contracts.money import ZERO
 from provider_portal.contracts.queries import (
     Headroom,
     contract_value,
@@ -38,9 +38,10 @@ from provider_portal.contracts.services import (
 )
 from provider_portal.errors import ContractError, StaleContract
 from provider_portal.extensions import db
+from provider_portal.formatting import format_money, long_date
 from provider_portal.models import Contract, ContractStatus, Provider, WorkType
 from provider_portal.permissions import requires
-from provider_portal.timescales import long_date, today
+from provider_portal.timescales import today
 from provider_portal.web import redirect_after_post, render
 
 

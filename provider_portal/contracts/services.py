@@ -19,6 +19,7 @@ from provider_portal.contracts.pricing import (
 from provider_portal.contracts.queries import contract_by_reference, contract_value
 from provider_portal.errors import ContractError, StaleContract
 from provider_portal.extensions import db
+from provider_portal.formatting import long_date
 from provider_portal.models import (
     Allocation,
     Contract,
@@ -30,7 +31,7 @@ from provider_portal.models import (
     User,
     WorkType,
 )
-from provider_portal.timescales import long_date, today
+from provider_portal.timescales import today
 
 
 def _audit(action: str, contract: Contract, actor: User | None, detail: str | None = None) -> None:

@@ -27,7 +27,6 @@ from provider_portal.allocations.services import (
     request_amendment,
     withdraw,
 )
-from provider_portal.contracts.money import format_money
 from provider_portal.contracts.services import (
     add_variation,
     create_contract,
@@ -35,6 +34,7 @@ from provider_portal.contracts.services import (
     set_turnaround,
 )
 from provider_portal.extensions import db
+from provider_portal.formatting import format_money, long_date, month_year
 from provider_portal.models import (
     DEFAULT_WORK_TYPES,
     OPEN_STATUSES,
@@ -332,7 +332,7 @@ def build_contracts(now: date, providers: dict[str, Provider]) -> list[str]:
             value += amount
         lines.append(
             f"  {spec.reference:<14}{spec.provider}: {format_money(value)}, "
-            f"{start:%-d %B %Y} to {end:%-d %B %Y}"
+            f"{long_date(start)} to {long_date(end)}"
         )
     return lines
 
@@ -471,9 +471,9 @@ def seed_command() -> None:
     assign_open_work(providers)
     db.session.commit()
 
-    click.echo(f"Demo data created for {now.strftime('%-d %B %Y')}: {len(case_list)} cases.")
+    click.echo(f"Demo data created for {long_date(now)}: {len(case_list)} cases.")
     for index, allocated in enumerate(counts.allocated):
-        month = add_months(month_start(now), index - 3).strftime("%B %Y")
+        month = month_year(add_months(month_start(now), index - 3))
         click.echo(f"  {month:<16}{allocated:>4} allocated {counts.returned[index]:>4} returned")
     click.echo("Contracts:")
     for line in contract_lines:

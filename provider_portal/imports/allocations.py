@@ -17,6 +17,7 @@ from provider_portal.admin.services import create_provider
 from provider_portal.allocations.services import accept, allocate, record_return
 from provider_portal.errors import AccountError, AllocationError, AlreadyExists
 from provider_portal.extensions import db
+from provider_portal.formatting import long_date
 from provider_portal.imports.rows import (
     BATCH_SIZE,
     CONCURRENT_CHANGE,
@@ -39,7 +40,7 @@ from provider_portal.models import (
     WorkType,
 )
 from provider_portal.tabular import Row, Table
-from provider_portal.timescales import long_date, today
+from provider_portal.timescales import today
 
 ALLOCATION_REQUIRED = ("case_ref", "provider", "work_type", "allocated_on")
 ALLOCATION_OPTIONAL = ("due_on", "returned_on", "accepted_on", "contract")

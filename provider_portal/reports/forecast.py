@@ -19,7 +19,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from provider_portal.contracts.money import format_money
 from provider_portal.contracts.pricing import (
     PRICE,
     actual_on,
@@ -31,6 +30,7 @@ from provider_portal.contracts.pricing import (
     sum_if,
 )
 from provider_portal.extensions import db
+from provider_portal.formatting import format_money, long_date, plural
 from provider_portal.models import Allocation, Case, Contract, ContractStatus
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import ZERO, money_sum, round_pence, scope_value
@@ -39,8 +39,6 @@ from provider_portal.timescales import (
     financial_year,
     financial_year_end,
     financial_year_label,
-    long_date,
-    plural,
 )
 
 RATE_WEEKS = 8

@@ -13,7 +13,7 @@ from sqlalchemy.exc import StatementError
 
 from provider_portal.allocations.services import allocate
 from provider_portal.contracts.allocating import contract_for
-from provider_portal.contracts.money import format_money, parse_money
+from provider_portal.contracts.money import parse_money
 from provider_portal.contracts.queries import (
     headroom,
     headrooms,
@@ -30,6 +30,7 @@ from provider_portal.contracts.services import (
 )
 from provider_portal.errors import AllocationError, ContractError, StaleContract
 from provider_portal.extensions import db
+from provider_portal.formatting import format_money
 from provider_portal.models import (
     AllocationStatus,
     AuditEvent,

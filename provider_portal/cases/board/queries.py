@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, literal, null, or_, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, literal, null, select
 from sqlalchemy.orm import selectinload
 
+from provider_portal.cases.services import contains, matching
 from provider_portal.cases.services import work_types as all_work_types
-from provider_portal.extensions import db
+from provider_portal.formatting import day_and_month
 from provider_portal.models import (
     OPEN_STATUSES,
     Allocation,
@@ -24,6 +25,7 @@ from provider_portal.models import (
     Case,
     WorkType,
 )
+from provider_portal.pagination import Page, paginate
 from provider_portal.timescales import (
     DUE_SOON_WEEKS,
     FINAL_PLAN_DAYS,
@@ -35,11 +37,9 @@ from provider_portal.timescales import (
     phase_transfer,
     phase_transfer_deadline_sql_years,
     priority_reasons,
-    weeks_and_days,
     year_group_label,
 )
 
-PAGE_SIZE = 50
 # Work the council took back or the provider turned down: the case still needs it done.
 NOT_TAKEN = (AllocationStatus.WITHDRAWN, AllocationStatus.DECLINED)
 # Overdue bands offered as filters: (value, label, lowest days overdue, highest days overdue).
@@ -87,19 +87,6 @@ class BoardRow:
     work: list[WorkStatus] = field(default_factory=list)
 
 
-@dataclass
-class BoardPage:
-    rows: list[BoardRow]
-    total: int
-    page: int
-    pages: int
-    as_of: date
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def transfer_deadline_column(as_of: date) -> ColumnElement[date | None]:
     """The phase-transfer deadline of each case in SQL (NULL when not transferring)."""
     deadlines = phase_transfer_deadline_sql_years(as_of)
@@ -125,19 +112,12 @@ def board_query(filters: BoardFilters, as_of: date) -> Select[Case]:
     """Open cases past 20 weeks or within the window of it, with the chosen filters."""
     # Final plan due = request + 140 days; "due within N weeks" = due on or before as_of + N weeks.
     latest_request = as_of + timedelta(weeks=filters.window_weeks) - timedelta(days=FINAL_PLAN_DAYS)
-    query = select(Case).where(
-        Case.final_plan_issued_on.is_(None), Case.request_received_on <= latest_request
+    query = matching(
+        select(Case).where(
+            Case.final_plan_issued_on.is_(None), Case.request_received_on <= latest_request
+        ),
+        filters.q,
     )
-    term = filters.q.strip()
-    if term:
-        pattern = f"%{_escape_like(term.lower())}%"
-        full_name = func.lower(Case.first_name + " " + Case.last_name)
-        query = query.where(
-            or_(
-                func.lower(Case.case_ref).like(pattern, escape="\\"),
-                full_name.like(pattern, escape="\\"),
-            )
-        )
     if filters.unallocated:
         query = query.where(
             ~exists().where(
@@ -155,8 +135,7 @@ def board_query(filters: BoardFilters, as_of: date) -> Select[Case]:
         deadline = transfer_deadline_column(as_of)
         query = query.where(deadline <= as_of + timedelta(weeks=PHASE_TRANSFER_WINDOW_WEEKS))
     if filters.setting:
-        pattern = f"%{_escape_like(filters.setting.lower())}%"
-        query = query.where(func.lower(Case.setting).like(pattern, escape="\\"))
+        query = query.where(func.lower(Case.setting).like(contains(filters.setting), escape="\\"))
     for value, _label, low, high in OVERDUE_BANDS:
         if filters.band != value:
             continue
@@ -204,7 +183,7 @@ def _work_statuses(case_: Case, work_types: list[WorkType]) -> list[WorkStatus]:
                 statuses.append(WorkStatus(work_type.name, "Not allocated", "govuk-tag--grey"))
             continue
         if current.status is AllocationStatus.ALLOCATED:
-            text = f"With {current.provider.name}, due {current.due_on.day} {current.due_on:%b}"
+            text = f"With {current.provider.name}, due {day_and_month(current.due_on)}"
         elif current.status is AllocationStatus.AMENDMENT_REQUESTED:
             text = f"Being amended by {current.provider.name}"
         else:
@@ -234,35 +213,12 @@ def board_row(case_: Case, as_of: date, work_types: list[WorkType]) -> BoardRow:
     )
 
 
-def board_page(filters: BoardFilters, as_of: date, page: int) -> BoardPage:
+def board_page(filters: BoardFilters, as_of: date, page: int) -> Page[BoardRow]:
     """One page of the board: a count, the page of cases, their allocations; nothing per row."""
-    query = board_query(filters, as_of)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    cases = db.session.scalars(
-        _ordered(query, as_of)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-        .options(
-            selectinload(Case.allocations).options(
-                selectinload(Allocation.provider), selectinload(Allocation.work_type)
-            )
+    query = _ordered(board_query(filters, as_of), as_of).options(
+        selectinload(Case.allocations).options(
+            selectinload(Allocation.provider), selectinload(Allocation.work_type)
         )
-    ).all()
+    )
     work_types = sorted(all_work_types(), key=lambda wt: wt.id)
-    rows = [board_row(c, as_of, work_types) for c in cases]
-    return BoardPage(rows=rows, total=total, page=page, pages=pages, as_of=as_of)
-
-
-def describe_overdue(days: int) -> str:
-    """ "14 weeks 2 days" for the overdue column; "Not yet" when within timescale."""
-    if days <= 0:
-        return "Not yet"
-    weeks, rest = weeks_and_days(days)
-    parts = []
-    if weeks:
-        parts.append(f"{weeks} week{'s' if weeks != 1 else ''}")
-    if rest:
-        parts.append(f"{rest} day{'s' if rest != 1 else ''}")
-    return " ".join(parts)
+    return paginate(query, page).map(lambda case_: board_row(case_, as_of, work_types))

@@ -20,9 +20,9 @@ from provider_portal.cases.board.forms import BoardFilterForm, BulkAllocateForm,
 from provider_portal.cases.board.queries import FLAGS, OVERDUE_BANDS, BoardFilters, board_page
 from provider_portal.cases.services import active_providers, work_types
 from provider_portal.contracts.allocating import check_allocatable, turnaround_days
-from provider_portal.contracts.money import format_money
 from provider_portal.errors import ContractError
 from provider_portal.extensions import db
+from provider_portal.formatting import format_money
 from provider_portal.models import Case, Contract, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import today
@@ -71,13 +71,15 @@ def _board(
     page_errors: list[dict[str, str]] | None = None,
 ) -> Response:
     form = _filter_form()
-    result = board_page(_filters(form), today(), page_number())
+    as_of = today()
+    result = board_page(_filters(form), as_of, page_number())
     return render(
         "cases/board/board.html",
         "cases/board/_results.html",
         filter_form=form,
         form=bulk_form,
         result=result,
+        as_of=as_of,
         selected=selected,
         page_errors=page_errors or [],
     )

@@ -15,9 +15,9 @@ from decimal import Decimal
 from sqlalchemy import and_, exists, func, or_, select
 
 from provider_portal.cases.board.queries import OVERDUE_BANDS
-from provider_portal.contracts.money import format_money
 from provider_portal.contracts.pricing import count_if
 from provider_portal.extensions import db
+from provider_portal.formatting import format_money, long_date, plural
 from provider_portal.models import Allocation, Case, CaseException, Provider
 from provider_portal.reports.compliance.queries import ComplianceRow, compliance_report
 from provider_portal.reports.exports import Export, csv_export
@@ -44,8 +44,6 @@ from provider_portal.timescales import (
     financial_year,
     financial_year_end,
     financial_year_label,
-    long_date,
-    plural,
 )
 
 CSV_HEADER = ("question", "answer", "as_of", "method")

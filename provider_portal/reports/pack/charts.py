@@ -13,14 +13,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from provider_portal.contracts.money import format_money
+from provider_portal.formatting import format_money, long_date
 from provider_portal.reports.charts import GOVUK_BLUE, load_matplotlib, render_svg
 from provider_portal.reports.forecast import forecast
 from provider_portal.reports.monthly.queries import MonthlyRow, monthly_report
 from provider_portal.reports.pack.figures import BacklogPoint, backlog
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import SpendMonth, scope_value, spend_by_month
-from provider_portal.timescales import add_months, long_date, months_between
+from provider_portal.timescales import add_months, months_between
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

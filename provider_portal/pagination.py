@@ -1,0 +1,88 @@
+"""One page of a list: one COUNT and one query for the page, whatever the size of the list.
+
+Every list page reads its rows through paginate(): the query comes ordered and with its eager
+loading options, so the page costs the same number of queries on page 1 and page 2,000. The
+template turns a Page into links with the pagination macro (templates/components/macros.html),
+so nothing here needs the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+
+from provider_portal.extensions import db
+
+PAGE_SIZE = 50
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """The items of one page, where it is among the pages, and how many items there are."""
+
+    items: list[T]
+    page: int
+    pages: int
+    total: int
+    per_page: int = PAGE_SIZE
+
+    @property
+    def previous_page(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def next_page(self) -> int | None:
+        return self.page + 1 if self.page < self.pages else None
+
+    def map(self, function: Callable[[T], U]) -> Page[U]:
+        """The same page with each item turned into something else (a row to show, say)."""
+        return Page(
+            [function(item) for item in self.items],
+            self.page,
+            self.pages,
+            self.total,
+            self.per_page,
+        )
+
+
+def page_window(total: int, page: int, per_page: int = PAGE_SIZE) -> tuple[int, int]:
+    """(page, pages): a page out of range is the nearest one there is; no items is one page."""
+    pages = max(1, -(-total // per_page))
+    return min(max(page, 1), pages), pages
+
+
+def _window(
+    query: Select[Any], page: int, per_page: int, count: Select[Any] | None
+) -> tuple[Select[Any], int, int, int]:
+    """The query limited to the page, the page and pages, and the total (one COUNT)."""
+    if count is None:
+        count = select(func.count()).select_from(query.order_by(None).subquery())
+    total = db.session.scalar(count) or 0
+    page, pages = page_window(total, page, per_page)
+    return query.limit(per_page).offset((page - 1) * per_page), page, pages, total
+
+
+def paginate(
+    query: Select[T],
+    page: int,
+    per_page: int = PAGE_SIZE,
+    count: Select[Any] | None = None,
+) -> Page[T]:
+    """One page of the query's entities; the query comes ordered, with its loader options.
+
+    The total counts the query without its ORDER BY, unless a cheaper count is given.
+    """
+    window, page, pages, total = _window(query, page, per_page, count)
+    return Page(list(db.session.scalars(window)), page, pages, total, per_page)
+
+
+def paginate_rows(query: Select[Any], page: int, count: Select[Any]) -> Page[Any]:
+    """As paginate(), for a query of several columns (its items are rows) and its own count."""
+    window, page, pages, total = _window(query, page, PAGE_SIZE, count)
+    return Page(list(db.session.execute(window)), page, pages, total, PAGE_SIZE)
