@@ -1,25 +1,32 @@
 """Allocating work and moving it through the provider's answer, return, review and closing.
 
-Each function changes one allocation, records the audit row in the same transaction and
-commits only when asked, so imports can run many operations all-or-nothing.
+Each function changes one allocation (or, allocate_batch, several), records the audit rows in
+the same transaction and never commits: the caller commits, so imports can run many
+operations all-or-nothing and a page commits once for its request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
-from flask import abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.wrappers import Response
-from wtforms import Field
 
 from provider_portal import audit
-from provider_portal.contracts.allocating import contract_for, turnaround_days
-from provider_portal.contracts.queries import price_on
-from provider_portal.documents import IntegrityFailure, send_document
+from provider_portal.contracts.allocating import (
+    ContractCost,
+    batch_contract,
+    contract_for,
+    preselected,
+    provider_contract_costs,
+    turnaround_days,
+    unit_price,
+)
+from provider_portal.documents import IntegrityFailure, checked_file
 from provider_portal.errors import AllocationError, ContractError
 from provider_portal.extensions import db
 from provider_portal.models import (
@@ -55,20 +62,9 @@ def _audit(
     )
 
 
-def run_action(field: Field, action: Callable[[], object]) -> bool:
-    """Run one allocation operation from a form and commit it; True when it was done.
-
-    When a business rule stops it, nothing is saved and the message goes on the form field
-    the person should look at, so the page can be shown again with it.
-    """
-    try:
-        action()
-        db.session.commit()
-    except AllocationError as error:
-        db.session.rollback()
-        field.errors = [str(error)]
-        return False
-    return True
+def record_viewed(allocation: Allocation) -> None:
+    """Someone opened the allocation's page (the caller commits it with the page)."""
+    _audit("allocation_viewed", allocation, None)
 
 
 def document_event(action: str, document: Document) -> None:
@@ -82,21 +78,21 @@ def document_event(action: str, document: Document) -> None:
     )
 
 
-def audited_download(document: Document) -> Response:
-    """Serve a document and audit it; a file that fails its SHA-256 check is audited, then 500.
+def open_document(document: Document) -> Path:
+    """The stored file of a document someone may download, checked and the download audited.
 
-    Both the council's and the provider's download routes come here once they have loaded
-    the document through their own access rules.
+    A file that no longer matches the SHA-256 recorded at upload is audited as an integrity
+    failure and IntegrityFailure raised; the caller commits either row. Both the council's
+    and the provider's downloads come here once they have loaded the document through their
+    own access rules.
     """
     try:
-        response = send_document(document)
+        path = checked_file(document)
     except IntegrityFailure:
         document_event("document_integrity_failure", document)
-        db.session.commit()
-        abort(500)
+        raise
     document_event("document_downloaded", document)
-    db.session.commit()
-    return response
+    return path
 
 
 def _clean_text(value: str | None) -> str:
@@ -148,11 +144,13 @@ def allocate(
     allocated_on: date | None = None,
     due_on: date | None = None,
     contract: Contract | None = None,
+    current: Sequence[Contract] | None = None,
 ) -> Allocation:
     """Give a case's work of one type to a provider; the due date follows the turnaround.
 
     The work goes under the contract given, or the provider's only current contract (see
-    contracts.services.contract_for), and is due by that contract's turnaround target.
+    contracts.allocating.contract_for; current is the provider's current contracts when the
+    caller has read them already), at its price, and is due by its turnaround target.
     The partial unique index decides races: a second open allocation fails at flush.
     """
     if not provider.active:
@@ -165,7 +163,7 @@ def allocate(
         )
     start = allocated_on or today()
     try:
-        contract = contract_for(provider, start, contract)
+        contract = contract_for(provider, start, contract, current)
     except ContractError as error:
         raise AllocationError(str(error)) from error
     turnaround = turnaround_days(contract, work_type)
@@ -177,7 +175,7 @@ def allocate(
                 provider=provider,
                 work_type=work_type,
                 contract=contract,
-                unit_price=price_on(contract, work_type, start) if contract else None,
+                unit_price=unit_price(contract, work_type, start),
                 allocated_on=start,
                 due_on=due_on or due_date(start, turnaround),
                 status=AllocationStatus.ALLOCATED,
@@ -200,6 +198,89 @@ def allocate(
         ),
     )
     return allocation
+
+
+# Said on the confirm page's approval box when a batch costs more than is left in its contract.
+APPROVAL_NEEDED = "Confirm you have approval to exceed the contract value"
+
+
+@dataclass
+class BatchOutcome:
+    """What allocate_batch did: every case allocated, or none and why.
+
+    options are the provider's current contracts priced for the batch, and cost the one the
+    work went (or would go) under, with what is left in it and by how much the batch takes
+    it over.
+    """
+
+    options: list[ContractCost]
+    cost: ContractCost | None
+    allocations: list[Allocation] = field(default_factory=list)
+    # The contract cannot take the work, or the approval it needs is missing: field names
+    # the input ("contract" or "approved").
+    refused: ContractError | None = None
+    # Why some cases could not be allocated (so none was), one sentence each.
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.refused is None and not self.conflicts
+
+
+def allocate_batch(
+    cases: Sequence[Case],
+    provider: Provider,
+    work_type: WorkType,
+    *,
+    actor: User | None,
+    contract_id: int | None,
+    approved: bool = False,
+) -> BatchOutcome:
+    """Allocate every case's work of one type to the provider, or none of them.
+
+    The work goes under the contract the person confirmed (contracts.allocating
+    .batch_contract); costing more than is left in it needs their approval. Besides each
+    allocation's own row, one bulk_allocation row names the batch.
+    """
+    on = today()
+    options = provider_contract_costs(provider, work_type, len(cases), on)
+    outcome = BatchOutcome(options, preselected(options, contract_id))
+    try:
+        cost = batch_contract(options, provider, on, contract_id)
+        if cost is not None and cost.exceeds and not approved:
+            raise ContractError(APPROVAL_NEEDED, field="approved")
+    except ContractError as error:
+        outcome.refused = error
+        return outcome
+    contract = cost.contract if cost is not None else None
+    current = [option.contract for option in options]
+    savepoint = db.session.begin_nested()
+    try:
+        for case in cases:
+            try:
+                allocation = allocate(
+                    case, provider, work_type, actor=actor, contract=contract, current=current
+                )
+            except AllocationError as error:
+                outcome.conflicts.append(str(error))
+            else:
+                outcome.allocations.append(allocation)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if outcome.conflicts:
+        savepoint.rollback()
+        outcome.allocations = []
+        return outcome
+    savepoint.commit()
+    # The cases are on their allocation_created rows; this one names the batch's contract.
+    detail = f"cases={len(cases)} provider={provider.id} work_type={work_type.code}"
+    if cost is not None:
+        detail += f" contract={cost.contract.reference}"
+        if cost.exceeds:
+            detail += f" over_by={cost.over_by} approved=yes"
+    audit.record("bulk_allocation", detail=detail, actor=actor, provider_id=provider.id)
+    return outcome
 
 
 def record_return(

@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement, Select, case, exists, func, literal, null, or_, select
 from sqlalchemy.orm import selectinload
 
-from provider_portal.cases.services import work_types as all_work_types
 from provider_portal.extensions import db
 from provider_portal.models import (
     OPEN_STATUSES,
@@ -234,8 +233,13 @@ def board_row(case_: Case, as_of: date, work_types: list[WorkType]) -> BoardRow:
     )
 
 
-def board_page(filters: BoardFilters, as_of: date, page: int) -> BoardPage:
-    """One page of the board: a count, the page of cases, their allocations; nothing per row."""
+def board_page(
+    filters: BoardFilters, as_of: date, page: int, work_types: list[WorkType]
+) -> BoardPage:
+    """One page of the board: a count, the page of cases, their allocations; nothing per row.
+
+    work_types are every work type (the page has read them already for its forms).
+    """
     query = board_query(filters, as_of)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
@@ -250,8 +254,8 @@ def board_page(filters: BoardFilters, as_of: date, page: int) -> BoardPage:
             )
         )
     ).all()
-    work_types = sorted(all_work_types(), key=lambda wt: wt.id)
-    rows = [board_row(c, as_of, work_types) for c in cases]
+    by_id = sorted(work_types, key=lambda wt: wt.id)
+    rows = [board_row(c, as_of, by_id) for c in cases]
     return BoardPage(rows=rows, total=total, page=page, pages=pages, as_of=as_of)
 
 
