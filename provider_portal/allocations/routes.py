@@ -102,14 +102,17 @@ def show(allocation_id: int) -> Response:
     return response
 
 
+def _review_panel(allocation_id: int, **extra: Any) -> Response:
+    """The page, or for htmx the review panel, after a change or with a form's errors."""
+    allocation = _allocation_or_404(allocation_id)
+    return render(
+        "allocations/show.html", "allocations/_review.html", **_review_context(allocation, **extra)
+    )
+
+
 def _after_review(allocation_id: int, message: str) -> Response:
     if wants_fragment():
-        allocation = _allocation_or_404(allocation_id)
-        return render(
-            "allocations/show.html",
-            "allocations/_review.html",
-            **_review_context(allocation, banner=message),
-        )
+        return _review_panel(allocation_id, banner=message)
     flash(message, "success")
     return redirect_after_post(url_for("allocations.show", allocation_id=allocation_id))
 
@@ -124,12 +127,7 @@ def accept_work(allocation_id: int) -> Response:
         form.submit, lambda: accept(allocation, actor=current_user)
     ):
         return _after_review(allocation_id, "Work accepted")
-    allocation = _allocation_or_404(allocation_id)
-    return render(
-        "allocations/show.html",
-        "allocations/_review.html",
-        **_review_context(allocation, accept_form=form),
-    )
+    return _review_panel(allocation_id, accept_form=form)
 
 
 @bp.route("/<int:allocation_id>/amendment", methods=["POST"])
@@ -143,12 +141,7 @@ def send_back(allocation_id: int) -> Response:
         lambda: request_amendment(allocation, form.comment.data or "", actor=current_user),
     ):
         return _after_review(allocation_id, "Work sent back to the provider for amendment")
-    allocation = _allocation_or_404(allocation_id)
-    return render(
-        "allocations/show.html",
-        "allocations/_review.html",
-        **_review_context(allocation, amendment_form=form),
-    )
+    return _review_panel(allocation_id, amendment_form=form)
 
 
 @bp.route("/<int:allocation_id>/withdraw", methods=["POST"])
@@ -161,12 +154,7 @@ def withdraw_work(allocation_id: int) -> Response:
         form.reason, lambda: withdraw(allocation, form.reason.data or "", actor=current_user)
     ):
         return _after_review(allocation_id, "Work withdrawn from the provider")
-    allocation = _allocation_or_404(allocation_id)
-    return render(
-        "allocations/show.html",
-        "allocations/_review.html",
-        **_review_context(allocation, withdraw_form=form),
-    )
+    return _review_panel(allocation_id, withdraw_form=form)
 
 
 @bp.route("/documents/<int:document_id>")

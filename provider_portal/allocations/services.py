@@ -100,6 +100,29 @@ def _clean_text(value: str | None) -> str:
     return (value or "").replace("\x00", "").strip()
 
 
+def _required(text: str | None, missing: str) -> str:
+    """Free text the person must give (a reason, a comment), as stored."""
+    value = _clean_text(text)
+    if not value:
+        raise AllocationError(missing)
+    return value
+
+
+def _day(allocation: Allocation, day: date | None, too_early: str) -> date:
+    """The day of a step in the work: today unless given, never before it was allocated."""
+    when = day or today()
+    if when < allocation.allocated_on:
+        raise AllocationError(too_early)
+    return when
+
+
+def _close(allocation: Allocation, status: AllocationStatus, when: date) -> None:
+    """The work ends: it leaves the open statuses and counts as closed from the day."""
+    allocation.status = status
+    allocation.closed_on = when
+    _save(allocation)
+
+
 def _save(allocation: Allocation) -> None:
     """Flush now so a concurrent change (version_id_col) fails here, as a message."""
     try:
@@ -297,9 +320,11 @@ def record_return(
         raise AllocationError("Accept the work before you return it")
     if actor is not None and actor.is_provider_user and not allocation.documents:
         raise AllocationError("Upload the completed work before you mark it as returned")
-    when = returned_on or today()
-    if when < allocation.allocated_on:
-        raise AllocationError("The return date must be on or after the date the work was allocated")
+    when = _day(
+        allocation,
+        returned_on,
+        "The return date must be on or after the date the work was allocated",
+    )
     if allocation.returned_on is None:
         allocation.returned_on = when
     allocation.status = AllocationStatus.RETURNED
@@ -325,9 +350,7 @@ def request_amendment(allocation: Allocation, comment: str, *, actor: User | Non
     """Send returned work back to the provider with a comment saying what to change."""
     if allocation.status is not AllocationStatus.RETURNED:
         raise AllocationError("Only returned work can be sent back for amendment")
-    comment = _clean_text(comment)
-    if not comment:
-        raise AllocationError("Enter what needs to be amended")
+    comment = _required(comment, "Enter what needs to be amended")
     allocation.status = AllocationStatus.AMENDMENT_REQUESTED
     allocation.amendment_comment = comment
     allocation.amendment_requested_on = today()
@@ -342,20 +365,16 @@ def withdraw(
     """The council takes open work back; it closes, and the case can be allocated again."""
     if not allocation.is_open:
         raise AllocationError("Only work that is still open can be withdrawn")
-    reason = _clean_text(reason)
-    if not reason:
-        raise AllocationError("Enter why you are withdrawing this work")
-    when = withdrawn_on or today()
-    if when < allocation.allocated_on:
-        raise AllocationError(
-            "The withdrawal date must be on or after the date the work was allocated"
-        )
-    allocation.status = AllocationStatus.WITHDRAWN
+    reason = _required(reason, "Enter why you are withdrawing this work")
+    when = _day(
+        allocation,
+        withdrawn_on,
+        "The withdrawal date must be on or after the date the work was allocated",
+    )
     allocation.withdrawn_on = when
     allocation.withdrawn_reason = reason
     allocation.withdrawn_by_id = actor.id if actor else None
-    allocation.closed_on = when
-    _save(allocation)
+    _close(allocation, AllocationStatus.WITHDRAWN, when)
     _audit("allocation_withdrawn", allocation, actor)
 
 
@@ -372,9 +391,9 @@ def provider_accept(
     _check_provider_actor(allocation, actor)
     if not awaiting_answer(allocation):
         raise AllocationError("This work is no longer waiting for your answer")
-    when = accepted_on or today()
-    if when < allocation.allocated_on:
-        raise AllocationError("The acceptance date must be on or after the date of allocation")
+    when = _day(
+        allocation, accepted_on, "The acceptance date must be on or after the date of allocation"
+    )
     allocation.provider_accepted_on = when
     allocation.provider_accepted_by_id = actor.id if actor else None
     _save(allocation)
@@ -388,18 +407,14 @@ def decline(
     _check_provider_actor(allocation, actor)
     if not awaiting_answer(allocation):
         raise AllocationError("This work is no longer waiting for your answer")
-    reason = _clean_text(reason)
-    if not reason:
-        raise AllocationError("Enter why you are declining this work")
-    when = declined_on or today()
-    if when < allocation.allocated_on:
-        raise AllocationError("The date declined must be on or after the date of allocation")
-    allocation.status = AllocationStatus.DECLINED
+    reason = _required(reason, "Enter why you are declining this work")
+    when = _day(
+        allocation, declined_on, "The date declined must be on or after the date of allocation"
+    )
     allocation.declined_on = when
     allocation.decline_reason = reason
     allocation.declined_by_id = actor.id if actor else None
-    allocation.closed_on = when
-    _save(allocation)
+    _close(allocation, AllocationStatus.DECLINED, when)
     _audit("allocation_declined", allocation, actor)
 
 

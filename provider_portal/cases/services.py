@@ -23,23 +23,30 @@ class CasePage:
     pages: int
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def like_pattern(text: str) -> str:
+    """A LIKE pattern (escape="\\") for the text anywhere, lower-cased, its wildcards escaped."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def matching(query: Select[Case], q: str) -> Select[Case]:
+    """The cases whose reference or full name contains q, in any case; all if q is blank."""
+    term = q.strip()
+    if not term:
+        return query
+    pattern = like_pattern(term)
+    full_name = func.lower(Case.first_name + " " + Case.last_name)
+    return query.where(
+        or_(
+            func.lower(Case.case_ref).like(pattern, escape="\\"),
+            full_name.like(pattern, escape="\\"),
+        )
+    )
 
 
 def case_query(q: str = "", allocation: str = "") -> Select[Case]:
     """Cases matching the filters, oldest request first (the longest-waiting child first)."""
-    query = select(Case)
-    term = q.strip()
-    if term:
-        pattern = f"%{_escape_like(term.lower())}%"
-        full_name = func.lower(Case.first_name + " " + Case.last_name)
-        query = query.where(
-            or_(
-                func.lower(Case.case_ref).like(pattern, escape="\\"),
-                full_name.like(pattern, escape="\\"),
-            )
-        )
+    query = matching(select(Case), q)
     has_open = exists().where(Allocation.case_id == Case.id, Allocation.status.in_(OPEN_STATUSES))
     if allocation == "unallocated":
         query = query.where(~has_open)

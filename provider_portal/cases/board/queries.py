@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, literal, null, or_, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, literal, null, select
 from sqlalchemy.orm import selectinload
 
+from provider_portal.cases.services import like_pattern, matching
 from provider_portal.extensions import db
 from provider_portal.models import (
     OPEN_STATUSES,
@@ -95,10 +96,6 @@ class BoardPage:
     as_of: date
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def transfer_deadline_column(as_of: date) -> ColumnElement[date | None]:
     """The phase-transfer deadline of each case in SQL (NULL when not transferring)."""
     deadlines = phase_transfer_deadline_sql_years(as_of)
@@ -127,16 +124,7 @@ def board_query(filters: BoardFilters, as_of: date) -> Select[Case]:
     query = select(Case).where(
         Case.final_plan_issued_on.is_(None), Case.request_received_on <= latest_request
     )
-    term = filters.q.strip()
-    if term:
-        pattern = f"%{_escape_like(term.lower())}%"
-        full_name = func.lower(Case.first_name + " " + Case.last_name)
-        query = query.where(
-            or_(
-                func.lower(Case.case_ref).like(pattern, escape="\\"),
-                full_name.like(pattern, escape="\\"),
-            )
-        )
+    query = matching(query, filters.q)
     if filters.unallocated:
         query = query.where(
             ~exists().where(
@@ -154,8 +142,9 @@ def board_query(filters: BoardFilters, as_of: date) -> Select[Case]:
         deadline = transfer_deadline_column(as_of)
         query = query.where(deadline <= as_of + timedelta(weeks=PHASE_TRANSFER_WINDOW_WEEKS))
     if filters.setting:
-        pattern = f"%{_escape_like(filters.setting.lower())}%"
-        query = query.where(func.lower(Case.setting).like(pattern, escape="\\"))
+        query = query.where(
+            func.lower(Case.setting).like(like_pattern(filters.setting), escape="\\")
+        )
     for value, _label, low, high in OVERDUE_BANDS:
         if filters.band != value:
             continue
