@@ -145,8 +145,8 @@ class DocumentRemoved(NotFound):
     description = "This document was removed under the council's retention policy."
 
 
-def send_document(document: Document) -> Response:
-    """Serve as an attachment after checking the SHA-256 recorded at upload."""
+def checked_file(document: Document) -> Path:
+    """The document's stored file, once it matches the SHA-256 recorded at upload."""
     if document.deleted_at is not None:
         raise DocumentRemoved()
     path = Path(current_app.config["UPLOAD_FOLDER"]) / document.stored_name
@@ -159,6 +159,11 @@ def send_document(document: Document) -> Response:
         raise IntegrityFailure(document.id) from error
     if digest.hexdigest() != document.sha256:
         raise IntegrityFailure(document.id)
+    return path
+
+
+def file_response(document: Document, path: Path) -> Response:
+    """A checked file served as an attachment that no browser will run or keep."""
     response = send_file(
         path,
         mimetype=document.content_type,
@@ -171,3 +176,8 @@ def send_document(document: Document) -> Response:
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def send_document(document: Document) -> Response:
+    """Serve as an attachment after checking the SHA-256 recorded at upload."""
+    return file_response(document, checked_file(document))

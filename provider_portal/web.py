@@ -1,12 +1,23 @@
-"""How every route answers: the page or its htmx fragment, and redirects that suit htmx."""
+"""How every route answers: the page or its htmx fragment, redirects that suit htmx, a
+service's refusal shown on the form, downloads, and lists read once per request."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
-from flask import make_response, redirect, render_template
+from flask import abort, g, make_response, redirect, render_template
 from htmx_flask import request
 from werkzeug.wrappers import Response
+from wtforms import Field
+
+from provider_portal.documents import IntegrityFailure, file_response
+from provider_portal.errors import PortalError
+from provider_portal.extensions import db
+from provider_portal.models import Document
+
+T = TypeVar("T")
 
 
 def wants_fragment() -> bool:
@@ -56,3 +67,42 @@ def svg_response(svg: bytes) -> Response:
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def run_form_action(field: Field, action: Callable[[], object]) -> bool:
+    """Run one service operation for a form and commit it; True when it was done.
+
+    When a rule of the service stops it, nothing is saved and its message goes on the form
+    field the person should look at, so the page can be shown again with it.
+    """
+    try:
+        action()
+        db.session.commit()
+    except PortalError as error:
+        db.session.rollback()
+        field.errors = [str(error)]
+        return False
+    return True
+
+
+def serve_document(document: Document, open_file: Callable[[Document], Path]) -> Response:
+    """Serve a document the person may see through the service that checks and audits it
+    (allocations.services.open_document); a file that fails its check is answered with a
+    500 once its audit row is committed."""
+    try:
+        path = open_file(document)
+    except IntegrityFailure:
+        db.session.commit()
+        abort(500)
+    response = file_response(document, path)
+    db.session.commit()
+    return response
+
+
+def once_per_request(load: Callable[[], list[T]]) -> list[T]:
+    """The list load() reads, read once per request however many forms on the page need it."""
+    key = f"once_per_request:{load.__module__}.{load.__qualname__}"
+    if key not in g:
+        setattr(g, key, load())
+    cached: list[T] = getattr(g, key)
+    return list(cached)

@@ -9,7 +9,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from provider_portal import audit
 from provider_portal.allocations import bp
 from provider_portal.allocations.forms import (
     AcceptForm,
@@ -20,16 +19,24 @@ from provider_portal.allocations.forms import (
 from provider_portal.allocations.queries import filtered, get_allocation, page_of, people_names
 from provider_portal.allocations.services import (
     accept,
-    audited_download,
+    open_document,
+    record_viewed,
     request_amendment,
-    run_action,
     withdraw,
 )
 from provider_portal.cases.services import active_providers, work_types
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Document
 from provider_portal.permissions import requires
-from provider_portal.web import page_number, redirect_after_post, render, wants_fragment
+from provider_portal.web import (
+    once_per_request,
+    page_number,
+    redirect_after_post,
+    render,
+    run_form_action,
+    serve_document,
+    wants_fragment,
+)
 
 
 @bp.route("")
@@ -38,10 +45,10 @@ def index() -> Response:
     """All allocations, filterable by status, provider and work type."""
     form = AllocationFilterForm(request.args)
     form.provider.choices = [("", "Any provider")] + [
-        (str(p.id), p.name) for p in active_providers()
+        (str(p.id), p.name) for p in once_per_request(active_providers)
     ]
     form.work_type.choices = [("", "Any type of work")] + [
-        (wt.code, wt.name) for wt in work_types()
+        (wt.code, wt.name) for wt in once_per_request(work_types)
     ]
     provider_id = int(form.provider.data) if (form.provider.data or "").isdigit() else None
     query = filtered(
@@ -90,25 +97,22 @@ def show(allocation_id: int) -> Response:
     """One allocation: the work, its documents and, once returned, the review."""
     allocation = _allocation_or_404(allocation_id)
     response = render("allocations/show.html", **_review_context(allocation))
-    audit.record(
-        "allocation_viewed",
-        "allocation",
-        allocation_id,
-        case_id=allocation.case_id,
-        provider_id=allocation.provider_id,
-    )
+    record_viewed(allocation)
     db.session.commit()
     return response
 
 
+def _review_panel(allocation_id: int, **extra: Any) -> Response:
+    """The page, or for htmx the review panel, after a change or with a form's errors."""
+    allocation = _allocation_or_404(allocation_id)
+    return render(
+        "allocations/show.html", "allocations/_review.html", **_review_context(allocation, **extra)
+    )
+
+
 def _after_review(allocation_id: int, message: str) -> Response:
     if wants_fragment():
-        allocation = _allocation_or_404(allocation_id)
-        return render(
-            "allocations/show.html",
-            "allocations/_review.html",
-            **_review_context(allocation, banner=message),
-        )
+        return _review_panel(allocation_id, banner=message)
     flash(message, "success")
     return redirect_after_post(url_for("allocations.show", allocation_id=allocation_id))
 
@@ -119,16 +123,11 @@ def accept_work(allocation_id: int) -> Response:
     """Accept the returned work."""
     allocation = _allocation_or_404(allocation_id)
     form = AcceptForm(prefix="accept")
-    if form.validate_on_submit() and run_action(
+    if form.validate_on_submit() and run_form_action(
         form.submit, lambda: accept(allocation, actor=current_user)
     ):
         return _after_review(allocation_id, "Work accepted")
-    allocation = _allocation_or_404(allocation_id)
-    return render(
-        "allocations/show.html",
-        "allocations/_review.html",
-        **_review_context(allocation, accept_form=form),
-    )
+    return _review_panel(allocation_id, accept_form=form)
 
 
 @bp.route("/<int:allocation_id>/amendment", methods=["POST"])
@@ -137,17 +136,12 @@ def send_back(allocation_id: int) -> Response:
     """Send the returned work back to the provider with a comment."""
     allocation = _allocation_or_404(allocation_id)
     form = AmendmentForm(prefix="amend")
-    if form.validate_on_submit() and run_action(
+    if form.validate_on_submit() and run_form_action(
         form.comment,
         lambda: request_amendment(allocation, form.comment.data or "", actor=current_user),
     ):
         return _after_review(allocation_id, "Work sent back to the provider for amendment")
-    allocation = _allocation_or_404(allocation_id)
-    return render(
-        "allocations/show.html",
-        "allocations/_review.html",
-        **_review_context(allocation, amendment_form=form),
-    )
+    return _review_panel(allocation_id, amendment_form=form)
 
 
 @bp.route("/<int:allocation_id>/withdraw", methods=["POST"])
@@ -156,16 +150,11 @@ def withdraw_work(allocation_id: int) -> Response:
     """Take open work back from the provider, with the reason; the case can be allocated again."""
     allocation = _allocation_or_404(allocation_id)
     form = WithdrawForm(prefix="withdraw")
-    if form.validate_on_submit() and run_action(
+    if form.validate_on_submit() and run_form_action(
         form.reason, lambda: withdraw(allocation, form.reason.data or "", actor=current_user)
     ):
         return _after_review(allocation_id, "Work withdrawn from the provider")
-    allocation = _allocation_or_404(allocation_id)
-    return render(
-        "allocations/show.html",
-        "allocations/_review.html",
-        **_review_context(allocation, withdraw_form=form),
-    )
+    return _review_panel(allocation_id, withdraw_form=form)
 
 
 @bp.route("/documents/<int:document_id>")
@@ -175,4 +164,4 @@ def download(document_id: int) -> Response:
     document = db.session.get(Document, document_id)
     if document is None:
         abort(404)
-    return audited_download(document)
+    return serve_document(document, open_document)

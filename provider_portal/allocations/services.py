@@ -1,25 +1,32 @@
 """Allocating work and moving it through the provider's answer, return, review and closing.
 
-Each function changes one allocation, records the audit row in the same transaction and
-commits only when asked, so imports can run many operations all-or-nothing.
+Each function changes one allocation (or, allocate_batch, several), records the audit rows in
+the same transaction and never commits: the caller commits, so imports can run many
+operations all-or-nothing and a page commits once for its request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
-from flask import abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.wrappers import Response
-from wtforms import Field
 
 from provider_portal import audit
-from provider_portal.contracts.allocating import contract_for, turnaround_days
-from provider_portal.contracts.queries import price_on
-from provider_portal.documents import IntegrityFailure, send_document
+from provider_portal.contracts.allocating import (
+    ContractCost,
+    batch_contract,
+    contract_for,
+    preselected,
+    provider_contract_costs,
+    turnaround_days,
+    unit_price,
+)
+from provider_portal.documents import IntegrityFailure, checked_file
 from provider_portal.errors import AllocationError, ContractError
 from provider_portal.extensions import db
 from provider_portal.models import (
@@ -55,20 +62,9 @@ def _audit(
     )
 
 
-def run_action(field: Field, action: Callable[[], object]) -> bool:
-    """Run one allocation operation from a form and commit it; True when it was done.
-
-    When a business rule stops it, nothing is saved and the message goes on the form field
-    the person should look at, so the page can be shown again with it.
-    """
-    try:
-        action()
-        db.session.commit()
-    except AllocationError as error:
-        db.session.rollback()
-        field.errors = [str(error)]
-        return False
-    return True
+def record_viewed(allocation: Allocation) -> None:
+    """Someone opened the allocation's page (the caller commits it with the page)."""
+    _audit("allocation_viewed", allocation, None)
 
 
 def document_event(action: str, document: Document) -> None:
@@ -82,26 +78,49 @@ def document_event(action: str, document: Document) -> None:
     )
 
 
-def audited_download(document: Document) -> Response:
-    """Serve a document and audit it; a file that fails its SHA-256 check is audited, then 500.
+def open_document(document: Document) -> Path:
+    """The stored file of a document someone may download, checked and the download audited.
 
-    Both the council's and the provider's download routes come here once they have loaded
-    the document through their own access rules.
+    A file that no longer matches the SHA-256 recorded at upload is audited as an integrity
+    failure and IntegrityFailure raised; the caller commits either row. Both the council's
+    and the provider's downloads come here once they have loaded the document through their
+    own access rules.
     """
     try:
-        response = send_document(document)
+        path = checked_file(document)
     except IntegrityFailure:
         document_event("document_integrity_failure", document)
-        db.session.commit()
-        abort(500)
+        raise
     document_event("document_downloaded", document)
-    db.session.commit()
-    return response
+    return path
 
 
 def _clean_text(value: str | None) -> str:
     """Free text as stored: PostgreSQL refuses NUL, and blank means missing."""
     return (value or "").replace("\x00", "").strip()
+
+
+def _required(text: str | None, missing: str) -> str:
+    """Free text the person must give (a reason, a comment), as stored."""
+    value = _clean_text(text)
+    if not value:
+        raise AllocationError(missing)
+    return value
+
+
+def _day(allocation: Allocation, day: date | None, too_early: str) -> date:
+    """The day of a step in the work: today unless given, never before it was allocated."""
+    when = day or today()
+    if when < allocation.allocated_on:
+        raise AllocationError(too_early)
+    return when
+
+
+def _close(allocation: Allocation, status: AllocationStatus, when: date) -> None:
+    """The work ends: it leaves the open statuses and counts as closed from the day."""
+    allocation.status = status
+    allocation.closed_on = when
+    _save(allocation)
 
 
 def _save(allocation: Allocation) -> None:
@@ -148,11 +167,13 @@ def allocate(
     allocated_on: date | None = None,
     due_on: date | None = None,
     contract: Contract | None = None,
+    current: Sequence[Contract] | None = None,
 ) -> Allocation:
     """Give a case's work of one type to a provider; the due date follows the turnaround.
 
     The work goes under the contract given, or the provider's only current contract (see
-    contracts.services.contract_for), and is due by that contract's turnaround target.
+    contracts.allocating.contract_for; current is the provider's current contracts when the
+    caller has read them already), at its price, and is due by its turnaround target.
     The partial unique index decides races: a second open allocation fails at flush.
     """
     if not provider.active:
@@ -165,7 +186,7 @@ def allocate(
         )
     start = allocated_on or today()
     try:
-        contract = contract_for(provider, start, contract)
+        contract = contract_for(provider, start, contract, current)
     except ContractError as error:
         raise AllocationError(str(error)) from error
     turnaround = turnaround_days(contract, work_type)
@@ -177,7 +198,7 @@ def allocate(
                 provider=provider,
                 work_type=work_type,
                 contract=contract,
-                unit_price=price_on(contract, work_type, start) if contract else None,
+                unit_price=unit_price(contract, work_type, start),
                 allocated_on=start,
                 due_on=due_on or due_date(start, turnaround),
                 status=AllocationStatus.ALLOCATED,
@@ -202,6 +223,89 @@ def allocate(
     return allocation
 
 
+# Said on the confirm page's approval box when a batch costs more than is left in its contract.
+APPROVAL_NEEDED = "Confirm you have approval to exceed the contract value"
+
+
+@dataclass
+class BatchOutcome:
+    """What allocate_batch did: every case allocated, or none and why.
+
+    options are the provider's current contracts priced for the batch, and cost the one the
+    work went (or would go) under, with what is left in it and by how much the batch takes
+    it over.
+    """
+
+    options: list[ContractCost]
+    cost: ContractCost | None
+    allocations: list[Allocation] = field(default_factory=list)
+    # The contract cannot take the work, or the approval it needs is missing: field names
+    # the input ("contract" or "approved").
+    refused: ContractError | None = None
+    # Why some cases could not be allocated (so none was), one sentence each.
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.refused is None and not self.conflicts
+
+
+def allocate_batch(
+    cases: Sequence[Case],
+    provider: Provider,
+    work_type: WorkType,
+    *,
+    actor: User | None,
+    contract_id: int | None,
+    approved: bool = False,
+) -> BatchOutcome:
+    """Allocate every case's work of one type to the provider, or none of them.
+
+    The work goes under the contract the person confirmed (contracts.allocating
+    .batch_contract); costing more than is left in it needs their approval. Besides each
+    allocation's own row, one bulk_allocation row names the batch.
+    """
+    on = today()
+    options = provider_contract_costs(provider, work_type, len(cases), on)
+    outcome = BatchOutcome(options, preselected(options, contract_id))
+    try:
+        cost = batch_contract(options, provider, on, contract_id)
+        if cost is not None and cost.exceeds and not approved:
+            raise ContractError(APPROVAL_NEEDED, field="approved")
+    except ContractError as error:
+        outcome.refused = error
+        return outcome
+    contract = cost.contract if cost is not None else None
+    current = [option.contract for option in options]
+    savepoint = db.session.begin_nested()
+    try:
+        for case in cases:
+            try:
+                allocation = allocate(
+                    case, provider, work_type, actor=actor, contract=contract, current=current
+                )
+            except AllocationError as error:
+                outcome.conflicts.append(str(error))
+            else:
+                outcome.allocations.append(allocation)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if outcome.conflicts:
+        savepoint.rollback()
+        outcome.allocations = []
+        return outcome
+    savepoint.commit()
+    # The cases are on their allocation_created rows; this one names the batch's contract.
+    detail = f"cases={len(cases)} provider={provider.id} work_type={work_type.code}"
+    if cost is not None:
+        detail += f" contract={cost.contract.reference}"
+        if cost.exceeds:
+            detail += f" over_by={cost.over_by} approved=yes"
+    audit.record("bulk_allocation", detail=detail, actor=actor, provider_id=provider.id)
+    return outcome
+
+
 def record_return(
     allocation: Allocation, *, actor: User | None, returned_on: date | None = None
 ) -> None:
@@ -216,9 +320,11 @@ def record_return(
         raise AllocationError("Accept the work before you return it")
     if actor is not None and actor.is_provider_user and not allocation.documents:
         raise AllocationError("Upload the completed work before you mark it as returned")
-    when = returned_on or today()
-    if when < allocation.allocated_on:
-        raise AllocationError("The return date must be on or after the date the work was allocated")
+    when = _day(
+        allocation,
+        returned_on,
+        "The return date must be on or after the date the work was allocated",
+    )
     if allocation.returned_on is None:
         allocation.returned_on = when
     allocation.status = AllocationStatus.RETURNED
@@ -244,9 +350,7 @@ def request_amendment(allocation: Allocation, comment: str, *, actor: User | Non
     """Send returned work back to the provider with a comment saying what to change."""
     if allocation.status is not AllocationStatus.RETURNED:
         raise AllocationError("Only returned work can be sent back for amendment")
-    comment = _clean_text(comment)
-    if not comment:
-        raise AllocationError("Enter what needs to be amended")
+    comment = _required(comment, "Enter what needs to be amended")
     allocation.status = AllocationStatus.AMENDMENT_REQUESTED
     allocation.amendment_comment = comment
     allocation.amendment_requested_on = today()
@@ -261,20 +365,16 @@ def withdraw(
     """The council takes open work back; it closes, and the case can be allocated again."""
     if not allocation.is_open:
         raise AllocationError("Only work that is still open can be withdrawn")
-    reason = _clean_text(reason)
-    if not reason:
-        raise AllocationError("Enter why you are withdrawing this work")
-    when = withdrawn_on or today()
-    if when < allocation.allocated_on:
-        raise AllocationError(
-            "The withdrawal date must be on or after the date the work was allocated"
-        )
-    allocation.status = AllocationStatus.WITHDRAWN
+    reason = _required(reason, "Enter why you are withdrawing this work")
+    when = _day(
+        allocation,
+        withdrawn_on,
+        "The withdrawal date must be on or after the date the work was allocated",
+    )
     allocation.withdrawn_on = when
     allocation.withdrawn_reason = reason
     allocation.withdrawn_by_id = actor.id if actor else None
-    allocation.closed_on = when
-    _save(allocation)
+    _close(allocation, AllocationStatus.WITHDRAWN, when)
     _audit("allocation_withdrawn", allocation, actor)
 
 
@@ -291,9 +391,9 @@ def provider_accept(
     _check_provider_actor(allocation, actor)
     if not awaiting_answer(allocation):
         raise AllocationError("This work is no longer waiting for your answer")
-    when = accepted_on or today()
-    if when < allocation.allocated_on:
-        raise AllocationError("The acceptance date must be on or after the date of allocation")
+    when = _day(
+        allocation, accepted_on, "The acceptance date must be on or after the date of allocation"
+    )
     allocation.provider_accepted_on = when
     allocation.provider_accepted_by_id = actor.id if actor else None
     _save(allocation)
@@ -307,18 +407,14 @@ def decline(
     _check_provider_actor(allocation, actor)
     if not awaiting_answer(allocation):
         raise AllocationError("This work is no longer waiting for your answer")
-    reason = _clean_text(reason)
-    if not reason:
-        raise AllocationError("Enter why you are declining this work")
-    when = declined_on or today()
-    if when < allocation.allocated_on:
-        raise AllocationError("The date declined must be on or after the date of allocation")
-    allocation.status = AllocationStatus.DECLINED
+    reason = _required(reason, "Enter why you are declining this work")
+    when = _day(
+        allocation, declined_on, "The date declined must be on or after the date of allocation"
+    )
     allocation.declined_on = when
     allocation.decline_reason = reason
     allocation.declined_by_id = actor.id if actor else None
-    allocation.closed_on = when
-    _save(allocation)
+    _close(allocation, AllocationStatus.DECLINED, when)
     _audit("allocation_declined", allocation, actor)
 
 

@@ -9,28 +9,32 @@ from flask_login import current_user
 from govuk_frontend_wtf.main import wtforms_errors
 from werkzeug.wrappers import Response
 
-from provider_portal import audit
 from provider_portal.allocations.services import allocate
 from provider_portal.audit_log.queries import seen_by
 from provider_portal.cases import bp
 from provider_portal.cases.forms import AllocateForm, CaseFilterForm
 from provider_portal.cases.recording.forms import case_dates_form, case_exception_form
-from provider_portal.cases.services import get_case, list_cases, work_types
+from provider_portal.cases.services import get_case, list_cases, record_viewed, work_types
 from provider_portal.cases.timeline import milestones
 from provider_portal.contracts.allocating import (
-    CONTRACT_FIELD,
     ProviderChoice,
     allocation_choices,
     allocation_note,
-    choose_contract,
+    form_contract,
 )
 from provider_portal.errors import AllocationError, ContractError
 from provider_portal.extensions import db
 from provider_portal.formatting import long_date
-from provider_portal.models import Case, Contract, Provider, WorkType
+from provider_portal.models import Case, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import LONDON, today
-from provider_portal.web import page_number, redirect_after_post, render, wants_fragment
+from provider_portal.web import (
+    once_per_request,
+    page_number,
+    redirect_after_post,
+    render,
+    wants_fragment,
+)
 
 
 @bp.route("")
@@ -46,7 +50,7 @@ def index() -> Response:
 def _allocate_form(choices: list[ProviderChoice]) -> AllocateForm:
     form = AllocateForm()
     form.work_type.choices = [("", "Select the type of work")] + [
-        (wt.code, f"{wt.name} ({wt.turnaround_days} days)") for wt in work_types()
+        (wt.code, f"{wt.name} ({wt.turnaround_days} days)") for wt in once_per_request(work_types)
     ]
     form.provider.choices = [("", "Select a provider")] + [
         (str(choice.provider.id), choice.provider.name) for choice in choices
@@ -57,22 +61,6 @@ def _allocate_form(choices: list[ProviderChoice]) -> AllocateForm:
         for cost in choice.contracts
     ]
     return form
-
-
-def _chosen_contract(
-    form: AllocateForm, provider: Provider, choices: list[ProviderChoice]
-) -> Contract | None:
-    """The contract the work goes under: the one selected, which must be the provider's
-    and current, or the provider's only current contract. ContractError names the field."""
-    current = {cost.contract.id: cost.contract for c in choices for cost in c.contracts}
-    value = form.contract.data or ""
-    chosen = current.get(int(value)) if value.isdigit() and len(value) < 12 else None
-    if value and chosen is None:
-        raise ContractError("Select a current contract", field=CONTRACT_FIELD)
-    providers = [
-        [cost.contract for cost in c.contracts] for c in choices if c.provider.id == provider.id
-    ]
-    return choose_contract(provider, today(), chosen, providers[0] if providers else [])
 
 
 def case_or_404(case_id: int) -> Case:
@@ -115,7 +103,7 @@ def show(case_id: int) -> Response:
     # Recorded before the page is built, so its "seen by" includes this view; committed after
     # rendering (the commit would expire what the page reads) and before the page is sent:
     # an unrecorded view is never shown.
-    audit.record("case_viewed", "case", case_id, case_id=case_id)
+    record_viewed(case)
     response = case_page(case)
     db.session.commit()
     return response
@@ -134,7 +122,7 @@ def allocate_work(case_id: int) -> Response:
         if work_type is None or provider is None:
             abort(400)
         try:
-            contract = _chosen_contract(form, provider, choices)
+            contract = form_contract(choices, provider, today(), form.contract.data or "")
             allocation = allocate(case, provider, work_type, actor=current_user, contract=contract)
             message = (
                 f"{work_type.name} allocated to {provider.name}, "

@@ -1,11 +1,12 @@
-"""Finding cases: the list query with its filters, and one case with its allocations."""
+"""Finding cases: the list query with its filters, one case with its allocations (and the
+record that someone saw it), and the providers and work types the forms offer."""
 
 from __future__ import annotations
 
-from flask import g
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from provider_portal import audit
 from provider_portal.extensions import db
 from provider_portal.models import OPEN_STATUSES, Allocation, Case, Provider, WorkType
 from provider_portal.pagination import Page, paginate
@@ -73,17 +74,16 @@ def get_case(case_id: int) -> Case | None:
     )
 
 
+def record_viewed(case: Case) -> None:
+    """Someone opened the case's page (the caller commits it before the page is sent)."""
+    audit.record("case_viewed", "case", case.id, case_id=case.id)
+
+
 def active_providers() -> list[Provider]:
-    """Providers taking work, by name; read once per request however many forms need them."""
-    if "active_providers" not in g:
-        g.active_providers = list(
-            db.session.scalars(select(Provider).where(Provider.active).order_by(Provider.name))
-        )
-    return list(g.active_providers)
+    """Providers taking work, by name (pages read it once: web.once_per_request)."""
+    return list(db.session.scalars(select(Provider).where(Provider.active).order_by(Provider.name)))
 
 
 def work_types() -> list[WorkType]:
-    """Work types by name; read once per request."""
-    if "work_types" not in g:
-        g.work_types = list(db.session.scalars(select(WorkType).order_by(WorkType.name)))
-    return list(g.work_types)
+    """Work types by name (pages read it once: web.once_per_request)."""
+    return list(db.session.scalars(select(WorkType).order_by(WorkType.name)))

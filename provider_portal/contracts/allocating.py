@@ -1,26 +1,32 @@
-"""Allocating under a contract: which contract the work goes under, what it costs, and what
-is left in the contract before and after.
+"""New work under a contract: which contract it goes under, at what price, and what is left in
+the contract before and after.
 
-The figures are contracts.services.headrooms' (the same building blocks, the same rules), but
+The one place the rule for choosing the contract is written: allocate(), the case page's
+allocate form, the bulk check and confirm pages and the allocation import all decide here,
+from the database or from contracts they have already read.
+
+The figures are contracts.queries.headrooms' (the same building blocks, the same rules), but
 joined in one statement to what the page also needs (the providers, the contracts, the price
 of the work), so a page that lists every current contract runs one query for all of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, ScalarSelect, and_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from provider_portal.contracts.money import ZERO
 from provider_portal.contracts.pricing import price_in_force
 from provider_portal.contracts.queries import (
     Headroom,
     headroom,
+    price_on,
     spend_by_contract,
     variations_by_contract,
 )
@@ -34,6 +40,8 @@ from provider_portal.models import (
     Provider,
     WorkType,
 )
+
+T = TypeVar("T")
 
 CONTRACT_FIELD = "contract"
 
@@ -189,29 +197,238 @@ def allocation_choices(on: date) -> list[ProviderChoice]:
     return choices
 
 
+# --- which contract new work goes under -----------------------------------------------------
+#
+# One rule, whoever asks: a contract chosen must be the provider's, active and running on the
+# day; with none chosen, the work goes under the provider's only current contract, or none (it
+# is not costed); a provider with several needs one chosen. Each caller's person reads the
+# reasons in a different place, so each has its own words for them (a Wording), never its own
+# copy of the rule.
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How one caller words the reasons work cannot go under a contract."""
+
+    several: str  # none chosen, several current: {provider}, {references}, {on}
+    unknown: str  # something was entered that names no contract it could be: {entered}
+    not_covering: str = ""  # said after "Contract X runs from … to …"
+    field: str | None = CONTRACT_FIELD  # the input the reason belongs to
+    choice_needed: bool = False  # the person must choose even when there is only one
+
+
+# allocate() and contract_for(): a caller that passed the contract.
+SERVICE = Wording(
+    several="{provider} has more than one current contract ({references}): choose one",
+    unknown="There is no contract {entered}",
+    field=None,
+)
+# The case page's allocate form: a list of current contracts.
+FORM = Wording(
+    several="Select the contract: {provider} has more than one current contract ({references})",
+    unknown="Select a current contract",
+)
+# The bulk confirm page: the contract the person saw on the check page, always posted.
+BULK = Wording(
+    several="Select the contract this work goes under",
+    unknown="Select the contract this work goes under",
+    choice_needed=True,
+)
+# The allocation import: a reference typed in a file, checked against the row's date.
+IMPORT = Wording(
+    several=(
+        "{provider} has more than one contract on {on} ({references}). Enter the contract reference"
+    ),
+    unknown="There is no contract {entered}",
+    not_covering=", which does not cover the allocation date",
+)
+
+
+@dataclass(frozen=True)
+class NewProvider:
+    """A provider the caller is about to create (an import's new name): it has no contracts."""
+
+    name: str
+    id: None = None
+
+
+def runs_on(contract: Contract, on: date) -> bool:
+    """Active and running on the day (is_current, for contracts already read)."""
+    return contract.status is ContractStatus.ACTIVE and contract.start_on <= on <= contract.end_on
+
+
+def current_contracts(provider: Provider, on: date) -> list[Contract]:
+    """The provider's active contracts that cover a day, by reference."""
+    return list(
+        db.session.scalars(
+            select(Contract)
+            .where(Contract.provider_id == provider.id, is_current(on))
+            .order_by(Contract.reference)
+        )
+    )
+
+
+def current_among(
+    contracts: Iterable[Contract], provider: Provider | NewProvider, on: date
+) -> list[Contract]:
+    """The provider's current contracts on a day among contracts already read, by reference."""
+    return sorted(
+        (c for c in contracts if c.provider_id == provider.id and runs_on(c, on)),
+        key=lambda contract: contract.reference,
+    )
+
+
+def contracts_by_reference() -> dict[str, Contract]:
+    """Every contract by its reference, case-insensitive, with its turnaround targets.
+
+    Contracts are a short list: one query for a whole import, however many rows name them.
+    """
+    query = select(Contract).options(selectinload(Contract.turnarounds)).order_by(Contract.id)
+    lookup: dict[str, Contract] = {}
+    for contract in db.session.scalars(query):
+        lookup.setdefault(contract.reference.strip().casefold(), contract)
+    return lookup
+
+
+def check_allocatable(
+    contract: Contract, provider: Provider | NewProvider, on: date, wording: Wording = SERVICE
+) -> None:
+    """Refuse work under a contract that is not the provider's, not active, or not running."""
+    reference = contract.reference
+    problem = None
+    if contract.provider_id != provider.id:
+        problem = f"Contract {reference} is not with {provider.name}"
+    elif contract.status is not ContractStatus.ACTIVE:
+        problem = f"Contract {reference} is {contract.status.label.lower()}"
+    elif not contract.start_on <= on <= contract.end_on:
+        problem = (
+            f"Contract {reference} runs from {long_date(contract.start_on)} "
+            f"to {long_date(contract.end_on)}{wording.not_covering}"
+        )
+    if problem is not None:
+        raise ContractError(problem, field=wording.field)
+
+
+def only_contract(current: Sequence[T]) -> T | None:
+    """What work goes under when none is chosen: the provider's only current contract."""
+    return current[0] if len(current) == 1 else None
+
+
 def choose_contract(
-    provider: Provider, on: date, chosen: Contract | None, current: Sequence[Contract]
+    provider: Provider | NewProvider,
+    on: date,
+    chosen: Contract | None,
+    current: Sequence[Contract],
+    *,
+    entered: str | None = None,
+    wording: Wording = FORM,
 ) -> Contract | None:
     """The contract new work for the provider goes under, given its current contracts.
 
-    The one chosen must be the provider's, active and running on the day; without a choice,
-    the provider's only current contract, or none (the work is not costed). A provider with
-    several current contracts needs one chosen. Errors name the contract field.
+    chosen is the contract the person chose, or None; entered is what they entered to choose
+    it, when they entered something (it names no contract it could be if chosen is None).
+    ContractError gives the reason in the caller's wording, naming its field.
     """
+    if chosen is None and entered is not None:
+        raise ContractError(wording.unknown.format(entered=entered), field=wording.field)
     if chosen is not None:
-        try:
-            check_allocatable(chosen, provider, on)
-        except ContractError as error:
-            raise ContractError(str(error), field=CONTRACT_FIELD) from error
+        check_allocatable(chosen, provider, on, wording)
+        if chosen not in current:  # current now, but not among those read: not the one seen
+            unknown = wording.unknown.format(entered=entered or chosen.reference)
+            raise ContractError(unknown, field=wording.field)
         return chosen
-    if len(current) > 1:
-        references = ", ".join(c.reference for c in current)
+    if len(current) > 1 or (current and wording.choice_needed):
         raise ContractError(
-            f"Select the contract: {provider.name} has more than one current contract "
-            f"({references})",
-            field=CONTRACT_FIELD,
+            wording.several.format(
+                provider=provider.name,
+                references=", ".join(contract.reference for contract in current),
+                on=long_date(on),
+            ),
+            field=wording.field,
         )
-    return current[0] if current else None
+    return only_contract(current)
+
+
+def contract_for(
+    provider: Provider,
+    on: date,
+    chosen: Contract | None = None,
+    current: Sequence[Contract] | None = None,
+) -> Contract | None:
+    """The contract new work goes under: the one chosen, or the provider's only current one.
+
+    current is the provider's current contracts on the day when the caller has read them
+    already (a batch has them with its figures); otherwise they are read here, and only
+    when none is chosen.
+    """
+    if current is None:
+        if chosen is not None:
+            check_allocatable(chosen, provider, on)
+            return chosen
+        current = current_contracts(provider, on)
+    return choose_contract(provider, on, chosen, current, wording=SERVICE)
+
+
+def form_contract(
+    choices: Sequence[ProviderChoice], provider: Provider, on: date, value: str
+) -> Contract | None:
+    """The case page's choice: the contract selected (by id, among the current contracts the
+    form lists), or with none selected the provider's only current contract."""
+    listed = {cost.contract.id: cost.contract for choice in choices for cost in choice.contracts}
+    chosen = listed.get(int(value)) if value.isdigit() and len(value) < 12 else None
+    own = [
+        cost.contract
+        for choice in choices
+        if choice.provider.id == provider.id
+        for cost in choice.contracts
+    ]
+    return choose_contract(provider, on, chosen, own, entered=value or None, wording=FORM)
+
+
+def preselected(options: Sequence[ContractCost], contract_id: int | None) -> ContractCost | None:
+    """The contract the bulk check page shows the work going under: the one posted, or with
+    none posted the provider's only current contract."""
+    if contract_id is None:
+        return only_contract(options)
+    return next((o for o in options if o.contract.id == contract_id), None)
+
+
+def batch_contract(
+    options: Sequence[ContractCost], provider: Provider, on: date, contract_id: int | None
+) -> ContractCost | None:
+    """The contract a batch goes under, with its figures: the one confirmed on the check page,
+    which must still be one of the provider's current contracts (options); none if it has none.
+
+    A contract posted that is not among them is read, to say why it cannot take the work.
+    """
+    by_id = {option.contract.id: option for option in options}
+    chosen = None
+    if contract_id is not None:
+        listed = by_id.get(contract_id)
+        chosen = listed.contract if listed else db.session.get(Contract, contract_id)
+    entered = str(contract_id) if contract_id is not None else None
+    contract = choose_contract(
+        provider, on, chosen, [option.contract for option in options], entered=entered, wording=BULK
+    )
+    return by_id[contract.id] if contract is not None else None
+
+
+def contract_named(
+    contracts: Mapping[str, Contract],
+    provider: Provider | NewProvider,
+    on: date,
+    reference: str | None,
+) -> Contract | None:
+    """An import row's contract, from contracts_by_reference(): the one its reference names,
+    or with none the provider's only current contract on the day of allocation."""
+    chosen = contracts.get(reference.casefold()) if reference is not None else None
+    current = current_among(contracts.values(), provider, on)
+    return choose_contract(provider, on, chosen, current, entered=reference, wording=IMPORT)
+
+
+def unit_price(contract: Contract | None, work_type: WorkType, on: date) -> Decimal | None:
+    """The price of one piece of the work under the contract on the day; None: not costed."""
+    return price_on(contract, work_type, on) if contract is not None else None
 
 
 def allocation_note(allocation: Allocation) -> str:
@@ -237,53 +454,6 @@ def allocation_note(allocation: Allocation) -> str:
             f"{format_money(left.committed)} committed."
         )
     return note
-
-
-def current_contracts(provider: Provider, on: date) -> list[Contract]:
-    """The provider's active contracts that cover a day, by reference."""
-    return list(
-        db.session.scalars(
-            select(Contract)
-            .where(
-                Contract.provider_id == provider.id,
-                Contract.status == ContractStatus.ACTIVE,
-                Contract.start_on <= on,
-                Contract.end_on >= on,
-            )
-            .order_by(Contract.reference)
-        )
-    )
-
-
-def check_allocatable(contract: Contract, provider: Provider, on: date) -> None:
-    """Refuse work under a contract that is not the provider's, not active, or not running."""
-    if contract.provider_id != provider.id:
-        raise ContractError(f"Contract {contract.reference} is not with {provider.name}")
-    if contract.status is not ContractStatus.ACTIVE:
-        raise ContractError(f"Contract {contract.reference} is {contract.status.label.lower()}")
-    if not contract.start_on <= on <= contract.end_on:
-        raise ContractError(
-            f"Contract {contract.reference} runs from {long_date(contract.start_on)} "
-            f"to {long_date(contract.end_on)}"
-        )
-
-
-def contract_for(provider: Provider, on: date, chosen: Contract | None = None) -> Contract | None:
-    """The contract new work goes under: the one chosen, or the provider's only current one.
-
-    A provider with several current contracts must have one chosen; with none, the work is
-    recorded without a contract and is not costed.
-    """
-    if chosen is not None:
-        check_allocatable(chosen, provider, on)
-        return chosen
-    contracts = current_contracts(provider, on)
-    if len(contracts) > 1:
-        references = ", ".join(c.reference for c in contracts)
-        raise ContractError(
-            f"{provider.name} has more than one current contract ({references}): choose one"
-        )
-    return contracts[0] if contracts else None
 
 
 def turnaround_days(contract: Contract | None, work_type: WorkType) -> int:

@@ -9,15 +9,18 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from provider_portal import audit
 from provider_portal.admin.services import create_provider
 from provider_portal.allocations.services import accept, allocate, record_return
-from provider_portal.errors import AccountError, AllocationError, AlreadyExists
+from provider_portal.contracts.allocating import (
+    NewProvider,
+    contract_named,
+    contracts_by_reference,
+)
+from provider_portal.errors import AccountError, AllocationError, AlreadyExists, ContractError
 from provider_portal.extensions import db
-from provider_portal.formatting import long_date
 from provider_portal.imports.rows import (
     BATCH_SIZE,
     CONCURRENT_CHANGE,
@@ -34,7 +37,6 @@ from provider_portal.models import (
     Allocation,
     Case,
     Contract,
-    ContractStatus,
     Provider,
     User,
     WorkType,
@@ -79,86 +81,19 @@ def _provider_lookup() -> dict[str, list[Provider]]:
     return lookup
 
 
-def _contract_lookup() -> dict[str, Contract]:
-    """Every contract by its reference, case-insensitive, with its turnaround targets.
-
-    Contracts are a short list: one query, however many rows name them.
-    """
-    query = select(Contract).options(selectinload(Contract.turnarounds)).order_by(Contract.id)
-    lookup: dict[str, Contract] = {}
-    for contract in db.session.scalars(query):
-        lookup.setdefault(contract.reference.strip().casefold(), contract)
-    return lookup
-
-
-def _current_contracts(
-    contracts: Iterable[Contract], provider: Provider, on: date
-) -> list[Contract]:
-    """The provider's active contracts running on a day, as contract_for would find them."""
-    return sorted(
-        (
-            contract
-            for contract in contracts
-            if contract.provider_id == provider.id
-            and contract.status is ContractStatus.ACTIVE
-            and contract.start_on <= on <= contract.end_on
-        ),
-        key=lambda contract: contract.reference,
-    )
-
-
 def _check_contract(
     allocation_row: _AllocationRow,
-    provider: Provider | None,
+    provider: Provider | NewProvider,
     contracts: dict[str, Contract],
     problems: Problems,
 ) -> None:
-    """Decide the row's contract, or record why it cannot go under the one named (or none).
-
-    provider is None for a provider the import will create: it has no contracts yet.
-    """
-    line, on = allocation_row.line, allocation_row.allocated_on
-    reference = allocation_row.contract_ref
-    if reference is not None:
-        contract = contracts.get(reference.casefold())
-        if contract is None:
-            problems.add(line, "contract", f"There is no contract {reference}")
-            return
-        if provider is None:
-            problems.add(
-                line,
-                "contract",
-                f"Contract {contract.reference} is not with {allocation_row.provider_name}",
-            )
-            return
-        problem = None
-        if contract.provider_id != provider.id:
-            problem = f"Contract {contract.reference} is not with {provider.name}"
-        elif contract.status is not ContractStatus.ACTIVE:
-            problem = f"Contract {contract.reference} is {contract.status.label.lower()}"
-        elif not contract.start_on <= on <= contract.end_on:
-            problem = (
-                f"Contract {contract.reference} runs from {long_date(contract.start_on)} to "
-                f"{long_date(contract.end_on)}, which does not cover the allocation date"
-            )
-        if problem is not None:
-            problems.add(line, "contract", problem)
-            return
-        allocation_row.contract = contract
-        return
-    if provider is None:
-        return
-    current = _current_contracts(contracts.values(), provider, on)
-    if len(current) > 1:
-        references = ", ".join(contract.reference for contract in current)
-        problems.add(
-            line,
-            "contract",
-            f"{provider.name} has more than one contract on {long_date(on)} ({references}). "
-            "Enter the contract reference",
+    """Decide the row's contract, or record why it cannot go under the one named (or none)."""
+    try:
+        allocation_row.contract = contract_named(
+            contracts, provider, allocation_row.allocated_on, allocation_row.contract_ref
         )
-    elif current:
-        allocation_row.contract = current[0]
+    except ContractError as error:
+        problems.add(allocation_row.line, error.field or "", error.message)
 
 
 def _parse_allocation(
@@ -296,7 +231,7 @@ def import_allocations(
 
     work_types = _work_type_lookup()
     providers = _provider_lookup()
-    contracts = _contract_lookup()
+    contracts = contracts_by_reference()
     parsed = [
         allocation_row
         for row in rows
@@ -333,7 +268,8 @@ def import_allocations(
         if len(matches) == 1:
             _check_contract(allocation_row, matches[0], contracts, problems)
         elif not matches and create_missing_providers:
-            _check_contract(allocation_row, None, contracts, problems)
+            new = NewProvider(allocation_row.provider_name)
+            _check_contract(allocation_row, new, contracts, problems)
         key = (
             allocation_row.case_ref,
             folded,

@@ -14,21 +14,19 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from provider_portal import audit
 from provider_portal.allocations.forms import AllocationFilterForm
 from provider_portal.allocations.queries import filtered, page_of, people_names
 from provider_portal.allocations.services import (
     assign,
     assignable_people,
-    audited_download,
     awaiting_answer,
     decline,
     is_taken_on,
+    open_document,
     provider_accept,
     record_return,
-    run_action,
+    record_viewed,
 )
-from provider_portal.errors import AllocationError, UploadRejected
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Document, User
 from provider_portal.permissions import (
@@ -48,7 +46,14 @@ from provider_portal.provider.forms import (
     UploadForm,
 )
 from provider_portal.provider.services import add_document
-from provider_portal.web import page_number, redirect_after_post, render, wants_fragment
+from provider_portal.web import (
+    page_number,
+    redirect_after_post,
+    render,
+    run_form_action,
+    serve_document,
+    wants_fragment,
+)
 
 
 @bp.route("/allocations")
@@ -127,13 +132,7 @@ def show(allocation_id: int) -> Response:
     """One allocation: the child's details needed for the work, the answer, comments, uploads."""
     allocation = provider_allocation_or_404(allocation_id)
     response = render("provider/show.html", **_context(allocation))
-    audit.record(
-        "allocation_viewed",
-        "allocation",
-        allocation_id,
-        case_id=allocation.case_id,
-        provider_id=allocation.provider_id,
-    )
+    record_viewed(allocation)
     db.session.commit()
     return response
 
@@ -144,7 +143,7 @@ def accept_allocation(allocation_id: int) -> Response:
     """Accept the allocated work for the organisation."""
     allocation = provider_allocation_or_404(allocation_id)
     form = ProviderAcceptForm(prefix="answer")
-    if form.validate_on_submit() and run_action(
+    if form.validate_on_submit() and run_form_action(
         form.submit, lambda: provider_accept(allocation, actor=current_user)
     ):
         return _after_change(
@@ -159,7 +158,7 @@ def decline_allocation(allocation_id: int) -> Response:
     """Decline the allocated work, saying why; the council can then allocate it elsewhere."""
     allocation = provider_allocation_or_404(allocation_id)
     form = DeclineForm(prefix="decline")
-    if form.validate_on_submit() and run_action(
+    if form.validate_on_submit() and run_form_action(
         form.reason, lambda: decline(allocation, form.reason.data or "", actor=current_user)
     ):
         return _after_change(
@@ -179,7 +178,9 @@ def assign_allocation(allocation_id: int) -> Response:
         # Only the id is read from the request; the service checks the person's organisation.
         assignee = db.session.get(User, int(value)) if value.isdigit() and len(value) < 10 else None
         name = assignee.name if assignee is not None else ""
-        if run_action(form.assigned_to, lambda: assign(allocation, assignee, actor=current_user)):
+        if run_form_action(
+            form.assigned_to, lambda: assign(allocation, assignee, actor=current_user)
+        ):
             return _after_change(allocation_id, f"Work assigned to {name}")
     return _work_panel(allocation_id, assign_form=form)
 
@@ -190,19 +191,15 @@ def upload(allocation_id: int) -> Response:
     """Upload a version of the completed work."""
     allocation = provider_allocation_or_404(allocation_id)
     form = UploadForm(prefix="upload")
-    if form.validate_on_submit():
-        file = form.document.data
-        try:
-            add_document(allocation, file.stream, file.filename, actor=current_user)
-            db.session.commit()
-        except (UploadRejected, AllocationError) as error:
-            db.session.rollback()
-            form.document.errors = [str(error)]
-        else:
-            return _after_change(
-                allocation_id,
-                "Document uploaded. Mark the work as returned when it is ready for the council.",
-            )
+    file = form.document.data
+    if form.validate_on_submit() and run_form_action(
+        form.document,
+        lambda: add_document(allocation, file.stream, file.filename, actor=current_user),
+    ):
+        return _after_change(
+            allocation_id,
+            "Document uploaded. Mark the work as returned when it is ready for the council.",
+        )
     return _work_panel(allocation_id, upload_form=form)
 
 
@@ -212,7 +209,7 @@ def return_work(allocation_id: int) -> Response:
     """Tell the council the work is done."""
     allocation = provider_allocation_or_404(allocation_id)
     form = ReturnForm(prefix="return")
-    if form.validate_on_submit() and run_action(
+    if form.validate_on_submit() and run_form_action(
         form.submit, lambda: record_return(allocation, actor=current_user)
     ):
         return _after_change(allocation_id, "Work returned to the council")
@@ -224,4 +221,4 @@ def return_work(allocation_id: int) -> Response:
 def download(document_id: int) -> Response:
     """Download a document on work this person may see (audited)."""
     document: Document = provider_document_or_404(document_id)
-    return audited_download(document)
+    return serve_document(document, open_document)

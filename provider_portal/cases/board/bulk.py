@@ -1,4 +1,6 @@
-"""Allocating several cases at once: checked first, then all or nothing."""
+"""What the bulk check page shows before several cases are allocated at once (the batch
+itself is allocations.services.allocate_batch): the cases, the contract figures, and the
+provider's load and capacity."""
 
 from __future__ import annotations
 
@@ -7,18 +9,18 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from provider_portal.allocations.services import allocate
-from provider_portal.contracts.allocating import ContractCost, provider_contract_costs
-from provider_portal.errors import AllocationError
+from provider_portal.contracts.allocating import (
+    ContractCost,
+    preselected,
+    provider_contract_costs,
+)
 from provider_portal.extensions import db
 from provider_portal.models import (
     OPEN_STATUSES,
     Allocation,
     AllocationStatus,
     Case,
-    Contract,
     Provider,
-    User,
     WorkType,
 )
 from provider_portal.timescales import month_start
@@ -35,12 +37,18 @@ class ProviderLoad:
     overdue: int
 
 
+def parse_id(value: str | None) -> int | None:
+    """A record id posted by a form, or None when it is missing or nonsense."""
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
+
 def parse_case_ids(values: list[str]) -> list[int]:
     """Distinct case ids from the ticked boxes, in the order they were ticked."""
     ids: list[int] = []
     for value in values:
-        if value.isdigit() and len(value) < 12 and int(value) not in ids:
-            ids.append(int(value))
+        case_id = parse_id(value)
+        if case_id is not None and case_id not in ids:
+            ids.append(case_id)
     return ids
 
 
@@ -112,13 +120,22 @@ class BulkCheck:
 
 
 def bulk_figures(
-    provider: Provider, work_type: WorkType, count: int, on: date, chosen_id: int | None = None
+    provider: Provider,
+    work_type: WorkType,
+    count: int,
+    on: date,
+    options: list[ContractCost] | None = None,
+    chosen: ContractCost | None = None,
 ) -> BulkCheck:
-    """The figures for allocating `count` cases of the work to the provider on a day."""
-    options = provider_contract_costs(provider, work_type, count, on)
-    chosen = next((o for o in options if o.contract.id == chosen_id), None)
-    if chosen is None and len(options) == 1 and chosen_id is None:
-        chosen = options[0]
+    """The figures for allocating `count` cases of the work to the provider on a day.
+
+    options and chosen are the contract figures when a batch was tried already (see
+    allocations.services.BatchOutcome); otherwise they are read, and the provider's only
+    current contract is the one shown.
+    """
+    if options is None:
+        options = provider_contract_costs(provider, work_type, count, on)
+        chosen = preselected(options, None)
     return BulkCheck(
         count=count,
         options=options,
@@ -126,20 +143,3 @@ def bulk_figures(
         load=provider_load(provider, on),
         this_month=allocated_this_month(provider, on),
     )
-
-
-def allocate_all(
-    cases: list[Case],
-    provider: Provider,
-    work_type: WorkType,
-    actor: User,
-    contract: Contract | None = None,
-) -> list[str]:
-    """Allocate every case or none: the problems, or [] once all are added (caller commits)."""
-    problems = []
-    for case in cases:
-        try:
-            allocate(case, provider, work_type, actor=actor, contract=contract)
-        except AllocationError as error:
-            problems.append(str(error))
-    return problems

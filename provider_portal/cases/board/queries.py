@@ -16,7 +16,6 @@ from sqlalchemy import ColumnElement, Select, case, exists, func, literal, null,
 from sqlalchemy.orm import selectinload
 
 from provider_portal.cases.services import contains, matching
-from provider_portal.cases.services import work_types as all_work_types
 from provider_portal.formatting import day_and_month
 from provider_portal.models import (
     OPEN_STATUSES,
@@ -213,12 +212,17 @@ def board_row(case_: Case, as_of: date, work_types: list[WorkType]) -> BoardRow:
     )
 
 
-def board_page(filters: BoardFilters, as_of: date, page: int) -> Page[BoardRow]:
-    """One page of the board: a count, the page of cases, their allocations; nothing per row."""
+def board_page(
+    filters: BoardFilters, as_of: date, page: int, work_types: list[WorkType]
+) -> Page[BoardRow]:
+    """One page of the board: a count, the page of cases, their allocations; nothing per row.
+
+    work_types are every work type (the page has read them already for its forms).
+    """
     query = _ordered(board_query(filters, as_of), as_of).options(
         selectinload(Case.allocations).options(
             selectinload(Allocation.provider), selectinload(Allocation.work_type)
         )
     )
-    work_types = sorted(all_work_types(), key=lambda wt: wt.id)
-    return paginate(query, page).map(lambda case_: board_row(case_, as_of, work_types))
+    by_id = sorted(work_types, key=lambda wt: wt.id)
+    return paginate(query, page).map(lambda case_: board_row(case_, as_of, by_id))

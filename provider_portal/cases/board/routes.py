@@ -6,33 +6,36 @@ from flask import abort, flash, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from provider_portal import audit
+from provider_portal.allocations.services import BatchOutcome, allocate_batch
 from provider_portal.cases import bp
 from provider_portal.cases.board.bulk import (
     MAX_BULK,
     BulkCheck,
-    allocate_all,
     bulk_figures,
     cases_for,
     parse_case_ids,
+    parse_id,
 )
 from provider_portal.cases.board.forms import BoardFilterForm, BulkAllocateForm, ConfirmForm
 from provider_portal.cases.board.queries import FLAGS, OVERDUE_BANDS, BoardFilters, board_page
 from provider_portal.cases.services import active_providers, work_types
-from provider_portal.contracts.allocating import check_allocatable, turnaround_days
-from provider_portal.errors import ContractError
+from provider_portal.contracts.allocating import turnaround_days
 from provider_portal.extensions import db
 from provider_portal.formatting import format_money
-from provider_portal.models import Case, Contract, Provider, WorkType
+from provider_portal.models import Case, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import today
-from provider_portal.web import page_number, redirect_after_post, render
+from provider_portal.web import once_per_request, page_number, redirect_after_post, render
 
 
 def _filter_form() -> BoardFilterForm:
     form = BoardFilterForm(request.args)
-    form.unallocated.choices = [("", "Any")] + [(wt.code, wt.name) for wt in work_types()]
-    form.provider.choices = [("", "Any")] + [(str(p.id), p.name) for p in active_providers()]
+    form.unallocated.choices = [("", "Any")] + [
+        (wt.code, wt.name) for wt in once_per_request(work_types)
+    ]
+    form.provider.choices = [("", "Any")] + [
+        (str(p.id), p.name) for p in once_per_request(active_providers)
+    ]
     return form
 
 
@@ -57,10 +60,10 @@ def _filters(form: BoardFilterForm) -> BoardFilters:
 def _bulk_form() -> BulkAllocateForm:
     form = BulkAllocateForm(prefix="bulk")
     form.work_type.choices = [("", "Select the type of work")] + [
-        (wt.code, wt.name) for wt in work_types()
+        (wt.code, wt.name) for wt in once_per_request(work_types)
     ]
     form.provider.choices = [("", "Select a provider")] + [
-        (str(p.id), p.name) for p in active_providers()
+        (str(p.id), p.name) for p in once_per_request(active_providers)
     ]
     return form
 
@@ -72,7 +75,7 @@ def _board(
 ) -> Response:
     form = _filter_form()
     as_of = today()
-    result = board_page(_filters(form), as_of, page_number())
+    result = board_page(_filters(form), as_of, page_number(), once_per_request(work_types))
     return render(
         "cases/board/board.html",
         "cases/board/_results.html",
@@ -98,10 +101,6 @@ def _chosen(form: BulkAllocateForm) -> tuple[WorkType, Provider]:
     if work_type is None or provider is None:
         abort(400)
     return work_type, provider
-
-
-def _contract_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 12 else None
 
 
 def _check_page(
@@ -166,23 +165,19 @@ def bulk_check() -> Response:
     return _check_page(form, confirm_form, cases, work_type, provider, check, [])
 
 
-def _contract_problem(check: BulkCheck, chosen_id: int | None, provider: Provider) -> str | None:
-    """Why the contract posted cannot take the work now, or None when it can.
-
-    The figures were worked out again on confirming: the contract must still be one of the
-    provider's current contracts, and the one the person saw.
-    """
-    if not check.options and chosen_id is None:
-        return None  # no contract: the work is recorded, not costed
-    if check.chosen is not None and check.chosen.contract.id == chosen_id:
-        return None
-    contract = db.session.get(Contract, chosen_id) if chosen_id is not None else None
-    if contract is not None:
-        try:
-            check_allocatable(contract, provider, today())
-        except ContractError as error:
-            return str(error)
-    return "Select the contract this work goes under"
+def _allocated_message(outcome: BatchOutcome, provider: Provider, work_type: WorkType) -> str:
+    count = len(outcome.allocations)
+    message = (
+        f"{count} {'case' if count == 1 else 'cases'} allocated to {provider.name} "
+        f"for {work_type.name.lower()}"
+    )
+    cost = outcome.cost
+    if cost is None:
+        return message + ". They are not under a contract, so they are not costed"
+    message += f" under contract {cost.contract.reference}"
+    if cost.exceeds:
+        message += f", {format_money(cost.over_by)} over its value with your approval"
+    return message
 
 
 @bp.route("/backlog/allocate/confirm", methods=["POST"])
@@ -196,43 +191,20 @@ def bulk_confirm() -> Response:
     work_type, provider = _chosen(form)
     cases = cases_for(ids)
     confirm_form = ConfirmForm(prefix="confirm")
-    chosen_id = _contract_id(confirm_form.contract.data)
-    check = bulk_figures(provider, work_type, len(cases), today(), chosen_id)
-    problem = _contract_problem(check, chosen_id, provider)
-    if problem is not None:
-        confirm_form.contract.errors = [problem]
-    elif check.chosen is not None and check.chosen.exceeds and not confirm_form.approved.data:
-        confirm_form.approved.errors = ["Confirm you have approval to exceed the contract value"]
-    if confirm_form.contract.errors or confirm_form.approved.errors:
-        return _check_page(form, confirm_form, cases, work_type, provider, check, [])
-    chosen = check.chosen
-    problems = allocate_all(
-        cases, provider, work_type, current_user, chosen.contract if chosen else None
+    outcome = allocate_batch(
+        cases,
+        provider,
+        work_type,
+        actor=current_user,
+        contract_id=parse_id(confirm_form.contract.data),
+        approved=bool(confirm_form.approved.data),
     )
-    if problems:
-        db.session.rollback()
-        cases = cases_for(ids)
-        check = bulk_figures(provider, work_type, len(cases), today(), chosen_id)
-        return _check_page(form, confirm_form, cases, work_type, provider, check, problems)
-    # One row for the whole batch (each allocation has its own row too): it names the
-    # provider and contract; the cases are on their allocation_created rows.
-    detail = f"cases={len(cases)} provider={provider.id} work_type={work_type.code}"
-    if chosen is not None:
-        detail += f" contract={chosen.contract.reference}"
-        if chosen.exceeds:
-            detail += f" over_by={chosen.over_by} approved=yes"
-    audit.record("bulk_allocation", detail=detail, provider_id=provider.id)
-    db.session.commit()
-    count = len(cases)
-    message = (
-        f"{count} {'case' if count == 1 else 'cases'} allocated to {provider.name} "
-        f"for {work_type.name.lower()}"
-    )
-    if chosen is None:
-        message += ". They are not under a contract, so they are not costed"
-    else:
-        message += f" under contract {chosen.contract.reference}"
-        if chosen.exceeds:
-            message += f", {format_money(chosen.over_by)} over its value with your approval"
-    flash(message, "success")
-    return redirect_after_post(url_for("cases.board"))
+    if outcome.done:
+        db.session.commit()
+        flash(_allocated_message(outcome, provider, work_type), "success")
+        return redirect_after_post(url_for("cases.board"))
+    if outcome.refused is not None:
+        refused_field = confirm_form[outcome.refused.field or "contract"]
+        refused_field.errors = [outcome.refused.message]
+    check = bulk_figures(provider, work_type, len(cases), today(), outcome.options, outcome.cost)
+    return _check_page(form, confirm_form, cases, work_type, provider, check, outcome.conflicts)
