@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from provider_portal.auth.services import hash_password
-from provider_portal.auth.two_factor import new_recovery_codes
+from provider_portal.auth.two_factor.services import new_recovery_codes
 from provider_portal.contracts.pricing import reprice
 from provider_portal.contracts.queries import price_on
 from provider_portal.extensions import db, limiter

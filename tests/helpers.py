@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from provider_portal.auth.two_factor import VALID_WINDOW, current_step
+from provider_portal.auth.two_factor.services import VALID_WINDOW, current_step
 from provider_portal.extensions import db
 from provider_portal.models import User
 

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from provider_portal.admin import routes, team_routes  # noqa: E402,F401
+from provider_portal.admin import routes  # noqa: E402,F401
+from provider_portal.admin.team import routes as team_routes  # noqa: E402,F401

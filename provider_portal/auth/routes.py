@@ -12,7 +12,7 @@ from provider_portal import sessions
 from provider_portal.auth import bp, pending
 from provider_portal.auth.forms import SignInForm
 from provider_portal.auth.services import check_password, record_sign_in, sign_out_everywhere
-from provider_portal.auth.two_factor import has_two_factor
+from provider_portal.auth.two_factor.services import has_two_factor
 from provider_portal.extensions import db, limiter, login_manager
 from provider_portal.models import Role, User
 from provider_portal.permissions import requires

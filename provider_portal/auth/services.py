@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from provider_portal import audit
-from provider_portal.auth.two_factor import (
+from provider_portal.auth.two_factor.services import (
     CodeCheck,
     confirm,
     new_recovery_codes,

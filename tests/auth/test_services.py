@@ -13,7 +13,7 @@ from provider_portal.auth.services import (
     sign_in_with_recovery_code,
     sign_out_everywhere,
 )
-from provider_portal.auth.two_factor import CodeCheck, current_step, new_secret
+from provider_portal.auth.two_factor.services import CodeCheck, current_step, new_secret
 from provider_portal.extensions import db
 from provider_portal.models import AuditEvent, Role, User
 

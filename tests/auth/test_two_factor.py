@@ -11,7 +11,12 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from provider_portal.auth.two_factor import CodeCheck, current_step, use_code, use_recovery_code
+from provider_portal.auth.two_factor.services import (
+    CodeCheck,
+    current_step,
+    use_code,
+    use_recovery_code,
+)
 from provider_portal.extensions import db
 from provider_portal.models import AuditEvent, RecoveryCode, Role, User
 from provider_portal.models.types import utcnow

@@ -33,7 +33,7 @@ from provider_portal.web import page_number, redirect_after_post, render
 def team_list() -> Response:
     """The people in your organisation."""
     return render(
-        "admin/team.html", result=page_of_users(team(current_user.provider_id), page_number())
+        "admin/team/team.html", result=page_of_users(team(current_user.provider_id), page_number())
     )
 
 
@@ -53,7 +53,7 @@ def invite_practitioner() -> Response:
             if user is not None:
                 flash(f"Invitation sent to {user.email}", "success")
                 return redirect_after_post(url_for("admin.team_member", user_id=user.id))
-    return render("admin/invite_practitioner.html", form=form, organisation=organisation)
+    return render("admin/team/invite_practitioner.html", form=form, organisation=organisation)
 
 
 @bp.route("/team/<int:user_id>")
@@ -61,7 +61,7 @@ def invite_practitioner() -> Response:
 def team_member(user_id: int) -> Response:
     """Someone in your organisation."""
     person = found(find_team_member(current_user.provider_id, user_id))
-    return person_page("admin/team_member.html", person)
+    return person_page("admin/team/team_member.html", person)
 
 
 @bp.route("/team/<int:user_id>/deactivate", methods=["GET", "POST"])

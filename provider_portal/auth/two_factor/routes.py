@@ -17,7 +17,7 @@ from provider_portal.auth.services import (
     sign_in_with_code,
     sign_in_with_recovery_code,
 )
-from provider_portal.auth.two_factor import (
+from provider_portal.auth.two_factor.services import (
     CodeCheck,
     grouped,
     has_two_factor,
@@ -84,7 +84,7 @@ def two_factor() -> Response:
             return _signed_in(found)
         db.session.commit()  # the refusal counts towards the lockout
         form.code.errors = [REUSED_CODE if result is CodeCheck.REUSED else WRONG_CODE]
-    return render("auth/two_factor.html", form=form)
+    return render("auth/two_factor/two_factor.html", form=form)
 
 
 @bp.route("/sign-in/recovery-code", methods=["GET", "POST"])
@@ -107,7 +107,7 @@ def recovery_code() -> Response:
         form.code.errors = [
             REUSED_RECOVERY_CODE if result is CodeCheck.REUSED else WRONG_RECOVERY_CODE
         ]
-    return render("auth/recovery_code.html", form=form)
+    return render("auth/two_factor/recovery_code.html", form=form)
 
 
 def _codes_left_message(left: int) -> str:
@@ -139,7 +139,7 @@ def _confirm_or_issue(user: User, shown_digest: str | None, form: CodeForm) -> l
 def _set_up_page(user: User, form: CodeForm, action: str) -> Response:
     secret = user.totp_secret or ""
     return render(
-        "auth/set_up_two_factor.html",
+        "auth/two_factor/set_up_two_factor.html",
         form=form,
         action=action,
         secret=grouped(secret),
@@ -149,7 +149,7 @@ def _set_up_page(user: User, form: CodeForm, action: str) -> Response:
 
 def _recovery_codes_page(codes: list[str], continue_url: str) -> Response:
     """The codes, shown this once: they are never stored in plain text or in the session."""
-    return render("auth/recovery_codes.html", codes=codes, continue_url=continue_url)
+    return render("auth/two_factor/recovery_codes.html", codes=codes, continue_url=continue_url)
 
 
 @bp.route("/sign-in/set-up-two-factor", methods=["GET", "POST"])
@@ -198,7 +198,9 @@ def account_two_factor() -> Response:
 
 
 def _account_page(user: User, form: NewRecoveryCodesForm) -> Response:
-    return render("auth/account_two_factor.html", form=form, codes_left=recovery_codes_left(user))
+    return render(
+        "auth/two_factor/account_two_factor.html", form=form, codes_left=recovery_codes_left(user)
+    )
 
 
 @bp.route("/account/two-factor/recovery-codes", methods=["POST"])

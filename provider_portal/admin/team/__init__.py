@@ -1,0 +1,1 @@
+"""A provider administrator's own team: inviting, deactivating and reactivating practitioners."""

@@ -1,0 +1,1 @@
+"""Two-factor sign-in: authenticator codes, recovery codes, and setting them up."""
