@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from flask import current_app, send_file
+from flask import current_app
 from werkzeug.exceptions import NotFound
-from werkzeug.wrappers import Response
 
 from provider_portal.errors import UploadRejected
 from provider_portal.models import Document
@@ -160,24 +159,3 @@ def checked_file(document: Document) -> Path:
     if digest.hexdigest() != document.sha256:
         raise IntegrityFailure(document.id)
     return path
-
-
-def file_response(document: Document, path: Path) -> Response:
-    """A checked file served as an attachment that no browser will run or keep."""
-    response = send_file(
-        path,
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=document.original_filename,
-        max_age=0,
-        conditional=False,
-        etag=False,
-    )
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def send_document(document: Document) -> Response:
-    """Serve as an attachment after checking the SHA-256 recorded at upload."""
-    return file_response(document, checked_file(document))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from wtforms import DateField
 
 
 class DateInput(GovDateInput):
@@ -18,3 +20,14 @@ class DateInput(GovDateInput):
         if raw is not None and len(raw) != 3:
             field.raw_data = (list(raw) + ["", "", ""])[:3]
         return super().map_gov_params(field, **kwargs)  # type: ignore[no-any-return]
+
+
+def error_list(form: FlaskForm) -> list[dict[str, str]]:
+    """The GOV.UK error summary's entries: each field's first error, linking to its input
+    (the day box of a date, which is where the reader starts)."""
+    entries = []
+    for field in form:
+        if field.errors:
+            target = f"{field.id}-day" if isinstance(field, DateField) else field.id
+            entries.append({"text": field.errors[0], "href": f"#{target}"})
+    return entries

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import abort, g, make_response, redirect, render_template
+from flask import abort, g, make_response, redirect, render_template, send_file
 from htmx_flask import request
 from werkzeug.wrappers import Response
 from wtforms import Field
 
-from provider_portal.documents import IntegrityFailure, file_response
+from provider_portal.documents import IntegrityFailure
 from provider_portal.errors import PortalError
 from provider_portal.extensions import db
 from provider_portal.models import Document
@@ -83,6 +83,22 @@ def run_form_action(field: Field, action: Callable[[], object]) -> bool:
         field.errors = [str(error)]
         return False
     return True
+
+
+def file_response(document: Document, path: Path) -> Response:
+    """A checked file served as an attachment that no browser will run or keep."""
+    response = send_file(
+        path,
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.original_filename,
+        max_age=0,
+        conditional=False,
+        etag=False,
+    )
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def serve_document(document: Document, open_file: Callable[[Document], Path]) -> Response:

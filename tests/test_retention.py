@@ -8,7 +8,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from provider_portal.documents import DocumentRemoved, send_document
+from provider_portal.documents import DocumentRemoved, checked_file
 from provider_portal.extensions import db
 from provider_portal.models import (
     Allocation,
@@ -275,7 +275,7 @@ def test_a_removed_document_is_not_served(app, world, client_for):
         select(Document).join(Allocation).where(Allocation.case_id == world["old"].id).limit(1)
     )
     with app.test_request_context(), pytest.raises(DocumentRemoved) as raised:
-        send_document(document)
+        checked_file(document)
     assert raised.value.code == 404
     assert "retention" in raised.value.description
     manager = client_for(Role.MANAGER)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import DateField, Field, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
-from provider_portal.forms import DateInput
+from provider_portal.forms import DateInput, error_list
 
 DATE_FORMAT = "%d %m %Y"
 FIRST_YEAR, LAST_YEAR = 1900, 2999
@@ -74,11 +72,6 @@ class AuditFilterForm(FlaskForm):
             if select.data not in known:
                 select.data = ""
 
-    def error_list(self) -> list[dict[str, Any]]:
+    def error_list(self) -> list[dict[str, str]]:
         """The error summary's entries, linking to the first box of a date."""
-        entries = []
-        for field in self:
-            if field.errors:
-                target = f"{field.id}-day" if isinstance(field, DateField) else field.id
-                entries.append({"text": field.errors[0], "href": f"#{target}"})
-        return entries
+        return error_list(self)

@@ -33,7 +33,7 @@ from provider_portal.accounts.forms import strip
 from provider_portal.admin.forms import PlainText
 from provider_portal.contracts.money import parse_money
 from provider_portal.errors import ContractError
-from provider_portal.forms import DateInput
+from provider_portal.forms import DateInput, error_list
 from provider_portal.models import ContractStatus
 
 DATE_FORMAT = "%d %m %Y"
@@ -47,12 +47,7 @@ class ContractForm(FlaskForm):
     service's ContractError on the field it names."""
 
     def error_list(self) -> list[dict[str, str]]:
-        entries = []
-        for field in self:
-            if field.errors:
-                target = f"{field.id}-day" if isinstance(field, DateField) else field.id
-                entries.append({"text": field.errors[0], "href": f"#{target}"})
-        return entries
+        return error_list(self)
 
     def show(self, error: ContractError, default: str) -> None:
         """Put the service's message on its field (or on `default` if it names none here)."""
