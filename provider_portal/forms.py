@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeAlias
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import DateField
+from wtforms import DateField, Field
+from wtforms.fields.choices import SelectChoice
+
+Option: TypeAlias = tuple[str, str] | SelectChoice
 
 
 class DateInput(GovDateInput):
@@ -31,3 +35,16 @@ def error_list(form: FlaskForm) -> list[dict[str, str]]:
             target = f"{field.id}-day" if isinstance(field, DateField) else field.id
             entries.append({"text": field.errors[0], "href": f"#{target}"})
     return entries
+
+
+def options(items: Iterable[Option]) -> list[SelectChoice]:
+    """A select's or radios' choices from (value, label) pairs, as WTForms wants them."""
+    return [
+        item if isinstance(item, SelectChoice) else SelectChoice(str(item[0]), item[1])
+        for item in items
+    ]
+
+
+def offered(field: Field) -> set[str]:
+    """The values a select or radios offers, so anything else can be ignored."""
+    return {str(choice.value) for choice in options(field.choices or [])}

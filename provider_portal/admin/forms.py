@@ -22,15 +22,18 @@ from provider_portal.accounts.rules import (
     NameRule,
     has_control_characters,
 )
+from provider_portal.forms import offered, options
 from provider_portal.models import Role
 
-ROLE_CHOICES = [(role.value, role.label) for role in Role]
-STATUS_CHOICES = [
-    ("", "Any status"),
-    ("active", "Active"),
-    ("invited", "Invited"),
-    ("deactivated", "Deactivated"),
-]
+ROLE_CHOICES = options([(role.value, role.label) for role in Role])
+STATUS_CHOICES = options(
+    [
+        ("", "Any status"),
+        ("active", "Active"),
+        ("invited", "Invited"),
+        ("deactivated", "Deactivated"),
+    ]
+)
 SELECT_ROLE = "Select the person’s role"
 SELECT_PROVIDER = "Select the provider the person works for"
 NO_PROVIDER = "Select ‘None’ for council staff: only provider roles belong to a provider"
@@ -69,7 +72,7 @@ class UserFilterForm(FlaskForm):
     role = SelectField(
         "Role",
         widget=GovSelect(),
-        choices=[("", "Any role")] + ROLE_CHOICES,
+        choices=options([("", "Any role")] + ROLE_CHOICES),
         validators=[Optional()],
         default="",
     )
@@ -106,7 +109,7 @@ class InviteUserForm(InvitePractitionerForm):
         validate_choice=False,
         validators=[
             InputRequired(message=SELECT_ROLE),
-            AnyOf([value for value, _ in ROLE_CHOICES], message=SELECT_ROLE),
+            AnyOf([choice.value for choice in ROLE_CHOICES], message=SELECT_ROLE),
         ],
     )
     provider = SelectField(
@@ -124,7 +127,7 @@ class InviteUserForm(InvitePractitionerForm):
             return
         chosen = field.data or ""
         if Role(self.role.data).is_provider:
-            if chosen not in {str(choice[0]) for choice in field.choices or [] if choice[0]}:  # type: ignore[index,union-attr]
+            if chosen not in offered(field) - {""}:
                 raise ValidationError(SELECT_PROVIDER)
         elif chosen:
             raise ValidationError(NO_PROVIDER)

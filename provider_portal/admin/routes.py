@@ -33,6 +33,7 @@ from provider_portal.admin.queries import (
 from provider_portal.admin.services import create_provider, set_provider_active
 from provider_portal.errors import AccountError, MailError
 from provider_portal.extensions import db
+from provider_portal.forms import options
 from provider_portal.models import Provider, Role, User
 from provider_portal.permissions import requires
 from provider_portal.web import page_number, redirect_after_post, render
@@ -75,7 +76,9 @@ def invite_and_send(form: Any, role: Role, provider: Provider | None) -> User | 
 def users() -> Response:
     """Every account, filterable by role, provider and status, 50 a page."""
     form = UserFilterForm(request.args)
-    form.provider.choices = [("", "Any provider")] + [(str(p.id), p.name) for p in all_providers()]
+    form.provider.choices = options(
+        [("", "Any provider")] + [(str(p.id), p.name) for p in all_providers()]
+    )
     provider_id = int(form.provider.data) if (form.provider.data or "").isdigit() else None
     query = filtered_users(
         select(User),
@@ -93,9 +96,9 @@ def invite_user() -> Response:
     """Invite a person: the account waits for them to set a password from the emailed link."""
     form = InviteUserForm()
     providers = {str(p.id): p for p in active_providers()}
-    form.provider.choices = [("", "None (council staff)")] + [
-        (key, p.name) for key, p in providers.items()
-    ]
+    form.provider.choices = options(
+        [("", "None (council staff)")] + [(key, p.name) for key, p in providers.items()]
+    )
     if form.validate_on_submit():
         role = Role(form.role.data)
         provider = providers[form.provider.data] if role.is_provider else None

@@ -7,6 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from provider_portal.forms import options
 from provider_portal.models import AllocationStatus
 
 
@@ -19,7 +20,7 @@ class AllocationFilterForm(FlaskForm):
     status = SelectField(
         "Status",
         widget=GovSelect(),
-        choices=[("", "Any status")] + [(s.value, s.label) for s in AllocationStatus],
+        choices=options([("", "Any status")] + [(s.value, s.label) for s in AllocationStatus]),
         validators=[Optional()],
         default="",
     )

@@ -26,6 +26,7 @@ from provider_portal.allocations.services import (
 )
 from provider_portal.cases.services import active_providers, work_types
 from provider_portal.extensions import db
+from provider_portal.forms import options
 from provider_portal.models import Allocation, Document
 from provider_portal.permissions import requires
 from provider_portal.web import (
@@ -44,12 +45,12 @@ from provider_portal.web import (
 def index() -> Response:
     """All allocations, filterable by status, provider and work type."""
     form = AllocationFilterForm(request.args)
-    form.provider.choices = [("", "Any provider")] + [
-        (str(p.id), p.name) for p in once_per_request(active_providers)
-    ]
-    form.work_type.choices = [("", "Any type of work")] + [
-        (wt.code, wt.name) for wt in once_per_request(work_types)
-    ]
+    form.provider.choices = options(
+        [("", "Any provider")] + [(str(p.id), p.name) for p in once_per_request(active_providers)]
+    )
+    form.work_type.choices = options(
+        [("", "Any type of work")] + [(wt.code, wt.name) for wt in once_per_request(work_types)]
+    )
     provider_id = int(form.provider.data) if (form.provider.data or "").isdigit() else None
     query = filtered(
         select(Allocation),

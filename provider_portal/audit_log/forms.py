@@ -7,7 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import DateField, Field, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
-from provider_portal.forms import DateInput, error_list
+from provider_portal.forms import DateInput, error_list, offered
 
 DATE_FORMAT = "%d %m %Y"
 FIRST_YEAR, LAST_YEAR = 1900, 2999
@@ -68,8 +68,7 @@ class AuditFilterForm(FlaskForm):
     def keep_known_choices(self) -> None:
         """A value that is not among the choices (an old link, a hand-made URL) is ignored."""
         for select in (self.person, self.provider, self.action):
-            known = {str(value) for value, _ in select.choices}  # type: ignore[union-attr]
-            if select.data not in known:
+            if select.data not in offered(select):
                 select.data = ""
 
     def error_list(self) -> list[dict[str, str]]:

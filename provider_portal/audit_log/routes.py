@@ -21,6 +21,7 @@ from provider_portal.audit_log.queries import (
 from provider_portal.audit_log.services import export_trail
 from provider_portal.errors import ReportError
 from provider_portal.extensions import db
+from provider_portal.forms import options
 from provider_portal.permissions import requires
 from provider_portal.timescales import today
 from provider_portal.web import attachment, page_number, render, wants_fragment
@@ -28,15 +29,16 @@ from provider_portal.web import attachment, page_number, render, wants_fragment
 
 def _form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
-    form.person.choices = [("", "Anyone"), (SYSTEM, "The system (no person)")] + [
-        (str(user_id), label) for user_id, label in people()
-    ]
-    form.provider.choices = [("", "Any provider")] + [
-        (str(provider_id), name) for provider_id, name in providers()
-    ]
-    form.action.choices = [("", "Any action")] + [
-        (action, action_label(action)) for action in actions_in_use()
-    ]
+    form.person.choices = options(
+        [("", "Anyone"), (SYSTEM, "The system (no person)")]
+        + [(str(user_id), label) for user_id, label in people()]
+    )
+    form.provider.choices = options(
+        [("", "Any provider")] + [(str(provider_id), name) for provider_id, name in providers()]
+    )
+    form.action.choices = options(
+        [("", "Any action")] + [(action, action_label(action)) for action in actions_in_use()]
+    )
     form.keep_known_choices()
     return form
 

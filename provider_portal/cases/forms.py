@@ -7,6 +7,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Optional
 
+from provider_portal.forms import options
+
 
 class CaseFilterForm(FlaskForm):
     """Filters on the case list (a GET form: no CSRF token needed)."""
@@ -20,11 +22,13 @@ class CaseFilterForm(FlaskForm):
     allocation = SelectField(
         "Allocation",
         widget=GovSelect(),
-        choices=[
-            ("", "All cases"),
-            ("unallocated", "Nothing open with a provider"),
-            ("open", "Work open with a provider"),
-        ],
+        choices=options(
+            [
+                ("", "All cases"),
+                ("unallocated", "Nothing open with a provider"),
+                ("open", "Work open with a provider"),
+            ]
+        ),
         validators=[Optional()],
         default="",
     )

@@ -25,6 +25,7 @@ from provider_portal.contracts.allocating import (
 from provider_portal.errors import AllocationError, ContractError
 from provider_portal.extensions import db
 from provider_portal.formatting import long_date
+from provider_portal.forms import options
 from provider_portal.models import Case, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import LONDON, today
@@ -49,17 +50,25 @@ def index() -> Response:
 
 def _allocate_form(choices: list[ProviderChoice]) -> AllocateForm:
     form = AllocateForm()
-    form.work_type.choices = [("", "Select the type of work")] + [
-        (wt.code, f"{wt.name} ({wt.turnaround_days} days)") for wt in once_per_request(work_types)
-    ]
-    form.provider.choices = [("", "Select a provider")] + [
-        (str(choice.provider.id), choice.provider.name) for choice in choices
-    ]
-    form.contract.choices = [("", "The provider's only current contract, if it has one")] + [
-        (str(cost.contract.id), f"{cost.contract.reference} — {choice.provider.name}")
-        for choice in choices
-        for cost in choice.contracts
-    ]
+    form.work_type.choices = options(
+        [("", "Select the type of work")]
+        + [
+            (wt.code, f"{wt.name} ({wt.turnaround_days} days)")
+            for wt in once_per_request(work_types)
+        ]
+    )
+    form.provider.choices = options(
+        [("", "Select a provider")]
+        + [(str(choice.provider.id), choice.provider.name) for choice in choices]
+    )
+    form.contract.choices = options(
+        [("", "The provider's only current contract, if it has one")]
+        + [
+            (str(cost.contract.id), f"{cost.contract.reference} — {choice.provider.name}")
+            for choice in choices
+            for cost in choice.contracts
+        ]
+    )
     return form
 
 
@@ -152,6 +161,10 @@ def allocate_work(case_id: int) -> Response:
     case = case_or_404(case_id)
     if wants_fragment():
         return render(
-            "cases/show.html", "cases/_allocations.html", case=case, form=form, choices=choices
+            "cases/show.html",
+            "cases/_allocations.html",
+            case=case,
+            form=form,
+            choices=choices,
         )
     return case_page(case, form=form, choices=choices)

@@ -33,13 +33,13 @@ from provider_portal.accounts.forms import strip
 from provider_portal.admin.forms import PlainText
 from provider_portal.contracts.money import parse_money
 from provider_portal.errors import ContractError
-from provider_portal.forms import DateInput, error_list
+from provider_portal.forms import DateInput, error_list, offered, options
 from provider_portal.models import ContractStatus
 
 DATE_FORMAT = "%d %m %Y"
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 LARGEST_NUMBER = 100_000
-STATUS_CHOICES = [(status.value, status.label) for status in ContractStatus]
+STATUS_CHOICES = options([(status.value, status.label) for status in ContractStatus])
 
 
 class ContractForm(FlaskForm):
@@ -179,8 +179,7 @@ def chosen(message: str) -> Any:
     """The value must be one of the select's choices (a blank or hand-made one is not)."""
 
     def check(form: FlaskForm, field: SelectField) -> None:
-        known = {str(value) for value, _ in field.choices or [] if value}  # type: ignore[misc]
-        if (field.data or "") not in known:
+        if (field.data or "") not in offered(field) - {""}:
             raise ValidationError(message)
 
     return check
@@ -377,7 +376,7 @@ class ContractFilterForm(FlaskForm):
     status = SelectField(
         "Status",
         widget=GovSelect(),
-        choices=[("", "Any status")] + STATUS_CHOICES,
+        choices=options([("", "Any status")] + STATUS_CHOICES),
         validators=[Optional()],
         default="",
     )

@@ -39,6 +39,7 @@ from provider_portal.contracts.services import (
 from provider_portal.errors import ContractError, StaleContract
 from provider_portal.extensions import db
 from provider_portal.formatting import format_money, long_date
+from provider_portal.forms import options
 from provider_portal.models import Contract, ContractStatus, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import today
@@ -74,7 +75,9 @@ def index() -> Response:
     status, the results swapped in by htmx."""
     form = ContractFilterForm(request.args)
     providers = _providers()
-    form.provider.choices = [("", "Any provider")] + [(str(p.id), p.name) for p in providers]
+    form.provider.choices = options(
+        [("", "Any provider")] + [(str(p.id), p.name) for p in providers]
+    )
     provider_id = int(form.provider.data) if (form.provider.data or "").isdigit() else None
     contracts = list_contracts(provider_id=provider_id, status=form.status.data or "")
     as_of = today()
@@ -104,9 +107,9 @@ def _total(rows: list[Headroom]) -> Headroom | None:
 
 def _new_form() -> NewContractForm:
     form = NewContractForm()
-    form.provider.choices = [("", "Select the provider")] + [
-        (str(p.id), p.name) for p in _providers(active_only=True)
-    ]
+    form.provider.choices = options(
+        [("", "Select the provider")] + [(str(p.id), p.name) for p in _providers(active_only=True)]
+    )
     return form
 
 
@@ -232,9 +235,9 @@ def edit(contract_id: int) -> Response:
 
 
 def _work_type_choices(form: PriceForm | TurnaroundForm, types: list[WorkType]) -> None:
-    form.work_type.choices = [("", "Select the type of work")] + [
-        (wt.code, wt.name) for wt in types
-    ]
+    form.work_type.choices = options(
+        [("", "Select the type of work")] + [(wt.code, wt.name) for wt in types]
+    )
 
 
 @bp.route("/<int:contract_id>/prices/new", methods=["GET", "POST"])

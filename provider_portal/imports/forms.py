@@ -13,6 +13,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, RadioField, SubmitField
 from wtforms.validators import AnyOf, InputRequired
 
+from provider_portal.forms import options
+
 KINDS = [("cases", "Cases"), ("allocations", "An allocation log")]
 
 
@@ -23,7 +25,7 @@ class ImportForm(FlaskForm):
     kind = RadioField(
         "What does the file contain?",
         widget=GovRadioInput(),
-        choices=KINDS,
+        choices=options(KINDS),
         validate_choice=False,
         validators=[
             InputRequired(message="Select what the file contains"),

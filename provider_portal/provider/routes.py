@@ -28,6 +28,7 @@ from provider_portal.allocations.services import (
     record_viewed,
 )
 from provider_portal.extensions import db
+from provider_portal.forms import options
 from provider_portal.models import Allocation, Document, User
 from provider_portal.permissions import (
     access_until,
@@ -61,8 +62,8 @@ from provider_portal.web import (
 def allocations() -> Response:
     """The allocations this person may see, newest first, filterable by status."""
     form = AllocationFilterForm(request.args)
-    form.provider.choices = [("", "")]
-    form.work_type.choices = [("", "")]
+    form.provider.choices = options([("", "")])
+    form.work_type.choices = options([("", "")])
     query = filtered(provider_allocations(), status=form.status.data or "")
     result = page_of(query, page_number())
     return render("provider/index.html", "provider/_results.html", form=form, result=result)
@@ -84,9 +85,10 @@ def _assign_form(allocation: Allocation, form: AssignForm | None) -> AssignForm 
     if form is None:
         current = str(allocation.assigned_to_id or "")
         form = AssignForm(formdata=None, prefix="assign", assigned_to=current)
-    form.assigned_to.choices = [("", "Select a person")] + [
-        (str(person.id), person.name) for person in assignable_people(allocation.provider_id)
-    ]
+    form.assigned_to.choices = options(
+        [("", "Select a person")]
+        + [(str(person.id), person.name) for person in assignable_people(allocation.provider_id)]
+    )
     return form
 
 

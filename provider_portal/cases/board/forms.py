@@ -22,8 +22,11 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 
 from provider_portal.cases.board.queries import FLAGS, OVERDUE_BANDS
+from provider_portal.forms import options
 
-WINDOW_CHOICES = [("0", "Only overdue"), ("2", "2 weeks"), ("4", "4 weeks"), ("8", "8 weeks")]
+WINDOW_CHOICES = options(
+    [("0", "Only overdue"), ("2", "2 weeks"), ("4", "4 weeks"), ("8", "8 weeks")]
+)
 
 
 class BoardFilterForm(FlaskForm):
@@ -41,14 +44,14 @@ class BoardFilterForm(FlaskForm):
     flags = SelectMultipleField(
         "Priority",
         widget=GovCheckboxesInput(),
-        choices=list(FLAGS.items()),
+        choices=options(list(FLAGS.items())),
         validators=[Optional()],
     )
     setting = StringField("Setting", widget=GovTextInput(), validators=[Optional()])
     band = SelectField(
         "Overdue by",
         widget=GovSelect(),
-        choices=[("", "Any")] + [(value, label) for value, label, _, _ in OVERDUE_BANDS],
+        choices=options([("", "Any")] + [(value, label) for value, label, _, _ in OVERDUE_BANDS]),
         validators=[Optional()],
         default="",
     )

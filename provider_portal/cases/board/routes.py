@@ -22,6 +22,7 @@ from provider_portal.cases.services import active_providers, work_types
 from provider_portal.contracts.allocating import turnaround_days
 from provider_portal.extensions import db
 from provider_portal.formatting import format_money
+from provider_portal.forms import offered, options
 from provider_portal.models import Case, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import today
@@ -30,19 +31,19 @@ from provider_portal.web import once_per_request, page_number, redirect_after_po
 
 def _filter_form() -> BoardFilterForm:
     form = BoardFilterForm(request.args)
-    form.unallocated.choices = [("", "Any")] + [
-        (wt.code, wt.name) for wt in once_per_request(work_types)
-    ]
-    form.provider.choices = [("", "Any")] + [
-        (str(p.id), p.name) for p in once_per_request(active_providers)
-    ]
+    form.unallocated.choices = options(
+        [("", "Any")] + [(wt.code, wt.name) for wt in once_per_request(work_types)]
+    )
+    form.provider.choices = options(
+        [("", "Any")] + [(str(p.id), p.name) for p in once_per_request(active_providers)]
+    )
     return form
 
 
 def _filters(form: BoardFilterForm) -> BoardFilters:
     """Keep only values that are among the choices: anything else is ignored, never an error."""
-    codes = {code for code, _ in form.unallocated.choices}  # type: ignore[misc]
-    providers = {value for value, _ in form.provider.choices}  # type: ignore[misc]
+    codes = offered(form.unallocated)
+    providers = offered(form.provider)
     window = form.window.data if form.window.data in {"0", "2", "4", "8"} else "4"
     return BoardFilters(
         q=(form.q.data or "")[:200],
@@ -59,12 +60,14 @@ def _filters(form: BoardFilterForm) -> BoardFilters:
 
 def _bulk_form() -> BulkAllocateForm:
     form = BulkAllocateForm(prefix="bulk")
-    form.work_type.choices = [("", "Select the type of work")] + [
-        (wt.code, wt.name) for wt in once_per_request(work_types)
-    ]
-    form.provider.choices = [("", "Select a provider")] + [
-        (str(p.id), p.name) for p in once_per_request(active_providers)
-    ]
+    form.work_type.choices = options(
+        [("", "Select the type of work")]
+        + [(wt.code, wt.name) for wt in once_per_request(work_types)]
+    )
+    form.provider.choices = options(
+        [("", "Select a provider")]
+        + [(str(p.id), p.name) for p in once_per_request(active_providers)]
+    )
     return form
 
 
@@ -113,9 +116,9 @@ def _check_page(
     problems: list[str],
 ) -> Response:
     """The check-your-answers page, with the problems that stopped the allocation if any."""
-    confirm_form.contract.choices = [
-        (str(option.contract.id), option.contract.reference) for option in check.options
-    ]
+    confirm_form.contract.choices = options(
+        [(str(option.contract.id), option.contract.reference) for option in check.options]
+    )
     page_errors = [{"text": problem, "href": "#selected-cases"} for problem in problems]
     if confirm_form.contract.errors:
         page_errors.append(

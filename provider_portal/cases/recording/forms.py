@@ -12,7 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import DateField, HiddenField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from provider_portal.forms import DateInput
+from provider_portal.forms import DateInput, options
 from provider_portal.models import Case
 from provider_portal.timescales import ADVICE_EXCEPTIONS, FINAL_PLAN_EXCEPTIONS
 
@@ -40,9 +40,10 @@ class CaseDatesForm(FlaskForm):
     submit = SubmitField("Save dates", widget=GovSubmitInput())
 
 
-REASON_CHOICES = [(code, label) for code, label in FINAL_PLAN_EXCEPTIONS.items()] + [
-    (code, f"Advice: {label}") for code, label in ADVICE_EXCEPTIONS.items()
-]
+REASON_CHOICES = options(
+    [(code, label) for code, label in FINAL_PLAN_EXCEPTIONS.items()]
+    + [(code, f"Advice: {label}") for code, label in ADVICE_EXCEPTIONS.items()]
+)
 
 
 class ExceptionForm(FlaskForm):
@@ -104,7 +105,8 @@ def case_exception_form(case: Case, formdata: bool = False) -> ExceptionForm:
         if formdata
         else ExceptionForm(formdata=None, prefix="exception")
     )
-    form.allocation.choices = [("", "Not advice: the 20-week limit")] + [
-        (str(a.id), f"{a.work_type.name} from {a.provider.name}") for a in case.allocations
-    ]
+    form.allocation.choices = options(
+        [("", "Not advice: the 20-week limit")]
+        + [(str(a.id), f"{a.work_type.name} from {a.provider.name}") for a in case.allocations]
+    )
     return form

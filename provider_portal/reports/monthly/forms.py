@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
 
+from provider_portal.forms import options
 from provider_portal.models import Provider, WorkType
 from provider_portal.reports.forms import (
     ReportForm,
@@ -30,7 +31,7 @@ class MonthlyReportForm(ReportForm):
 
     def offer(self, providers: Sequence[Provider], work_types: Sequence[WorkType]) -> None:
         """Fill the provider and work type lists."""
-        self.provider.choices = provider_choices(providers)
-        self.work_type.choices = [("", "All types of work")] + [
-            (wt.code, wt.name) for wt in work_types
-        ]
+        self.provider.choices = options(provider_choices(providers))
+        self.work_type.choices = options(
+            [("", "All types of work")] + [(wt.code, wt.name) for wt in work_types]
+        )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
 
+from provider_portal.forms import options
 from provider_portal.models import Contract, Provider
 from provider_portal.reports.forms import (
     ReportForm,
@@ -37,7 +38,8 @@ class PackForm(ReportForm):
 
     def offer(self, contracts: Sequence[Contract], providers: Sequence[Provider]) -> None:
         """Fill the lists: contracts by reference (the pack's URLs name them so), with titles."""
-        self.contract.choices = [("", "All contracts")] + [
-            (c.reference, f"{c.reference}: {c.title} ({c.provider.name})") for c in contracts
-        ]
-        self.provider.choices = provider_choices(providers)
+        self.contract.choices = options(
+            [("", "All contracts")]
+            + [(c.reference, f"{c.reference}: {c.title} ({c.provider.name})") for c in contracts]
+        )
+        self.provider.choices = options(provider_choices(providers))

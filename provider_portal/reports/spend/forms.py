@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
 
+from provider_portal.forms import options
 from provider_portal.models import Contract, Provider
 from provider_portal.reports.forms import ReportForm, as_of_field, list_field, provider_choices
 
@@ -25,7 +26,8 @@ class SpendReportForm(ReportForm):
 
     def offer(self, contracts: Sequence[Contract], providers: Sequence[Provider]) -> None:
         """Fill the lists: contracts by id, named by reference and provider."""
-        self.contract.choices = [("", "All contracts")] + [
-            (str(c.id), f"{c.reference} ({c.provider.name})") for c in contracts
-        ]
-        self.provider.choices = provider_choices(providers)
+        self.contract.choices = options(
+            [("", "All contracts")]
+            + [(str(c.id), f"{c.reference} ({c.provider.name})") for c in contracts]
+        )
+        self.provider.choices = options(provider_choices(providers))
