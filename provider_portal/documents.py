@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from flask import current_app
 from werkzeug.exceptions import NotFound
 
 from provider_portal.errors import UploadRejected
 from provider_portal.models import Document
+from provider_portal.settings import setting
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -89,9 +89,9 @@ def sniff(path: Path) -> str:
 
 def store_upload(stream: IO[bytes], original_filename: str | None) -> StoredFile:
     """Copy to a temp file, check it, fsync and rename into the store under a random name."""
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder = Path(setting("UPLOAD_FOLDER"))
     folder.mkdir(parents=True, exist_ok=True)
-    limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    limit = setting("MAX_UPLOAD_MB") * 1024 * 1024
     digest = hashlib.sha256()
     size = 0
     fd, temp_name = tempfile.mkstemp(dir=folder, prefix=".upload-")
@@ -102,7 +102,7 @@ def store_upload(stream: IO[bytes], original_filename: str | None) -> StoredFile
                 size += len(chunk)
                 if size > limit:
                     raise UploadRejected(
-                        f"The file must be smaller than {current_app.config['MAX_UPLOAD_MB']} MB"
+                        f"The file must be smaller than {setting('MAX_UPLOAD_MB')} MB"
                     )
                 digest.update(chunk)
                 out.write(chunk)
@@ -127,7 +127,7 @@ def store_upload(stream: IO[bytes], original_filename: str | None) -> StoredFile
 
 def remove_stored(stored_name: str) -> None:
     """Delete a stored file whose database row never committed."""
-    (Path(current_app.config["UPLOAD_FOLDER"]) / stored_name).unlink(missing_ok=True)
+    (Path(setting("UPLOAD_FOLDER")) / stored_name).unlink(missing_ok=True)
 
 
 class IntegrityFailure(Exception):
@@ -148,7 +148,7 @@ def checked_file(document: Document) -> Path:
     """The document's stored file, once it matches the SHA-256 recorded at upload."""
     if document.deleted_at is not None:
         raise DocumentRemoved()
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / document.stored_name
+    path = Path(setting("UPLOAD_FOLDER")) / document.stored_name
     digest = hashlib.sha256()
     try:
         with path.open("rb") as handle:

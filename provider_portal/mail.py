@@ -17,9 +17,10 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
-from flask import current_app, render_template
+from flask import render_template
 
 from provider_portal.errors import MailError
+from provider_portal.settings import setting
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +40,13 @@ class MailSettings:
 
     @classmethod
     def from_app(cls) -> MailSettings:
-        config = current_app.config
         return cls(
-            server=config["MAIL_SERVER"],
-            port=int(config["MAIL_PORT"]),
-            use_tls=bool(config["MAIL_USE_TLS"]),
-            username=config.get("MAIL_USERNAME") or None,
-            password=config.get("MAIL_PASSWORD") or None,
-            sender=config["MAIL_SENDER"],
+            server=setting("MAIL_SERVER"),
+            port=int(setting("MAIL_PORT")),
+            use_tls=bool(setting("MAIL_USE_TLS")),
+            username=setting("MAIL_USERNAME") or None,
+            password=setting("MAIL_PASSWORD") or None,
+            sender=setting("MAIL_SENDER"),
         )
 
 
@@ -57,7 +57,7 @@ def render_body(template: str, **context: Any) -> str:
 
 def portal_link(path: str) -> str:
     """An absolute link to a path on the portal, for an email."""
-    return current_app.config["PORTAL_URL"].rstrip("/") + path
+    return setting("PORTAL_URL").rstrip("/") + path
 
 
 def _message(settings: MailSettings, to: str, subject: str, body: str) -> EmailMessage:

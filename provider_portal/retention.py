@@ -20,7 +20,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
@@ -31,6 +30,7 @@ from provider_portal.documents import EXTENSIONS
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Case, Document
 from provider_portal.models.types import utcnow
+from provider_portal.settings import setting
 from provider_portal.timescales import today
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class RetentionResult:
 
 
 def retention_days() -> int:
-    return int(current_app.config["RETENTION_DAYS_AFTER_CLOSE"])
+    return int(setting("RETENTION_DAYS_AFTER_CLOSE"))
 
 
 def latest_kept_issue_date(as_of: date) -> date:
@@ -166,7 +166,7 @@ def _anonymise(due: DueCase, as_of: date) -> list[str] | None:
 
 def _delete_files(stored_names: list[str]) -> list[str]:
     """Delete committed-as-deleted files; the names of any that could not be deleted."""
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder = Path(setting("UPLOAD_FOLDER"))
     left = []
     for name in stored_names:
         try:
