@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import freezegun
 import pytest
 from flask import Flask
 from sqlalchemy import event
@@ -18,7 +19,15 @@ from provider_portal.extensions import db
 from provider_portal.models import DEFAULT_WORK_TYPES, WorkType
 from tests.helpers import PortalClient, throwaway_database
 
-pytest_plugins = ["tests.factories", "tests.mail_server"]
+pytest_plugins = ["tests.factories", "tests.mail_server", "pytester"]
+
+# pytest times every setup, call and teardown with the clock functions in _pytest.timing.
+# A freeze_time that starts in a fixture patches those too (freezegun's own ignore entry,
+# "_pytest.runner.", matches nothing), so --durations printed the frozen date as seconds
+# (1.7e9 s). Leaving that one module alone keeps pytest's clock real and every frozen test
+# frozen. It must be set before the test modules are imported: freeze_time() copies the
+# list when it is called, and @freeze_time is called at import.
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
 
 
 @pytest.fixture(scope="session")

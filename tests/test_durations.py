@@ -1,0 +1,41 @@
+"""pytest --durations reports wall-clock time, also for tests frozen by freezegun."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+FROZEN_BY_A_FIXTURE = """
+import time
+
+import pytest
+from freezegun import freeze_time
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with freeze_time("2025-03-01 12:00:00"):
+        time.sleep(0.05)
+        yield
+        time.sleep(0.05)
+
+
+@freeze_time("2024-08-01")
+def test_frozen_by_its_decorator_too():
+    time.sleep(0.05)
+"""
+
+DURATION = re.compile(r"^(-?[\d.e+]+)s (setup|call|teardown) +\S+::test_frozen", re.MULTILINE)
+
+
+def test_durations_of_a_frozen_test_are_wall_clock(pytester: pytest.Pytester) -> None:
+    """Runs in this process, so it sees the freezegun settings from tests/conftest.py."""
+    pytester.makepyfile(test_frozen=FROZEN_BY_A_FIXTURE)
+    result = pytester.runpytest_inprocess("--durations=0", "--durations-min=0", "-p", "no:xdist")
+    result.assert_outcomes(passed=1)
+    durations = {when: float(seconds) for seconds, when in DURATION.findall(result.stdout.str())}
+    assert durations.keys() == {"setup", "call", "teardown"}, result.stdout.str()
+    # Each phase slept 0.05 s of real time; a frozen clock gives 0 or some 1.7e9 s.
+    for when, seconds in durations.items():
+        assert 0.05 <= seconds < 60, f"{when} took {seconds} s by pytest's clock"
