@@ -1,8 +1,10 @@
-"""pytest --durations reports wall-clock time, also for tests frozen by freezegun."""
+"""How pytest is set up for this suite: --durations gives wall-clock time also for tests frozen
+by freezegun, and a DeprecationWarning from the portal's own code fails the test."""
 
 from __future__ import annotations
 
 import re
+import warnings
 
 import pytest
 
@@ -39,3 +41,14 @@ def test_durations_of_a_frozen_test_are_wall_clock(pytester: pytest.Pytester) ->
     # Each phase slept 0.05 s of real time; a frozen clock gives 0 or some 1.7e9 s.
     for when, seconds in durations.items():
         assert 0.05 <= seconds < 60, f"{when} took {seconds} s by pytest's clock"
+
+
+@pytest.mark.parametrize("module", ["provider_portal", "provider_portal.cases.routes", "tests.x"])
+def test_a_deprecation_in_the_projects_own_code_is_an_error(
+    module: str, pytestconfig: pytest.Config
+) -> None:
+    """The filterwarnings of pyproject.toml, which pytest applies to every test."""
+    if pytestconfig.getoption("pythonwarnings"):
+        pytest.skip("-W on the command line takes precedence over pyproject.toml's filters")
+    with pytest.raises(DeprecationWarning, match="the old way"):
+        warnings.warn_explicit("the old way", DeprecationWarning, f"{module}.py", 1, module=module)
