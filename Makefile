@@ -13,9 +13,11 @@ FLASK := PORTAL_ENV=development $(BIN)/flask --app wsgi
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 PG_REACHABLE := import sys, psycopg; psycopg.connect(sys.argv[1].replace("+psycopg", "", 1), connect_timeout=3).close()
 # pytest-xdist: each run spreads the tests over one worker process per CPU core, and every
-# worker has its own database, upload folder and servers. PYTEST_WORKERS=0 runs one process.
+# worker has its own database, upload folder and servers. Whole files go to a worker (a few
+# per cent faster than single tests here, and each file's tests run in order as alone).
+# PYTEST_WORKERS=0 runs one process.
 PYTEST_WORKERS ?= auto
-PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 BENCH_DB := instance/bench.sqlite
 BENCH_CASES ?= 100000
