@@ -190,6 +190,8 @@ def throwaway_database(folder: Path, prefix: str) -> Iterator[str]:
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        # A test database need not survive a crash: commits need not wait for the disk.
+        connection.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     try:
         yield (
             sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)

@@ -27,10 +27,30 @@ from provider_portal.mail import wait_for_background_mail
 MAIL_SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD")
 
 
-def free_port() -> int:
+class _Controller(Controller):
+    """aiosmtpd on a port the kernel picks, bound before the server starts.
+
+    Asking for a free port and then binding it leaves a moment in which another test worker
+    can take the same port; a socket bound here is never free in between.
+    """
+
+    def __init__(self, handler: Any) -> None:
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        super().__init__(handler, hostname="127.0.0.1", port=self._socket.getsockname()[1])
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(
+            self._factory_invoker, sock=self._socket, ssl=self.ssl_context
+        )
+
+
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that refuses connections for the length of the test: bound, so
+    no other test worker can listen on it, but not listening."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        yield int(sock.getsockname()[1])
 
 
 class Mailbox:
@@ -87,7 +107,7 @@ class Mailbox:
 def mail_server(app: Flask) -> Iterator[Mailbox]:
     """A running SMTP server on a free port; the app sends to it for the length of the test."""
     mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller = _Controller(mailbox)
     controller.start()
     saved = {key: app.config[key] for key in MAIL_SETTINGS}
     app.config.update(
@@ -106,10 +126,10 @@ def mail_server(app: Flask) -> Iterator[Mailbox]:
 
 
 @pytest.fixture
-def no_mail_server(app: Flask) -> Iterator[None]:
+def no_mail_server(app: Flask, refused_port: int) -> Iterator[None]:
     """Nothing listens where the app sends mail: every send fails at once."""
     saved = {key: app.config[key] for key in MAIL_SETTINGS}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_TLS=False)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=refused_port, MAIL_USE_TLS=False)
     try:
         yield
     finally:

@@ -92,9 +92,9 @@ def test_the_whole_invitation_journey(app, make, client_for, mail_server):
     assert newcomer.get("/provider/allocations").status_code == 200
 
     events = db.session.execute(
-        select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.detail).where(
-            AuditEvent.object_type == "user", AuditEvent.object_id == user.id
-        )
+        select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.detail)
+        .where(AuditEvent.object_type == "user", AuditEvent.object_id == user.id)
+        .order_by(AuditEvent.id)
     ).all()
     actions = [event.action for event in events]
     assert actions[:2] == ["user_invited", "invitation_accepted"]

@@ -77,7 +77,9 @@ def test_deactivating_and_reactivating_a_provider(app, make, client_for):
     db.session.refresh(provider)
     assert provider.active
     actions = db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.object_type == "provider")
+        select(AuditEvent.action)
+        .where(AuditEvent.object_type == "provider")
+        .order_by(AuditEvent.id)
     ).all()
     assert actions == ["provider_deactivated", "provider_reactivated"]
     assert admin.get("/admin/providers/999999").status_code == 404

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 
 import pytest
 import redis
@@ -31,12 +30,6 @@ def redis_client() -> redis.Redis:
     return client
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_sign_in_limit_counts_in_redis(app, make, other_portal, redis_client):
     prefix = f"portal-test-{os.getpid()}-{id(app)}"
     portal = other_portal(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix)
@@ -56,8 +49,8 @@ def test_sign_in_limit_counts_in_redis(app, make, other_portal, redis_client):
             redis_client.delete(key)
 
 
-def test_sign_in_fails_open_when_the_store_is_down(app, make, other_portal, caplog):
-    portal = other_portal(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{closed_port()}")
+def test_sign_in_fails_open_when_the_store_is_down(app, make, other_portal, caplog, refused_port):
+    portal = other_portal(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{refused_port}")
     caplog.set_level(logging.WARNING, logger="flask-limiter")
     user = make.user(Role.MANAGER)
     # People can still sign in with the store down...
