@@ -34,6 +34,8 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     WTF_CSRF_TIME_LIMIT = None
     SHOW_DEMO_ACCOUNTS = False
+    # Which environment this is; `flask demo` refuses to run outside development and test.
+    PORTAL_ENV: str | None = None
     # Sessions end after this long without a request (polling does not count), and after
     # PERMANENT_SESSION_LIFETIME whatever happens.
     SESSION_IDLE_MINUTES = _int_env("SESSION_IDLE_MINUTES", 30)
@@ -72,6 +74,7 @@ class Config:
 class DevelopmentConfig(Config):
     """Local running with demo data on SQLite."""
 
+    PORTAL_ENV = "development"
     SHOW_DEMO_ACCOUNTS = True
     TOTP_REQUIRED = os.environ.get("TOTP_REQUIRED", "false").lower() == "true"
 
@@ -79,6 +82,7 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     """The test suite: the database comes from TEST_DATABASE_URL, set by the fixtures."""
 
+    PORTAL_ENV = "test"
     TESTING = True
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
@@ -91,6 +95,7 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     """Production: secure cookies, and a real secret key or no start at all."""
 
+    PORTAL_ENV = "production"
     SESSION_COOKIE_SECURE = True
     # Browsers accept a __Host- cookie only over HTTPS, with Path=/ and no Domain: it cannot
     # be set or overwritten by a neighbouring subdomain.
