@@ -54,6 +54,14 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     # Attempts per minute from one address at each sign-in step (password, second factor).
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute")
+    # Attempts per minute at any one account's email address, from however many addresses.
+    # Above SIGN_IN_MAX_FAILURES, so the lockout answers first; this caps the work (and audit
+    # rows) that guesses at one account can cost, whatever the lockout is set to.
+    SIGN_IN_ACCOUNT_RATE_LIMIT = os.environ.get("SIGN_IN_ACCOUNT_RATE_LIMIT", "20 per minute")
+    # Reverse proxies in front of the portal that add X-Forwarded-For (nginx, a load
+    # balancer): the client's address is read that many hops back. 0 believes no header.
+    # Checked at start-up (provider_portal.proxies).
+    TRUSTED_PROXIES: int | str = os.environ.get("TRUSTED_PROXIES", "0")
     # Invitation and password-reset links.
     ACCOUNT_LINK_HOURS = _int_env("ACCOUNT_LINK_HOURS", 72)
     PASSWORD_RESET_HOURS = _int_env("PASSWORD_RESET_HOURS", 2)
