@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSECURE_DEV_KEY = "dev-only-not-secret"
+# Encrypts two-factor secrets in development and the tests. It is published here, so it
+# protects nothing: production refuses to start with it.
+INSECURE_DEV_TOTP_KEY = "PvSumOReI2QNeKBK9lWk2paYxDlEWbPrRpRrMJwBsaM="
 
 
 def _int_env(name: str, default: int) -> int:
@@ -62,6 +66,9 @@ class Config:
     # balancer): the client's address is read that many hops back. 0 believes no header.
     # Checked at start-up (provider_portal.proxies).
     TRUSTED_PROXIES: int | str = os.environ.get("TRUSTED_PROXIES", "0")
+    # Fernet keys for the two-factor secrets, comma-separated: the first encrypts, every one
+    # decrypts (`flask totp rotate-key` re-encrypts under the first).
+    TOTP_ENCRYPTION_KEY = os.environ.get("TOTP_ENCRYPTION_KEY", INSECURE_DEV_TOTP_KEY)
     # Invitation and password-reset links.
     ACCOUNT_LINK_HOURS = _int_env("ACCOUNT_LINK_HOURS", 72)
     PASSWORD_RESET_HOURS = _int_env("PASSWORD_RESET_HOURS", 2)
@@ -93,6 +100,7 @@ class TestConfig(Config):
     PORTAL_ENV = "test"
     TESTING = True
     SECRET_KEY = "test-secret-key"
+    TOTP_ENCRYPTION_KEY = INSECURE_DEV_TOTP_KEY
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
     # Tests that exercise two-factor sign-in switch it on for themselves.
@@ -101,7 +109,7 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: secure cookies, and a real secret key or no start at all."""
+    """Production: secure cookies, real keys and an https address, or no start at all."""
 
     PORTAL_ENV = "production"
     SESSION_COOKIE_SECURE = True
@@ -111,11 +119,28 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls) -> None:
-        """Refuse to start with a missing or development secret key."""
+        """Refuse to start with a missing or development key, or an address that is not https."""
         key = os.environ.get("SECRET_KEY", "")
         if not key or key == INSECURE_DEV_KEY or len(key) < 32:
             raise RuntimeError("SECRET_KEY must be set to a random value of 32 characters or more")
         cls.SECRET_KEY = key
+        totp_keys = os.environ.get("TOTP_ENCRYPTION_KEY", "")
+        if not totp_keys.strip() or INSECURE_DEV_TOTP_KEY in totp_keys:
+            raise RuntimeError(
+                "TOTP_ENCRYPTION_KEY must be set to a Fernet key of your own (make one with "
+                "python3 -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            )
+        cls.TOTP_ENCRYPTION_KEY = totp_keys
+        # Links in emails must not send anyone, or their one-time tokens, over plain http.
+        portal_url = os.environ.get("PORTAL_URL", "")
+        parts = urlsplit(portal_url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise RuntimeError(
+                "PORTAL_URL must be the portal's https:// address, for example "
+                f"https://portal.council.gov.uk (it is {portal_url!r})"
+            )
+        cls.PORTAL_URL = portal_url
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -17,10 +17,15 @@ from provider_portal.jinja import configure_jinja
 
 
 def _check_security_settings(app: Flask) -> None:
-    """Refuse to start with an unreadable proxy count, and read the client's address through
-    the trusted proxies (provider_portal.proxies)."""
+    """Refuse to start with an unreadable proxy count or two-factor key list, and read the
+    client's address through the trusted proxies (provider_portal.proxies)."""
+    from provider_portal.auth.two_factor.keys import KeyProblem, keyring
     from provider_portal.proxies import trust_proxies
 
+    try:
+        keyring(app.config["TOTP_ENCRYPTION_KEY"])
+    except KeyProblem as problem:
+        raise RuntimeError(str(problem)) from None
     trust_proxies(app)
 
 
