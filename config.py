@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSECURE_DEV_KEY = "dev-only-not-secret"
+# Encrypts two-factor secrets in development and the tests. It is published here, so it
+# protects nothing: production refuses to start with it.
+INSECURE_DEV_TOTP_KEY = "PvSumOReI2QNeKBK9lWk2paYxDlEWbPrRpRrMJwBsaM="
 
 
 def _int_env(name: str, default: int) -> int:
@@ -34,6 +38,8 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     WTF_CSRF_TIME_LIMIT = None
     SHOW_DEMO_ACCOUNTS = False
+    # Which environment this is; `flask demo` refuses to run outside development and test.
+    PORTAL_ENV: str | None = None
     # Sessions end after this long without a request (polling does not count), and after
     # PERMANENT_SESSION_LIFETIME whatever happens.
     SESSION_IDLE_MINUTES = _int_env("SESSION_IDLE_MINUTES", 30)
@@ -52,6 +58,17 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     # Attempts per minute from one address at each sign-in step (password, second factor).
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute")
+    # Attempts per minute at any one account's email address, from however many addresses.
+    # Above SIGN_IN_MAX_FAILURES, so the lockout answers first; this caps the work (and audit
+    # rows) that guesses at one account can cost, whatever the lockout is set to.
+    SIGN_IN_ACCOUNT_RATE_LIMIT = os.environ.get("SIGN_IN_ACCOUNT_RATE_LIMIT", "20 per minute")
+    # Reverse proxies in front of the portal that add X-Forwarded-For (nginx, a load
+    # balancer): the client's address is read that many hops back. 0 believes no header.
+    # Checked at start-up (provider_portal.proxies).
+    TRUSTED_PROXIES: int | str = os.environ.get("TRUSTED_PROXIES", "0")
+    # Fernet keys for the two-factor secrets, comma-separated: the first encrypts, every one
+    # decrypts (`flask totp rotate-key` re-encrypts under the first).
+    TOTP_ENCRYPTION_KEY = os.environ.get("TOTP_ENCRYPTION_KEY", INSECURE_DEV_TOTP_KEY)
     # Invitation and password-reset links.
     ACCOUNT_LINK_HOURS = _int_env("ACCOUNT_LINK_HOURS", 72)
     PASSWORD_RESET_HOURS = _int_env("PASSWORD_RESET_HOURS", 2)
@@ -72,6 +89,7 @@ class Config:
 class DevelopmentConfig(Config):
     """Local running with demo data on SQLite."""
 
+    PORTAL_ENV = "development"
     SHOW_DEMO_ACCOUNTS = True
     TOTP_REQUIRED = os.environ.get("TOTP_REQUIRED", "false").lower() == "true"
 
@@ -79,8 +97,10 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     """The test suite: the database comes from TEST_DATABASE_URL, set by the fixtures."""
 
+    PORTAL_ENV = "test"
     TESTING = True
     SECRET_KEY = "test-secret-key"
+    TOTP_ENCRYPTION_KEY = INSECURE_DEV_TOTP_KEY
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
     # Tests that exercise two-factor sign-in switch it on for themselves.
@@ -89,8 +109,9 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: secure cookies, and a real secret key or no start at all."""
+    """Production: secure cookies, real keys and an https address, or no start at all."""
 
+    PORTAL_ENV = "production"
     SESSION_COOKIE_SECURE = True
     # Browsers accept a __Host- cookie only over HTTPS, with Path=/ and no Domain: it cannot
     # be set or overwritten by a neighbouring subdomain.
@@ -98,11 +119,28 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls) -> None:
-        """Refuse to start with a missing or development secret key."""
+        """Refuse to start with a missing or development key, or an address that is not https."""
         key = os.environ.get("SECRET_KEY", "")
         if not key or key == INSECURE_DEV_KEY or len(key) < 32:
             raise RuntimeError("SECRET_KEY must be set to a random value of 32 characters or more")
         cls.SECRET_KEY = key
+        totp_keys = os.environ.get("TOTP_ENCRYPTION_KEY", "")
+        if not totp_keys.strip() or INSECURE_DEV_TOTP_KEY in totp_keys:
+            raise RuntimeError(
+                "TOTP_ENCRYPTION_KEY must be set to a Fernet key of your own (make one with "
+                "python3 -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            )
+        cls.TOTP_ENCRYPTION_KEY = totp_keys
+        # Links in emails must not send anyone, or their one-time tokens, over plain http.
+        portal_url = os.environ.get("PORTAL_URL", "")
+        parts = urlsplit(portal_url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise RuntimeError(
+                "PORTAL_URL must be the portal's https:// address, for example "
+                f"https://portal.council.gov.uk (it is {portal_url!r})"
+            )
+        cls.PORTAL_URL = portal_url
 
 
 CONFIGS: dict[str, type[Config]] = {

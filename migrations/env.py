@@ -9,8 +9,10 @@ from flask import current_app
 config = context.config
 
 # Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# This line sets up loggers basically. The portal's own loggers (and its extensions') stay
+# on: by default fileConfig disables every logger already made, which silenced them for the
+# rest of any process that ran a migration (the test suite's workers among them).
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

@@ -16,6 +16,19 @@ from provider_portal.extensions import csrf, db, htmx, limiter, login_manager, m
 from provider_portal.jinja import configure_jinja
 
 
+def _check_security_settings(app: Flask) -> None:
+    """Refuse to start with an unreadable proxy count or two-factor key list, and read the
+    client's address through the trusted proxies (provider_portal.proxies)."""
+    from provider_portal.auth.two_factor.keys import KeyProblem, keyring
+    from provider_portal.proxies import trust_proxies
+
+    try:
+        keyring(app.config["TOTP_ENCRYPTION_KEY"])
+    except KeyProblem as problem:
+        raise RuntimeError(str(problem)) from None
+    trust_proxies(app)
+
+
 def create_app(config_class: type[Config] | None = None) -> Flask:
     """Build the application: configuration, extensions, templates, blueprints, handlers."""
     if config_class is None:
@@ -30,6 +43,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         static_url_path="/static",
     )
     app.config.from_object(config_class)
+    _check_security_settings(app)
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
     from provider_portal.accounts.cli import users_cli
     from provider_portal.admin.cli import providers_cli
+    from provider_portal.auth.cli import totp_cli
     from provider_portal.contracts.cli import contracts_cli
     from provider_portal.demo import demo_cli
     from provider_portal.imports.cli import allocations_cli, cases_cli
@@ -24,5 +25,6 @@ def register_cli(app: Flask) -> None:
         contracts_cli,
         demo_cli,
         retention_cli,
+        totp_cli,
     ):
         app.cli.add_command(group)

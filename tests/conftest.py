@@ -106,3 +106,19 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
     event.listen(db.engine, "before_cursor_execute", before)
     yield statements
     event.remove(db.engine, "before_cursor_execute", before)
+
+
+# Settings ProductionConfig insists on; a test that starts the portal as production uses these.
+PRODUCTION_ENVIRONMENT = {
+    "SECRET_KEY": "k" * 40,
+    "TOTP_ENCRYPTION_KEY": "t1vD1HgPpiwH8TtS_BXpu0ARbqJ8Bm5-hJX6c3NdEuM=",
+    "PORTAL_URL": "https://portal.council.example",
+}
+
+
+@pytest.fixture
+def production_environment(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment variables production needs to start, set for this test."""
+    for name, value in PRODUCTION_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    return dict(PRODUCTION_ENVIRONMENT)

@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
 
+from provider_portal.auth.two_factor.keys import is_sealed, seal
 from provider_portal.auth.two_factor.services import new_recovery_codes
 from provider_portal.contracts.pricing import reprice
 from provider_portal.contracts.queries import price_on
@@ -70,12 +71,16 @@ class Factory:
         **kwargs: Any,
     ) -> User:
         """A user with the test password; totp=True gives them a confirmed authenticator
-        secret (user.totp_secret) as if they had set up two-factor sign-in."""
+        secret (encrypted in user.totp_secret; plain_totp_secret(user) reads it) as if they
+        had set up two-factor sign-in. A plain totp_secret passed in is stored encrypted."""
         if role.is_provider and provider is None:
             provider = self.provider()
         if totp:
             kwargs.setdefault("totp_secret", pyotp.random_base32())
             kwargs.setdefault("totp_confirmed_at", utcnow())
+        if kwargs.get("totp_secret") and not is_sealed(kwargs["totp_secret"]):
+            # Stored encrypted, as the portal stores it; tests read it with plain_totp_secret.
+            kwargs["totp_secret"] = seal(kwargs["totp_secret"])
         n = next(_counter)
         user = User(
             email=email or f"{role.value}{n}@example.test",

@@ -17,11 +17,20 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from provider_portal.auth.two_factor.keys import reveal
 from provider_portal.auth.two_factor.services import VALID_WINDOW, current_step
 from provider_portal.extensions import db
 from provider_portal.models import User
 
 TEST_PASSWORD = "correct horse battery staple"
+
+
+def plain_totp_secret(user: User) -> str:
+    """The user's two-factor secret as their app holds it, decrypted from the database."""
+    stored = db.session.scalar(sa.select(User.totp_secret).where(User.id == user.id))
+    secret = reveal(stored)
+    assert secret, f"{user.email} has no two-factor secret the configured key decrypts"
+    return secret
 
 
 def totp_code(user: User, secret: str | None = None) -> str:
@@ -30,7 +39,7 @@ def totp_code(user: User, secret: str | None = None) -> str:
     row = db.session.execute(
         sa.select(User.totp_secret, User.totp_last_step).where(User.id == user.id)
     ).one()
-    secret = secret or row.totp_secret
+    secret = secret or reveal(row.totp_secret)
     assert secret, f"{user.email} has no two-factor secret"
     now = current_step()
     step = now if row.totp_last_step is None or row.totp_last_step < now else row.totp_last_step + 1

@@ -22,8 +22,7 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, key)
         create_app(ProductionConfig)
 
 
-def test_production_starts_with_secure_cookies(monkeypatch, tmp_path):
-    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+def test_production_starts_with_secure_cookies(production_environment, tmp_path):
 
     class Prod(ProductionConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'p.sqlite'}"

@@ -31,6 +31,10 @@ EMAIL_EXISTS = "An account with this email address already exists"
 SERVICE_NAME = "Assessment provider portal"
 NEEDS_PROVIDER = "Provider administrators and practitioners need a provider"
 NO_PROVIDER = "Only provider administrators and practitioners belong to a provider"
+COUNCIL_DEACTIVATED = (
+    "The council deactivated this account, so only the council can reactivate it. "
+    "Contact the council if they should have access again"
+)
 # How an account came to be, for the audit detail ("role=manager via=cli").
 VIA_INVITATION = "invitation"
 
@@ -288,20 +292,42 @@ def deactivate(user: User, actor: User) -> None:
         return
     user.active = False
     user.deactivated_at = utcnow()
+    user.deactivated_by_id = actor.id
     end_sessions(user)
     tokens.revoke(user)
     audit.record("user_deactivated", "user", user.id, actor=actor, provider_id=user.provider_id)
 
 
+def deactivated_by_council(user: User) -> bool:
+    """Whether the council (not the person's own organisation) deactivated the account.
+
+    An account deactivated before who did it was recorded, or by no one known (deactivated_by
+    is empty), counts as the council's: only the council may undo what nobody can vouch for.
+    Roles never change between council and provider, so the deactivating person's role says
+    which side they were on.
+    """
+    if user.active:
+        return False
+    by = db.session.get(User, user.deactivated_by_id) if user.deactivated_by_id else None
+    return by is None or not by.role.is_provider or by.provider_id != user.provider_id
+
+
 def reactivate(user: User, actor: User) -> None:
-    """Let a deactivated account sign in again (an invited one needs a new invitation)."""
+    """Let a deactivated account sign in again (an invited one needs a new invitation).
+
+    A provider administrator may undo only their own organisation's deactivations: an account
+    the council deactivated stays so until the council reactivates it.
+    """
     if user.active:
         return
+    if actor.role.is_provider and deactivated_by_council(user):
+        raise AccountError(COUNCIL_DEACTIVATED)
     provider = db.session.get(Provider, user.provider_id) if user.provider_id else None
     if provider is not None and not provider.active:
         raise AccountError(f"Reactivate {provider.name} before its accounts")
     user.active = True
     user.deactivated_at = None
+    user.deactivated_by_id = None
     user.failed_sign_ins = 0
     user.locked_until = None
     audit.record("user_reactivated", "user", user.id, actor=actor, provider_id=user.provider_id)

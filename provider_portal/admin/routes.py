@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from provider_portal.accounts.services import (
     deactivate,
+    deactivated_by_council,
     has_password,
     has_two_factor,
     invite,
@@ -123,6 +124,7 @@ def person_page(template: str, person: User) -> Response:
         person=person,
         invited=not has_password(person),
         two_factor=has_two_factor(person),
+        deactivated_by_council=deactivated_by_council(person),
         form=ConfirmForm(formdata=None),
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, make_response, redirect, request, session, url_for
@@ -46,6 +48,24 @@ def home_for(role: Role) -> str:
 def sign_in_rate_limit() -> str:
     """Attempts allowed per address at each sign-in step (SIGN_IN_RATE_LIMIT)."""
     return str(setting("SIGN_IN_RATE_LIMIT"))
+
+
+def account_rate_limit() -> str:
+    """Attempts allowed at one email address, from any addresses (SIGN_IN_ACCOUNT_RATE_LIMIT)."""
+    return str(setting("SIGN_IN_ACCOUNT_RATE_LIMIT"))
+
+
+def _typed_email() -> str:
+    return " ".join((request.form.get("email") or "").split()).lower()
+
+
+def account_key() -> str:
+    """The per-account count's key: the email typed, whether or not an account has it (so a
+    refusal says nothing about which exist), as a keyed hash: the store holds no addresses."""
+    digest = hmac.new(
+        str(setting("SECRET_KEY")).encode(), _typed_email().encode(), hashlib.sha256
+    ).hexdigest()
+    return f"account:{digest[:32]}"
 
 
 @login_manager.unauthorized_handler
@@ -94,6 +114,13 @@ def _after_password(user: User, next_url: str | None) -> Response:
 @bp.route("/sign-in", methods=["GET", "POST"])
 @requires("public")
 @limiter.limit(sign_in_rate_limit, methods=["POST"])
+@limiter.limit(
+    account_rate_limit,
+    key_func=account_key,
+    methods=["POST"],
+    scope="sign_in_account",
+    exempt_when=lambda: not _typed_email(),
+)
 def sign_in() -> Response:
     """Email and password."""
     if current_user.is_authenticated:

@@ -17,6 +17,7 @@ import click
 from sqlalchemy import bindparam, func, insert, select, text, update
 
 from provider_portal import audit
+from provider_portal.demo.guard import refuse_outside_development
 from provider_portal.demo.seed import (
     AMENDMENT_COMMENTS,
     AMENDMENT_RATE,
@@ -711,6 +712,7 @@ def generate(cases: int, seed: int, providers: int) -> tuple[GeneratedCounts, li
 )
 def generate_command(cases: int, seed: int, providers: int) -> None:
     """Add a large synthetic dataset for benchmarks (bulk inserts; no files on disk)."""
+    refuse_outside_development()
     started = perf_counter()
     counts, provider_names = generate(cases, seed, providers)
     db.session.commit()

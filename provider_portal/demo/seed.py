@@ -33,6 +33,7 @@ from provider_portal.contracts.services import (
     set_price,
     set_turnaround,
 )
+from provider_portal.demo.guard import refuse_outside_development
 from provider_portal.extensions import db
 from provider_portal.formatting import format_money, long_date, month_year
 from provider_portal.models import (
@@ -440,6 +441,7 @@ def print_accounts(password: str) -> None:
 @click.command("seed")
 def seed_command() -> None:
     """Fill an empty database with a believable demo; safe to run again."""
+    refuse_outside_development()
     password = demo_password()
     demo_admin = ACCOUNTS[0][0]
     if db.session.scalar(select(User).where(User.email == demo_admin)) is not None:

@@ -81,8 +81,12 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     password_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Two-factor sign-in: the authenticator secret, and the last time step used (no reuse).
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Who deactivated the account: a provider administrator may reactivate only an account
+    # their own side deactivated, never one the council did (accounts.services.reactivate).
+    deactivated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Two-factor sign-in: the authenticator secret, encrypted (a Fernet token: never the plain
+    # secret; see auth/two_factor/keys.py), and the last time step used (no reuse).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # Failed sign-ins in a row, and the lockout they caused.

@@ -10,10 +10,13 @@ from provider_portal.auth.services import hash_password
 from provider_portal.passwords import (
     DENY_LIST,
     ENTER,
+    MAX_LENGTH,
     TOO_COMMON,
     TOO_LONG,
+    TOO_PREDICTABLE,
     TOO_SHORT,
     deny_list,
+    keyboard_run_share,
     password_problem,
 )
 
@@ -22,17 +25,72 @@ from provider_portal.passwords import (
     "password",
     [
         "x7Gq2mV9pLw4",  # 12
-        "abcdefghijkm" * 5 + "abcd",  # 64
-        "pqrstuvwxyzab" * 9 + "pqrstuvwxyz",  # 128
+        ("x7Gq2mV9pLw4" * 6)[:64],  # 64
+        ("winter kettle orbit " * 7)[:128],  # 128
         "winter kettle orbit",  # all lower case, with spaces
         "🦊 quietly 🌙 reads 📚",  # emoji
         "zürich élan ñandú",  # accents
         "   leading and trailing spaces   ",
-        "y" * 255 + "z",  # 256, the most allowed
+        "🦊 quietly reads " * 16,  # 256, the most allowed
     ],
 )
 def test_accepted(password):
     assert password_problem(password) is None
+
+
+def test_lengths_of_the_accepted_examples():
+    assert [len(p) for p in (("x7Gq2mV9pLw4" * 6)[:64], ("winter kettle orbit " * 7)[:128])] == [
+        64,
+        128,
+    ]
+    assert len("🦊 quietly reads " * 16) == MAX_LENGTH
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "qwertyuiopasdfgh",  # the keyboard's rows, one after the other
+        "QWERTYuiopASDFGH",  # whatever the case
+        "1qaz2wsx3edc4rfv5tgb",  # down its columns
+        "qazwsxedcrfvtgbyhn",
+        "abcdefghijklmnopq",  # the alphabet
+        "zyxwvutsrqponmlk",  # backwards
+        "1234567890987654",  # the number row, there and back
+        "!@#$%^&*()_+!@#$",  # shifted
+        "aaaabbbbccccdddd",  # repeated characters
+        "abcabcabcabcabc",
+        "qwertyx7Gq2m",  # half of it a run
+        "zxcvbnm,./asdfghjkl;'qwertyuiop[]" * 3,  # however long
+        "poiuytrewqlkjhgfdsa mnbvcxz",
+    ],
+)
+def test_keyboard_patterns_are_refused(password):
+    assert password.lower() not in deny_list()  # recognised by its shape, not listed
+    assert password_problem(password) == TOO_PREDICTABLE
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "answer the tower",  # "wer" twice: a run, but a small part of it
+        "my student studies first",  # "stu", "rst"
+        "were here there",  # one way along a line makes a run, not there and back
+        "qwerty blue whale",  # a short run among words
+        "correct battery horse 2468",  # digits, but not in a row
+        "1234 kettle orbit winter",
+        "a1b2c3d4e5f6",  # letters and digits in order, interleaved
+    ],
+)
+def test_a_run_inside_something_longer_is_allowed(password):
+    assert password_problem(password) is None
+    assert keyboard_run_share(password) < 0.5
+
+
+def test_keyboard_message_uses_govuk_wording():
+    assert TOO_PREDICTABLE == (
+        "Choose a password that is harder to guess: this one is mostly a keyboard pattern, "
+        "like qwerty, abcd, 1234 or aaaa"
+    )
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from provider_portal.accounts.services import (
+    COUNCIL_DEACTIVATED,
+    deactivated_by_council,
+    reactivate,
+)
+from provider_portal.errors import AccountError
 from provider_portal.extensions import db
 from provider_portal.models import AuditEvent, Role, User
 from tests.accounts.test_invitations import normalised
@@ -171,3 +177,89 @@ def test_resending_a_practitioners_invitation(app, teams, mail_server):
     visitor = PortalClient(app)
     assert visitor.get(first).status_code == 404
     assert visitor.get(second).status_code == 200
+
+
+# --- an account the council deactivated -------------------------------------------------
+
+
+def reactivations() -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "user_reactivated")
+        )
+        or 0
+    )
+
+
+def test_the_provider_cannot_reactivate_whom_the_council_deactivated(app, teams, client_for):
+    p, q, people, p_admin = teams
+    practitioner = people["p_practitioner"]
+    council = client_for(people["admin"])
+    assert council.post(f"/admin/users/{practitioner.id}/deactivate").status_code == 303
+    db.session.refresh(practitioner)
+    assert not practitioner.active and practitioner.deactivated_by_id == people["admin"].id
+
+    page = p_admin.page(f"/admin/team/{practitioner.id}")
+    text = page.get_text(" ", strip=True)
+    assert "The council deactivated this account, so only the council can reactivate it." in text
+    assert page.find("button", string="Reactivate account") is None
+
+    # The button's request, sent anyway, is refused with the same message.
+    response = p_admin.post(f"/admin/team/{practitioner.id}/reactivate")
+    assert response.status_code == 303
+    banner = p_admin.page(response.headers["Location"]).select_one(".govuk-notification-banner")
+    assert COUNCIL_DEACTIVATED in banner.get_text(" ", strip=True)
+    db.session.refresh(practitioner)
+    assert not practitioner.active
+    assert reactivations() == 0
+
+    # The council still can.
+    assert council.post(f"/admin/users/{practitioner.id}/reactivate").status_code == 303
+    db.session.refresh(practitioner)
+    assert practitioner.active and practitioner.deactivated_by_id is None
+    assert reactivations() == 1
+
+
+def test_the_provider_can_undo_its_own_deactivation(app, teams):
+    p, q, people, p_admin = teams
+    practitioner = people["p_practitioner"]
+    assert p_admin.post(f"/admin/team/{practitioner.id}/deactivate").status_code == 303
+    db.session.refresh(practitioner)
+    assert practitioner.deactivated_by_id == people["p_admin"].id
+    assert not deactivated_by_council(practitioner)
+    page = p_admin.page(f"/admin/team/{practitioner.id}")
+    assert page.find("button", string="Reactivate account") is not None
+    assert p_admin.post(f"/admin/team/{practitioner.id}/reactivate").status_code == 303
+    db.session.refresh(practitioner)
+    assert practitioner.active
+
+
+@pytest.mark.parametrize("deactivated_by", ["admin", "manager", "nobody known", "q_admin"])
+def test_anyone_but_the_providers_own_side_counts_as_the_council(app, teams, deactivated_by):
+    """Accounts deactivated before who did it was recorded, or by no one known, count as the
+    council's: the provider may not undo what nobody can vouch for."""
+    p, q, people, p_admin = teams
+    practitioner = people["p_practitioner"]
+    practitioner.active = False
+    by = people.get(deactivated_by)
+    practitioner.deactivated_by_id = by.id if by else None
+    db.session.commit()
+    assert deactivated_by_council(practitioner)
+    with pytest.raises(AccountError, match="only the council can reactivate it"):
+        reactivate(practitioner, people["p_admin"])
+    db.session.rollback()
+    reactivate(practitioner, people["admin"])
+    assert practitioner.active
+
+
+def test_a_fellow_provider_administrators_deactivation_can_be_undone(app, teams):
+    p, q, people, p_admin = teams
+    practitioner = people["p_practitioner"]
+    practitioner.active = False
+    practitioner.deactivated_by_id = people["p_admin_2"].id
+    db.session.commit()
+    assert not deactivated_by_council(practitioner)
+    reactivate(practitioner, people["p_admin"])
+    assert practitioner.active

@@ -30,6 +30,9 @@ def other_portal(app: Flask) -> Iterator[Callable[..., Flask]]:
             **settings,
         }
         config = type("OtherConfig", (base,), values)
+        # Flask-Limiter keeps the first RATELIMIT_KEY_PREFIX it is given: forget it, so each
+        # portal counts under its own.
+        limiter._key_prefix = ""
         portal = create_app(config)
         made.append(portal)
         return portal
@@ -40,5 +43,6 @@ def other_portal(app: Flask) -> Iterator[Callable[..., Flask]]:
             db.engine.dispose()
     # A store that was down must not leave the suite app's limiter on its memory fallback.
     limiter._storage_dead = False
+    limiter._key_prefix = ""
     limiter.init_app(app)
     limiter.reset()

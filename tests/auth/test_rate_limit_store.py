@@ -70,3 +70,26 @@ def test_sign_in_fails_open_when_the_store_is_down(app, make, other_portal, capl
     for _ in range(10):
         assert attempt(client, user.email, WRONG, "192.0.2.70").status_code == 200
     assert attempt(client, user.email, WRONG, "192.0.2.70").status_code == 429
+
+
+def test_the_account_limit_counts_in_redis_without_addresses(app, make, other_portal, redis_client):
+    """Every worker shares the per-account count too, and the store holds a keyed hash of the
+    email typed, never the email itself."""
+    prefix = f"portal-test-account-{os.getpid()}-{id(app)}"
+    portal = other_portal(
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=prefix,
+        SIGN_IN_ACCOUNT_RATE_LIMIT="3 per minute",
+    )
+    user = make.user(Role.MANAGER)
+    client = PortalClient(portal)
+    try:
+        for n in range(3):
+            assert attempt(client, user.email, WRONG, f"192.0.2.{80 + n}").status_code == 200
+        keys = [key.decode() for key in redis_client.keys(f"*{prefix}*account*")]
+        assert len(keys) == 1, keys
+        assert user.email not in keys[0] and "example" not in keys[0]
+        assert attempt(client, user.email, TEST_PASSWORD, "192.0.2.90").status_code == 429
+    finally:
+        for key in redis_client.keys(f"*{prefix}*"):
+            redis_client.delete(key)

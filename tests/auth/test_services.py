@@ -16,6 +16,7 @@ from provider_portal.auth.services import (
 from provider_portal.auth.two_factor.services import CodeCheck, current_step, new_secret
 from provider_portal.extensions import db
 from provider_portal.models import AuditEvent, Role, User
+from tests.helpers import plain_totp_secret
 
 MOMENT = "2026-03-02 10:00:05"
 
@@ -30,7 +31,7 @@ def _audit(user: User) -> list[tuple[str, str | None]]:
 
 
 def _code(user: User, offset: int = 0) -> str:
-    return pyotp.TOTP(user.totp_secret).generate_otp(current_step() + offset)
+    return pyotp.TOTP(plain_totp_secret(user)).generate_otp(current_step() + offset)
 
 
 @freeze_time(MOMENT)

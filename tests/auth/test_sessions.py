@@ -139,8 +139,7 @@ def test_session_cookie_flags(app, make):
     assert "Secure" not in attributes
 
 
-def test_production_session_cookie(app, monkeypatch, other_portal):
-    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+def test_production_session_cookie(app, production_environment, other_portal):
     portal = other_portal(ProductionConfig)
     response = portal.test_client().get("/sign-in")
     name, attributes = cookie_attributes(response.headers["Set-Cookie"])

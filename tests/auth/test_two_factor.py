@@ -20,7 +20,7 @@ from provider_portal.auth.two_factor.services import (
 from provider_portal.extensions import db
 from provider_portal.models import AuditEvent, RecoveryCode, Role, User
 from provider_portal.models.types import utcnow
-from tests.helpers import PortalClient
+from tests.helpers import PortalClient, plain_totp_secret
 
 # A moment well inside a 30-second step, so the step does not change during a test.
 MOMENT = "2026-03-02 10:00:05"
@@ -37,7 +37,7 @@ def audit_actions(user: User) -> list[tuple[str, str | None]]:
 
 
 def code_at(user: User, steps_from_now: int) -> str:
-    return pyotp.TOTP(user.totp_secret).generate_otp(current_step() + steps_from_now)
+    return pyotp.TOTP(plain_totp_secret(user)).generate_otp(current_step() + steps_from_now)
 
 
 def wrong_code(user: User) -> str:
@@ -291,7 +291,7 @@ def test_set_up_when_two_factor_is_required(app, make, monkeypatch):
     shown = page.find(id="totp-secret").get_text()
     assert re.fullmatch(r"([A-Z2-7]{4} )*[A-Z2-7]{4}", shown)
     db.session.refresh(user)
-    secret = user.totp_secret
+    secret = plain_totp_secret(user)
     assert secret == shown.replace(" ", "") and user.totp_confirmed_at is None
     # Reloading shows the same secret.
     assert client.page("/sign-in/set-up-two-factor").find(id="totp-secret").get_text() == shown
@@ -310,7 +310,7 @@ def test_set_up_when_two_factor_is_required(app, make, monkeypatch):
     assert page.find("a", string="Continue")["href"] == "/provider/allocations"
     assert response.headers["Cache-Control"] == "no-store"
     db.session.refresh(user)
-    assert user.totp_secret == secret and user.totp_confirmed_at is not None
+    assert plain_totp_secret(user) == secret and user.totp_confirmed_at is not None
     assert ("two_factor_set_up", None) in audit_actions(user)
 
     # Signed in now, and the codes are never shown again.
@@ -334,11 +334,11 @@ def test_set_up_cannot_be_taken_over_by_a_second_browser(app, make, monkeypatch)
     mine.enter_password(user)
     mine.page("/sign-in/set-up-two-factor")
     db.session.refresh(user)
-    my_secret = user.totp_secret
+    my_secret = plain_totp_secret(user)
     theirs.enter_password(user)
     theirs.page("/sign-in/set-up-two-factor")
     db.session.refresh(user)
-    their_secret = user.totp_secret
+    their_secret = plain_totp_secret(user)
     assert their_secret != my_secret
 
     response = mine.post(
@@ -347,24 +347,27 @@ def test_set_up_cannot_be_taken_over_by_a_second_browser(app, make, monkeypatch)
     assert response.status_code == 200
     assert "The set-up key has changed" in response.get_data(as_text=True)
     db.session.refresh(user)
-    assert user.totp_confirmed_at is None and user.totp_secret not in (my_secret, their_secret)
+    assert user.totp_confirmed_at is None and plain_totp_secret(user) not in (
+        my_secret,
+        their_secret,
+    )
     # The other browser's secret is no longer the user's either.
     code = pyotp.TOTP(their_secret).generate_otp(current_step())
     response = theirs.post("/sign-in/set-up-two-factor", {"code": code})
     assert "The set-up key has changed" in response.get_data(as_text=True)
 
     # Once confirmed in one browser, the other cannot replace it.
-    secret = user.totp_secret
+    secret = plain_totp_secret(user)
     shown = mine.page("/sign-in/set-up-two-factor").find(id="totp-secret").get_text()
     db.session.refresh(user)
-    secret = user.totp_secret
+    secret = plain_totp_secret(user)
     assert shown.replace(" ", "") == secret
     response = mine.post("/sign-in/set-up-two-factor", {"code": code_at(user, 0)})
     assert response.status_code == 200
     response = theirs.get("/sign-in/set-up-two-factor")
     assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
     db.session.refresh(user)
-    assert user.totp_secret == secret and user.totp_confirmed_at is not None
+    assert plain_totp_secret(user) == secret and user.totp_confirmed_at is not None
 
 
 def test_set_up_from_your_account_ends_other_sessions(app, make, client_for):

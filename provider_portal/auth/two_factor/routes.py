@@ -22,6 +22,7 @@ from provider_portal.auth.two_factor.services import (
     grouped,
     has_two_factor,
     new_secret,
+    plain_secret,
     qr_code,
     recovery_codes_left,
     secret_digest,
@@ -125,7 +126,7 @@ def _confirm_or_issue(user: User, shown_digest: str | None, form: CodeForm) -> l
     The fingerprint ties a set-up to the page that showed it: if anyone else replaced the
     secret in the meantime, nothing is confirmed and a new secret is shown.
     """
-    shown = bool(user.totp_secret) and shown_digest == secret_digest(user.totp_secret)
+    shown = plain_secret(user) is not None and shown_digest == secret_digest(user.totp_secret)
     if form.validate_on_submit():
         codes = confirm_two_factor(user, form.code.data or "") if shown else None
         if codes is not None:
@@ -137,7 +138,7 @@ def _confirm_or_issue(user: User, shown_digest: str | None, form: CodeForm) -> l
 
 
 def _set_up_page(user: User, form: CodeForm, action: str) -> Response:
-    secret = user.totp_secret or ""
+    secret = plain_secret(user) or ""
     return render(
         "auth/two_factor/set_up_two_factor.html",
         form=form,

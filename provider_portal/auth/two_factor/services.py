@@ -5,16 +5,21 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import logging
 import secrets
 import unicodedata
+from dataclasses import dataclass, field
 
 import pyotp
 import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.fernet import InvalidToken
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from provider_portal import audit
+from provider_portal.auth.two_factor.keys import is_sealed, reseal, reveal, seal
 from provider_portal.extensions import db
 from provider_portal.models import RecoveryCode, User
 from provider_portal.models.types import utcnow
@@ -31,6 +36,7 @@ RECOVERY_GROUPS, RECOVERY_GROUP_LENGTH = 3, 4
 # Recovery codes carry about 59 random bits, so a light argon2id is plenty; the full
 # password cost would make checking ten of them take half a second.
 _code_hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+log = logging.getLogger(__name__)
 
 
 class CodeCheck(enum.Enum):
@@ -48,16 +54,33 @@ def has_two_factor(user: User) -> bool:
 
 # --- authenticator app ------------------------------------------------------------------------
 def new_secret(user: User) -> str:
-    """Give the user a fresh, unconfirmed secret (replacing any earlier unconfirmed one)."""
-    user.totp_secret = pyotp.random_base32()
+    """Give the user a fresh, unconfirmed secret (replacing any earlier unconfirmed one); it
+    is stored encrypted, and the plain secret is returned for the set-up page."""
+    secret = pyotp.random_base32()
+    user.totp_secret = seal(secret)
     user.totp_confirmed_at = None
     user.totp_last_step = None
-    return user.totp_secret
+    return secret
 
 
-def secret_digest(secret: str | None) -> str:
-    """A short fingerprint of a secret, kept in the session to tie a set-up to its page."""
-    return hashlib.sha256((secret or "").encode()).hexdigest()[:16]
+def plain_secret(user: User) -> str | None:
+    """The user's secret decrypted, or None if they have none or no configured key opens it
+    (logged, by account id only: the key list has lost the key it was encrypted with)."""
+    if not user.totp_secret:
+        return None
+    secret = reveal(user.totp_secret)
+    if secret is None:
+        log.error(
+            "the two-factor secret of account %s cannot be decrypted with TOTP_ENCRYPTION_KEY",
+            user.id,
+        )
+    return secret
+
+
+def secret_digest(stored: str | None) -> str:
+    """A short fingerprint of the stored (encrypted) secret, kept in the session to tie a
+    set-up to its page; it says nothing about the secret itself."""
+    return hashlib.sha256((stored or "").encode()).hexdigest()[:16]
 
 
 def grouped(secret: str) -> str:
@@ -95,9 +118,10 @@ def use_code(user: User, code: str) -> CodeCheck:
     The step is claimed with a conditional UPDATE and a rowcount check: of two requests racing
     with the same code, only one can move totp_last_step forward.
     """
-    if not user.totp_secret:
+    secret = plain_secret(user)
+    if secret is None:
         return CodeCheck.WRONG
-    step = matching_step(user.totp_secret, code)
+    step = matching_step(secret, code)
     if step is None:
         return CodeCheck.WRONG
     claimed = db.session.execute(
@@ -189,3 +213,55 @@ def recovery_codes_left(user: User) -> int:
         )
         or 0
     )
+
+
+# --- the encryption key -----------------------------------------------------------------------
+@dataclass
+class Rotation:
+    """What `flask totp rotate-key` did: counts, and the accounts whose secret no key opens."""
+
+    reencrypted: int = 0
+    plain_encrypted: int = 0
+    changed_meanwhile: int = 0
+    unreadable: list[int] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"re-encrypted={self.reencrypted} plain_encrypted={self.plain_encrypted} "
+            f"changed_meanwhile={self.changed_meanwhile} unreadable={len(self.unreadable)}"
+        )
+
+
+def rotate_secrets() -> Rotation:
+    """Encrypt every stored two-factor secret under the first TOTP_ENCRYPTION_KEY, so the
+    keys after it can be dropped; a secret still stored in plain text is encrypted too.
+
+    Each row is rewritten only if it still holds what was read: a secret replaced meanwhile
+    (someone setting up their app) was written under the first key already and is left alone.
+    A secret that no key decrypts is left as it is and its account listed. Audited with the
+    counts only. The caller commits.
+    """
+    result = Rotation()
+    rows = db.session.execute(
+        select(User.id, User.totp_secret).where(User.totp_secret.is_not(None)).order_by(User.id)
+    ).all()
+    for user_id, stored in rows:
+        assert stored is not None  # selected for it
+        try:
+            renewed = reseal(stored)
+        except InvalidToken:
+            result.unreadable.append(user_id)
+            continue
+        written = db.session.execute(
+            update(User)
+            .where(User.id == user_id, User.totp_secret == stored)
+            .values(totp_secret=renewed)
+        )
+        if written.rowcount != 1:  # type: ignore[attr-defined]
+            result.changed_meanwhile += 1
+        elif is_sealed(stored):
+            result.reencrypted += 1
+        else:
+            result.plain_encrypted += 1
+    audit.record("totp_key_rotated", detail=result.summary())
+    return result
