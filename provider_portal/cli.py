@@ -14,6 +14,7 @@ def register_cli(app: Flask) -> None:
     from provider_portal.imports.cli import allocations_cli, cases_cli
     from provider_portal.reports.cli import report_cli
     from provider_portal.retention import retention_cli
+    from provider_portal.store_check import documents_cli
 
     for group in (
         report_cli,
@@ -24,5 +25,6 @@ def register_cli(app: Flask) -> None:
         contracts_cli,
         demo_cli,
         retention_cli,
+        documents_cli,
     ):
         app.cli.add_command(group)
