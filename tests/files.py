@@ -157,9 +157,12 @@ def pdf_with_names_in_a_stream() -> bytes:
     return pdf_with_stream(b"q /JS gs /XFA Do /Launch BDC EMC Q\n")
 
 
-def pdf_encrypted() -> bytes:
+def pdf_encrypted(user_password: str = "secret") -> bytes:
+    """Encrypted (RC4, which pypdf reads without a cryptography library); with no user
+    password it opens for anyone and only the owner's permissions are restricted."""
+
     def change(writer: PdfWriter, page: PageObject) -> None:
-        writer.encrypt(user_password="secret", algorithm="RC4-128")
+        writer.encrypt(user_password, owner_password="owner", algorithm="RC4-128")
 
     return pdf_bytes(change)
 

@@ -62,6 +62,7 @@ ACCEPTED = [
     (check_pdf, files.pdf_with_web_link),
     (check_pdf, files.pdf_opening_at_first_page),
     (check_pdf, files.pdf_with_names_in_a_stream),
+    (check_pdf, lambda: files.pdf_encrypted(user_password="")),  # permissions only
 ]
 
 

@@ -77,7 +77,7 @@ class Server:
                 if (seen_method, seen_path) == (method, path):
                     self.seen = number + 1
                     return int(pid)
-            time.sleep(0.01)
+            time.sleep(0.002)
         raise AssertionError(f"no worker started {method} {path}")
 
     def kill(self, pid: int) -> None:
@@ -201,6 +201,7 @@ def server(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
             "--config", "python:tests.reliability.gunicorn_conf",
             "--timeout", "30",
             "--graceful-timeout", "2",
+            "--no-control-socket",  # else every gunicorn shares ~/.gunicorn/gunicorn.ctl
             "tests.reliability.gunicorn_app:app",
         ]  # fmt: skip
         with log.open("wb") as output:

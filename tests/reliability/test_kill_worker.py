@@ -23,9 +23,9 @@ pytestmark = pytest.mark.gunicorn
 
 # About 300 KB, so that half of it is well inside the request body.
 BIG_PDF = files.pdf_with_stream(b"% padding\n" * 30_000)
-# How long after the allocation request is sent its worker is killed, in seconds: from
-# before the worker reads the form to after it has answered.
-KILL_AFTER = (0, 0.002, 0.005, 0.01, 0.02, 0.04, 0.08)
+# When the worker handling an allocation is killed: while half the form has arrived (None),
+# or so many seconds after all of it was sent, to after the worker has answered.
+KILL_AFTER = (None, 0, 0.002, 0.005, 0.01, 0.02, 0.04, 0.08)
 
 
 def _count(model: type, *where: object) -> int:
@@ -118,10 +118,11 @@ def test_workers_killed_mid_allocation_leave_at_most_one_audited_allocation(app,
     for case, delay in zip(cases, KILL_AFTER, strict=True):
         path = f"/cases/{case.id}/allocations"
         body, content_type = multipart({**fields, "csrf_token": token})
+        request = client.raw(path, body, content_type)
         with socket.create_connection(("127.0.0.1", server.port)) as connection:
-            connection.sendall(client.raw(path, body, content_type))
+            connection.sendall(request if delay is not None else request[: -len(body) // 2])
             pid = server.handler_of("POST", path)
-            time.sleep(delay)
+            time.sleep(delay or 0)
             server.kill(pid)
         server.wait_for_workers(2)
         db.session.rollback()
@@ -147,6 +148,6 @@ def test_workers_killed_mid_allocation_leave_at_most_one_audited_allocation(app,
             )
             == 1
         )
-    # Killed before the work was done at least once (the 0 s round): a kill that came too
-    # late to matter in every round would prove nothing.
-    assert 0 in outcomes, outcomes
+    # The half-sent form made nothing; a kill that came too late to matter in every other
+    # round would prove little, but how late depends on the machine, so that is not asserted.
+    assert outcomes[0] == 0, outcomes
