@@ -84,6 +84,12 @@ class Config:
     PROVIDER_ACCESS_DAYS_AFTER_CLOSE = _int_env("PROVIDER_ACCESS_DAYS_AFTER_CLOSE", 28)
     # Documents deleted and personal details anonymised this long after the final plan.
     RETENTION_DAYS_AFTER_CLOSE = _int_env("RETENTION_DAYS_AFTER_CLOSE", 730)
+    # The virus scanner every upload passes before it is stored: clamd (ClamAV's daemon) at
+    # a unix socket path or host:port, or none. Seconds to wait for its answer: keep it
+    # below gunicorn's worker timeout (30 s unless --timeout says otherwise).
+    SCANNER = os.environ.get("SCANNER", "clamd")
+    CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "/var/run/clamav/clamd.ctl")
+    CLAMD_TIMEOUT = _int_env("CLAMD_TIMEOUT", 20)
 
 
 class DevelopmentConfig(Config):
@@ -92,6 +98,8 @@ class DevelopmentConfig(Config):
     PORTAL_ENV = "development"
     SHOW_DEMO_ACCOUNTS = True
     TOTP_REQUIRED = os.environ.get("TOTP_REQUIRED", "false").lower() == "true"
+    # A developer's machine may have no clamd; SCANNER=clamd to try it.
+    SCANNER = os.environ.get("SCANNER", "none")
 
 
 class TestConfig(Config):
@@ -106,6 +114,8 @@ class TestConfig(Config):
     # Tests that exercise two-factor sign-in switch it on for themselves.
     TOTP_REQUIRED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    # The scanner tests point the app at the clamd they start (tests/clamd.py).
+    SCANNER = "none"
 
 
 class ProductionConfig(Config):
@@ -119,7 +129,8 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls) -> None:
-        """Refuse to start with a missing or development key, or an address that is not https."""
+        """Refuse to start with a missing or development key, an address that is not https, or
+        without a virus scanner unless that is said out loud."""
         key = os.environ.get("SECRET_KEY", "")
         if not key or key == INSECURE_DEV_KEY or len(key) < 32:
             raise RuntimeError("SECRET_KEY must be set to a random value of 32 characters or more")
@@ -141,6 +152,15 @@ class ProductionConfig(Config):
                 f"https://portal.council.gov.uk (it is {portal_url!r})"
             )
         cls.PORTAL_URL = portal_url
+        scanner = os.environ.get("SCANNER", "clamd")
+        if scanner not in ("clamd", "none"):
+            raise RuntimeError(f"SCANNER must be clamd or none, not {scanner!r}")
+        if scanner == "none" and os.environ.get("ALLOW_NO_SCANNER") != "1":
+            raise RuntimeError(
+                "SCANNER=none would store uploads without a virus scan: "
+                "set ALLOW_NO_SCANNER=1 to run without one"
+            )
+        cls.SCANNER = scanner
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -15,6 +15,7 @@ def register_cli(app: Flask) -> None:
     from provider_portal.imports.cli import allocations_cli, cases_cli
     from provider_portal.reports.cli import report_cli
     from provider_portal.retention import retention_cli
+    from provider_portal.store_check import documents_cli
 
     for group in (
         report_cli,
@@ -26,5 +27,6 @@ def register_cli(app: Flask) -> None:
         demo_cli,
         retention_cli,
         totp_cli,
+        documents_cli,
     ):
         app.cli.add_command(group)

@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
 import tempfile
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from werkzeug.exceptions import NotFound
 
-from provider_portal.errors import UploadRejected
+from provider_portal.active_content import NOT_PDF_OR_DOCX, check_docx, check_pdf
+from provider_portal.errors import StorageFailed, UploadRejected
 from provider_portal.models import Document
+from provider_portal.scanner import scan
 from provider_portal.settings import setting
+
+log = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXTENSIONS = {PDF: ".pdf", DOCX: ".docx"}
-MAX_DOCX_ENTRIES = 1000
-MAX_DOCX_UNPACKED = 100 * 1024 * 1024
-MAX_DOCX_RATIO = 100
 CHUNK = 1024 * 1024
+# Uploads on their way in: checked and scanned under this prefix, renamed once accepted.
+TEMP_PREFIX = ".upload-"
 
 
 @dataclass(frozen=True)
@@ -49,80 +52,118 @@ def clean_filename(name: str | None, content_type: str) -> str:
     return stem + EXTENSIONS[content_type]
 
 
-def _check_docx(path: Path) -> None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-            if len(entries) > MAX_DOCX_ENTRIES:
-                raise UploadRejected("The Word document has too many parts to be checked safely")
-            names = {entry.filename for entry in entries}
-            if "word/document.xml" not in names or "[Content_Types].xml" not in names:
-                raise UploadRejected("The file must be a PDF or a Word document (.docx)")
-            if any(n.lower().endswith("vbaproject.bin") for n in names):
-                raise UploadRejected(
-                    "Word documents with macros cannot be uploaded. Save it as .docx"
-                )
-            unpacked = sum(entry.file_size for entry in entries)
-            packed = sum(entry.compress_size for entry in entries) or 1
-            if unpacked > MAX_DOCX_UNPACKED or unpacked / packed > MAX_DOCX_RATIO:
-                raise UploadRejected("The Word document could not be checked safely")
-            content_types = archive.read("[Content_Types].xml")[:200_000]
-            if b"macroEnabled" in content_types or b"<!DOCTYPE" in content_types.upper():
-                raise UploadRejected(
-                    "Word documents with macros cannot be uploaded. Save it as .docx"
-                )
-    except zipfile.BadZipFile as error:
-        raise UploadRejected("The file must be a PDF or a Word document (.docx)") from error
-
-
 def sniff(path: Path) -> str:
-    """The content type, judged by the bytes: PDF or DOCX, anything else refused."""
+    """The content type, judged by the bytes: PDF or DOCX without active content (see
+    active_content), anything else refused."""
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(b"%PDF-"):
+        check_pdf(path)
         return PDF
     if head.startswith(b"PK\x03\x04"):
-        _check_docx(path)
+        check_docx(path)
         return DOCX
-    raise UploadRejected("The file must be a PDF or a Word document (.docx)")
+    raise UploadRejected(NOT_PDF_OR_DOCX, reason="not_pdf_or_docx")
 
 
-def store_upload(stream: IO[bytes], original_filename: str | None) -> StoredFile:
-    """Copy to a temp file, check it, fsync and rename into the store under a random name."""
-    folder = Path(setting("UPLOAD_FOLDER"))
-    folder.mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class ReceivedFile(StoredFile):
+    """An upload checked and scanned, still in its temp file until keep() renames it."""
+
+    temp_path: Path
+
+
+def _temp_file(folder: Path) -> tuple[IO[bytes], Path]:
+    """A new temp file in the store's folder, open for writing.
+
+    Its own function so that the tests can hand back a file that fills the disk.
+    """
+    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX)
+    return os.fdopen(fd, "wb"), Path(temp_name)
+
+
+def _copy_to_temp(stream: IO[bytes], folder: Path) -> tuple[Path, int, str]:
+    """Copy the upload into a temp file, fsynced: its path, size and SHA-256.
+
+    The store refusing the bytes (disk full, read-only, I/O error) is StorageFailed.
+    """
     limit = setting("MAX_UPLOAD_MB") * 1024 * 1024
     digest = hashlib.sha256()
     size = 0
-    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=".upload-")
-    temp_path = Path(temp_name)
+    temp_path: Path | None = None
     try:
-        with os.fdopen(fd, "wb") as out:
+        folder.mkdir(parents=True, exist_ok=True)
+        out, temp_path = _temp_file(folder)
+        with out:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
                     raise UploadRejected(
-                        f"The file must be smaller than {setting('MAX_UPLOAD_MB')} MB"
+                        f"The file must be smaller than {setting('MAX_UPLOAD_MB')} MB",
+                        reason="too_large",
                     )
                 digest.update(chunk)
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
+    except BaseException as error:
+        if temp_path is not None:
+            temp_path.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            log.error("the document store could not take an upload: %s", error.strerror)
+            raise StorageFailed() from error
+        raise
+    return temp_path, size, digest.hexdigest()
+
+
+def receive_upload(stream: IO[bytes], original_filename: str | None) -> ReceivedFile:
+    """Copy the upload to a temp file in the store, fsync it, check its content and scan it.
+
+    Nothing is left behind if any step refuses it. keep() then gives it its stored name.
+    """
+    folder = Path(setting("UPLOAD_FOLDER"))
+    temp_path, size, sha256 = _copy_to_temp(stream, folder)
+    try:
         if size == 0:
-            raise UploadRejected("The selected file is empty")
+            raise UploadRejected("The selected file is empty", reason="empty")
         content_type = sniff(temp_path)
-        stored_name = secrets.token_hex(16)
-        temp_path.rename(folder / stored_name)
+        scan(temp_path)
     except BaseException:
         temp_path.unlink(missing_ok=True)
         raise
-    return StoredFile(
-        stored_name=stored_name,
+    return ReceivedFile(
+        stored_name=secrets.token_hex(16),
         content_type=content_type,
         size_bytes=size,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         original_filename=clean_filename(original_filename, content_type),
+        temp_path=temp_path,
     )
+
+
+def keep(received: ReceivedFile) -> None:
+    """Rename the checked file to its stored name, durably (the folder is fsynced too).
+
+    Done once its database row is flushed, just before the caller commits: a crash before
+    this leaves only a temp file, after it at worst an orphan file, never a row without one.
+    """
+    folder = received.temp_path.parent
+    try:
+        received.temp_path.rename(folder / received.stored_name)
+        directory = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    except OSError as error:
+        log.error("the document store could not keep an upload: %s", error.strerror)
+        raise StorageFailed() from error
+
+
+def discard(received: ReceivedFile) -> None:
+    """Delete a received file whose database row never committed, wherever it got to."""
+    received.temp_path.unlink(missing_ok=True)
+    remove_stored(received.stored_name)
 
 
 def remove_stored(stored_name: str) -> None:

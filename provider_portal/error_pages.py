@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from provider_portal.documents import DocumentRemoved
+from provider_portal.errors import Unavailable
 from provider_portal.web import wants_fragment
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,12 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(error, DocumentRemoved):
             return _render_error(404, body=error.description)
         return _render_error(status)
+
+    @app.errorhandler(Unavailable)
+    def unavailable(error: Unavailable) -> Response:
+        # A service the portal needs (the virus scanner, the document store) is down and
+        # nothing was saved: a 503 saying so, never a traceback.
+        return _render_error(503, body=error.message)
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> Response:

@@ -11,7 +11,9 @@ row error. Nothing here knows about HTTP; `field` names the input at fault, when
     │   ├── StaleCase
     │   └── StaleContract (a ContractError too)
     ├── Unavailable       a service the portal relies on is down
-    │   └── MailError
+    │   ├── MailError
+    │   ├── ScannerUnavailable (the virus scanner did not answer: no file is stored unscanned)
+    │   └── StorageFailed  (the document store could not take the file: disk full, read-only)
     ├── AllocationError, ContractError, AccountError, LinkInvalid, ReportError
     │   └── AlreadyExists (an AccountError: the email address or provider name is taken)
     └── UploadRejected, TabularError, CellError   a file or a cell the portal cannot take
@@ -53,6 +55,22 @@ class MailError(Unavailable):
     """The message could not be handed to the mail server."""
 
 
+class ScannerUnavailable(Unavailable):
+    """The virus scanner could not be reached or could not scan the file: nothing is stored."""
+
+    default_message = (
+        "Files cannot be checked for viruses at the moment, so nothing was saved. Try again later."
+    )
+    reason = "scanner_unavailable"
+
+
+class StorageFailed(Unavailable):
+    """The document store could not take the file (disk full, read-only): nothing is kept."""
+
+    default_message = "The file could not be saved, so nothing was recorded. Try again later."
+    reason = "storage_failed"
+
+
 class AllocationError(PortalError):
     """A piece of work cannot be allocated, answered, returned, reviewed or closed."""
 
@@ -91,7 +109,19 @@ class ReportError(PortalError):
 
 
 class UploadRejected(PortalError):
-    """The uploaded file is not one the portal accepts."""
+    """The uploaded file is not one the portal accepts.
+
+    `reason` is a short code for the audit trail (`macros`, `pdf_javascript`, `virus`...) and
+    `detail` anything else worth recording (a virus's signature name); neither ever holds the
+    file's name or contents, which may name the child.
+    """
+
+    def __init__(
+        self, message: str = "", field: str | None = None, *, reason: str, detail: str = ""
+    ) -> None:
+        super().__init__(message, field)
+        self.reason = reason
+        self.detail = detail
 
 
 class TabularError(PortalError):

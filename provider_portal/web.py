@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from wtforms import Field
 
 from provider_portal.documents import IntegrityFailure
-from provider_portal.errors import PortalError
+from provider_portal.errors import PortalError, Unavailable
 from provider_portal.extensions import db
 from provider_portal.models import Document
 
@@ -69,17 +69,28 @@ def svg_response(svg: bytes) -> Response:
     return response
 
 
-def run_form_action(field: Field, action: Callable[[], object]) -> bool:
+def run_form_action(
+    field: Field,
+    action: Callable[[], object],
+    on_refused: Callable[[PortalError], object] | None = None,
+) -> bool:
     """Run one service operation for a form and commit it; True when it was done.
 
     When a rule of the service stops it, nothing is saved and its message goes on the form
-    field the person should look at, so the page can be shown again with it.
+    field the person should look at, so the page can be shown again with it. on_refused,
+    if given, records the refusal (an audit row) in a transaction of its own. A service the
+    operation needs being down (Unavailable) is answered with the 503 page instead.
     """
     try:
         action()
         db.session.commit()
     except PortalError as error:
         db.session.rollback()
+        if on_refused is not None:
+            on_refused(error)
+            db.session.commit()
+        if isinstance(error, Unavailable):
+            raise
         field.errors = [str(error)]
         return False
     return True

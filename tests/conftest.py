@@ -19,7 +19,7 @@ from provider_portal.extensions import db
 from provider_portal.models import DEFAULT_WORK_TYPES, WorkType
 from tests.helpers import PortalClient, throwaway_database
 
-pytest_plugins = ["tests.factories", "tests.mail_server", "pytester"]
+pytest_plugins = ["tests.factories", "tests.mail_server", "tests.clamd", "pytester"]
 
 # pytest times every setup, call and teardown with the clock functions in _pytest.timing.
 # A freeze_time that starts in a fixture patches those too (freezegun's own ignore entry,

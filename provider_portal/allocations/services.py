@@ -47,7 +47,7 @@ from provider_portal.timescales import due_date, today
 ASSIGNABLE_ROLES = (Role.PROVIDER_ADMIN, Role.PRACTITIONER)
 
 
-def _audit(
+def allocation_event(
     action: str, allocation: Allocation, actor: User | None, detail: str | None = None
 ) -> None:
     """An allocation event, filterable by its case and provider."""
@@ -64,7 +64,7 @@ def _audit(
 
 def record_viewed(allocation: Allocation) -> None:
     """Someone opened the allocation's page (the caller commits it with the page)."""
-    _audit("allocation_viewed", allocation, None)
+    allocation_event("allocation_viewed", allocation, None)
 
 
 def document_event(action: str, document: Document) -> None:
@@ -211,7 +211,7 @@ def allocate(
             f"Case {case.case_ref} was allocated {work_type.name.lower()} by someone else "
             "a moment ago. Reload the case to see it."
         ) from error
-    _audit(
+    allocation_event(
         "allocation_created",
         allocation,
         actor,
@@ -329,7 +329,7 @@ def record_return(
         allocation.returned_on = when
     allocation.status = AllocationStatus.RETURNED
     allocation.returned_by_id = actor.id if actor else None
-    _audit("allocation_returned", allocation, actor)
+    allocation_event("allocation_returned", allocation, actor)
 
 
 def accept(allocation: Allocation, *, actor: User | None, accepted_on: date | None = None) -> None:
@@ -343,7 +343,7 @@ def accept(allocation: Allocation, *, actor: User | None, accepted_on: date | No
     allocation.accepted_on = when
     allocation.accepted_by_id = actor.id if actor else None
     allocation.closed_on = when
-    _audit("allocation_accepted", allocation, actor)
+    allocation_event("allocation_accepted", allocation, actor)
 
 
 def request_amendment(allocation: Allocation, comment: str, *, actor: User | None) -> None:
@@ -356,7 +356,7 @@ def request_amendment(allocation: Allocation, comment: str, *, actor: User | Non
     allocation.amendment_requested_on = today()
     allocation.amendment_requested_by_id = actor.id if actor else None
     allocation.amendment_count = (allocation.amendment_count or 0) + 1
-    _audit("allocation_amendment_requested", allocation, actor)
+    allocation_event("allocation_amendment_requested", allocation, actor)
 
 
 def withdraw(
@@ -375,7 +375,7 @@ def withdraw(
     allocation.withdrawn_reason = reason
     allocation.withdrawn_by_id = actor.id if actor else None
     _close(allocation, AllocationStatus.WITHDRAWN, when)
-    _audit("allocation_withdrawn", allocation, actor)
+    allocation_event("allocation_withdrawn", allocation, actor)
 
 
 def _check_provider_actor(allocation: Allocation, actor: User | None) -> None:
@@ -397,7 +397,7 @@ def provider_accept(
     allocation.provider_accepted_on = when
     allocation.provider_accepted_by_id = actor.id if actor else None
     _save(allocation)
-    _audit("allocation_provider_accepted", allocation, actor)
+    allocation_event("allocation_provider_accepted", allocation, actor)
 
 
 def decline(
@@ -415,7 +415,7 @@ def decline(
     allocation.decline_reason = reason
     allocation.declined_by_id = actor.id if actor else None
     _close(allocation, AllocationStatus.DECLINED, when)
-    _audit("allocation_declined", allocation, actor)
+    allocation_event("allocation_declined", allocation, actor)
 
 
 def assignable_people(provider_id: int) -> list[User]:
@@ -448,4 +448,4 @@ def assign(allocation: Allocation, assignee: User | None, *, actor: User | None)
         raise AllocationError("Select someone from your organisation")
     allocation.assigned_to_id = assignee.id
     _save(allocation)
-    _audit("allocation_assigned", allocation, actor, detail=f"assigned_to={assignee.id}")
+    allocation_event("allocation_assigned", allocation, actor, detail=f"assigned_to={assignee.id}")

@@ -46,7 +46,7 @@ from provider_portal.provider.forms import (
     ReturnForm,
     UploadForm,
 )
-from provider_portal.provider.services import add_document
+from provider_portal.provider.services import add_document, record_refused_upload
 from provider_portal.web import (
     page_number,
     redirect_after_post,
@@ -197,6 +197,7 @@ def upload(allocation_id: int) -> Response:
     if form.validate_on_submit() and run_form_action(
         form.document,
         lambda: add_document(allocation, file.stream, file.filename, actor=current_user),
+        on_refused=lambda error: record_refused_upload(allocation, error, actor=current_user),
     ):
         return _after_change(
             allocation_id,

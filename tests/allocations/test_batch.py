@@ -19,7 +19,7 @@ from provider_portal.allocations.services import (
     record_viewed,
 )
 from provider_portal.cases.services import record_viewed as record_case_viewed
-from provider_portal.documents import IntegrityFailure, store_upload
+from provider_portal.documents import IntegrityFailure, keep, receive_upload
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AuditEvent, Document, Role
 from tests.files import PDF_BYTES
@@ -161,7 +161,8 @@ def test_viewing_an_allocation_and_a_case_is_audited(make):
 
 def _document(app, make) -> Document:  # type: ignore[no-untyped-def]
     allocation = make.allocation()
-    stored = store_upload(io.BytesIO(PDF_BYTES), "advice.pdf")
+    stored = receive_upload(io.BytesIO(PDF_BYTES), "advice.pdf")
+    keep(stored)
     document = Document(
         allocation=allocation,
         version=1,

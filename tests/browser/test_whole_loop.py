@@ -16,17 +16,10 @@ from provider_portal.models import Role, User
 from provider_portal.timescales import today
 from tests.browser.conftest import PageProblems
 from tests.factories import Factory
+from tests.files import PDF_BYTES
 from tests.helpers import TEST_PASSWORD, totp_code
 
 pytestmark = pytest.mark.browser
-
-PDF_BYTES = (
-    b"%PDF-1.4\n"
-    b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
-    b"trailer << /Root 1 0 R >>\n"
-    b"%%EOF\n"
-)
 
 
 def sign_in(page: Page, email: str, two_factor: bool = False) -> None:

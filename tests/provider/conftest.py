@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from flask import Flask
 from werkzeug.test import TestResponse
 
 from provider_portal.models import Allocation, Case, Provider, Role, User
@@ -44,3 +47,33 @@ def upload(client: PortalClient, allocation_id: int, data: bytes = PDF_BYTES) ->
         {"upload-document": (io.BytesIO(data), "report.pdf")},
         content_type="multipart/form-data",
     )
+
+
+Uploader = Callable[..., TestResponse]
+
+
+@pytest.fixture
+def uploader(make: Factory, client_for: Callable[..., PortalClient]) -> Uploader:
+    """uploader(data, filename, htmx=False): a practitioner uploads to work their
+    organisation took on."""
+    provider = make.provider()
+    practitioner = make.user(Role.PRACTITIONER, provider=provider)
+    allocation = make.allocation(
+        provider=provider, assigned_to_id=practitioner.id, provider_accepted_on=date(2024, 8, 2)
+    )
+    client = client_for(practitioner)
+
+    def upload(data: bytes, filename: str, htmx: bool = False) -> TestResponse:
+        return client.post(
+            f"/provider/allocations/{allocation.id}/documents",
+            {"upload-document": (io.BytesIO(data), filename)},
+            content_type="multipart/form-data",
+            htmx=htmx,
+        )
+
+    return upload
+
+
+def stored_files(app: Flask) -> list[str]:
+    """Everything in the upload folder, temp files included."""
+    return sorted(os.listdir(app.config["UPLOAD_FOLDER"]))

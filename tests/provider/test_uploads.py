@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import os
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,31 +9,10 @@ from sqlalchemy import func, select
 
 from provider_portal.documents import clean_filename
 from provider_portal.extensions import db
-from provider_portal.models import Document, Role
+from provider_portal.models import AuditEvent, Document, Role
+from tests import files
 from tests.files import PDF_BYTES, docx_bytes, zip_bomb_docx
-
-
-@pytest.fixture
-def uploader(make, client_for):
-    provider = make.provider()
-    practitioner = make.user(Role.PRACTITIONER, provider=provider)
-    allocation = make.allocation(
-        provider=provider, assigned_to_id=practitioner.id, provider_accepted_on=date(2024, 8, 2)
-    )
-    client = client_for(practitioner)
-
-    def upload(data: bytes, filename: str):
-        return client.post(
-            f"/provider/allocations/{allocation.id}/documents",
-            {"upload-document": (io.BytesIO(data), filename)},
-            content_type="multipart/form-data",
-        )
-
-    return upload
-
-
-def _stored_files(app) -> list[str]:
-    return sorted(os.listdir(app.config["UPLOAD_FOLDER"]))
+from tests.provider.conftest import stored_files
 
 
 @pytest.mark.parametrize(
@@ -55,6 +31,18 @@ def _stored_files(app) -> list[str]:
         ),
         (zip_bomb_docx(), "report.docx", "could not be checked safely"),
         (b"", "empty.pdf", "The selected file is empty"),
+        (files.docx_with_remote_template(), "report.docx", "load a template, picture"),
+        (files.docx_with_ole_object(), "report.docx", "embedded objects or ActiveX"),
+        (files.docx_with_altchunk(), "report.docx", "embedded web pages or other documents"),
+        (files.docx_with_doctype("utf-16"), "report.docx", "document type declaration"),
+        (files.docx_with_content_types_doctype(), "report.docx", "document type declaration"),
+        (files.pdf_with_javascript(), "report.pdf", "PDFs containing JavaScript"),
+        (files.pdf_with_open_action(), "report.pdf", "run an action when they are opened"),
+        (files.pdf_with_launch(), "report.pdf", "start other programs"),
+        (files.pdf_with_embedded_file(), "report.pdf", "files attached or embedded"),
+        (files.pdf_with_xfa(), "report.pdf", "XFA forms"),
+        (files.pdf_with_hidden_script(), "report.pdf", "PDFs containing JavaScript"),
+        (files.UNREADABLE_PDF, "report.pdf", "The PDF could not be read"),
     ],
 )
 def test_refused_uploads_store_nothing(app, uploader, data, filename, message):
@@ -62,7 +50,18 @@ def test_refused_uploads_store_nothing(app, uploader, data, filename, message):
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Document)) == 0
-    assert _stored_files(app) == []
+    assert stored_files(app) == []
+
+
+def test_a_refused_upload_is_audited_with_its_reason_and_not_its_name(app, uploader):
+    response = uploader(files.pdf_with_javascript(), "Amelia Hartley-Jones EHC advice.pdf")
+    assert "PDFs containing JavaScript" in response.get_data(as_text=True)
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "upload_refused"))
+    allocation_id = event.object_id
+    assert event.object_type == "allocation"
+    assert event.detail == f"allocation={allocation_id} reason=pdf_javascript"
+    assert event.actor_id is not None and event.case_id is not None
+    assert db.session.scalar(select(func.count()).select_from(Document)) == 0
 
 
 def test_file_over_the_limit_is_refused_with_a_clear_error(app, uploader):
@@ -70,14 +69,14 @@ def test_file_over_the_limit_is_refused_with_a_clear_error(app, uploader):
     response = uploader(too_big, "big.pdf")
     assert response.status_code == 200
     assert "The file must be smaller than 1 MB" in response.get_data(as_text=True)
-    assert _stored_files(app) == []
+    assert stored_files(app) == []
 
 
 def test_request_far_over_the_limit_gets_413_page(app, uploader):
     response = uploader(PDF_BYTES + b"0" * (3 * 1024 * 1024), "huge.pdf")
     assert response.status_code == 413
     assert "The file must be smaller than 1 MB" in response.get_data(as_text=True)
-    assert _stored_files(app) == []
+    assert stored_files(app) == []
 
 
 def test_stored_under_random_name_with_hash(app, uploader):
@@ -91,7 +90,7 @@ def test_stored_under_random_name_with_hash(app, uploader):
     import hashlib
 
     assert hashlib.sha256(path.read_bytes()).hexdigest() == document.sha256
-    assert _stored_files(app) == [document.stored_name]  # no temp files left behind
+    assert stored_files(app) == [document.stored_name]  # no temp files left behind
 
 
 def test_tampered_file_is_not_served(app, uploader, make, client_for):

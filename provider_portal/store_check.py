@@ -1,0 +1,128 @@
+"""`flask documents check`: does the document store match the document rows?
+
+After a crash, a full disk or a restore, every document row must have its file with the
+SHA-256 recorded at upload, and every file must belong to a row. This reads both and lists
+what does not match, by document id and stored name only (a document's own name may name the
+child). It changes nothing: an orphan file may be the only copy of someone's work, and a
+missing file needs restoring from the backup, so each is for a person to look at.
+
+Files still named .upload-* are uploads in progress; one older than an hour was left by an
+upload that was interrupted (the worker killed, the machine stopped) and is listed too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from provider_portal.documents import CHUNK, TEMP_PREFIX
+from provider_portal.extensions import db
+from provider_portal.models import Document
+from provider_portal.settings import setting
+
+# A temp file younger than this may belong to an upload still being checked or scanned.
+TEMP_FILE_GRACE = timedelta(hours=1)
+
+
+@dataclass
+class StoreReport:
+    """What the check found: problems (each a line for a person) and uploads in progress."""
+
+    documents: int = 0
+    files: int = 0
+    problems: list[str] = field(default_factory=list)
+    in_progress: list[str] = field(default_factory=list)
+
+    @property
+    def consistent(self) -> bool:
+        return not self.problems
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _files(folder: Path, report: StoreReport, now: datetime) -> dict[str, os.stat_result]:
+    """The store's regular files by name; temp files and anything else sorted out."""
+    found: dict[str, os.stat_result] = {}
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        info = entry.stat(follow_symlinks=False)
+        if not stat.S_ISREG(info.st_mode):
+            report.problems.append(f"unexpected entry in the store: {entry.name}")
+        elif entry.name.startswith(TEMP_PREFIX):
+            modified = datetime.fromtimestamp(info.st_mtime, UTC)
+            line = f"{entry.name} ({info.st_size} bytes, {modified:%Y-%m-%d %H:%M} UTC)"
+            if now - modified > TEMP_FILE_GRACE:
+                report.problems.append(f"leftover temp file from an interrupted upload: {line}")
+            else:
+                report.in_progress.append(line)
+        else:
+            found[entry.name] = info
+    return found
+
+
+def check_store(now: datetime | None = None) -> StoreReport:
+    """Compare the store with the document rows; change nothing."""
+    now = now or datetime.now(UTC)
+    folder = Path(setting("UPLOAD_FOLDER"))
+    report = StoreReport()
+    files = _files(folder, report, now)
+    report.files = len(files)
+    rows = db.session.execute(
+        select(
+            Document.id,
+            Document.stored_name,
+            Document.size_bytes,
+            Document.sha256,
+            Document.deleted_at,
+        ).order_by(Document.id)
+    )
+    for row in rows:
+        report.documents += 1
+        name = row.stored_name
+        info = files.pop(name, None)
+        where = f"document {row.id} (stored as {name})"
+        if row.deleted_at is not None:
+            if info is not None:
+                report.problems.append(f"file kept after retention deleted it: {where}")
+        elif info is None:
+            report.problems.append(f"missing file: {where}")
+        elif info.st_size != row.size_bytes or _sha256(folder / name) != row.sha256:
+            report.problems.append(f"file does not match its SHA-256: {where}")
+    report.problems.extend(f"orphan file (no document row): {name}" for name in sorted(files))
+    return report
+
+
+documents_cli = AppGroup("documents", help="Look after the document store.")
+
+
+@documents_cli.command("check")
+def check_command() -> None:
+    """List files without a row, rows without a file and files that fail their SHA-256."""
+    report = check_store()
+    for line in report.problems:
+        click.echo(line)
+    for line in report.in_progress:
+        click.echo(f"upload in progress (not checked): {line}")
+    summary = f"Checked {report.documents} documents and {report.files} stored files"
+    if report.consistent:
+        click.echo(f"{summary}: the store matches the database.")
+        return
+    count = len(report.problems)
+    click.echo(
+        f"{summary}: {count} problem{'s' if count != 1 else ''}. Nothing was changed.",
+        err=True,
+    )
+    raise click.exceptions.Exit(1)

@@ -1,0 +1,79 @@
+"""`flask documents check` lists every way the store and the rows disagree, and fixes none."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from provider_portal.extensions import db
+from tests.audit_log.support import stored_document, stored_path
+
+# What an upload is called until it is checked, scanned and accepted.
+TEMP_PREFIX = ".upload-"
+
+
+def _check(app):
+    db.session.commit()
+    return app.test_cli_runner().invoke(args=["documents", "check"])
+
+
+def test_a_consistent_store_passes(app, make):
+    allocation = make.allocation()
+    stored_document(allocation)
+    stored_document(allocation, kind="docx", version=2)
+    removed = stored_document(allocation, version=3)
+    stored_path(removed).unlink()
+    removed.deleted_at = datetime.now(UTC)  # as retention leaves it
+    # An upload still being checked or scanned is not a problem (yet).
+    (Path(app.config["UPLOAD_FOLDER"]) / f"{TEMP_PREFIX}abc123").write_bytes(b"%PDF-")
+    result = _check(app)
+    assert result.exit_code == 0, result.output
+    assert "Checked 3 documents and 2 stored files: the store matches the database." in (
+        result.output
+    )
+    assert f"upload in progress (not checked): {TEMP_PREFIX}abc123 (5 bytes" in result.output
+
+
+def test_every_disagreement_is_listed_by_id_and_stored_name_and_nothing_is_changed(app, make):
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    allocation = make.allocation()
+    missing, tampered, resized, kept, fine = (
+        stored_document(allocation, version=n) for n in range(1, 6)
+    )
+    stored_path(missing).unlink()
+    path = stored_path(tampered)
+    path.write_bytes(path.read_bytes().replace(b"%PDF-1.3", b"%PDF-1.4"))  # same size
+    stored_path(resized).write_bytes(b"%PDF-short")
+    kept.deleted_at = datetime.now(UTC)  # retention said deleted, the file is still there
+    (folder / "0123456789abcdef0123456789abcdef").write_bytes(b"no row")
+    stale = folder / f"{TEMP_PREFIX}old"
+    stale.write_bytes(b"half an upload")
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    (folder / "subfolder").mkdir()
+    before = sorted(os.listdir(folder))
+
+    result = _check(app)
+
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert f"missing file: document {missing.id} (stored as {missing.stored_name})" in lines
+    for document in (tampered, resized):
+        where = f"document {document.id} (stored as {document.stored_name})"
+        assert f"file does not match its SHA-256: {where}" in lines
+    assert (
+        f"file kept after retention deleted it: document {kept.id} (stored as {kept.stored_name})"
+        in lines
+    )
+    assert "orphan file (no document row): 0123456789abcdef0123456789abcdef" in lines
+    assert any(
+        line.startswith(f"leftover temp file from an interrupted upload: {stale.name}")
+        for line in lines
+    )
+    assert "unexpected entry in the store: subfolder" in lines
+    assert not [line for line in lines if fine.stored_name in line]
+    assert "7 problems. Nothing was changed." in result.stderr
+    assert "Report on the child" not in result.output  # no document's name
+    assert sorted(os.listdir(folder)) == before
