@@ -32,10 +32,9 @@ def test_clamd_is_reached_at_a_socket_path_or_host_and_port(address, kind, where
 
 
 @pytest.fixture
-def production(monkeypatch, tmp_path):
+def production(monkeypatch, tmp_path, production_environment):
     """Build a production app with the environment given (validate() sets the scanner on
-    this test's own subclass)."""
-    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    this test's own subclass), on top of everything else production needs."""
     for name in ("SCANNER", "ALLOW_NO_SCANNER"):
         monkeypatch.delenv(name, raising=False)
 
