@@ -22,6 +22,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'portal.sqlite'}"
     )
+    # The role that owns the tables and runs `flask db upgrade`, when the portal connects as
+    # another (PostgreSQL in production: see provider_portal/database_roles.py).
+    MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL") or None
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
     MAX_UPLOAD_MB = _int_env("MAX_UPLOAD_MB", 20)
@@ -82,6 +85,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    MIGRATION_DATABASE_URL = None
     WTF_CSRF_ENABLED = True
     # Tests that exercise two-factor sign-in switch it on for themselves.
     TOTP_REQUIRED = False

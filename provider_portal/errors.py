@@ -14,7 +14,8 @@ row error. Nothing here knows about HTTP; `field` names the input at fault, when
     │   └── MailError
     ├── AllocationError, ContractError, AccountError, LinkInvalid, ReportError
     │   └── AlreadyExists (an AccountError: the email address or provider name is taken)
-    └── UploadRejected, TabularError, CellError   a file or a cell the portal cannot take
+    ├── UploadRejected, TabularError, CellError   a file or a cell the portal cannot take
+    └── DatabaseRoleError   the database roles cannot be set up as asked
 """
 
 from __future__ import annotations
@@ -100,3 +101,7 @@ class TabularError(PortalError):
 
 class CellError(PortalError):
     """One cell of an import file cannot be used."""
+
+
+class DatabaseRoleError(PortalError):
+    """The application's database role cannot be set up as asked."""
