@@ -31,6 +31,8 @@ class Config:
     # gunicorn kills the worker.
     DATABASE_CONNECT_TIMEOUT = _int_env("DATABASE_CONNECT_TIMEOUT", 10)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
+    # Where `flask backup` finds pg_dump and pg_restore (default: the server's version's).
+    PG_BIN_DIR = os.environ.get("PG_BIN_DIR") or None
     MAX_UPLOAD_MB = _int_env("MAX_UPLOAD_MB", 20)
     MAX_CONTENT_LENGTH = MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024
     VENDOR_DIR = os.environ.get("VENDOR_DIR", str(BASE_DIR / "node_modules"))

@@ -11,6 +11,7 @@ def register_cli(app: Flask) -> None:
 
     from provider_portal.accounts.cli import users_cli
     from provider_portal.admin.cli import providers_cli
+    from provider_portal.backup import backup_cli
     from provider_portal.contracts.cli import contracts_cli
     from provider_portal.database_roles import grant_app_role_command
     from provider_portal.demo import demo_cli
@@ -29,5 +30,6 @@ def register_cli(app: Flask) -> None:
         contracts_cli,
         demo_cli,
         retention_cli,
+        backup_cli,
     ):
         app.cli.add_command(group)

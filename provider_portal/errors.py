@@ -15,7 +15,7 @@ row error. Nothing here knows about HTTP; `field` names the input at fault, when
     ├── AllocationError, ContractError, AccountError, LinkInvalid, ReportError
     │   └── AlreadyExists (an AccountError: the email address or provider name is taken)
     ├── UploadRejected, TabularError, CellError   a file or a cell the portal cannot take
-    └── DatabaseRoleError   the database roles cannot be set up as asked
+    └── BackupError, DatabaseRoleError   a backup, or the database roles' set-up, failed
 """
 
 from __future__ import annotations
@@ -101,6 +101,10 @@ class TabularError(PortalError):
 
 class CellError(PortalError):
     """One cell of an import file cannot be used."""
+
+
+class BackupError(PortalError):
+    """A backup could not be made or checked; nothing it names can be relied on."""
 
 
 class DatabaseRoleError(PortalError):
