@@ -26,8 +26,17 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'portal.sqlite'}"
     )
+    # The role that owns the tables and runs `flask db upgrade`, when the portal connects as
+    # another (PostgreSQL in production: see provider_portal/database_roles.py).
+    MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL") or None
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    # Seconds to wait for PostgreSQL to answer a new connection: a server that is unreachable
+    # (rather than refusing) gets the 503 page after this, not a request hanging until
+    # gunicorn kills the worker.
+    DATABASE_CONNECT_TIMEOUT = _int_env("DATABASE_CONNECT_TIMEOUT", 10)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
+    # Where `flask backup` finds pg_dump and pg_restore (default: the server's version's).
+    PG_BIN_DIR = os.environ.get("PG_BIN_DIR") or None
     MAX_UPLOAD_MB = _int_env("MAX_UPLOAD_MB", 20)
     MAX_CONTENT_LENGTH = MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024
     VENDOR_DIR = os.environ.get("VENDOR_DIR", str(BASE_DIR / "node_modules"))
@@ -56,6 +65,12 @@ class Config:
     # (fail open): the per-account lockout lives in the database and still holds.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that hangs (rather than refuses) would hold each request for redis-py's default
+    # 5 s timeout, twice, and again at every check for its return: half a second, then down.
+    RATELIMIT_STORAGE_OPTIONS: dict[str, object] = {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+    }
     # Attempts per minute from one address at each sign-in step (password, second factor).
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute")
     # Attempts per minute at any one account's email address, from however many addresses.
@@ -110,6 +125,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     TOTP_ENCRYPTION_KEY = INSECURE_DEV_TOTP_KEY
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    MIGRATION_DATABASE_URL = None
     WTF_CSRF_ENABLED = True
     # Tests that exercise two-factor sign-in switch it on for themselves.
     TOTP_REQUIRED = False

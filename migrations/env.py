@@ -1,8 +1,11 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
+
+from provider_portal.database_roles import grant_app_role
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -17,7 +20,23 @@ logger = logging.getLogger("alembic.env")
 
 
 def get_engine():
+    # The role that owns the tables runs the migrations (MIGRATION_DATABASE_URL); the portal
+    # connects as another role (DATABASE_URL) that owns nothing. See database_roles.py.
+    migration_url = current_app.config.get("MIGRATION_DATABASE_URL")
+    if migration_url:
+        return sa.create_engine(migration_url, poolclass=sa.pool.NullPool)
     return current_app.extensions["migrate"].db.engine
+
+
+def app_role_to_grant(connection):
+    """The portal's own role when it is not the one migrating (PostgreSQL only), else None."""
+    if connection.dialect.name != "postgresql":
+        return None
+    if not current_app.config.get("MIGRATION_DATABASE_URL"):
+        return None
+    app_role = sa.engine.make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).username
+    owner = connection.exec_driver_sql("SELECT current_user").scalar()
+    return app_role if app_role and app_role != owner else None
 
 
 def get_engine_url():
@@ -97,6 +116,12 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            app_role = app_role_to_grant(connection)
+            if app_role is not None:
+                # Every run, so tables added since are covered and the audit trail stays
+                # append-only for the portal's role whatever a migration did to its grants.
+                grant_app_role(connection, app_role)
+                logger.info("Granted the portal's role %s its privileges.", app_role)
             if connection.dialect.name == "sqlite":
                 problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if problems:

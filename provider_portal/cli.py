@@ -7,16 +7,22 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
+    from flask_migrate.cli import db as migrations_cli
+
     from provider_portal.accounts.cli import users_cli
     from provider_portal.admin.cli import providers_cli
     from provider_portal.auth.cli import totp_cli
+    from provider_portal.backup import backup_cli
     from provider_portal.contracts.cli import contracts_cli
+    from provider_portal.database_roles import grant_app_role_command
     from provider_portal.demo import demo_cli
     from provider_portal.imports.cli import allocations_cli, cases_cli
     from provider_portal.reports.cli import report_cli
     from provider_portal.retention import retention_cli
     from provider_portal.store_check import documents_cli
 
+    # `flask db grant-app-role ROLE`, beside `flask db upgrade`, which runs it too.
+    migrations_cli.add_command(grant_app_role_command)
     for group in (
         report_cli,
         users_cli,
@@ -28,5 +34,6 @@ def register_cli(app: Flask) -> None:
         retention_cli,
         totp_cli,
         documents_cli,
+        backup_cli,
     ):
         app.cli.add_command(group)

@@ -7,11 +7,14 @@ import secrets
 
 from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from provider_portal.documents import DocumentRemoved
 from provider_portal.errors import Unavailable
+from provider_portal.extensions import db, login_manager
 from provider_portal.web import wants_fragment
 
 log = logging.getLogger(__name__)
@@ -27,7 +30,15 @@ MESSAGES = {
     ),
     429: ("Too many attempts", "Wait a minute, then try again."),
     500: ("Sorry, there is a problem with the service", "Try again later."),
+    503: (
+        "The service is not available at the moment",
+        "Try again in a few minutes. If you were saving a change, check whether it was saved "
+        "before you make it again.",
+    ),
 }
+# Errors that mean the database cannot be reached (restarting, down, or every pooled
+# connection busy), not that a request was wrong: answered 503 while the pool recovers.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def _render_error(status: int, reference: str | None = None, body: str | None = None) -> Response:
@@ -77,3 +88,23 @@ def register_error_handlers(app: Flask) -> None:
         original = getattr(error, "original_exception", None)
         log.error("unhandled error, reference %s", reference, exc_info=original)
         return _render_error(500, reference=reference)
+
+    def database_unavailable(error: SQLAlchemyError) -> Response:
+        """The database is down or restarting: a 503 page with a reference, no traceback.
+
+        The page is drawn for an anonymous visitor: who is signed in (and their provider's
+        name) would have to come from the database that just failed.
+        """
+        reference = secrets.token_hex(6)
+        log.error("database unavailable, reference %s", reference, exc_info=error)
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass  # the connection is gone already; the pool makes a new one next time
+        login_manager._update_request_context_with_user()
+        response = _render_error(503, reference=reference)
+        response.headers["Retry-After"] = "30"
+        return response
+
+    for error_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error_class, database_unavailable)

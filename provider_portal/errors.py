@@ -16,7 +16,8 @@ row error. Nothing here knows about HTTP; `field` names the input at fault, when
     │   └── StorageFailed  (the document store could not take the file: disk full, read-only)
     ├── AllocationError, ContractError, AccountError, LinkInvalid, ReportError
     │   └── AlreadyExists (an AccountError: the email address or provider name is taken)
-    └── UploadRejected, TabularError, CellError   a file or a cell the portal cannot take
+    ├── UploadRejected, TabularError, CellError   a file or a cell the portal cannot take
+    └── BackupError, DatabaseRoleError   a backup, or the database roles' set-up, failed
 """
 
 from __future__ import annotations
@@ -130,3 +131,11 @@ class TabularError(PortalError):
 
 class CellError(PortalError):
     """One cell of an import file cannot be used."""
+
+
+class BackupError(PortalError):
+    """A backup could not be made or checked; nothing it names can be relied on."""
+
+
+class DatabaseRoleError(PortalError):
+    """The application's database role cannot be set up as asked."""
