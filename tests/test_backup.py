@@ -20,7 +20,7 @@ from provider_portal import create_app
 from provider_portal.accounts import services as accounts_services
 from provider_portal.audit import record
 from provider_portal.backup import code_head
-from provider_portal.documents import store_upload
+from provider_portal.documents import keep, receive_upload
 from provider_portal.extensions import db, limiter
 from provider_portal.models import Allocation, AuditEvent, Document
 from tests.factories import password_hash
@@ -51,7 +51,8 @@ def live(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
             for version, (content, name) in enumerate(
                 [(PDF_BYTES, "advice.pdf"), (docx_bytes(), "plan.docx")], start=1
             ):
-                stored = store_upload(io.BytesIO(content), name)
+                stored = receive_upload(io.BytesIO(content), name)
+                keep(stored)
                 db.session.add(
                     Document(
                         allocation=allocation,

@@ -90,7 +90,7 @@ def test_scanner_stopped_gives_a_503_page_and_stores_nothing(
     assert response.status_code == 503
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     check_page_hygiene(soup)
-    assert soup.h1.get_text(strip=True) == "Sorry, there is a problem with the service"
+    assert soup.h1.get_text(strip=True) == "The service is not available at the moment"
     assert SCANNER_DOWN in soup.get_text(" ", strip=True)
     assert "Traceback" not in response.get_data(as_text=True)
     _nothing_stored(app)
