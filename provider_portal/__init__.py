@@ -88,6 +88,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     register_cli(app)
 
+    from provider_portal.web import refuse_control_characters
+
+    app.before_request(refuse_control_characters)
+
     @app.before_request
     def make_nonce() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
