@@ -41,6 +41,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         options.setdefault("connect_args", {"options": "-c jit=off"})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
+    from provider_portal.web import IdConverter
+
+    # Every <int:…> in a URL is an id: one past the columns' range is a 404, not a 500.
+    app.url_map.converters["int"] = IdConverter
     configure_jinja(app, str(BASE_DIR / "templates"))
     WTFormsHelpers(app)
     db.init_app(app)

@@ -4,13 +4,14 @@ service's refusal shown on the form, downloads, and lists read once per request.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import abort, g, make_response, redirect, render_template, send_file
 from htmx_flask import request
 from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 from wtforms import Field
 
@@ -73,10 +74,62 @@ def redirect_after_post(url: str) -> Response:
     return redirect(url, code=303)
 
 
+# Ids are INTEGER columns: past this, PostgreSQL answers a query with an error (and SQLite
+# with an overflow), not with "not found".
+MAX_ID = 2**31 - 1
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
+
+
+def to_int(text: str | None, lo: int, hi: int) -> int | None:
+    """The whole number written in ASCII digits (a minus sign allowed), if it is from lo to hi;
+    None for anything else ("", "²", "١", "1e9", "NaN", " 7", a number out of range).
+
+    str.isdigit() is no test: it is true of "²", which int() refuses, and of "١", which int()
+    reads. Every parameter a route reads as a number goes through here.
+    """
+    if text is None or not _WHOLE_NUMBER.fullmatch(text):
+        return None
+    value = int(text)
+    return value if lo <= value <= hi else None
+
+
+def to_id(text: str | None) -> int | None:
+    """A row's id from a parameter or a form's select, or None when it cannot be one."""
+    return to_int(text, 1, MAX_ID)
+
+
+def arg_int(name: str, default: int, lo: int, hi: int) -> int:
+    """?name= as a whole number from lo to hi (or the posted field, for a posted search);
+    default when it is missing or anything else."""
+    value = to_int(request.values.get(name), lo, hi)
+    return default if value is None else value
+
+
+def arg_id(name: str) -> int | None:
+    """?name= as a row's id, or None."""
+    return to_id(request.args.get(name))
+
+
+def arg_choice(name: str, choices: Collection[str], default: str = "") -> str:
+    """?name= if it is one of the choices, otherwise default."""
+    value = request.args.get(name, default)
+    return value if value in choices else default
+
+
 def page_number() -> int:
-    """The ?page= of a list, 1 when missing or nonsense."""
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
+    """The page of a list, 1 when missing or nonsense (past the last, the list shows its last)."""
+    return arg_int("page", 1, 1, 999_999)
+
+
+class IdConverter(IntegerConverter):
+    """<int:…> in a route: ASCII digits naming an id that can exist. Anything else, or a number
+    past MAX_ID, matches no route: a 404 before any query."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def attachment(body: bytes | str, content_type: str, filename: str) -> Response:

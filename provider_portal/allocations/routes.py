@@ -36,6 +36,7 @@ from provider_portal.web import (
     render,
     run_form_action,
     serve_document,
+    to_id,
     wants_fragment,
 )
 
@@ -51,7 +52,7 @@ def index() -> Response:
     form.work_type.choices = options(
         [("", "Any type of work")] + [(wt.code, wt.name) for wt in once_per_request(work_types)]
     )
-    provider_id = int(form.provider.data) if (form.provider.data or "").isdigit() else None
+    provider_id = to_id(form.provider.data)
     query = filtered(
         select(Allocation),
         status=form.status.data or "",

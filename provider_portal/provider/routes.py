@@ -53,6 +53,7 @@ from provider_portal.web import (
     render,
     run_form_action,
     serve_document,
+    to_id,
     wants_fragment,
 )
 
@@ -176,9 +177,9 @@ def assign_allocation(allocation_id: int) -> Response:
     allocation = provider_allocation_or_404(allocation_id)
     form = AssignForm(prefix="assign")
     if form.validate_on_submit():
-        value = form.assigned_to.data or ""
         # Only the id is read from the request; the service checks the person's organisation.
-        assignee = db.session.get(User, int(value)) if value.isdigit() and len(value) < 10 else None
+        assignee_id = to_id(form.assigned_to.data)
+        assignee = db.session.get(User, assignee_id) if assignee_id is not None else None
         name = assignee.name if assignee is not None else ""
         if run_form_action(
             form.assigned_to, lambda: assign(allocation, assignee, actor=current_user)

@@ -13,8 +13,6 @@ from provider_portal.cases.board.bulk import (
     BulkCheck,
     bulk_figures,
     cases_for,
-    parse_case_ids,
-    parse_id,
 )
 from provider_portal.cases.board.forms import BoardFilterForm, BulkAllocateForm, ConfirmForm
 from provider_portal.cases.board.queries import FLAGS, OVERDUE_BANDS, BoardFilters, board_page
@@ -26,7 +24,13 @@ from provider_portal.forms import offered, options
 from provider_portal.models import Case, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import today
-from provider_portal.web import once_per_request, page_number, redirect_after_post, render
+from provider_portal.web import once_per_request, page_number, redirect_after_post, render, to_id
+
+
+def _ticked_case_ids() -> list[int]:
+    """Distinct case ids from the ticked boxes, in the order they were ticked."""
+    ids = (to_id(value) for value in request.form.getlist("case_id"))
+    return list(dict.fromkeys(case_id for case_id in ids if case_id is not None))
 
 
 def _filter_form() -> BoardFilterForm:
@@ -51,9 +55,7 @@ def _filters(form: BoardFilterForm) -> BoardFilters:
         flags=frozenset(f for f in (form.flags.data or []) if f in FLAGS),
         setting=(form.setting.data or "")[:200],
         band=form.band.data if form.band.data in {b[0] for b in OVERDUE_BANDS} else "",
-        provider_id=int(form.provider.data)
-        if form.provider.data in providers and (form.provider.data or "").isdigit()
-        else None,
+        provider_id=to_id(form.provider.data) if form.provider.data in providers else None,
         window_weeks=int(window or "4"),
     )
 
@@ -150,7 +152,7 @@ def _check_page(
 def bulk_check() -> Response:
     """Check the chosen cases, work type and provider before anything is saved."""
     form = _bulk_form()
-    ids = parse_case_ids(request.form.getlist("case_id"))
+    ids = _ticked_case_ids()
     valid = form.validate_on_submit()
     page_errors = []
     if not ids:
@@ -188,7 +190,7 @@ def _allocated_message(outcome: BatchOutcome, provider: Provider, work_type: Wor
 def bulk_confirm() -> Response:
     """Allocate every chosen case, or none if any cannot be allocated."""
     form = _bulk_form()
-    ids = parse_case_ids(request.form.getlist("case_id"))
+    ids = _ticked_case_ids()
     if not form.validate_on_submit() or not ids or len(ids) > MAX_BULK:
         abort(400)
     work_type, provider = _chosen(form)
@@ -199,7 +201,7 @@ def bulk_confirm() -> Response:
         provider,
         work_type,
         actor=current_user,
-        contract_id=parse_id(confirm_form.contract.data),
+        contract_id=to_id(confirm_form.contract.data),
         approved=bool(confirm_form.approved.data),
     )
     if outcome.done:

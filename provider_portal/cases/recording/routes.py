@@ -22,7 +22,7 @@ from provider_portal.cases.routes import case_or_404, case_page
 from provider_portal.errors import StaleCase
 from provider_portal.extensions import db
 from provider_portal.permissions import requires
-from provider_portal.web import redirect_after_post
+from provider_portal.web import MAX_ID, redirect_after_post, to_id, to_int
 
 
 def _show_errors(form: FlaskForm, errors: list[FieldError]) -> None:
@@ -50,9 +50,9 @@ def record_case_dates(case_id: int) -> Response:
     form = case_dates_form(case, formdata=True)
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in DATE_FIELDS}
-        version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        version = to_int(form.version.data, 0, MAX_ID)
         try:
-            errors = record_dates(case, values, version, current_user)
+            errors = record_dates(case, values, -1 if version is None else version, current_user)
             if not errors:
                 db.session.commit()
         except (StaleCase, StaleDataError):
@@ -74,9 +74,7 @@ def record_case_exception(case_id: int) -> Response:
     case = case_or_404(case_id)
     form = case_exception_form(case, formdata=True)
     if form.validate_on_submit():
-        allocation_id = (
-            int(form.allocation.data) if (form.allocation.data or "").isdigit() else None
-        )
+        allocation_id = to_id(form.allocation.data)
         errors = check_exception(
             case,
             form.reason.data or "",
