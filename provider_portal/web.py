@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import abort, g, make_response, redirect, render_template, send_file
+from flask import abort, g, make_response, redirect, render_template, send_file, url_for
 from htmx_flask import request
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
@@ -119,6 +121,58 @@ def arg_choice(name: str, choices: Collection[str], default: str = "") -> str:
 def page_number() -> int:
     """The page of a list, 1 when missing or nonsense (past the last, the list shows its last)."""
     return arg_int("page", 1, 1, 999_999)
+
+
+# Posted with a list's filter form but no filter: the CSRF token, the button, the page asked for.
+_NOT_FILTERS = frozenset({"csrf_token", "submit", "page"})
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """A list's filters in one request (see list_filters)."""
+
+    data: MultiDict[str, str]  # what the list's filter form reads
+    link_args: dict[str, list[str]]  # what a link to the list may carry: never a search box
+    url: str  # the list with those filters, for the address bar
+    posted: bool  # the filter form was posted to the list
+    searched: bool  # and something was typed into a search box
+
+
+def list_filters(endpoint: str, search_boxes: Collection[str] = ()) -> ListFilters:
+    """The filters of the list at endpoint.
+
+    A search box (a child's name, a case reference) is read only from the filter form posted
+    to the list itself, never from a query string: what someone types into one never goes
+    into a URL, so never into a link, the browser's history or a server's log. The other
+    filters are read from the query string, and a posted form's are carried into the URL, so
+    a filtered list can still be shared and bookmarked.
+    """
+    posted = request.method == "POST" and request.endpoint == endpoint
+    data = (request.form if posted else request.args).copy()
+    if not posted:
+        for box in search_boxes:
+            data.poplist(box)
+    link_args = {
+        name: values
+        for name, values in data.to_dict(flat=False).items()
+        if name not in _NOT_FILTERS and name not in search_boxes and any(values)
+    }
+    searched = posted and any((data.get(box) or "").strip() for box in search_boxes)
+    return ListFilters(data, link_args, url_for(endpoint, **link_args), posted, searched)
+
+
+def answer_list(filters: ListFilters, show: Callable[[], Response]) -> Response:
+    """A list page whose filter form is posted (list_filters): shown as asked, except that
+    a posted form with nothing in its search boxes is redirected (303) to the list's URL
+    with its filters, and an htmx answer sets the address bar to that URL: the search
+    results stay on the page, what was typed stays out of the address."""
+    if filters.posted and not filters.searched and not wants_fragment():
+        return redirect(filters.url, code=303)
+    response = show()
+    if filters.posted and wants_fragment():
+        # A new history entry for a change of filters; none for each pause in typing.
+        response.headers["HX-Replace-Url" if filters.searched else "HX-Push-Url"] = filters.url
+    return response
 
 
 class IdConverter(IntegerConverter):

@@ -53,6 +53,8 @@ def test_a_session_logs_no_personal_data(app, make, client_for, caplog):
     # whose log held the name. Now the request is refused before anything reads it.
     searched = manager.get("/cases", query_string={"q": f"{NAME}\x00"})
     assert searched.status_code == 400
+    searched = manager.post("/cases", {"q": f"{NAME}\x00"})  # where the search box goes
+    assert searched.status_code == 400
     noted = manager.post(
         f"/cases/{case.id}/exceptions",
         {

@@ -96,18 +96,22 @@ def _path(rule: Rule, ids: dict[str, str]) -> str:
     return path
 
 
-def _documented(html: str) -> dict[str, bool]:
+def _documented(html: str, method: str = "get") -> dict[str, bool]:
     """The inputs of the page's GET forms (its filters and report choices), and "page" for a
-    list: each name, and whether it is a box people type into."""
+    list: each name, and whether it is a box people type into. With method "post", those of
+    its posted search form (web.list_filters)."""
     soup = BeautifulSoup(html, "html.parser")
     names: dict[str, bool] = {}
     for form in soup.find_all("form"):
-        if (form.get("method") or "get").lower() != "get":
+        if (form.get("method") or "get").lower() != method:
+            continue
+        if method == "post" and form.get("role") != "search":
             continue
         for field in form.find_all(["input", "select", "textarea"]):
             name, kind = field.get("name"), field.get("type", "text")
             if name and kind != "submit" and name not in names:
                 names[name] = field.name == "textarea" or kind in ("text", "search")
+    names.pop("csrf_token", None)
     if names and soup.find("table"):
         names["page"] = False
     return names
@@ -195,6 +199,13 @@ def test_no_get_route_answers_a_hostile_parameter_with_a_5xx(app: Flask, world) 
             if name in ("as_of", "date_from", "date_to"):
                 for boxes in DATE_BOXES:
                     get(clients[next(turns)], url, [(name, box) for box in boxes])
+        # A posted search (the case list, the board): each of its fields, posted.
+        for name, typed in _documented(page, "post").items():
+            for value in HOSTILE if typed else FOR_CHOICES:
+                client = clients[next(turns)]
+                sent += 1
+                if client.post(url, {name: value}).status_code >= 500:
+                    failures.append(f"POST {url} {name}={value!r}")
         everything = list(names) + [name for name in SHARED_PARAMETERS if name not in names]
         values = FOR_DOWNLOADS if DOWNLOAD.search(rule.rule) else HOSTILE if names else FOR_THE_REST
         for index, value in enumerate(values):

@@ -24,7 +24,16 @@ from provider_portal.forms import offered, options
 from provider_portal.models import Case, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import today
-from provider_portal.web import once_per_request, page_number, redirect_after_post, render, to_id
+from provider_portal.web import (
+    ListFilters,
+    answer_list,
+    list_filters,
+    once_per_request,
+    page_number,
+    redirect_after_post,
+    render,
+    to_id,
+)
 
 
 def _ticked_case_ids() -> list[int]:
@@ -33,8 +42,8 @@ def _ticked_case_ids() -> list[int]:
     return list(dict.fromkeys(case_id for case_id in ids if case_id is not None))
 
 
-def _filter_form() -> BoardFilterForm:
-    form = BoardFilterForm(request.args)
+def _filter_form(filters: ListFilters) -> BoardFilterForm:
+    form = BoardFilterForm(filters.data)
     form.unallocated.choices = options(
         [("", "Any")] + [(wt.code, wt.name) for wt in once_per_request(work_types)]
     )
@@ -73,18 +82,25 @@ def _bulk_form() -> BulkAllocateForm:
     return form
 
 
+def _board_filters() -> ListFilters:
+    """The board's filters: its search box posted, the rest shareable (web.list_filters)."""
+    return list_filters("cases.board", search_boxes=("q",))
+
+
 def _board(
     bulk_form: BulkAllocateForm,
     selected: list[int],
     page_errors: list[dict[str, str]] | None = None,
 ) -> Response:
-    form = _filter_form()
+    filters = _board_filters()
+    form = _filter_form(filters)
     as_of = today()
     result = board_page(_filters(form), as_of, page_number(), once_per_request(work_types))
     return render(
         "cases/board/board.html",
         "cases/board/_results.html",
         filter_form=form,
+        filters=filters,
         form=bulk_form,
         result=result,
         as_of=as_of,
@@ -93,11 +109,11 @@ def _board(
     )
 
 
-@bp.route("/backlog")
+@bp.route("/backlog", methods=["GET", "POST"])
 @requires("view_cases")
 def board() -> Response:
     """Open cases out of timescale or nearly so, in priority order, with the reasons."""
-    return _board(_bulk_form(), [])
+    return answer_list(_board_filters(), lambda: _board(_bulk_form(), []))
 
 
 def _chosen(form: BulkAllocateForm) -> tuple[WorkType, Provider]:
