@@ -10,6 +10,7 @@ from govuk_frontend_wtf.main import wtforms_errors
 from werkzeug.wrappers import Response
 
 from provider_portal.allocations.services import allocate
+from provider_portal.audit import record_list_view
 from provider_portal.audit_log.queries import seen_by
 from provider_portal.cases import bp
 from provider_portal.cases.forms import AllocateForm, CaseFilterForm
@@ -52,9 +53,13 @@ def index() -> Response:
     def show() -> Response:
         q = (form.q.data or "")[:200]
         result = list_cases(q=q, allocation=allocation, page=page_number())
-        return render(
+        response = render(
             "cases/index.html", "cases/_results.html", form=form, result=result, filters=filters
         )
+        searched = ["q"] if q.strip() else []
+        record_list_view("cases", result.page, searched=searched, allocation=allocation)
+        db.session.commit()
+        return response
 
     return answer_list(filters, show)
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from provider_portal.allocations.services import BatchOutcome, allocate_batch
+from provider_portal.audit import record_list_view
 from provider_portal.cases import bp
 from provider_portal.cases.board.bulk import (
     MAX_BULK,
@@ -95,8 +96,9 @@ def _board(
     filters = _board_filters()
     form = _filter_form(filters)
     as_of = today()
-    result = board_page(_filters(form), as_of, page_number(), once_per_request(work_types))
-    return render(
+    chosen = _filters(form)
+    result = board_page(chosen, as_of, page_number(), once_per_request(work_types))
+    response = render(
         "cases/board/board.html",
         "cases/board/_results.html",
         filter_form=form,
@@ -107,6 +109,18 @@ def _board(
         selected=selected,
         page_errors=page_errors or [],
     )
+    record_list_view(
+        "backlog",
+        result.page,
+        searched=[b for b, text in (("q", chosen.q), ("setting", chosen.setting)) if text.strip()],
+        provider_id=chosen.provider_id,
+        unallocated=chosen.unallocated,
+        flags=chosen.flags,
+        band=chosen.band,
+        window=chosen.window_weeks,
+    )
+    db.session.commit()
+    return response
 
 
 @bp.route("/backlog", methods=["GET", "POST"])
