@@ -12,6 +12,7 @@ row error. Nothing here knows about HTTP; `field` names the input at fault, when
     │   └── StaleContract (a ContractError too)
     ├── Unavailable       a service the portal relies on is down
     │   └── MailError
+    ├── Resubmitted       the same form was sent again; what it records is saved once
     ├── AllocationError, ContractError, AccountError, LinkInvalid, ReportError
     │   └── AlreadyExists (an AccountError: the email address or provider name is taken)
     └── UploadRejected, TabularError, CellError   a file or a cell the portal cannot take
@@ -51,6 +52,13 @@ class Unavailable(PortalError):
 
 class MailError(Unavailable):
     """The message could not be handed to the mail server."""
+
+
+class Resubmitted(PortalError):
+    """The form was sent before (its nonce is used) and what it records is saved; nothing
+    was saved again. Not a mistake: the person is answered as the first time."""
+
+    default_message = "This form was sent before. What it records was saved once."
 
 
 class AllocationError(PortalError):
