@@ -29,7 +29,9 @@ class Config:
     # The role that owns the tables and runs `flask db upgrade`, when the portal connects as
     # another (PostgreSQL in production: see provider_portal/database_roles.py).
     MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL") or None
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    # hide_parameters: a database error shows its SQL but never the values bound to it (a
+    # child's name, typed into a search), in the exception and so in the log.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True, "hide_parameters": True}
     # Seconds to wait for PostgreSQL to answer a new connection: a server that is unreachable
     # (rather than refusing) gets the 503 page after this, not a request hanging until
     # gunicorn kills the worker.

@@ -58,6 +58,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         )
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
+    from provider_portal.web import IdConverter
+
+    # Every <int:…> in a URL is an id: one past the columns' range is a 404, not a 500.
+    app.url_map.converters["int"] = IdConverter
     configure_jinja(app, str(BASE_DIR / "templates"))
     WTFormsHelpers(app)
     db.init_app(app)
@@ -104,6 +108,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from provider_portal.cli import register_cli
 
     register_cli(app)
+
+    from provider_portal.web import refuse_control_characters
+
+    app.before_request(refuse_control_characters)
 
     @app.before_request
     def make_nonce() -> None:

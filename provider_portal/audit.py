@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+
 from flask import has_request_context, request
 from flask_login import current_user
 
@@ -39,3 +41,31 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_list_view(
+    list_name: str,
+    page: int,
+    *,
+    searched: Iterable[str] = (),
+    provider_id: int | None = None,
+    **filters: str | int | Collection[str] | None,
+) -> AuditEvent:
+    """Add an audit row for a view of a list that shows children's names (its page or its
+    htmx fragment): which list and page, and the shape of its filters.
+
+    A search box is recorded only as used ("q=yes"), never what was typed in it. A chosen
+    filter (a status, a work type's code) is recorded as chosen, so pass only values the route
+    has checked against its choices; the provider a list is limited to also goes on the row,
+    for the audit page's provider filter. Empty filters are left out.
+    """
+    parts = [f"list={list_name}", *(f"{box}=yes" for box in searched)]
+    if provider_id is not None:
+        parts.append(f"provider={provider_id}")
+    for name, value in filters.items():
+        if isinstance(value, Collection) and not isinstance(value, str):
+            value = ",".join(sorted(value))
+        if value not in (None, ""):
+            parts.append(f"{name}={value}")
+    parts.append(f"page={page}")
+    return record("list_viewed", detail=" ".join(parts), provider_id=provider_id)

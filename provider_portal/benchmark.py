@@ -9,6 +9,7 @@ are the SQL statements the request sent to the database.
 from __future__ import annotations
 
 import contextvars
+import re
 import secrets
 import statistics
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from time import perf_counter
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import click
 from flask import Flask, current_app
@@ -43,18 +44,19 @@ from provider_portal.timescales import add_months, month_start, today
 # The pages timed, in order. {case_id} and {allocation_id} are a case and an allocation with
 # returned work; {contract_id} and {contract_ref} the contract with the most work under it;
 # {first_month} and {last_month} span the last REPORT_MONTHS months. A URL the app does not
-# route (a page still being built) is listed as skipped, not failed.
+# route (a page still being built) is listed as skipped, not failed. "POST <path> <form>" is a
+# posted search (the search boxes are never in a URL).
 BENCHMARK_URLS: tuple[str, ...] = (
     "/cases",
-    "/cases?q=GEN0001",
-    "/cases?q=smith",
+    "POST /cases q=GEN0001",
+    "POST /cases q=smith",
     "/cases?allocation=unallocated",
     "/cases?allocation=open&page=100",
     "/cases/{case_id}",
     "/cases/backlog",
     "/cases/backlog?flags=looked_after&flags=phase_transfer",
     "/cases/backlog?band=over_26&page=20",
-    "/cases/backlog?q=GEN0001",
+    "POST /cases/backlog q=GEN0001",
     "/allocations",
     "/allocations?status=returned",
     "/allocations?page=1000",
@@ -205,11 +207,12 @@ def _url_parameters(first_month: date, last_month: date) -> dict[str, object]:
     return params
 
 
-def _routed(app: Flask, url: str) -> bool:
-    """Whether the app answers GET for this path (pages still being built may not exist yet)."""
+def _routed(app: Flask, url: str, method: str = "GET") -> bool:
+    """Whether the app answers the method for this path (pages still being built may not
+    exist yet)."""
     adapter = app.url_map.bind("localhost")
     try:
-        adapter.match(urlsplit(url).path, method="GET")
+        adapter.match(urlsplit(url).path, method=method)
     except RequestRedirect:
         return True
     except (NotFound, MethodNotAllowed):
@@ -263,6 +266,9 @@ def run_benchmark(app: Flask, repeat: int = 5) -> BenchmarkResults:
                 session["_fresh"] = True
 
         _isolated(sign_in)
+        # The session's CSRF token, for the posted searches: read from a page's form.
+        page = _isolated(lambda: client.get("/cases").get_data(as_text=True))
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
         with counter.attached():
             for template in BENCHMARK_URLS:
                 try:
@@ -270,14 +276,22 @@ def run_benchmark(app: Flask, repeat: int = 5) -> BenchmarkResults:
                 except KeyError:
                     skipped.append(f"{template} (no data for it)")
                     continue
-                if not _routed(app, url):
+                method, path, form = "GET", url, ""
+                if url.startswith("POST "):
+                    method, path, form = url.split(" ", 2)
+                if not _routed(app, path, method):
                     skipped.append(f"{template} (not in this version of the portal)")
                     continue
+                data = dict(parse_qsl(form), csrf_token=token[1] if token else "")
 
-                def get(url: str = url) -> str:
-                    return str(client.get(url).status_code)
+                def call(
+                    method: str = method, path: str = path, data: dict[str, str] = data
+                ) -> str:
+                    if method == "POST":
+                        return str(client.post(path, data=data).status_code)
+                    return str(client.get(path).status_code)
 
-                pages.append(_measure(url, get, repeat, counter))
+                pages.append(_measure(url, call, repeat, counter))
 
             def report() -> str:
                 with app.app_context():

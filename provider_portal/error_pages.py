@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from provider_portal.documents import DocumentRemoved
 from provider_portal.errors import Unavailable
 from provider_portal.extensions import db, login_manager
-from provider_portal.web import wants_fragment
+from provider_portal.web import UnusableCharacters, wants_fragment
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         if status == 401:
             return _render_error(403)
+        if isinstance(error, UnusableCharacters):
+            return _render_error(400, body=error.description)
         if isinstance(error, DocumentRemoved):
             return _render_error(404, body=error.description)
         return _render_error(status)

@@ -14,6 +14,7 @@ row error. Nothing here knows about HTTP; `field` names the input at fault, when
     │   ├── MailError
     │   ├── ScannerUnavailable (the virus scanner did not answer: no file is stored unscanned)
     │   └── StorageFailed  (the document store could not take the file: disk full, read-only)
+    ├── Resubmitted       the same form was sent again; what it records is saved once
     ├── AllocationError, ContractError, AccountError, LinkInvalid, ReportError
     │   └── AlreadyExists (an AccountError: the email address or provider name is taken)
     ├── UploadRejected, TabularError, CellError   a file or a cell the portal cannot take
@@ -70,6 +71,13 @@ class StorageFailed(Unavailable):
 
     default_message = "The file could not be saved, so nothing was recorded. Try again later."
     reason = "storage_failed"
+
+
+class Resubmitted(PortalError):
+    """The form was sent before (its nonce is used) and what it records is saved; nothing
+    was saved again. Not a mistake: the person is answered as the first time."""
+
+    default_message = "This form was sent before. What it records was saved once."
 
 
 class AllocationError(PortalError):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Iterable
 from typing import Any, TypeAlias
 
+from flask import abort
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import DateField, Field
@@ -48,3 +51,21 @@ def options(items: Iterable[Option]) -> list[SelectChoice]:
 def offered(field: Field) -> set[str]:
     """The values a select or radios offers, so anything else can be ignored."""
     return {str(choice.value) for choice in options(field.choices or [])}
+
+
+# A form's one-time nonce (provider_portal.submissions): what new_nonce makes, and no more.
+_NONCE = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
+def new_nonce() -> str:
+    """A one-time nonce for a form that records something, made when the page is drawn."""
+    return secrets.token_urlsafe(24)
+
+
+def posted_nonce(field: Field) -> str:
+    """The nonce the form came back with, or a 400: a form without one was not sent from
+    the portal's page (or from a page drawn before forms had one)."""
+    nonce = str(field.data or "")
+    if not _NONCE.fullmatch(nonce):
+        abort(400)
+    return nonce

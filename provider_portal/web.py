@@ -3,12 +3,17 @@ service's refusal shown on the form, downloads, and lists read once per request.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import abort, g, make_response, redirect, render_template, send_file
+from flask import abort, g, make_response, redirect, render_template, send_file, url_for
 from htmx_flask import request
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 from wtforms import Field
 
@@ -18,6 +23,35 @@ from provider_portal.extensions import db
 from provider_portal.models import Document
 
 T = TypeVar("T")
+
+
+# Characters nobody types into a box: the C0 controls and DEL. PostgreSQL refuses NUL in text
+# (a 500 whose logged error held the value typed), and the rest have no place in a name, a note
+# or a search. Tab is allowed anywhere; line breaks only in a posted form, where a textarea
+# can hold them, never in a query string or a path.
+_REFUSED_IN_URL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+_REFUSED_IN_FORM = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class UnusableCharacters(BadRequest):
+    """A request carrying a control character in its path, query string or form."""
+
+    description = (
+        "Something you entered contains a character the service cannot accept. "
+        "Go back, check what you entered and try again."
+    )
+
+
+def refuse_control_characters() -> None:
+    """Before every request: refuse control characters in the path, the query string and the
+    posted form, names and values alike, with a 400 before any route reads them."""
+    fields = [(_REFUSED_IN_URL, request.args), (_REFUSED_IN_FORM, request.form)]
+    if _REFUSED_IN_URL.search(request.path) or any(
+        pattern.search(key) or pattern.search(value)
+        for pattern, values in fields
+        for key, value in values.items(multi=True)
+    ):
+        raise UnusableCharacters()
 
 
 def wants_fragment() -> bool:
@@ -42,10 +76,114 @@ def redirect_after_post(url: str) -> Response:
     return redirect(url, code=303)
 
 
+# Ids are INTEGER columns: past this, PostgreSQL answers a query with an error (and SQLite
+# with an overflow), not with "not found".
+MAX_ID = 2**31 - 1
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
+
+
+def to_int(text: str | None, lo: int, hi: int) -> int | None:
+    """The whole number written in ASCII digits (a minus sign allowed), if it is from lo to hi;
+    None for anything else ("", "²", "١", "1e9", "NaN", " 7", a number out of range).
+
+    str.isdigit() is no test: it is true of "²", which int() refuses, and of "١", which int()
+    reads. Every parameter a route reads as a number goes through here.
+    """
+    if text is None or not _WHOLE_NUMBER.fullmatch(text):
+        return None
+    value = int(text)
+    return value if lo <= value <= hi else None
+
+
+def to_id(text: str | None) -> int | None:
+    """A row's id from a parameter or a form's select, or None when it cannot be one."""
+    return to_int(text, 1, MAX_ID)
+
+
+def arg_int(name: str, default: int, lo: int, hi: int) -> int:
+    """?name= as a whole number from lo to hi (or the posted field, for a posted search);
+    default when it is missing or anything else."""
+    value = to_int(request.values.get(name), lo, hi)
+    return default if value is None else value
+
+
+def arg_id(name: str) -> int | None:
+    """?name= as a row's id, or None."""
+    return to_id(request.args.get(name))
+
+
+def arg_choice(name: str, choices: Collection[str], default: str = "") -> str:
+    """?name= if it is one of the choices, otherwise default."""
+    value = request.args.get(name, default)
+    return value if value in choices else default
+
+
 def page_number() -> int:
-    """The ?page= of a list, 1 when missing or nonsense."""
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
+    """The page of a list, 1 when missing or nonsense (past the last, the list shows its last)."""
+    return arg_int("page", 1, 1, 999_999)
+
+
+# Posted with a list's filter form but no filter: the CSRF token, the button, the page asked for.
+_NOT_FILTERS = frozenset({"csrf_token", "submit", "page"})
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """A list's filters in one request (see list_filters)."""
+
+    data: MultiDict[str, str]  # what the list's filter form reads
+    link_args: dict[str, list[str]]  # what a link to the list may carry: never a search box
+    url: str  # the list with those filters, for the address bar
+    posted: bool  # the filter form was posted to the list
+    searched: bool  # and something was typed into a search box
+
+
+def list_filters(endpoint: str, search_boxes: Collection[str] = ()) -> ListFilters:
+    """The filters of the list at endpoint.
+
+    A search box (a child's name, a case reference) is read only from the filter form posted
+    to the list itself, never from a query string: what someone types into one never goes
+    into a URL, so never into a link, the browser's history or a server's log. The other
+    filters are read from the query string, and a posted form's are carried into the URL, so
+    a filtered list can still be shared and bookmarked.
+    """
+    posted = request.method == "POST" and request.endpoint == endpoint
+    data = (request.form if posted else request.args).copy()
+    if not posted:
+        for box in search_boxes:
+            data.poplist(box)
+    link_args = {
+        name: values
+        for name, values in data.to_dict(flat=False).items()
+        if name not in _NOT_FILTERS and name not in search_boxes and any(values)
+    }
+    searched = posted and any((data.get(box) or "").strip() for box in search_boxes)
+    return ListFilters(data, link_args, url_for(endpoint, **link_args), posted, searched)
+
+
+def answer_list(filters: ListFilters, show: Callable[[], Response]) -> Response:
+    """A list page whose filter form is posted (list_filters): shown as asked, except that
+    a posted form with nothing in its search boxes is redirected (303) to the list's URL
+    with its filters, and an htmx answer sets the address bar to that URL: the search
+    results stay on the page, what was typed stays out of the address."""
+    if filters.posted and not filters.searched and not wants_fragment():
+        return redirect(filters.url, code=303)
+    response = show()
+    if filters.posted and wants_fragment():
+        # A new history entry for a change of filters; none for each pause in typing.
+        response.headers["HX-Replace-Url" if filters.searched else "HX-Push-Url"] = filters.url
+    return response
+
+
+class IdConverter(IntegerConverter):
+    """<int:…> in a route: ASCII digits naming an id that can exist. Anything else, or a number
+    past MAX_ID, matches no route: a 404 before any query."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def attachment(body: bytes | str, content_type: str, filename: str) -> Response:

@@ -126,3 +126,19 @@ def test_pagination_at_the_ends_and_on_one_page(app):
     last = _nav(app, Page(items=[1], page=2, pages=2, total=60), {})
     assert last.select_one(".govuk-pagination__next") is None
     assert _nav(app, Page(items=[1], page=1, pages=1, total=1), {}).select_one("nav") is None
+
+
+def test_pagination_of_a_posted_search_posts_its_form_again(app):
+    with app.test_request_context():
+        template = app.jinja_env.from_string(
+            '{% from "components/macros.html" import pagination %}'
+            '{{ pagination(result, "cases.index", {}, form="case-filters") }}'
+        )
+        html = template.render(result=Page(items=[1], page=2, pages=3, total=101))
+    nav = BeautifulSoup(html, "html.parser")
+    assert nav.find("a") is None  # no link could carry the search
+    buttons = nav.select(".govuk-pagination__link")
+    assert [(b.name, b["form"], b["name"], b["value"]) for b in buttons] == [
+        ("button", "case-filters", "page", "1"),
+        ("button", "case-filters", "page", "3"),
+    ]

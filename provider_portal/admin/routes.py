@@ -37,7 +37,7 @@ from provider_portal.extensions import db
 from provider_portal.forms import options
 from provider_portal.models import Provider, Role, User
 from provider_portal.permissions import requires
-from provider_portal.web import page_number, redirect_after_post, render
+from provider_portal.web import page_number, redirect_after_post, render, to_id
 
 T = TypeVar("T")
 MAIL_FAILED = (
@@ -80,7 +80,7 @@ def users() -> Response:
     form.provider.choices = options(
         [("", "Any provider")] + [(str(p.id), p.name) for p in all_providers()]
     )
-    provider_id = int(form.provider.data) if (form.provider.data or "").isdigit() else None
+    provider_id = to_id(form.provider.data)
     query = filtered_users(
         select(User),
         role=form.role.data or "",

@@ -24,18 +24,21 @@ from provider_portal.allocations.services import (
     request_amendment,
     withdraw,
 )
+from provider_portal.audit import record_list_view
 from provider_portal.cases.services import active_providers, work_types
 from provider_portal.extensions import db
-from provider_portal.forms import options
-from provider_portal.models import Allocation, Document
+from provider_portal.forms import offered, options
+from provider_portal.models import Allocation, AllocationStatus, Document
 from provider_portal.permissions import requires
 from provider_portal.web import (
+    arg_choice,
     once_per_request,
     page_number,
     redirect_after_post,
     render,
     run_form_action,
     serve_document,
+    to_id,
     wants_fragment,
 )
 
@@ -51,15 +54,23 @@ def index() -> Response:
     form.work_type.choices = options(
         [("", "Any type of work")] + [(wt.code, wt.name) for wt in once_per_request(work_types)]
     )
-    provider_id = int(form.provider.data) if (form.provider.data or "").isdigit() else None
+    provider_id = to_id(form.provider.data)
+    status = arg_choice("status", {s.value for s in AllocationStatus})
+    work_type = form.work_type.data or ""  # one not offered lists nothing
     query = filtered(
-        select(Allocation),
-        status=form.status.data or "",
-        provider_id=provider_id,
-        work_type_code=form.work_type.data or "",
+        select(Allocation), status=status, provider_id=provider_id, work_type_code=work_type
     )
     result = page_of(query, page_number())
-    return render("allocations/index.html", "allocations/_results.html", form=form, result=result)
+    response = render(
+        "allocations/index.html", "allocations/_results.html", form=form, result=result
+    )
+    # The audit row names a work type only by a code the page offers, never text from a URL.
+    listed = work_type if work_type in offered(form.work_type) else work_type and "unlisted"
+    record_list_view(
+        "allocations", result.page, provider_id=provider_id, status=status, work_type=listed
+    )
+    db.session.commit()
+    return response
 
 
 def _allocation_or_404(allocation_id: int) -> Allocation:

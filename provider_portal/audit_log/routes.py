@@ -24,7 +24,7 @@ from provider_portal.extensions import db
 from provider_portal.forms import options
 from provider_portal.permissions import requires
 from provider_portal.timescales import today
-from provider_portal.web import attachment, page_number, render, wants_fragment
+from provider_portal.web import attachment, page_number, render, to_id, wants_fragment
 
 
 def _form() -> AuditFilterForm:
@@ -63,9 +63,9 @@ def _filters(form: AuditFilterForm) -> AuditFilters | None:
             return None
     person = form.person.data or ""
     return AuditFilters(
-        actor=SYSTEM if person == SYSTEM else (int(person) if person.isdigit() else None),
+        actor=SYSTEM if person == SYSTEM else to_id(person),
         case_id=case_id,
-        provider_id=int(form.provider.data) if (form.provider.data or "").isdigit() else None,
+        provider_id=to_id(form.provider.data),
         action=form.action.data or None,
         first_day=form.date_from.data,
         last_day=form.date_to.data,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.main import wtforms_errors
 from werkzeug.wrappers import Response
 
 from provider_portal.allocations.services import allocate
+from provider_portal.audit import record_list_view
 from provider_portal.audit_log.queries import seen_by
 from provider_portal.cases import bp
 from provider_portal.cases.forms import AllocateForm, CaseFilterForm
@@ -30,6 +31,8 @@ from provider_portal.models import Case, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import LONDON, today
 from provider_portal.web import (
+    answer_list,
+    list_filters,
     once_per_request,
     page_number,
     redirect_after_post,
@@ -38,14 +41,27 @@ from provider_portal.web import (
 )
 
 
-@bp.route("")
+@bp.route("", methods=["GET", "POST"])
 @requires("view_cases")
 def index() -> Response:
-    """Every case, filterable; htmx swaps only the results when a filter changes."""
-    form = CaseFilterForm(request.args)
+    """Every case, filterable; the search box is posted, never put in the URL (see
+    web.list_filters), and htmx swaps only the results when a filter changes."""
+    filters = list_filters("cases.index", search_boxes=("q",))
+    form = CaseFilterForm(filters.data)
     allocation = form.allocation.data if form.allocation.data in ("unallocated", "open") else ""
-    result = list_cases(q=(form.q.data or "")[:200], allocation=allocation, page=page_number())
-    return render("cases/index.html", "cases/_results.html", form=form, result=result)
+
+    def show() -> Response:
+        q = (form.q.data or "")[:200]
+        result = list_cases(q=q, allocation=allocation, page=page_number())
+        response = render(
+            "cases/index.html", "cases/_results.html", form=form, result=result, filters=filters
+        )
+        searched = ["q"] if q.strip() else []
+        record_list_view("cases", result.page, searched=searched, allocation=allocation)
+        db.session.commit()
+        return response
+
+    return answer_list(filters, show)
 
 
 def _allocate_form(choices: list[ProviderChoice]) -> AllocateForm:

@@ -374,8 +374,10 @@ def form_contract(
 ) -> Contract | None:
     """The case page's choice: the contract selected (by id, among the current contracts the
     form lists), or with none selected the provider's only current contract."""
-    listed = {cost.contract.id: cost.contract for choice in choices for cost in choice.contracts}
-    chosen = listed.get(int(value)) if value.isdigit() and len(value) < 12 else None
+    listed = {
+        str(cost.contract.id): cost.contract for choice in choices for cost in choice.contracts
+    }
+    chosen = listed.get(value)
     own = [
         cost.contract
         for choice in choices

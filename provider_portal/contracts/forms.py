@@ -35,6 +35,7 @@ from provider_portal.contracts.money import parse_money
 from provider_portal.errors import ContractError
 from provider_portal.forms import DateInput, error_list, offered, options
 from provider_portal.models import ContractStatus
+from provider_portal.web import MAX_ID, to_int
 
 DATE_FORMAT = "%d %m %Y"
 FIRST_YEAR, LAST_YEAR = 2000, 2099
@@ -297,8 +298,8 @@ class EditContractForm(ContractForm):
             raise ValidationError("The end date must be on or after the start date")
 
     def expected_version(self) -> int:
-        text = self.version.data or ""
-        return int(text) if text.isdigit() else -1
+        version = to_int(self.version.data, 0, MAX_ID)
+        return -1 if version is None else version
 
 
 def work_type_field(description: str | None = None) -> SelectField:

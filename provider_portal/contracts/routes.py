@@ -43,7 +43,7 @@ from provider_portal.forms import options
 from provider_portal.models import Contract, ContractStatus, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import today
-from provider_portal.web import redirect_after_post, render
+from provider_portal.web import redirect_after_post, render, to_id
 
 
 def _providers(active_only: bool = False) -> list[Provider]:
@@ -78,7 +78,7 @@ def index() -> Response:
     form.provider.choices = options(
         [("", "Any provider")] + [(str(p.id), p.name) for p in providers]
     )
-    provider_id = int(form.provider.data) if (form.provider.data or "").isdigit() else None
+    provider_id = to_id(form.provider.data)
     contracts = list_contracts(provider_id=provider_id, status=form.status.data or "")
     as_of = today()
     figures = headrooms(as_of, [c.id for c in contracts])

@@ -17,6 +17,7 @@ from provider_portal.models.contracts import (
     ContractTurnaround,
     ContractVariation,
 )
+from provider_portal.models.submissions import FormSubmission
 from provider_portal.models.work import (
     OPEN_STATUSES,
     Allocation,
@@ -52,6 +53,7 @@ __all__ = [
     "ContractTurnaround",
     "ContractVariation",
     "Document",
+    "FormSubmission",
     "Provider",
     "Role",
     "User",

@@ -27,9 +27,10 @@ from provider_portal.allocations.services import (
     record_return,
     record_viewed,
 )
+from provider_portal.audit import record_list_view
 from provider_portal.extensions import db
 from provider_portal.forms import options
-from provider_portal.models import Allocation, Document, User
+from provider_portal.models import Allocation, AllocationStatus, Document, User
 from provider_portal.permissions import (
     access_until,
     can,
@@ -48,11 +49,13 @@ from provider_portal.provider.forms import (
 )
 from provider_portal.provider.services import add_document, record_refused_upload
 from provider_portal.web import (
+    arg_choice,
     page_number,
     redirect_after_post,
     render,
     run_form_action,
     serve_document,
+    to_id,
     wants_fragment,
 )
 
@@ -64,9 +67,15 @@ def allocations() -> Response:
     form = AllocationFilterForm(request.args)
     form.provider.choices = options([("", "")])
     form.work_type.choices = options([("", "")])
-    query = filtered(provider_allocations(), status=form.status.data or "")
+    status = arg_choice("status", {s.value for s in AllocationStatus})
+    query = filtered(provider_allocations(), status=status)
     result = page_of(query, page_number())
-    return render("provider/index.html", "provider/_results.html", form=form, result=result)
+    response = render("provider/index.html", "provider/_results.html", form=form, result=result)
+    record_list_view(
+        "provider_allocations", result.page, provider_id=current_user.provider_id, status=status
+    )
+    db.session.commit()
+    return response
 
 
 def _load(allocation_id: int) -> Allocation:
@@ -176,9 +185,9 @@ def assign_allocation(allocation_id: int) -> Response:
     allocation = provider_allocation_or_404(allocation_id)
     form = AssignForm(prefix="assign")
     if form.validate_on_submit():
-        value = form.assigned_to.data or ""
         # Only the id is read from the request; the service checks the person's organisation.
-        assignee = db.session.get(User, int(value)) if value.isdigit() and len(value) < 10 else None
+        assignee_id = to_id(form.assigned_to.data)
+        assignee = db.session.get(User, assignee_id) if assignee_id is not None else None
         name = assignee.name if assignee is not None else ""
         if run_form_action(
             form.assigned_to, lambda: assign(allocation, assignee, actor=current_user)

@@ -10,15 +10,16 @@ from flask import request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovTextInput
 from werkzeug.datastructures import MultiDict
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import InputRequired, Optional, Regexp
+from wtforms import DateField, Field, SelectField, StringField
+from wtforms.validators import InputRequired, Optional, Regexp, ValidationError
 
 from provider_portal.errors import ReportError
 from provider_portal.models import Provider
+from provider_portal.reports.monthly.queries import FIRST_YEAR, LAST_YEAR, parse_month
 from provider_portal.reports.scope import ScopeError
 from provider_portal.timescales import add_months, today
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 F = TypeVar("F", bound=FlaskForm)
 R = TypeVar("R")
@@ -52,6 +53,26 @@ def default_as_of(args: MultiDict[str, str], name: str = "as_of") -> None:
         args.setlist(name, [str(now.day), str(now.month), str(now.year)])
 
 
+class MonthInRange:
+    """A month the reports can work with (reports.monthly.queries.parse_month), its error on
+    the box it came from."""
+
+    def __init__(self, which: str) -> None:
+        self.which = which
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        try:
+            parse_month(field.data or "", f"{self.which} month")
+        except ReportError as error:
+            raise ValidationError(str(error)) from error
+
+
+def in_report_years(form: FlaskForm, field: Field) -> None:
+    """An as-of date within the years the reports work with."""
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(f"Enter a date between 1 1 {FIRST_YEAR} and 31 12 {LAST_YEAR}")
+
+
 def month_field(label: str, which: str, example: str) -> StringField:
     """A year-and-month box ("2024-08") with the GOV.UK wording for its errors."""
     return StringField(
@@ -64,6 +85,7 @@ def month_field(label: str, which: str, example: str) -> StringField:
                 MONTH_PATTERN,
                 message=f"Enter the {which} month as a year and month, like {example}",
             ),
+            MonthInRange(which),
         ],
     )
 
@@ -75,7 +97,7 @@ def as_of_field(label: str, description: str) -> DateField:
         widget=GovDateInput(),
         format="%d %m %Y",
         description=description,
-        validators=[Optional()],
+        validators=[Optional(), in_report_years],
     )
 
 

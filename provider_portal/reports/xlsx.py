@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from provider_portal.models.types import PENNY
 from provider_portal.tabular import safe_cell
 
 Kind = Literal["text", "count", "number", "date", "month", "money", "percent", "auto"]
@@ -75,7 +76,11 @@ def _kind_of(kind: Kind, value: object) -> Kind:
 
 
 def csv_value(kind: Kind, value: object) -> object:
-    """A value as the CSV carries it: ISO dates, 2024-08 months, money to the penny."""
+    """A value as the CSV carries it: ISO dates, 2024-08 months, money to the penny.
+
+    Numbers stay numbers (a Decimal or an int, written as they print), so that the formula
+    guard, which is for text, leaves a negative amount alone: -404675.00, not '-404675.00.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -86,9 +91,9 @@ def csv_value(kind: Kind, value: object) -> object:
     if kind == "date" and isinstance(value, date):
         return value.isoformat()
     if kind == "money" and isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}" if kind == "number" else str(value)
+        return value.quantize(PENNY)
+    if isinstance(value, Decimal) and kind == "number":
+        return Decimal(f"{value.normalize():f}")  # 100, not 1E+2
     return value
 
 

@@ -35,7 +35,7 @@ def test_provider_names_are_unique_and_required(app, make, client_for):
         ("RIVERSIDE therapy", "A provider with this name already exists"),
         ("", "Enter the name of the provider"),
         ("x" * 201, "Name of the provider must be 200 characters or fewer"),
-        ("Bad\x00Name", "Enter the name using letters, numbers, spaces and punctuation only"),
+        ("Bad\tName", "Enter the name using letters, numbers, spaces and punctuation only"),
     ):
         response = admin.post("/admin/providers/new", {"name": name})
         assert response.status_code == 200

@@ -111,7 +111,8 @@ def test_filters(backlog, make, client_for):
     assert page("band=under_4") == ["E"]
     assert page("band=4_to_12") == ["A", "B"]
     assert page("band=over_26") == ["D"]
-    assert page("q=b") == ["B"]
+    searched = manager.post("/cases/backlog", {"q": "b", "window": "4"})
+    assert _refs(manager.soup(searched)) == ["B"]
 
 
 @freeze_time(TODAY)

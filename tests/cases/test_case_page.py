@@ -8,6 +8,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from provider_portal.extensions import db
+from provider_portal.forms import new_nonce
 from provider_portal.models import AuditEvent, Case, CaseException, Role
 
 
@@ -68,6 +69,7 @@ def test_record_dates_then_a_stale_copy_is_refused(make, client_for):
     other = client_for(Role.MANAGER)
     version = str(case.version)
     data = {
+        "dates-nonce": new_nonce(),
         "dates-version": version,
         "dates-decision_to_assess_on": _dates("d", date(2024, 7, 1)),
         "dates-draft_plan_issued_on": _dates("d", date(2024, 9, 1)),
@@ -86,7 +88,13 @@ def test_record_dates_then_a_stale_copy_is_refused(make, client_for):
     assert timeline["Final plan issued (20 weeks)"][2] == "On time"
 
     # Another manager saves from the page they loaded before the first save.
-    stale = dict(data, **{"dates-final_plan_issued_on": _dates("d", date(2024, 11, 1))})
+    stale = dict(
+        data,
+        **{
+            "dates-final_plan_issued_on": _dates("d", date(2024, 11, 1)),
+            "dates-nonce": new_nonce(),
+        },
+    )
     response = other.post(f"/cases/{case.id}/dates", stale)
     assert response.status_code == 200
     assert "Someone else changed this case" in response.get_data(as_text=True)
@@ -103,6 +111,7 @@ def test_dates_are_checked(make, client_for):
     case = make.case(request_received_on=date(2024, 6, 1))
     manager = client_for(Role.MANAGER)
     data = {
+        "dates-nonce": new_nonce(),
         "dates-version": str(case.version),
         "dates-decision_to_assess_on": ["31", "4", "2024"],
         "dates-draft_plan_issued_on": _dates("d", date(2024, 5, 1)),
@@ -131,6 +140,7 @@ def test_record_exceptions(make, client_for):
     response = manager.post(
         f"/cases/{case.id}/exceptions",
         {
+            "exception-nonce": new_nonce(),
             "exception-reason": "school_holiday",
             "exception-allocation": "",
             "exception-starts_on": ["12", "7", "2024"],
@@ -143,6 +153,7 @@ def test_record_exceptions(make, client_for):
     response = manager.post(
         f"/cases/{case.id}/exceptions",
         {
+            "exception-nonce": new_nonce(),
             "exception-reason": "missed_appointment",
             "exception-allocation": "",
             "exception-starts_on": ["1", "8", "2024"],
@@ -152,6 +163,7 @@ def test_record_exceptions(make, client_for):
     response = manager.post(
         f"/cases/{case.id}/exceptions",
         {
+            "exception-nonce": new_nonce(),
             "exception-reason": "missed_appointment",
             "exception-allocation": str(allocation.id),
             "exception-starts_on": ["1", "8", "2024"],

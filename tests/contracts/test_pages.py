@@ -100,7 +100,7 @@ def test_a_manager_adds_a_contract(make, client_for):
             "Contract reference must be 50 characters or fewer",
             "#reference",
         ),
-        ({"title": "Bad\x00title"}, "Enter the contract title using letters", "#title"),
+        ({"title": "Bad\ttitle"}, "Enter the contract title using letters", "#title"),
         ({"provider": ""}, "Select the provider", "#provider"),
         ({"provider": "closed"}, "Select the provider", "#provider"),
         ({"start_on": ["", "", ""]}, "Enter the start date", "#start_on-day"),

@@ -75,7 +75,7 @@ def test_answering_twice_is_refused(client_for, org):
     assert _events("allocation_declined") == []
 
 
-@pytest.mark.parametrize("reason", ["", "   ", "\x00"])
+@pytest.mark.parametrize("reason", ["", "   ", "\t"])
 def test_decline_needs_a_reason_and_saves_nothing(client_for, org, reason):
     admin = client_for(org.admin)
     response = admin.post(_url(org, "decline"), {"decline-reason": reason})

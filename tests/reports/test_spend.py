@@ -284,8 +284,10 @@ def test_csv_rows_are_plain_numbers(bought):
         "committed",
         "actual",
     )
-    assert rows[0] == ("2024-25", "CON-A", "Acme", EP, "1200.00", "1000.00")
-    assert rows[-1] == ("2025-26", "CON-B", "Beta", EP, "0.00", "1850.01")
+    # Numbers, not text, so the CSV's formula guard leaves them (and negative ones) alone.
+    assert rows[0] == ("2024-25", "CON-A", "Acme", EP, D("1200.00"), D("1000.00"))
+    assert rows[-1] == ("2025-26", "CON-B", "Beta", EP, D("0.00"), D("1850.01"))
+    assert [str(amount) for amount in rows[-1][4:]] == ["0.00", "1850.01"]
 
 
 EXPECTED_CSV = (

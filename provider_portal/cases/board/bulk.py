@@ -37,21 +37,6 @@ class ProviderLoad:
     overdue: int
 
 
-def parse_id(value: str | None) -> int | None:
-    """A record id posted by a form, or None when it is missing or nonsense."""
-    return int(value) if value and value.isdigit() and len(value) < 12 else None
-
-
-def parse_case_ids(values: list[str]) -> list[int]:
-    """Distinct case ids from the ticked boxes, in the order they were ticked."""
-    ids: list[int] = []
-    for value in values:
-        case_id = parse_id(value)
-        if case_id is not None and case_id not in ids:
-            ids.append(case_id)
-    return ids
-
-
 def cases_for(ids: list[int]) -> list[Case]:
     if not ids:
         return []

@@ -7,14 +7,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from provider_portal.allocations.services import BatchOutcome, allocate_batch
+from provider_portal.audit import record_list_view
 from provider_portal.cases import bp
 from provider_portal.cases.board.bulk import (
     MAX_BULK,
     BulkCheck,
     bulk_figures,
     cases_for,
-    parse_case_ids,
-    parse_id,
 )
 from provider_portal.cases.board.forms import BoardFilterForm, BulkAllocateForm, ConfirmForm
 from provider_portal.cases.board.queries import FLAGS, OVERDUE_BANDS, BoardFilters, board_page
@@ -26,11 +25,26 @@ from provider_portal.forms import offered, options
 from provider_portal.models import Case, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import today
-from provider_portal.web import once_per_request, page_number, redirect_after_post, render
+from provider_portal.web import (
+    ListFilters,
+    answer_list,
+    list_filters,
+    once_per_request,
+    page_number,
+    redirect_after_post,
+    render,
+    to_id,
+)
 
 
-def _filter_form() -> BoardFilterForm:
-    form = BoardFilterForm(request.args)
+def _ticked_case_ids() -> list[int]:
+    """Distinct case ids from the ticked boxes, in the order they were ticked."""
+    ids = (to_id(value) for value in request.form.getlist("case_id"))
+    return list(dict.fromkeys(case_id for case_id in ids if case_id is not None))
+
+
+def _filter_form(filters: ListFilters) -> BoardFilterForm:
+    form = BoardFilterForm(filters.data)
     form.unallocated.choices = options(
         [("", "Any")] + [(wt.code, wt.name) for wt in once_per_request(work_types)]
     )
@@ -51,9 +65,7 @@ def _filters(form: BoardFilterForm) -> BoardFilters:
         flags=frozenset(f for f in (form.flags.data or []) if f in FLAGS),
         setting=(form.setting.data or "")[:200],
         band=form.band.data if form.band.data in {b[0] for b in OVERDUE_BANDS} else "",
-        provider_id=int(form.provider.data)
-        if form.provider.data in providers and (form.provider.data or "").isdigit()
-        else None,
+        provider_id=to_id(form.provider.data) if form.provider.data in providers else None,
         window_weeks=int(window or "4"),
     )
 
@@ -71,31 +83,51 @@ def _bulk_form() -> BulkAllocateForm:
     return form
 
 
+def _board_filters() -> ListFilters:
+    """The board's filters: its search box posted, the rest shareable (web.list_filters)."""
+    return list_filters("cases.board", search_boxes=("q",))
+
+
 def _board(
     bulk_form: BulkAllocateForm,
     selected: list[int],
     page_errors: list[dict[str, str]] | None = None,
 ) -> Response:
-    form = _filter_form()
+    filters = _board_filters()
+    form = _filter_form(filters)
     as_of = today()
-    result = board_page(_filters(form), as_of, page_number(), once_per_request(work_types))
-    return render(
+    chosen = _filters(form)
+    result = board_page(chosen, as_of, page_number(), once_per_request(work_types))
+    response = render(
         "cases/board/board.html",
         "cases/board/_results.html",
         filter_form=form,
+        filters=filters,
         form=bulk_form,
         result=result,
         as_of=as_of,
         selected=selected,
         page_errors=page_errors or [],
     )
+    record_list_view(
+        "backlog",
+        result.page,
+        searched=[b for b, text in (("q", chosen.q), ("setting", chosen.setting)) if text.strip()],
+        provider_id=chosen.provider_id,
+        unallocated=chosen.unallocated,
+        flags=chosen.flags,
+        band=chosen.band,
+        window=chosen.window_weeks,
+    )
+    db.session.commit()
+    return response
 
 
-@bp.route("/backlog")
+@bp.route("/backlog", methods=["GET", "POST"])
 @requires("view_cases")
 def board() -> Response:
     """Open cases out of timescale or nearly so, in priority order, with the reasons."""
-    return _board(_bulk_form(), [])
+    return answer_list(_board_filters(), lambda: _board(_bulk_form(), []))
 
 
 def _chosen(form: BulkAllocateForm) -> tuple[WorkType, Provider]:
@@ -150,7 +182,7 @@ def _check_page(
 def bulk_check() -> Response:
     """Check the chosen cases, work type and provider before anything is saved."""
     form = _bulk_form()
-    ids = parse_case_ids(request.form.getlist("case_id"))
+    ids = _ticked_case_ids()
     valid = form.validate_on_submit()
     page_errors = []
     if not ids:
@@ -188,7 +220,7 @@ def _allocated_message(outcome: BatchOutcome, provider: Provider, work_type: Wor
 def bulk_confirm() -> Response:
     """Allocate every chosen case, or none if any cannot be allocated."""
     form = _bulk_form()
-    ids = parse_case_ids(request.form.getlist("case_id"))
+    ids = _ticked_case_ids()
     if not form.validate_on_submit() or not ids or len(ids) > MAX_BULK:
         abort(400)
     work_type, provider = _chosen(form)
@@ -199,7 +231,7 @@ def bulk_confirm() -> Response:
         provider,
         work_type,
         actor=current_user,
-        contract_id=parse_id(confirm_form.contract.data),
+        contract_id=to_id(confirm_form.contract.data),
         approved=bool(confirm_form.approved.data),
     )
     if outcome.done:

@@ -12,7 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import DateField, HiddenField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from provider_portal.forms import DateInput, options
+from provider_portal.forms import DateInput, new_nonce, options
 from provider_portal.models import Case
 from provider_portal.timescales import ADVICE_EXCEPTIONS, FINAL_PLAN_EXCEPTIONS
 
@@ -37,6 +37,7 @@ class CaseDatesForm(FlaskForm):
         "Final plan issued", widget=DateInput(), format=DATE_FORMAT, validators=[Optional()]
     )
     version = HiddenField()
+    nonce = HiddenField()  # saved once: provider_portal.submissions
     submit = SubmitField("Save dates", widget=GovSubmitInput())
 
 
@@ -90,20 +91,23 @@ class ExceptionForm(FlaskForm):
             Length(max=2000, message="The note must be 2,000 characters or fewer"),
         ],
     )
+    nonce = HiddenField()  # recorded once: provider_portal.submissions
     submit = SubmitField("Record exception", widget=GovSubmitInput())
 
 
 def case_dates_form(case: Case, formdata: bool = False) -> CaseDatesForm:
     if formdata:
         return CaseDatesForm(prefix="dates")
-    return CaseDatesForm(formdata=None, obj=case, prefix="dates", version=str(case.version))
+    return CaseDatesForm(
+        formdata=None, obj=case, prefix="dates", version=str(case.version), nonce=new_nonce()
+    )
 
 
 def case_exception_form(case: Case, formdata: bool = False) -> ExceptionForm:
     form = (
         ExceptionForm(prefix="exception")
         if formdata
-        else ExceptionForm(formdata=None, prefix="exception")
+        else ExceptionForm(formdata=None, prefix="exception", nonce=new_nonce())
     )
     form.allocation.choices = options(
         [("", "Not advice: the 20-week limit")]

@@ -19,10 +19,11 @@ from provider_portal.cases.recording.services import (
     record_exception,
 )
 from provider_portal.cases.routes import case_or_404, case_page
-from provider_portal.errors import StaleCase
+from provider_portal.errors import Resubmitted, StaleCase
 from provider_portal.extensions import db
+from provider_portal.forms import posted_nonce
 from provider_portal.permissions import requires
-from provider_portal.web import redirect_after_post
+from provider_portal.web import MAX_ID, redirect_after_post, to_id, to_int
 
 
 def _show_errors(form: FlaskForm, errors: list[FieldError]) -> None:
@@ -49,12 +50,17 @@ def record_case_dates(case_id: int) -> Response:
     case = case_or_404(case_id)
     form = case_dates_form(case, formdata=True)
     if form.validate_on_submit():
+        nonce = posted_nonce(form.nonce)
         values = {name: getattr(form, name).data for name in DATE_FIELDS}
-        version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        version = to_int(form.version.data, 0, MAX_ID)
+        version = -1 if version is None else version
         try:
-            errors = record_dates(case, values, version, current_user)
+            errors = record_dates(case, values, version, current_user, nonce)
             if not errors:
                 db.session.commit()
+        except Resubmitted:
+            db.session.rollback()  # saved the first time: answered as the first time
+            errors = []
         except (StaleCase, StaleDataError):
             db.session.rollback()
             case = case_or_404(case_id)
@@ -74,9 +80,8 @@ def record_case_exception(case_id: int) -> Response:
     case = case_or_404(case_id)
     form = case_exception_form(case, formdata=True)
     if form.validate_on_submit():
-        allocation_id = (
-            int(form.allocation.data) if (form.allocation.data or "").isdigit() else None
-        )
+        nonce = posted_nonce(form.nonce)
+        allocation_id = to_id(form.allocation.data)
         errors = check_exception(
             case,
             form.reason.data or "",
@@ -87,17 +92,21 @@ def record_case_exception(case_id: int) -> Response:
         )
         if not errors:
             allocation = next((a for a in case.allocations if a.id == allocation_id), None)
-            record_exception(
-                case,
-                reason=form.reason.data or "",
-                allocation=allocation,
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                parent_told_on=form.parent_told_on.data,
-                note=form.note.data,
-                actor=current_user,
-            )
-            db.session.commit()
+            try:
+                record_exception(
+                    case,
+                    reason=form.reason.data or "",
+                    allocation=allocation,
+                    starts_on=form.starts_on.data,
+                    ends_on=form.ends_on.data,
+                    parent_told_on=form.parent_told_on.data,
+                    note=form.note.data,
+                    actor=current_user,
+                    nonce=nonce,
+                )
+                db.session.commit()
+            except Resubmitted:
+                db.session.rollback()  # recorded the first time: answered as the first time
             flash("Exception recorded", "success")
             return redirect_after_post(url_for("cases.show", case_id=case_id))
         _show_errors(form, errors)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from provider_portal import audit
+from provider_portal import audit, submissions
 from provider_portal.errors import StaleCase
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Case, CaseException, User
@@ -61,9 +61,11 @@ def check_dates(case: Case, values: dict[str, date | None]) -> list[FieldError]:
 
 
 def record_dates(
-    case: Case, values: dict[str, date | None], expected_version: int, actor: User
+    case: Case, values: dict[str, date | None], expected_version: int, actor: User, nonce: str
 ) -> list[FieldError]:
-    """Save the dates if they make sense and nobody else saved the case meanwhile."""
+    """Save the dates if they make sense and nobody else saved the case meanwhile; the same
+    form sent again (its nonce) raises Resubmitted before anything else is checked."""
+    submissions.claim(nonce, "case_dates", actor)
     if case.version != expected_version:
         raise StaleCase()
     errors = check_dates(case, values)
@@ -131,8 +133,11 @@ def record_exception(
     parent_told_on: date | None,
     note: str | None,
     actor: User,
+    nonce: str,
 ) -> CaseException:
-    """Add an exception to the case's ledger (caller commits); the ledger is never edited."""
+    """Add an exception to the case's ledger (caller commits); the ledger is never edited.
+    The same form sent again (its nonce) raises Resubmitted and adds nothing."""
+    submissions.claim(nonce, "case_exception", actor)
     entry = CaseException(
         case=case,
         applies_to="advice" if reason in ADVICE_EXCEPTIONS else "final_plan",

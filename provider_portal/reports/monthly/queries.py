@@ -52,15 +52,28 @@ class MonthlyReport:
     total: MonthlyRow
 
 
+# The years a report's months and dates may fall in. Anything else is a slip of the keyboard,
+# and a report works a month or more either side of its range: 9999-12 had no month after it.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
 def parse_month(value: str, what: str = "month") -> date:
-    """'2024-08' to the first day of that month."""
+    """'2024-08' to the first day of that month, from 1900-01 to 2100-12."""
     try:
         year_text, month_text = value.strip().split("-")
-        if len(year_text) != 4 or len(month_text) != 2:
+        digits = year_text + month_text
+        if (
+            len(year_text) != 4
+            or len(month_text) != 2
+            or not (digits.isascii() and digits.isdigit())
+        ):
             raise ValueError
-        return date(int(year_text), int(month_text), 1)
+        month = date(int(year_text), int(month_text), 1)
     except ValueError as error:
         raise ReportError(f"Enter the {what} as a year and month, like 2024-08") from error
+    if not FIRST_YEAR <= month.year <= LAST_YEAR:
+        raise ReportError(f"The {what} must be between {FIRST_YEAR}-01 and {LAST_YEAR}-12")
+    return month
 
 
 def _cohort_query(

@@ -40,6 +40,7 @@ from provider_portal.models import (
 from provider_portal.models.types import PENNY
 from provider_portal.reports.exports import Export, csv_export
 from provider_portal.reports.scope import EVERYTHING, Scope
+from provider_portal.reports.xlsx import csv_value
 from provider_portal.timescales import add_months, financial_year_label, months_between
 
 CSV_HEADER = ("financial_year", "contract", "provider", "work_type", "committed", "actual")
@@ -72,14 +73,15 @@ class SpendRow:
     def financial_year_label(self) -> str:
         return financial_year_label(self.financial_year)
 
-    def as_csv(self) -> tuple[str, str, str, str, str, str]:
+    def as_csv(self) -> tuple[str, str, str, str, object, object]:
+        """The row as the CSV carries it: the money to the penny, as numbers."""
         return (
             self.financial_year_label,
             self.contract_reference,
             self.provider_name,
             self.work_type_name,
-            f"{self.committed:.2f}",
-            f"{self.actual:.2f}",
+            csv_value("money", self.committed),
+            csv_value("money", self.actual),
         )
 
 
@@ -138,7 +140,7 @@ def uncosted_count(as_of: date, scope: Scope = EVERYTHING) -> int:
     return int(value or 0)
 
 
-def csv_rows(rows: Iterable[SpendRow]) -> list[tuple[str, str, str, str, str, str]]:
+def csv_rows(rows: Iterable[SpendRow]) -> list[tuple[str, str, str, str, object, object]]:
     """The rows as the CSV carries them: amounts as plain numbers with two decimals."""
     return [row.as_csv() for row in rows]
 
