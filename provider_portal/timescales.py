@@ -33,6 +33,8 @@ from provider_portal.formatting import LONDON, day_and_month, plural
 FINAL_PLAN_DAYS = 140  # 20 weeks: on time when issued on or before request date + 140 days
 ADVICE_DAYS = 42  # 6 weeks from the body receiving the request (reg 8)
 DECISION_DAYS = 42  # 6 weeks to decide whether to assess (reg 5)
+ISSUE_DECISION_DAYS = 112  # 16 weeks to tell the family the council will not issue (reg 10(1))
+COMMENT_PERIOD_DAYS = 15  # at least 15 days for the family to comment on the draft (reg 13(1)(a))
 DUE_SOON_WEEKS = 4  # a case is "due soon" when its final plan is due within this many weeks
 PHASE_TRANSFER_WINDOW_WEEKS = 12  # a transfer deadline this close puts a case near the top
 
@@ -65,6 +67,20 @@ def due_date(start: date, turnaround_days: int) -> date:
 def decision_due(request_received_on: date) -> date:
     """The last day for the decision whether to assess (6 weeks, reg 5)."""
     return request_received_on + timedelta(days=DECISION_DAYS)
+
+
+def issue_decision_due(request_received_on: date) -> date:
+    """The last day to tell the family a plan will not be issued (16 weeks, reg 10(1))."""
+    return request_received_on + timedelta(days=ISSUE_DECISION_DAYS)
+
+
+def earliest_final_plan(draft_plan_issued_on: date) -> date:
+    """The first day a final plan may be issued without the family's agreement (reg 13(1)(a)).
+
+    The family has at least 15 days "beginning with the day on which the draft plan was served":
+    the day the draft is sent is the first of the 15, so the final plan may follow on day 16.
+    """
+    return draft_plan_issued_on + timedelta(days=COMMENT_PERIOD_DAYS)
 
 
 def final_plan_due(request_received_on: date) -> date:

@@ -9,7 +9,7 @@ from provider_portal.models.accounts import (
     User,
 )
 from provider_portal.models.audit import AuditEvent
-from provider_portal.models.cases import Case, CaseException
+from provider_portal.models.cases import Case, CaseException, ImportMapping
 from provider_portal.models.contracts import (
     Contract,
     ContractPrice,
@@ -54,6 +54,7 @@ __all__ = [
     "ContractVariation",
     "Document",
     "FormSubmission",
+    "ImportMapping",
     "Provider",
     "Role",
     "User",

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from provider_portal.extensions import db
@@ -32,9 +43,31 @@ class Case(db.Model):  # type: ignore[name-defined]
     setting: Mapped[str | None] = mapped_column(String(200), index=True)
     request_received_on: Mapped[date] = mapped_column(Date, index=True)
     looked_after: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    decision_to_assess_on: Mapped[date | None] = mapped_column(Date)
+    # The setting's type (provider_portal.outcomes.SETTING_TYPES) decides phase transfers; the
+    # year group is anchored to the day it was recorded (None: the day the case was added).
+    setting_type: Mapped[str | None] = mapped_column(String(20))
+    year_group_as_of: Mapped[date | None] = mapped_column(Date)
+    # Outcomes (provider_portal.outcomes): each with its date and who recorded it.
+    assessment_decision: Mapped[str | None] = mapped_column(String(20))
+    decision_to_assess_on: Mapped[date | None] = mapped_column(Date, index=True)
+    decision_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    issue_decision: Mapped[str | None] = mapped_column(String(20))
+    issue_decision_on: Mapped[date | None] = mapped_column(Date, index=True)
+    issue_decision_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     draft_plan_issued_on: Mapped[date | None] = mapped_column(Date)
+    draft_plan_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     final_plan_issued_on: Mapped[date | None] = mapped_column(Date, index=True)
+    final_plan_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The family agreed to a final plan before their 15 days to comment on the draft were up.
+    family_agreed_early_final: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # Closed without a plan: the date, the reason (refused_to_assess, not_issuing,
+    # withdrawn_by_family, moved_away, ceased) and, for ceased, why.
+    closed_on: Mapped[date | None] = mapped_column(Date, index=True)
+    closed_reason: Mapped[str | None] = mapped_column(String(30))
+    ceased_reason: Mapped[str | None] = mapped_column(String(20))
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Set when retention replaced the child's personal details; figures still count the case.
@@ -83,3 +116,21 @@ class CaseException(db.Model):  # type: ignore[name-defined]
     case: Mapped[Case] = relationship(back_populates="exceptions")
 
     __table_args__ = (Index("ix_case_exception_case_applies", "case_id", "applies_to"),)
+
+
+class ImportMapping(db.Model):  # type: ignore[name-defined]
+    """How one user matched the columns of a file with these headers, kept for the next upload."""
+
+    __tablename__ = "import_mapping"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # "cases" or "allocations".
+    kind: Mapped[str] = mapped_column(String(20))
+    # SHA-256 of the file's normalised headers, in order.
+    headers_key: Mapped[str] = mapped_column(String(64))
+    # JSON: {"the file's header": "the portal's column"}.
+    mapping: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "kind", "headers_key"),)

@@ -1,0 +1,108 @@
+"""The whole case record: outcomes, setting type, anchored year groups, remembered import columns.
+
+A case can now close without a plan (refused to assess, decided not to issue, withdrawn by the
+family, moved out of the area, ceased), and each outcome records who recorded it. The setting
+type decides phase transfers; year_group_as_of anchors a year group to the date it was recorded.
+import_mapping keeps, per user, how the columns of a file with given headers were matched.
+
+Existing cases keep their meaning: nothing is closed by this migration, and a case with a
+decision date is taken to have been agreed for assessment (the only decision the portal could
+record before).
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-05
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+_RECORDED_BY = (
+    "decision_recorded_by_id",
+    "issue_decision_recorded_by_id",
+    "draft_plan_recorded_by_id",
+    "final_plan_recorded_by_id",
+    "closed_by_id",
+)
+
+
+def upgrade():
+    with op.batch_alter_table("case", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("assessment_decision", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("issue_decision", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("issue_decision_on", sa.Date(), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "family_agreed_early_final",
+                sa.Boolean(),
+                nullable=False,
+                server_default=sa.false(),
+            )
+        )
+        batch_op.add_column(sa.Column("closed_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("closed_reason", sa.String(length=30), nullable=True))
+        batch_op.add_column(sa.Column("ceased_reason", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("setting_type", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("year_group_as_of", sa.Date(), nullable=True))
+        for column in _RECORDED_BY:
+            batch_op.add_column(sa.Column(column, sa.Integer(), nullable=True))
+            batch_op.create_foreign_key(
+                batch_op.f(f"fk_case_{column}_user_account"), "user_account", [column], ["id"]
+            )
+        batch_op.create_index(batch_op.f("ix_case_closed_on"), ["closed_on"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_case_issue_decision_on"), ["issue_decision_on"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_case_decision_to_assess_on"), ["decision_to_assess_on"], unique=False
+        )
+    op.execute(
+        "UPDATE \"case\" SET assessment_decision = 'agreed' WHERE decision_to_assess_on IS NOT NULL"
+    )
+
+    op.create_table(
+        "import_mapping",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("headers_key", sa.String(length=64), nullable=False),
+        sa.Column("mapping", sa.Text(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user_account.id"], name=op.f("fk_import_mapping_user_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_mapping")),
+        sa.UniqueConstraint(
+            "user_id", "kind", "headers_key", name=op.f("uq_import_mapping_user_id")
+        ),
+    )
+
+
+def downgrade():
+    op.drop_table("import_mapping")
+    with op.batch_alter_table("case", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_decision_to_assess_on"))
+        batch_op.drop_index(batch_op.f("ix_case_issue_decision_on"))
+        batch_op.drop_index(batch_op.f("ix_case_closed_on"))
+        for column in reversed(_RECORDED_BY):
+            batch_op.drop_constraint(
+                batch_op.f(f"fk_case_{column}_user_account"), type_="foreignkey"
+            )
+            batch_op.drop_column(column)
+        for column in (
+            "year_group_as_of",
+            "setting_type",
+            "ceased_reason",
+            "closed_reason",
+            "closed_on",
+            "family_agreed_early_final",
+            "issue_decision_on",
+            "issue_decision",
+            "assessment_decision",
+        ):
+            batch_op.drop_column(column)
