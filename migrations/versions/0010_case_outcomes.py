@@ -3,7 +3,9 @@
 A case can now close without a plan (refused to assess, decided not to issue, withdrawn by the
 family, moved out of the area, ceased), and each outcome records who recorded it. The setting
 type decides phase transfers; year_group_as_of anchors a year group to the date it was recorded.
-import_mapping keeps, per user, how the columns of a file with given headers were matched.
+Work types say whether they are advice under reg 8, and each advice item keeps its
+statutory due date beside the contract's (6 weeks from the request for advice until an
+exception moves it). import_mapping keeps, per user, how the columns of a file with given headers were matched.
 
 Existing cases keep their meaning: nothing is closed by this migration, and a case with a
 decision date is taken to have been agreed for assessment (the only decision the portal could
@@ -65,6 +67,27 @@ def upgrade():
         "UPDATE \"case\" SET assessment_decision = 'agreed' WHERE decision_to_assess_on IS NOT NULL"
     )
 
+    # Which work types are advice under reg 8 (6 weeks from the request for advice), and each
+    # advice item's statutory due date, kept beside the contract's own due date (due_on).
+    with op.batch_alter_table("work_type", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("is_advice", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    op.execute("UPDATE work_type SET is_advice = true WHERE code LIKE '%advice'")
+    with op.batch_alter_table("allocation", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("statutory_due_on", sa.Date(), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_allocation_statutory_due_on"), ["statutory_due_on"], unique=False
+        )
+    if op.get_bind().dialect.name == "postgresql":
+        six_weeks_after = "allocated_on + 42"
+    else:
+        six_weeks_after = "date(allocated_on, '+42 days')"
+    op.execute(
+        f"UPDATE allocation SET statutory_due_on = {six_weeks_after} WHERE work_type_id IN "
+        "(SELECT id FROM work_type WHERE is_advice = true)"
+    )
+
     op.create_table(
         "import_mapping",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -85,6 +108,11 @@ def upgrade():
 
 def downgrade():
     op.drop_table("import_mapping")
+    with op.batch_alter_table("allocation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_allocation_statutory_due_on"))
+        batch_op.drop_column("statutory_due_on")
+    with op.batch_alter_table("work_type", schema=None) as batch_op:
+        batch_op.drop_column("is_advice")
     with op.batch_alter_table("case", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_decision_to_assess_on"))
         batch_op.drop_index(batch_op.f("ix_case_issue_decision_on"))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    Boolean,
     Date,
     Enum,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -38,6 +40,8 @@ class WorkType(db.Model):  # type: ignore[name-defined]
     code: Mapped[str] = mapped_column(String(50), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     turnaround_days: Mapped[int] = mapped_column(Integer)
+    # Advice under reg 8: due 6 weeks from the request for advice, whatever the contract says.
+    is_advice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AllocationStatus(enum.StrEnum):
@@ -110,7 +114,11 @@ class Allocation(db.Model):  # type: ignore[name-defined]
         index=True,
     )
     allocated_on: Mapped[date] = mapped_column(Date, index=True)
+    # The contract's due date (its turnaround for the work type).
     due_on: Mapped[date] = mapped_column(Date)
+    # Advice only: the statutory due date (reg 8), 6 weeks from allocation, moved by the days
+    # any advice exception on this item covers. None for work with no statutory limit of its own.
+    statutory_due_on: Mapped[date | None] = mapped_column(Date, index=True)
     # The first time the work came back: the board's "number returned" counts this.
     returned_on: Mapped[date | None] = mapped_column(Date, index=True)
     accepted_on: Mapped[date | None] = mapped_column(Date, index=True)
