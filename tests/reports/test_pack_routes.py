@@ -50,12 +50,12 @@ def test_page_shows_every_table_for_a_contract(data, client_for):
     assert _cells(soup.select_one("#pack-cohort")) == [
         ["February 2025", "3", "2", "1"],
         ["March 2025", "5", "3", "2"],
-        ["April 2025", "2", "1", "1"],
-        ["Total", "10", "6", "4"],
+        ["April 2025", "3", "1", "2"],  # d2 declined on 20 April, after the as-of date
+        ["Total", "11", "6", "5"],
     ]
     by_type = _cells(soup.select_one("#pack-cohort-by-work-type"))
     assert by_type[3] == ["Draft EHC plan", "Total", "1", "0", "1"]
-    assert by_type[-1] == ["Educational psychology advice", "Total", "9", "6", "3"]
+    assert by_type[-1] == ["Educational psychology advice", "Total", "10", "6", "4"]
     assert _cells(soup.select_one("#pack-flow")) == [
         ["February 2025", "4", "3", "75.0%", "30", "42", "1", "25.0%", "1", "0", "1"],
         ["March 2025", "3", "2", "66.7%", "20", "31", "1", "33.3%", "1", "1", "0"],
@@ -69,7 +69,7 @@ def test_page_shows_every_table_for_a_contract(data, client_for):
         + ["25.0% (1 of 4)", "25%", "Met"],
         ["March 2025", "5", "4", "Met", "66.7% (2 of 3)", "75%", "Not met"]
         + ["33.3% (1 of 3)", "25%", "Not met"],
-        ["April 2025", "2", "4", "Month not over", "100.0% (2 of 2)", "75%", "Met"]
+        ["April 2025", "3", "4", "Month not over", "100.0% (2 of 2)", "75%", "Met"]
         + ["0.0% (0 of 2)", "25%", "Met"],
     ]
     tags = soup.select("#pack-targets .govuk-tag")
@@ -287,8 +287,8 @@ def test_csv_rows(data, client_for):
     assert cohort[1:] == [
         ["2025-02", "3", "2", "1"],
         ["2025-03", "5", "3", "2"],
-        ["2025-04", "2", "1", "1"],
-        ["Total", "10", "6", "4"],
+        ["2025-04", "3", "1", "2"],
+        ["Total", "11", "6", "5"],
     ]
     flow = _csv(monitor.get(f"/reports/pack.csv?table=flow&{QUERY}"))
     assert flow[1] == ["2025-02", "4", "3", "75.0", "30", "42", "1", "25.0", "1", "0", "1"]
@@ -365,7 +365,7 @@ def test_xlsx_has_one_sheet_per_table_with_real_cells(data, client_for):
     assert month.number_format == "mmm yyyy"
     assert [cohort.cell(2, i).value for i in range(2, 5)] == [3, 2, 1]
     assert all(cohort.cell(2, i).data_type == "n" for i in range(2, 5))
-    assert cohort["A5"].value == "Total" and cohort["B5"].value == 10
+    assert cohort["A5"].value == "Total" and cohort["B5"].value == 11
     assert cohort.column_dimensions["A"].width == 12
     assert cohort.column_dimensions["D"].width == 13
 
@@ -524,7 +524,7 @@ def test_cli_writes_the_workbook(data, app, tmp_path):
     assert "CON-A" in result.output
     book = openpyxl.load_workbook(output)
     assert book.sheetnames == SHEETS
-    assert book["Cohort"]["B5"].value == 10
+    assert book["Cohort"]["B5"].value == 11
     assert book["Flow"]["E2"].value == 30
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report_exported"))
     assert event.detail == "pack xlsx 2025-02..2025-04 as_of=2025-04-15 via=cli"
