@@ -348,6 +348,7 @@ def test_backlog_burn_down(data):
     assert f.clears_on is not None and f.clears_on > date(2025, 4, 30)
     # The forecast runs past the chosen months (to April) until the day it clears.
     month_ends = [date(2025, 4, 30), date(2025, 5, 31), date(2025, 6, 30), date(2025, 7, 31)]
+    month_ends += [date(2025, 8, 31), date(2025, 9, 30), date(2025, 10, 31)]
     month_ends = [day for day in month_ends if day < f.clears_on]
     assert points == [
         (date(2025, 2, 28), 2, None),

@@ -79,8 +79,17 @@ def test_page_shows_every_table_for_a_contract(data, client_for):
         "Month not over": "govuk-tag--grey",
     }
     assert soup.select_one("#pack-capacity").get_text(strip=True) == "5"
-    # 5 outstanding + 2 unallocated at 5 returns in 8 weeks: ceil(7 × 8 / 5) = 12 weeks.
-    assert soup.select_one("#pack-clears-on").get_text(strip=True) == "8 July 2025"
+    # 16 cases past 20 weeks (5 with the provider, 9 with their work back and no plan, 2
+    # never taken on), none coming: at 5 returns in 8 weeks, ceil(16 × 8 / 5) = 26 weeks.
+    assert soup.select_one("#pack-backlog-total").get_text(" ", strip=True) == (
+        "16 With a provider: 5 Advice back, plan not issued: 9 Not yet allocated: 2"
+    )
+    assert soup.select_one("#pack-inflow").get_text(strip=True) == "0"
+    # The stated 5 a month (1.15 a week) is above the recent 0.625 a week: no cap.
+    assert soup.select_one("#pack-rate").get_text(strip=True) == (
+        "5 returned in the last 8 weeks (0.63 a week)"
+    )
+    assert soup.select_one("#pack-clears-on").get_text(strip=True) == "14 October 2025"
     assert soup.select_one("#pack-clears-this-year").get_text(strip=True) == "Yes"
     assert "The rate is the work that first came back in the 8 weeks" in (
         soup.select_one("#pack-forecast-method").get_text()
@@ -89,7 +98,7 @@ def test_page_shows_every_table_for_a_contract(data, client_for):
     assert backlog[:3] == [
         ["28 Feb 2025", "2", "– none"],
         ["31 Mar 2025", "4", "– none"],
-        ["15 Apr 2025", "5", "7"],
+        ["15 Apr 2025", "5", "16"],
     ]
     cost_rows = [row[0] for row in _cells(soup.select_one("#pack-cost"))]
     assert cost_rows == [
@@ -303,12 +312,14 @@ def test_csv_rows(data, client_for):
     assert spend[1] == ["2025-02", "1000.00", "6000.00", "1000.00", "7000.00", "50000.00"]
     forecast = dict(_csv(monitor.get(f"/reports/pack.csv?table=forecast&{QUERY}"))[1:])
     assert forecast["as_of"] == "2025-04-15"
-    assert forecast["clears_on"] == "2025-07-08"
+    assert forecast["clears_on"] == "2025-10-14"
+    assert forecast["backlog"] == "16"
+    assert forecast["stated_monthly_capacity"] == "5"
     assert forecast["clears_this_financial_year"] == "yes"
     assert forecast["weekly_rate"] == "0.625"
     backlog = _csv(monitor.get(f"/reports/pack.csv?table=backlog&{QUERY}"))
     assert backlog[1:4] == [["2025-02-28", "2", ""], ["2025-03-31", "4", ""]] + [
-        ["2025-04-15", "5", "7"]
+        ["2025-04-15", "5", "16"]
     ]
 
 
@@ -382,11 +393,11 @@ def test_xlsx_has_one_sheet_per_table_with_real_cells(data, client_for):
     backlog = book["Backlog"]
     assert backlog["A4"].is_date and backlog["A4"].value == datetime(2025, 4, 15)
     assert backlog["A4"].number_format == "d mmm yyyy"
-    assert backlog["C2"].value is None and backlog["C4"].value == 7
+    assert backlog["C2"].value is None and backlog["C4"].value == 16
 
     forecast = {row[0].value: row[1] for row in book["Forecast"].iter_rows(min_row=2)}
     assert forecast["clears_on"].is_date
-    assert forecast["clears_on"].value == datetime(2025, 7, 8)
+    assert forecast["clears_on"].value == datetime(2025, 10, 14)
     assert forecast["outstanding_allocated_work"].value == 5
     assert forecast["clears_this_financial_year"].value == "Yes"
 
