@@ -24,6 +24,7 @@ from provider_portal.models import (
     Case,
     WorkType,
 )
+from provider_portal.outcomes import not_closed_by
 from provider_portal.pagination import Page, paginate
 from provider_portal.timescales import (
     DUE_SOON_WEEKS,
@@ -112,9 +113,7 @@ def board_query(filters: BoardFilters, as_of: date) -> Select[Case]:
     # Final plan due = request + 140 days; "due within N weeks" = due on or before as_of + N weeks.
     latest_request = as_of + timedelta(weeks=filters.window_weeks) - timedelta(days=FINAL_PLAN_DAYS)
     query = matching(
-        select(Case).where(
-            Case.final_plan_issued_on.is_(None), Case.request_received_on <= latest_request
-        ),
+        select(Case).where(not_closed_by(as_of), Case.request_received_on <= latest_request),
         filters.q,
     )
     if filters.unallocated:
@@ -167,6 +166,11 @@ def _ordered(query: Select[Case], as_of: date) -> Select[Case]:
         Case.request_received_on,
         Case.id,
     )
+
+
+def ordered_board_query(filters: BoardFilters, as_of: date) -> Select[Case]:
+    """The board's cases in the board's order (the page and `flask report backlog`)."""
+    return _ordered(board_query(filters, as_of), as_of)
 
 
 def _work_statuses(case_: Case, work_types: list[WorkType]) -> list[WorkStatus]:
