@@ -125,36 +125,51 @@ def in_backlog(as_of: date) -> ColumnElement[bool]:
     return and_(case_open_on(as_of), past_twenty_weeks(as_of), Case.anonymised_at.is_(None))
 
 
-def _crossing_in_week(as_of: date, week: int) -> ColumnElement[bool]:
+def _crossing_in_week(
+    requested: ColumnElement[date], as_of: date, week: int
+) -> ColumnElement[bool]:
     """Passes 20 weeks in the week-th week after as_of: the first day past 20 weeks (request
     + 141 days) falls after as_of + 7(week - 1) days and on or before as_of + 7 × week."""
     return and_(
-        Case.request_received_on >= as_of + timedelta(days=7 * (week - 1) - FINAL_PLAN_DAYS),
-        Case.request_received_on <= as_of + timedelta(days=7 * week - FINAL_PLAN_DAYS - 1),
+        requested >= as_of + timedelta(days=7 * (week - 1) - FINAL_PLAN_DAYS),
+        requested <= as_of + timedelta(days=7 * week - FINAL_PLAN_DAYS - 1),
     )
 
 
 def backlog_on(as_of: date, scope: Scope = EVERYTHING) -> Backlog:
-    """The backlog on as_of in its parts, and the inflow of the coming weeks, in one query."""
+    """The backlog on as_of in its parts, and the inflow of the coming weeks, in one query.
+
+    The open cases' parts are worked out once per case in a subquery, then counted.
+    """
     with_provider, advice_back, not_allocated = _parts(as_of, scope)
+    everything = scope.contract is None and scope.provider is None
+    each = (
+        select(
+            Case.request_received_on.label("requested"),
+            with_provider.label("with_provider"),
+            advice_back.label("advice_back"),
+            not_allocated.label("not_allocated"),
+        )
+        .where(case_open_on(as_of), Case.anonymised_at.is_(None))
+        .subquery("open_case")
+    )
+    past = each.c.requested < as_of - timedelta(days=FINAL_PLAN_DAYS)
+    # Outside everything, a case joins the scope's backlog only through one of its parts.
     belongs = (
         true()
-        if scope.contract is None and scope.provider is None
-        else or_(with_provider, advice_back, not_allocated)
+        if everything
+        else or_(each.c.with_provider, each.c.advice_back, each.c.not_allocated)
     )
-    past = past_twenty_weeks(as_of)
     columns = [
-        count_if(and_(past, with_provider)),
-        count_if(and_(past, advice_back)),
-        count_if(and_(past, not_allocated)),
+        count_if(and_(past, each.c.with_provider)),
+        count_if(and_(past, each.c.advice_back)),
+        count_if(and_(past, each.c.not_allocated)),
     ]
     weeks = range(1, INFLOW_WEEKS + 1)
-    columns += [count_if(and_(_crossing_in_week(as_of, w), belongs)) for w in weeks]
-    columns += [count_if(and_(_crossing_in_week(as_of, w), not_allocated)) for w in weeks]
-    row = db.session.execute(
-        select(*columns).where(case_open_on(as_of), Case.anonymised_at.is_(None))
-    ).one()
-    values = [int(v or 0) for v in row]
+    crossing = [_crossing_in_week(each.c.requested, as_of, w) for w in weeks]
+    columns += [count_if(and_(week, belongs)) for week in crossing]
+    columns += [count_if(and_(week, each.c.not_allocated)) for week in crossing]
+    values = [int(v or 0) for v in db.session.execute(select(*columns)).one()]
     return Backlog(
         as_of,
         values[0],
