@@ -183,6 +183,10 @@ def test_forecast_over_two_years_and_not_clearing_this_year(council):
         "No. It is forecast to clear by 27 August 2026, after the end of this financial year "
         "on 31 March 2026."
     )
+    method = report.answer("forecast").method
+    assert "(1 case over the next 21 weeks)" in method
+    assert "No cap applies" in method
+    assert "1 had work with a provider that had not come back, 4 had all their" in method
     assert report.answer("forecast").answer.startswith(
         "At 0.25 cases a week, the backlog of 9 (with 1 more case reaching 20 weeks over the "
         "coming weeks) is forecast to clear by 27 August 2026."

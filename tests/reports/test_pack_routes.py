@@ -91,9 +91,10 @@ def test_page_shows_every_table_for_a_contract(data, client_for):
     )
     assert soup.select_one("#pack-clears-on").get_text(strip=True) == "14 October 2025"
     assert soup.select_one("#pack-clears-this-year").get_text(strip=True) == "Yes"
-    assert "The rate is the work that first came back in the 8 weeks" in (
-        soup.select_one("#pack-forecast-method").get_text()
-    )
+    method = soup.select_one("#pack-forecast-method").get_text()
+    assert "The rate is the work that first came back in the 8 weeks" in method
+    assert "reach 20 weeks that week without a final plan join the backlog" in method
+    assert "The providers' stated capacity, 5 pieces a month" in method
     backlog = _cells(soup.select_one("#pack-backlog"))
     assert backlog[:3] == [
         ["28 Feb 2025", "2", "– none"],
