@@ -429,8 +429,8 @@ def _placed_outstanding(scope: Scope, as_of: date, cuts: list[int]) -> dict[int,
 def _capacity_text(result: Forecast) -> str:
     if result.capacity is None:
         return (
-            "No cap applies: not every contract in scope that is active on the date states the "
-            "provider's monthly capacity."
+            "No cap applies: the contracts in scope that are active on the date do not all "
+            "state the provider's monthly capacity (or there are none)."
         )
     weekly = _two_places(weekly_capacity(result.capacity))
     stated = (

@@ -265,6 +265,12 @@ def _answers(
 def _forecast_answer(result: Forecast, projection: list[tuple[date, int]]) -> Answer:
     on = long_date(result.as_of)
     rate = result.rate_text
+    arriving = result.parts.coming
+    coming = (
+        f" (with {plural(arriving, 'more case')} reaching 20 weeks over the coming weeks)"
+        if arriving
+        else ""
+    )
     if result.clears_on is None:
         words = (
             f"Nothing came back from providers in the {RATE_WEEKS} weeks to {on}, so at the "
@@ -274,9 +280,8 @@ def _forecast_answer(result: Forecast, projection: list[tuple[date, int]]) -> An
         words = f"There was no backlog on {on}."
     else:
         words = (
-            f"At {rate} cases a week, the backlog of {result.backlog} (with "
-            f"{plural(result.parts.coming, 'more case')} reaching 20 weeks over the coming "
-            f"weeks) is forecast to clear by {long_date(result.clears_on)}."
+            f"At {rate} cases a week, the backlog of {result.backlog}{coming} is forecast to "
+            f"clear by {long_date(result.clears_on)}."
         )
     return Answer(
         "forecast",
