@@ -9,7 +9,8 @@ from fractions import Fraction
 
 import pytest
 
-from provider_portal.models import AllocationStatus
+from provider_portal.extensions import db
+from provider_portal.models import AllocationStatus, Role
 from provider_portal.outcomes import MOVED_AWAY, NOT_ISSUING, WITHDRAWN_BY_FAMILY
 from provider_portal.reports.backlog import INFLOW_WEEKS, backlog_on
 from provider_portal.reports.foi.queries import foi_report
@@ -239,3 +240,20 @@ def test_working_rate():
     assert working_rate(8, 13) == 1  # 13 a month is 3 a week
     assert working_rate(32, 13) == 3
     assert working_rate(0, 13) == 0
+
+
+def test_the_pack_page_shows_the_parts_the_inflow_and_the_cap(returns, make, client_for):
+    _two_now_and_three_in_week_two(make)
+    returns.stated_monthly_capacity = 2
+    db.session.commit()
+    soup = client_for(Role.MONITOR).page(
+        "/reports/pack?contract=CON-R&start=2025-09&end=2025-11&as_of=20&as_of=11&as_of=2025"
+    )
+    assert soup.select_one("#pack-backlog-total").get_text(" ", strip=True) == (
+        "2 With a provider: 0 Advice back, plan not issued: 0 Not yet allocated: 2"
+    )
+    assert soup.select_one("#pack-inflow").get_text(strip=True) == "3"
+    assert soup.select_one("#pack-rate").get_text(" ", strip=True) == (
+        "8 returned in the last 8 weeks, capped at the stated capacity of 2 a month: 0.46 a week"
+    )
+    assert soup.select_one("#pack-clears-on").get_text(strip=True) == "5 February 2026"
