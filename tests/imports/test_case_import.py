@@ -287,7 +287,7 @@ def test_the_same_case_ref_twice_in_one_file(tmp_path: Path) -> None:
     assert _case_count() == 0
 
 
-def test_unknown_columns_are_listed_once(tmp_path: Path) -> None:
+def test_unknown_columns_are_ignored_and_listed(tmp_path: Path) -> None:
     result = import_cases(
         table(
             tmp_path,
@@ -297,11 +297,9 @@ def test_unknown_columns_are_listed_once(tmp_path: Path) -> None:
         ),
         actor=None,
     )
-    assert [(e.line, e.column) for e in result.errors] == [(1, "nhs_number"), (1, "notes")]
-    assert result.errors[0].message.startswith(
-        "Unknown column. The columns can be case_ref, first_name"
-    )
-    assert _case_count() == 0
+    assert result.errors == []
+    assert result.ignored == ["nhs_number", "notes"]
+    assert _case_count() == 2
 
 
 def test_missing_required_columns_stop_the_import(tmp_path: Path) -> None:
@@ -315,8 +313,13 @@ def test_missing_required_columns_stop_the_import(tmp_path: Path) -> None:
 
 def test_a_single_column_hints_at_the_delimiter(tmp_path: Path) -> None:
     result = import_cases(table(tmp_path, "case_ref|first_name", "EHC1|Alex"), actor=None)
-    assert result.errors[0] == RowError(1, "case_ref|first_name", result.errors[0].message)
-    assert "separated by commas, semicolons or tabs" in result.errors[1].message
+    assert result.errors[0] == RowError(
+        1,
+        "case_ref",
+        "The file has no case_ref column. Check the columns are separated by commas, "
+        "semicolons or tabs",
+    )
+    assert result.ignored == ["case_ref|first_name"]
 
 
 def test_xlsx_with_date_cells(tmp_path: Path) -> None:
