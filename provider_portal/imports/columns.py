@@ -420,7 +420,10 @@ def match_columns(
     # Keep the file's order, so results read like the file.
     order = {header: index for index, header in enumerate(headers)}
     match.columns = dict(sorted(match.columns.items(), key=lambda item: order[item[1]]))
-    match.missing = [name for name in required_names(kind) if name not in match.columns]
+    said = {problem.column for problem in match.problems}
+    match.missing = [
+        name for name in required_names(kind) if name not in match.columns and name not in said
+    ]
     return match
 
 
