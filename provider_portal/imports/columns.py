@@ -420,9 +420,9 @@ def match_columns(
     # Keep the file's order, so results read like the file.
     order = {header: index for index, header in enumerate(headers)}
     match.columns = dict(sorted(match.columns.items(), key=lambda item: order[item[1]]))
-    said = {problem.column for problem in match.problems}
+    named = {problem.column for problem in match.problems}
     match.missing = [
-        name for name in required_names(kind) if name not in match.columns and name not in said
+        name for name in required_names(kind) if name not in match.columns and name not in named
     ]
     return match
 

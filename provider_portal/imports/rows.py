@@ -78,6 +78,8 @@ class ImportResult:
     # ({the file's header: portal column}).
     ignored: list[str] = field(default_factory=list)
     chosen: dict[str, str] = field(default_factory=dict)
+    # Required columns the file has no header for.
+    missing: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -143,6 +145,7 @@ def matched_table(
     match: ColumnMatch = match_columns(kind, table.headers, mapping)
     result.ignored = match.ignored
     result.chosen = match.chosen
+    result.missing = match.missing
     for problem in match.problems:
         problems.add(1, problem.column, problem.message)
     for column in match.missing:
@@ -222,6 +225,7 @@ def commit_or_report(result: ImportResult, problems: Problems) -> ImportResult:
             errors=problems.sorted(),
             ignored=result.ignored,
             chosen=result.chosen,
+            missing=result.missing,
         )
     log.info(
         "%s import: rows=%d created=%d updated=%d",
