@@ -99,13 +99,18 @@ class ImportResult:
 
 
 MAX_IGNORED_NAMED = 10  # a file with 80 extra columns gets a sentence, not a list of 80
+MAX_NAME_SHOWN = 60  # and the sentence fits in a flashed message's cookie
+
+
+def _short(header: str) -> str:
+    return header if len(header) <= MAX_NAME_SHOWN else header[: MAX_NAME_SHOWN - 1] + "…"
 
 
 def ignored_sentence(ignored: list[str]) -> str | None:
     """The sentence naming the file's columns an import did not use, if there were any."""
     if not ignored:
         return None
-    named = ", ".join(f'"{header}"' for header in ignored[:MAX_IGNORED_NAMED])
+    named = ", ".join(f'"{_short(header)}"' for header in ignored[:MAX_IGNORED_NAMED])
     more = len(ignored) - MAX_IGNORED_NAMED
     if more > 0:
         named += f" and {more} more"
