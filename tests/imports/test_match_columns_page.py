@@ -245,6 +245,8 @@ def test_a_file_with_problems_after_matching_lists_them_and_keeps_the_answers(ma
     rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in table.tbody("tr")]
     assert rows == [["2", "date_of_birth", "Date of birth must be a real date"]]
     assert "matched as you chose" in soup.find(id="import-columns-chosen").get_text()
+    ignored = soup.find(id="import-columns-ignored").get_text(strip=True)
+    assert ignored == 'This column was ignored: "notes".'
     assert soup.find("input", attrs={"name": "kind", "value": "cases"}).has_attr("checked")
     assert soup.find("input", attrs={"name": "nonce"})["value"]
     assert db.session.scalar(select(func.count()).select_from(ImportMapping)) == 1
