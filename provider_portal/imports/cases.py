@@ -90,7 +90,7 @@ def _parse_case(row: Row, headers: Sequence[str], problems: Problems) -> _CaseRo
     # A year group is true on the day it was recorded: anchored there, it moves on each
     # September from that day, not from the day of the import.
     as_of = outcome_rules.past_date(row, "year_group_as_of", problems, now)
-    if as_of is not None and nc_year is None:
+    if as_of is not None and cell_text(row.get("year_group")) is None:
         problems.add(row.line, "year_group_as_of", "Enter the year group, or leave its date blank")
     if "year_group" in headers:
         values["year_group_as_of"] = (as_of or now) if nc_year is not None else None

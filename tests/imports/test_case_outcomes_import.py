@@ -383,3 +383,16 @@ def test_year_group_date_problems(tmp_path: Path, values: str, error: str) -> No
     header = CASE_HEADER + ",year_group,year_group_as_of"
     result = _import(tmp_path, values, header=header)
     assert result.errors == [RowError(2, "year_group_as_of", error)]
+
+
+def test_a_year_group_date_needs_the_year_group_column(tmp_path: Path) -> None:
+    result = _import(tmp_path, "2023-01-10", header=CASE_HEADER + ",year_group_as_of")
+    assert result.errors == [
+        RowError(2, "year_group_as_of", "Enter the year group, or leave its date blank")
+    ]
+
+
+def test_an_unreadable_year_group_is_one_problem_even_with_its_date(tmp_path: Path) -> None:
+    header = CASE_HEADER + ",year_group,year_group_as_of"
+    result = _import(tmp_path, "Year 15,2023-01-10", header=header)
+    assert [(e.column) for e in result.errors] == ["year_group"]
