@@ -34,6 +34,7 @@ from provider_portal.models import (
     Allocation,
     AllocationStatus,
     Case,
+    CaseException,
     Contract,
     Document,
     Provider,
@@ -41,7 +42,7 @@ from provider_portal.models import (
     User,
     WorkType,
 )
-from provider_portal.timescales import due_date, today
+from provider_portal.timescales import advice_statutory_due, due_date, today
 
 # Who a provider administrator may give work to: people of their own organisation.
 ASSIGNABLE_ROLES = (Role.PROVIDER_ADMIN, Role.PRACTITIONER)
@@ -147,6 +148,36 @@ def awaiting_answer(allocation: Allocation) -> bool:
     return allocation.status is AllocationStatus.ALLOCATED and not is_taken_on(allocation)
 
 
+def statutory_due(
+    work_type: WorkType,
+    allocated_on: date,
+    exceptions: Sequence[CaseException] = (),
+    returned_on: date | None = None,
+) -> date | None:
+    """The statutory due date of work of this type asked for on allocated_on; None unless advice.
+
+    Advice is due 6 weeks from the request for advice (reg 8), moved by the days its own advice
+    exceptions cover (timescales.advice_statutory_due); an exception with no end date counts up
+    to the day the advice came back, or while it is out, up to today.
+    """
+    if not work_type.is_advice:
+        return None
+    periods = [(e.starts_on, e.ends_on) for e in exceptions if e.starts_on is not None]
+    return advice_statutory_due(allocated_on, periods, returned_on or today())
+
+
+def refresh_statutory_due(allocation: Allocation) -> None:
+    """Work out the allocation's statutory due date again from its advice exceptions."""
+    own = [
+        e
+        for e in allocation.case.exceptions
+        if e.applies_to == "advice" and e.allocation_id == allocation.id
+    ]
+    allocation.statutory_due_on = statutory_due(
+        allocation.work_type, allocation.allocated_on, own, allocation.returned_on
+    )
+
+
 def open_allocation(case: Case, work_type: WorkType) -> Allocation | None:
     """The case's open allocation for this work type, if any."""
     return db.session.scalar(
@@ -201,6 +232,7 @@ def allocate(
                 unit_price=unit_price(contract, work_type, start),
                 allocated_on=start,
                 due_on=due_on or due_date(start, turnaround),
+                statutory_due_on=statutory_due(work_type, start),
                 status=AllocationStatus.ALLOCATED,
                 allocated_by_id=actor.id if actor else None,
             )
@@ -327,6 +359,12 @@ def record_return(
     )
     if allocation.returned_on is None:
         allocation.returned_on = when
+        # An advice exception with no end date counts up to the day the advice came back.
+        if allocation.work_type.is_advice and any(
+            e.allocation_id == allocation.id and e.ends_on is None
+            for e in allocation.case.exceptions
+        ):
+            refresh_statutory_due(allocation)
     allocation.status = AllocationStatus.RETURNED
     allocation.returned_by_id = actor.id if actor else None
     allocation_event("allocation_returned", allocation, actor)

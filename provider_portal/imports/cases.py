@@ -17,7 +17,6 @@ from provider_portal.imports.rows import (
     commit_or_report,
     read_date,
     read_text,
-    years_before,
 )
 from provider_portal.models import (
     Case,
@@ -26,14 +25,15 @@ from provider_portal.models import (
 )
 from provider_portal.tabular import Row, Table, cell_text, parse_bool
 from provider_portal.timescales import (
-    FINAL_PLAN_EXCEPTIONS,
+    IMPORTABLE_FINAL_PLAN_EXCEPTIONS,
+    TOO_OLD,
     parse_year_group,
     reception_year,
     today,
+    under_25_on,
     year_group_label,
 )
 
-MAX_AGE_YEARS = 25  # EHC plans can run until the young person turns 25
 CASE_REQUIRED = ("case_ref", "first_name", "last_name", "date_of_birth", "request_received_on")
 CASE_OPTIONAL = (
     "year_group",
@@ -71,12 +71,8 @@ def _parse_case(row: Row, headers: Sequence[str], problems: Problems) -> _CaseRo
             problems.add(
                 row.line, "date_of_birth", "Date of birth must be on or before the request date"
             )
-        elif received is not None and dob < years_before(received, MAX_AGE_YEARS):
-            problems.add(
-                row.line,
-                "date_of_birth",
-                f"Date of birth must be no more than {MAX_AGE_YEARS} years before the request date",
-            )
+        elif received is not None and not under_25_on(dob, received):
+            problems.add(row.line, "date_of_birth", TOO_OLD)
     values["date_of_birth"] = dob
     values["request_received_on"] = received
 
@@ -117,11 +113,12 @@ def _parse_case(row: Row, headers: Sequence[str], problems: Problems) -> _CaseRo
     if "timescale_exception" in headers:
         exception = cell_text(row.get("timescale_exception"))
         key = exception.lower() if exception else None
-        if key is not None and key not in FINAL_PLAN_EXCEPTIONS:
+        if key is not None and key not in IMPORTABLE_FINAL_PLAN_EXCEPTIONS:
             problems.add(
                 row.line,
                 "timescale_exception",
-                "Timescale exception must be blank or one of " + ", ".join(FINAL_PLAN_EXCEPTIONS),
+                "Timescale exception must be blank or one of "
+                + ", ".join(IMPORTABLE_FINAL_PLAN_EXCEPTIONS),
             )
         values["_exception"] = key
     if len(problems.errors) > errors_before:
