@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from provider_portal.formatting import long_date, plural
+from provider_portal.formatting import plural, short_date
 from provider_portal.models import Allocation, AllocationStatus, Case
 from provider_portal.timescales import case_clock, exception_label, phase_transfer
 
@@ -47,7 +47,7 @@ def _work_milestone(case: Case, allocation: Allocation, as_of: date) -> Mileston
         due, notes = allocation.due_on, ["Due: the contract's date"]
     else:
         due = allocation.statutory_due_on
-        notes = [f"Due: 6 weeks (reg 8); contract due {long_date(allocation.due_on)}"]
+        notes = [f"Due: 6 weeks (reg 8); contract due {short_date(allocation.due_on)}"]
     notes += [
         "Exception: " + exception_label(e.reason)
         for e in case.exceptions
