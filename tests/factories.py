@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
 
-from provider_portal.allocations.services import statutory_due
+from provider_portal.allocations.clock import statutory_due
 from provider_portal.auth.two_factor.keys import is_sealed, seal
 from provider_portal.auth.two_factor.services import new_recovery_codes
 from provider_portal.contracts.pricing import reprice

@@ -156,6 +156,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("admin.deactivate_provider", "GET"): ADMIN_ONLY,
     ("admin.deactivate_provider", "POST"): ADMIN_ACTS,
     ("admin.reactivate_provider", "POST"): ADMIN_ACTS,
+    ("admin.work_types", "GET"): ADMIN_ONLY,
+    ("admin.work_type", "GET"): ADMIN_ONLY,
+    ("admin.work_type", "POST"): ADMIN_ONLY,
     # A provider administrator's own team: Q's administrator gets 404 for P's practitioner.
     ("admin.team", "GET"): TEAM_LIST,
     ("admin.invite_practitioner", "GET"): TEAM_LIST,
@@ -248,6 +251,7 @@ def world(app, make, client_for):
         "token": "not-a-real-token",
         "contract_id": make.contract(provider=p, reference="CON-P").id,
         "chart": "backlog",
+        "work_type_id": make.work_type("ep_advice").id,
     }
     return users, ids, allocation
 

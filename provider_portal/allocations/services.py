@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from provider_portal import audit
+from provider_portal.allocations.clock import refresh_statutory_due, statutory_due
 from provider_portal.contracts.allocating import (
     ContractCost,
     batch_contract,
@@ -34,7 +35,6 @@ from provider_portal.models import (
     Allocation,
     AllocationStatus,
     Case,
-    CaseException,
     Contract,
     Document,
     Provider,
@@ -42,7 +42,7 @@ from provider_portal.models import (
     User,
     WorkType,
 )
-from provider_portal.timescales import advice_statutory_due, due_date, today
+from provider_portal.timescales import due_date, today
 
 # Who a provider administrator may give work to: people of their own organisation.
 ASSIGNABLE_ROLES = (Role.PROVIDER_ADMIN, Role.PRACTITIONER)
@@ -146,36 +146,6 @@ def is_taken_on(allocation: Allocation) -> bool:
 def awaiting_answer(allocation: Allocation) -> bool:
     """Whether the provider can still accept or decline the work."""
     return allocation.status is AllocationStatus.ALLOCATED and not is_taken_on(allocation)
-
-
-def statutory_due(
-    work_type: WorkType,
-    allocated_on: date,
-    exceptions: Sequence[CaseException] = (),
-    returned_on: date | None = None,
-) -> date | None:
-    """The statutory due date of work of this type asked for on allocated_on; None unless advice.
-
-    Advice is due 6 weeks from the request for advice (reg 8), moved by the days its own advice
-    exceptions cover (timescales.advice_statutory_due); an exception with no end date counts up
-    to the day the advice came back, or while it is out, up to today.
-    """
-    if not work_type.is_advice:
-        return None
-    periods = [(e.starts_on, e.ends_on) for e in exceptions if e.starts_on is not None]
-    return advice_statutory_due(allocated_on, periods, returned_on or today())
-
-
-def refresh_statutory_due(allocation: Allocation) -> None:
-    """Work out the allocation's statutory due date again from its advice exceptions."""
-    own = [
-        e
-        for e in allocation.case.exceptions
-        if e.applies_to == "advice" and e.allocation_id == allocation.id
-    ]
-    allocation.statutory_due_on = statutory_due(
-        allocation.work_type, allocation.allocated_on, own, allocation.returned_on
-    )
 
 
 def open_allocation(case: Case, work_type: WorkType) -> Allocation | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from provider_portal import audit, submissions
-from provider_portal.allocations.services import refresh_statutory_due
+from provider_portal.allocations.clock import refresh_statutory_due
 from provider_portal.errors import StaleCase
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Case, CaseException, User
