@@ -78,6 +78,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # The empty form has no nonce: it was not sent from the case page (a 400, nothing saved).
     ("cases.record_case_dates", "POST"): {**COUNCIL_ONLY, "admin": 400, "manager": 400},
     ("cases.record_case_exception", "POST"): COUNCIL_ONLY,
+    ("cases.new_case", "GET"): COUNCIL_ONLY,
+    ("cases.new_case", "POST"): COUNCIL_ONLY,
+    ("cases.edit_case", "GET"): COUNCIL_ONLY,
+    ("cases.edit_case", "POST"): COUNCIL_ONLY,
     ("cases.import_cases", "GET"): COUNCIL_ONLY,
     ("cases.import_cases", "POST"): COUNCIL_ONLY,
     ("allocations.index", "GET"): COUNCIL_ONLY,
