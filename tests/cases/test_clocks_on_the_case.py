@@ -10,6 +10,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from provider_portal.allocations.services import allocate, record_return
+from provider_portal.cases.board.bulk import provider_load
 from provider_portal.cases.board.queries import transfer_deadline_column
 from provider_portal.cases.recording.services import record_exception
 from provider_portal.extensions import db
@@ -193,3 +194,20 @@ def test_the_coronavirus_exception_is_not_offered_for_a_new_recording(make, clie
     assert response.status_code == 200
     db.session.expire_all()
     assert db.session.get(Case, case.id).exceptions == []
+
+
+@freeze_time(TODAY)
+def test_a_providers_late_work_is_counted_by_the_boards_date(make) -> None:
+    """Advice past the contract's 30 days but inside reg 8's 6 weeks is not yet late; other work
+    is late by the contract's date."""
+    provider = make.provider("Northbrook")
+    make.allocation(provider=provider, allocated_on=date(2024, 10, 25), due_on=date(2024, 11, 24))
+    make.allocation(provider=provider, allocated_on=date(2024, 10, 1))  # due 12 November
+    make.allocation(
+        provider=provider,
+        work_type="plan_writing",
+        allocated_on=date(2024, 10, 25),
+        due_on=date(2024, 11, 24),
+    )
+    load = provider_load(provider, date(2024, 12, 1))
+    assert (load.total, load.overdue) == (3, 2)
