@@ -27,7 +27,7 @@ from provider_portal.errors import AllocationError, ContractError
 from provider_portal.extensions import db
 from provider_portal.formatting import long_date
 from provider_portal.forms import options
-from provider_portal.models import Case, Provider, WorkType
+from provider_portal.models import Allocation, Case, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import LONDON, today
 from provider_portal.web import (
@@ -134,6 +134,16 @@ def show(case_id: int) -> Response:
     return response
 
 
+def _due_words(allocation: Allocation) -> str:
+    """When new work is due: the statutory date for advice, the contract's when it differs."""
+    statutory, contract = allocation.statutory_due_on, allocation.due_on
+    if statutory is None:
+        return f"contract due {long_date(contract)}"
+    if statutory == contract:
+        return f"due {long_date(statutory)}"
+    return f"due {long_date(statutory)} (6 weeks, reg 8), contract due {long_date(contract)}"
+
+
 @bp.route("/<int:case_id>/allocations", methods=["POST"])
 @requires("allocate")
 def allocate_work(case_id: int) -> Response:
@@ -151,7 +161,7 @@ def allocate_work(case_id: int) -> Response:
             allocation = allocate(case, provider, work_type, actor=current_user, contract=contract)
             message = (
                 f"{work_type.name} allocated to {provider.name}, "
-                f"due {long_date(allocation.due_on)}. {allocation_note(allocation)}"
+                f"{_due_words(allocation)}. {allocation_note(allocation)}"
             )
             db.session.commit()
         except ContractError as error:

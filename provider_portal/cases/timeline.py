@@ -5,14 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from provider_portal.formatting import plural
-from provider_portal.models import AllocationStatus, Case
-from provider_portal.timescales import (
-    ADVICE_EXCEPTIONS,
-    FINAL_PLAN_EXCEPTIONS,
-    case_clock,
-    phase_transfer,
-)
+from provider_portal.formatting import plural, short_date
+from provider_portal.models import Allocation, AllocationStatus, Case
+from provider_portal.timescales import case_clock, exception_label, phase_transfer
 
 # The parent has at least 15 days on the draft, so in practice it goes out by about week 14.
 DRAFT_TARGET_DAYS = 98
@@ -43,6 +38,30 @@ def judge(due: date | None, done: date | None, as_of: date) -> tuple[str, str]:
     return f"Due in {plural((due - as_of).days, 'day')}", "govuk-tag--blue"
 
 
+def _work_milestone(case: Case, allocation: Allocation, as_of: date) -> Milestone:
+    """A piece of work against its statutory due date (advice, reg 8), the contract's beside it.
+
+    Work with no statutory limit of its own (a draft plan) is judged against the contract's.
+    """
+    if allocation.statutory_due_on is None:
+        due, notes = allocation.due_on, ["Due: the contract's date"]
+    else:
+        due = allocation.statutory_due_on
+        notes = [f"Due: 6 weeks (reg 8); contract due {short_date(allocation.due_on)}"]
+    notes += [
+        "Exception: " + exception_label(e.reason)
+        for e in case.exceptions
+        if e.applies_to == "advice" and e.allocation_id == allocation.id
+    ]
+    return Milestone(
+        f"{allocation.work_type.name} from {allocation.provider.name}",
+        due,
+        allocation.returned_on,
+        *judge(due, allocation.returned_on, as_of),
+        note="; ".join(notes),
+    )
+
+
 def milestones(case: Case, as_of: date) -> list[Milestone]:
     """Request, decision, each piece of advice, draft, final plan and any phase transfer."""
     clock = case_clock(case.request_received_on, case.final_plan_issued_on, as_of)
@@ -57,20 +76,10 @@ def milestones(case: Case, as_of: date) -> list[Milestone]:
             *judge(clock.decision_due, case.decision_to_assess_on, as_of),
         )
     )
-    advice_exceptions = {e.allocation_id: e for e in case.exceptions if e.applies_to == "advice"}
     for allocation in sorted(case.allocations, key=lambda a: (a.allocated_on, a.id)):
         if allocation.status in (AllocationStatus.WITHDRAWN, AllocationStatus.DECLINED):
             continue
-        excused = advice_exceptions.get(allocation.id)
-        rows.append(
-            Milestone(
-                f"{allocation.work_type.name} from {allocation.provider.name}",
-                allocation.due_on,
-                allocation.returned_on,
-                *judge(allocation.due_on, allocation.returned_on, as_of),
-                note=ADVICE_EXCEPTIONS.get(excused.reason, "") if excused else "",
-            )
-        )
+        rows.append(_work_milestone(case, allocation, as_of))
     draft_target = case.request_received_on + timedelta(days=DRAFT_TARGET_DAYS)
     rows.append(
         Milestone(
@@ -81,9 +90,7 @@ def milestones(case: Case, as_of: date) -> list[Milestone]:
         )
     )
     final_reasons = [
-        FINAL_PLAN_EXCEPTIONS.get(e.reason, e.reason)
-        for e in case.exceptions
-        if e.applies_to == "final_plan"
+        exception_label(e.reason) for e in case.exceptions if e.applies_to == "final_plan"
     ]
     rows.append(
         Milestone(
@@ -94,7 +101,7 @@ def milestones(case: Case, as_of: date) -> list[Milestone]:
             note="Exception: " + "; ".join(final_reasons) if final_reasons else "",
         )
     )
-    transfer = phase_transfer(case.reception_year, as_of)
+    transfer = phase_transfer(case.reception_year, as_of, case.setting_type)
     if transfer is not None:
         rows.append(
             Milestone(

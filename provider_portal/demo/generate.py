@@ -24,6 +24,7 @@ from provider_portal.demo.seed import (
     FIRST_NAMES,
     LAST_NAMES,
     LOOKED_AFTER_SHARE,
+    SETTING_TYPE_OF,
     WITHDRAWAL_REASONS,
     date_of_birth,
     ensure_work_types,
@@ -40,6 +41,7 @@ from provider_portal.models import (
 from provider_portal.models.types import Money
 from provider_portal.timescales import (
     FINAL_PLAN_DAYS,
+    advice_statutory_due,
     due_date,
     financial_year,
     financial_year_end,
@@ -163,6 +165,9 @@ class Generator:
         self.now = now
         self.tables = db.metadata.tables
         self.next_id = {name: self._max_id(name) + 1 for name in self.GENERATED_TABLES}
+        self.advice_codes = set(
+            db.session.scalars(select(WorkType.code).where(WorkType.is_advice.is_(True)))
+        )
         self.work_types = {
             code: (work_type_id, days)
             for code, work_type_id, days in db.session.execute(
@@ -422,6 +427,7 @@ class Generator:
                 "year_group": year_group,
                 "reception_year": reception_year(parse_year_group(year_group), born, now),
                 "setting": setting,
+                "setting_type": SETTING_TYPE_OF.get(setting or ""),
                 "request_received_on": received_on,
                 "looked_after": rng.random() < LOOKED_AFTER_SHARE,
                 "decision_to_assess_on": decided_on,
@@ -471,6 +477,12 @@ class Generator:
             "status": AllocationStatus.ALLOCATED,
             "allocated_on": allocated_on,
             "due_on": due_date(allocated_on, turnaround),
+            # As allocate() does; the generated advice has no advice exceptions to move it.
+            "statutory_due_on": (
+                advice_statutory_due(allocated_on, [], allocated_on)
+                if code in self.advice_codes
+                else None
+            ),
             "returned_on": None,
             "accepted_on": None,
             "withdrawn_on": None,

@@ -106,6 +106,16 @@ JUNIOR = "Meadowbank Junior School"
 SECONDARY = ("Northgate Academy", "Kingsmead School", "Castle Hill High School")
 SPECIAL = ("Brookside Special School", "The Willows School")
 POST_16 = ("Westfield Sixth Form College", "Riverside College")
+# Each demo setting's type (provider_portal.outcomes.SETTING_TYPES), which decides its transfers.
+SETTING_TYPE_OF: dict[str, str] = {
+    **dict.fromkeys(EARLY_YEARS, "early_years"),
+    **dict.fromkeys(PRIMARY, "primary"),
+    INFANT: "infant",
+    JUNIOR: "junior",
+    **dict.fromkeys(SECONDARY, "secondary"),
+    **dict.fromkeys(SPECIAL, "special"),
+    **dict.fromkeys(POST_16, "post_16"),
+}
 AMENDMENT_COMMENTS = (
     "Section F does not say who will provide the speech and language support or how often.",
     "The outcomes in section E are not specific enough. Please make them measurable.",
@@ -250,6 +260,7 @@ def build_cases(rng: random.Random, now: date) -> list[Case]:
                 date_of_birth=born,
                 year_group=year_group,
                 setting=setting,
+                setting_type=SETTING_TYPE_OF.get(setting or ""),
                 request_received_on=received_on,
                 looked_after=number - 1 in looked_after,
                 reception_year=reception_year(parse_year_group(year_group), born, now),

@@ -19,7 +19,6 @@ from provider_portal.imports.rows import (
     matched_table,
     read_date,
     read_text,
-    years_before,
 )
 from provider_portal.models import (
     Case,
@@ -28,14 +27,15 @@ from provider_portal.models import (
 )
 from provider_portal.tabular import Row, Table, cell_text, parse_bool
 from provider_portal.timescales import (
-    FINAL_PLAN_EXCEPTIONS,
+    IMPORTABLE_FINAL_PLAN_EXCEPTIONS,
+    TOO_OLD,
     parse_year_group,
     reception_year,
     today,
+    under_25_on,
     year_group_label,
 )
 
-MAX_AGE_YEARS = 25  # EHC plans can run until the young person turns 25
 CASE_REQUIRED = tuple(required_names(CASES))
 CASE_OPTIONAL = tuple(name for name in column_names(CASES) if name not in CASE_REQUIRED)
 
@@ -67,12 +67,8 @@ def _parse_case(row: Row, headers: Sequence[str], problems: Problems) -> _CaseRo
             problems.add(
                 row.line, "date_of_birth", "Date of birth must be on or before the request date"
             )
-        elif received is not None and dob < years_before(received, MAX_AGE_YEARS):
-            problems.add(
-                row.line,
-                "date_of_birth",
-                f"Date of birth must be no more than {MAX_AGE_YEARS} years before the request date",
-            )
+        elif received is not None and not under_25_on(dob, received):
+            problems.add(row.line, "date_of_birth", TOO_OLD)
     values["date_of_birth"] = dob
     values["request_received_on"] = received
 
@@ -120,11 +116,12 @@ def _parse_case(row: Row, headers: Sequence[str], problems: Problems) -> _CaseRo
     if "timescale_exception" in headers:
         exception = cell_text(row.get("timescale_exception"))
         key = exception.lower() if exception else None
-        if key is not None and key not in FINAL_PLAN_EXCEPTIONS:
+        if key is not None and key not in IMPORTABLE_FINAL_PLAN_EXCEPTIONS:
             problems.add(
                 row.line,
                 "timescale_exception",
-                "Timescale exception must be blank or one of " + ", ".join(FINAL_PLAN_EXCEPTIONS),
+                "Timescale exception must be blank or one of "
+                + ", ".join(IMPORTABLE_FINAL_PLAN_EXCEPTIONS),
             )
         values["_exception"] = key
     if "setting_type" in headers:

@@ -48,7 +48,8 @@ def test_timeline_marks_each_milestone(make, client_for):
         "20 Jul 2024",
         "Late by 7 days",
     ]
-    assert timeline["Educational psychology advice from Northbrook"] == [
+    advice = "Educational psychology advice from Northbrook"
+    assert timeline[f"{advice} Due: 6 weeks (reg 8); contract due 13 Oct 2024"] == [
         "13 Oct 2024",
         "10 Oct 2024",
         "On time",

@@ -149,7 +149,7 @@ def test_every_problem_is_listed_with_line_and_column(tmp_path: Path) -> None:
             4,
             "timescale_exception",
             "Timescale exception must be blank or one of school_holiday, early_years_closure, "
-            "exceptional_personal_circumstances, absent_from_area",
+            "exceptional_personal_circumstances, absent_from_area, coronavirus_2020",
         ),
         RowError(5, "final_plan_issued_on", "Final plan date must be on or after the request date"),
     ]
@@ -164,7 +164,21 @@ def test_every_problem_is_listed_with_line_and_column(tmp_path: Path) -> None:
             "1999-08-14",
             "2024-08-15",
             "date_of_birth",
-            "Date of birth must be no more than 25 years before the request date",
+            "The young person must be under 25 on the date the request was received",
+        ),
+        # 25 on the day the request arrived is no longer a young person.
+        (
+            "1999-08-15",
+            "2024-08-15",
+            "date_of_birth",
+            "The young person must be under 25 on the date the request was received",
+        ),
+        # Born on 29 February: 25 on 1 March in a year without one.
+        (
+            "2000-02-29",
+            "2025-03-01",
+            "date_of_birth",
+            "The young person must be under 25 on the date the request was received",
         ),
         (
             "2024-08-16",
@@ -199,7 +213,7 @@ def test_date_rules(tmp_path: Path, dob: str, received: str, column: str, messag
 @pytest.mark.parametrize(
     ("dob", "received"),
     [
-        ("1999-08-15", "2024-08-15"),
+        ("1999-08-16", "2024-08-15"),
         ("2024-08-15", "2024-08-15"),
         ("2000-02-29", "2025-02-28"),
         ("2015-01-01", "2025-03-01"),
@@ -414,3 +428,17 @@ def test_an_unknown_year_group_is_a_row_error(tmp_path: Path) -> None:
     assert [(e.line, e.column) for e in result.errors] == [(2, "year_group")]
     assert "Year group must be Nursery, Reception or Year 1 to Year 14" in result.errors[0].message
     assert _case_count() == 0
+
+
+def test_the_coronavirus_exception_of_2020_can_be_imported_for_history(tmp_path: Path) -> None:
+    result = import_cases(
+        table(
+            tmp_path,
+            FULL_HEADER,
+            "EHC1,Alex,Smith,2012-01-01,2020-03-02,,,,2020-09-30,Coronavirus_2020",
+        ),
+        actor=None,
+    )
+    assert result.errors == []
+    [exception] = _case("EHC1").exceptions
+    assert (exception.applies_to, exception.reason) == ("final_plan", "coronavirus_2020")

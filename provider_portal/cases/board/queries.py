@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, literal, null, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, null, or_, select
 from sqlalchemy.orm import selectinload
 
 from provider_portal.cases.services import contains, matching
@@ -29,12 +29,13 @@ from provider_portal.timescales import (
     DUE_SOON_WEEKS,
     FINAL_PLAN_DAYS,
     PHASE_TRANSFER_WINDOW_WEEKS,
+    TRANSFERS_BY_SETTING_TYPE,
     PhaseTransfer,
     age_on,
     case_clock,
     current_nc_year,
     phase_transfer,
-    phase_transfer_deadline_sql_years,
+    phase_transfer_sql_rules,
     priority_reasons,
     year_group_label,
 )
@@ -87,14 +88,22 @@ class BoardRow:
 
 
 def transfer_deadline_column(as_of: date) -> ColumnElement[date | None]:
-    """The phase-transfer deadline of each case in SQL (NULL when not transferring)."""
-    deadlines = phase_transfer_deadline_sql_years(as_of)
-    if not deadlines:
-        return null()  # type: ignore[return-value]
-    return case(
-        *((Case.reception_year == year, literal(deadline)) for year, deadline in deadlines.items()),
-        else_=null(),
+    """The phase-transfer deadline of each case in SQL (NULL when not transferring).
+
+    The rule phase_transfer applies, by reception year and setting type: a case with no
+    setting type (or one not known) follows the year group alone.
+    """
+    untyped = or_(
+        Case.setting_type.is_(None), Case.setting_type.not_in(tuple(TRANSFERS_BY_SETTING_TYPE))
     )
+    arms = []
+    for rule in phase_transfer_sql_rules(as_of):
+        typed = Case.setting_type.in_(rule.setting_types)
+        applies = or_(typed, untyped) if rule.untyped else typed
+        arms.append(
+            (and_(Case.reception_year == rule.reception_year, applies), literal(rule.deadline))
+        )
+    return case(*arms, else_=null())
 
 
 def priority_rank_column(as_of: date, window_weeks: int) -> ColumnElement[int]:
@@ -169,6 +178,14 @@ def _ordered(query: Select[Case], as_of: date) -> Select[Case]:
     )
 
 
+def due_dates(allocation: Allocation) -> str:
+    """When open work is due: the statutory date (advice, reg 8) with the contract's beside it."""
+    contract_due = day_and_month(allocation.due_on)
+    if allocation.statutory_due_on is None:
+        return f"contract due {contract_due}"
+    return f"due {day_and_month(allocation.statutory_due_on)} (contract due {contract_due})"
+
+
 def _work_statuses(case_: Case, work_types: list[WorkType]) -> list[WorkStatus]:
     latest: dict[int, Allocation] = {}
     for allocation in sorted(case_.allocations, key=lambda a: (a.allocated_on, a.id)):
@@ -182,7 +199,7 @@ def _work_statuses(case_: Case, work_types: list[WorkType]) -> list[WorkStatus]:
                 statuses.append(WorkStatus(work_type.name, "Not allocated", "govuk-tag--grey"))
             continue
         if current.status is AllocationStatus.ALLOCATED:
-            text = f"With {current.provider.name}, due {day_and_month(current.due_on)}"
+            text = f"With {current.provider.name}, {due_dates(current)}"
         elif current.status is AllocationStatus.AMENDMENT_REQUESTED:
             text = f"Being amended by {current.provider.name}"
         else:
@@ -194,7 +211,7 @@ def _work_statuses(case_: Case, work_types: list[WorkType]) -> list[WorkStatus]:
 def board_row(case_: Case, as_of: date, work_types: list[WorkType]) -> BoardRow:
     """Everything one row shows, from the case and the statutory clock."""
     clock = case_clock(case_.request_received_on, case_.final_plan_issued_on, as_of)
-    transfer: PhaseTransfer | None = phase_transfer(case_.reception_year, as_of)
+    transfer: PhaseTransfer | None = phase_transfer(case_.reception_year, as_of, case_.setting_type)
     year_group = (
         year_group_label(current_nc_year(case_.reception_year, as_of))
         if case_.reception_year is not None

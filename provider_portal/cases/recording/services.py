@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from provider_portal import audit, submissions
+from provider_portal.allocations.clock import refresh_statutory_due
 from provider_portal.errors import StaleCase
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Case, CaseException, User
@@ -150,6 +151,9 @@ def record_exception(
         recorded_by_id=actor.id,
     )
     db.session.add(entry)
+    if allocation is not None:
+        # Reg 8(2): the advice's statutory due date moves by the days the exception covers.
+        refresh_statutory_due(allocation)
     db.session.flush()
     audit.record(
         "exception_recorded",

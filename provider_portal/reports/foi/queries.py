@@ -12,14 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from provider_portal.cases.board.queries import OVERDUE_BANDS
 from provider_portal.contracts.pricing import count_if
 from provider_portal.extensions import db
 from provider_portal.formatting import format_money, long_date, plural
-from provider_portal.models import Allocation, Case, CaseException, Provider
-from provider_portal.reports.compliance.queries import ComplianceRow, compliance_report
+from provider_portal.models import Allocation, Case, Provider
+from provider_portal.reports.compliance.queries import (
+    ComplianceRow,
+    compliance_report,
+    counted_exception,
+)
 from provider_portal.reports.exports import Export, csv_export
 from provider_portal.reports.forecast import (
     FUNDING,
@@ -109,9 +113,7 @@ class FoiReport:
 
 def delayed_cases(as_of: date) -> Delayed:
     """Cases past 20 weeks on as_of without a final plan by then, in one aggregate."""
-    excepted = exists().where(
-        CaseException.case_id == Case.id, CaseException.applies_to == "final_plan"
-    )
+    excepted = counted_exception()
     taken_on = work_taken_on(as_of)
     band_counts = []
     for _label, low, high in DELAY_BANDS:
@@ -431,7 +433,8 @@ def _compliance_answer(first: date, last: date, row: ComplianceRow) -> Answer:
         "Final plans issued in the 12 whole months before the date, by the month of issue. "
         "Within 20 weeks means issued on or before the request date plus 140 days. Excluding "
         "exceptions leaves out every case with a recorded exception to the 20-week limit "
-        "(reg 10(4)), from both the number issued and the number within 20 weeks.",
+        "(reg 10(4)) whose period overlaps that case's 20 weeks, from both the number issued "
+        "and the number within 20 weeks.",
     )
 
 
