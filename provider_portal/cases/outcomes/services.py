@@ -93,10 +93,15 @@ def closing(case: Case) -> Closing | None:
     return Closing(closed_on, reason, case.closed_by_id)
 
 
+def closed_without_plan(case: Case) -> Closing | None:
+    """How the case closed, if it closed without a final plan."""
+    return closing(case) if case.final_plan_issued_on is None else None
+
+
 def work_to_withdraw(case: Case) -> list[Allocation]:
     """Work still open with a provider on a case closed without a plan: the manager withdraws
     it (nothing withdraws it by itself: the provider may be owed for work done)."""
-    if case.closed_on is None or case.final_plan_issued_on is not None:
+    if closed_without_plan(case) is None:
         return []
     return [allocation for allocation in case.allocations if allocation.is_open]
 
