@@ -239,3 +239,28 @@ def test_correcting_a_refusal_reopens_the_case(make, client_for):
     saved = db.session.get(Case, case.id)
     assert (saved.assessment_decision, saved.closed_on, saved.closed_reason) == (None, None, None)
     assert manager.page(f"/cases/{case.id}").select_one("#outcome-assessment-decision")
+
+
+def test_the_case_list_says_which_cases_closed(make, client_for):
+    make.case(case_ref="OPEN-1", request_received_on=date(2024, 1, 1))
+    make.case(
+        case_ref="PLAN-1",
+        request_received_on=date(2024, 1, 2),
+        final_plan_issued_on=date(2024, 5, 1),
+    )
+    make.case(
+        case_ref="GONE-1",
+        request_received_on=date(2024, 1, 3),
+        closed_on=date(2024, 3, 1),
+        closed_reason="moved_away",
+    )
+    soup = client_for(Role.MANAGER).page("/cases")
+    states = {
+        tr.select_one("td a").get_text(): tr.select_one(".portal-case-state")
+        for tr in soup.select("#case-table tbody tr")
+    }
+    assert {ref: tag.get_text() if tag else None for ref, tag in states.items()} == {
+        "OPEN-1": None,
+        "PLAN-1": "Plan issued",
+        "GONE-1": "Closed",
+    }
