@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from provider_portal import audit, submissions
 from provider_portal.cases.recording.services import FieldError
@@ -186,54 +187,61 @@ def _audit(case: Case, action: str, detail: str, actor: User) -> None:
     audit.record(action, "case", case.id, detail=detail, actor=actor, case_id=case.id)
 
 
-def record_assessment_decision(
-    case: Case,
-    *,
-    decision: str | None,
-    decided_on: date | None,
-    expected_version: int,
-    actor: User,
-    nonce: str,
-) -> list[FieldError]:
-    """The decision whether to assess (reg 5): agreed, or refused, which closes the case."""
-    _begin(case, "case_assessment_decision", expected_version, actor, nonce)
-    closed = _closed_error(case, "decision")
-    if closed:
-        return [closed]
-    errors: list[FieldError] = []
-    if has_assessment_decision(case):
-        recorded = ASSESSMENT_DECISIONS.get(case.assessment_decision or AGREED, "")
-        errors.append(
-            FieldError(
-                "decision",
-                f"The decision whether to assess is already recorded ({recorded.lower()} on "
-                f"{long_date(case.decision_to_assess_on)}). {CORRECTION}",
-            )
-        )
-    elif decision not in ASSESSMENT_DECISIONS:
-        errors.append(FieldError("decision", "Select whether the council agreed to assess"))
-    elif decision == REFUSED and (case.issue_decision_on or case.draft_plan_issued_on):
-        errors.append(
-            FieldError(
-                "decision",
+@dataclass(frozen=True)
+class Decision:
+    """One of the two decisions: where it is kept, how it is named, which answer closes."""
+
+    column: str
+    date_column: str
+    recorded_by: str
+    name: str
+    choices: dict[str, str]
+    unanswered: str
+    closes: tuple[str, str]  # (the answer that closes the case, the closed reason)
+
+
+ASSESS = Decision(
+    "assessment_decision",
+    "decision_to_assess_on",
+    "decision_recorded_by_id",
+    "the decision whether to assess",
+    ASSESSMENT_DECISIONS,
+    "Select whether the council agreed to assess",
+    (REFUSED, REFUSED_TO_ASSESS),
+)
+ISSUE_PLAN = Decision(
+    "issue_decision",
+    "issue_decision_on",
+    "issue_decision_recorded_by_id",
+    "the decision whether to issue a plan",
+    ISSUE_DECISIONS,
+    "Select whether the council will issue a plan",
+    (NOT_ISSUE, NOT_ISSUING),
+)
+
+
+def _out_of_turn(spec: Decision, case: Case, decision: str) -> str | None:
+    """An answer the outcomes already recorded rule out."""
+    if spec is ASSESS:
+        if decision == REFUSED and (case.issue_decision_on or case.draft_plan_issued_on):
+            return (
                 "A refusal to assess cannot follow a decision to issue or a draft plan: "
-                "remove those first",
+                "remove those first"
             )
+        return None
+    if not has_assessment_decision(case):
+        return "Record the decision whether to assess first"
+    if decision == NOT_ISSUE and case.draft_plan_issued_on is not None:
+        return (
+            f"A draft plan was sent on {long_date(case.draft_plan_issued_on)}: the council "
+            "decided to issue a plan. Remove the draft first if it was recorded in error"
         )
-    errors += date_errors(case, "decision_to_assess_on", "the decision", decided_on)
-    if errors or decided_on is None:
-        return errors
-    case.assessment_decision = decision
-    case.decision_to_assess_on = decided_on
-    case.decision_recorded_by_id = actor.id
-    if decision == REFUSED:
-        _close_with(case, REFUSED_TO_ASSESS, decided_on, actor)
-    _audit(case, "assessment_decision_recorded", f"decision={decision} on={decided_on}", actor)
-    return []
+    return None
 
 
-def record_issue_decision(
+def record_decision(
     case: Case,
+    spec: Decision,
     *,
     decision: str | None,
     decided_on: date | None,
@@ -241,43 +249,44 @@ def record_issue_decision(
     actor: User,
     nonce: str,
 ) -> list[FieldError]:
-    """The decision whether to issue a plan (reg 10): issue, or not, which closes the case."""
-    _begin(case, "case_issue_decision", expected_version, actor, nonce)
+    """One of the two decisions, once, with its date; the answer that closes the case (a
+    refusal to assess, a decision not to issue) closes it on the decision's date."""
+    _begin(case, f"case_{spec.column}", expected_version, actor, nonce)
     closed = _closed_error(case, "decision")
     if closed:
         return [closed]
     errors: list[FieldError] = []
-    if case.issue_decision is not None or case.issue_decision_on is not None:
-        recorded = ISSUE_DECISIONS.get(case.issue_decision or ISSUE, "")
+    recorded_on = getattr(case, spec.date_column)
+    if getattr(case, spec.column) is not None or recorded_on is not None:
+        # A date without an answer comes from before answers were kept: it was agreement.
+        answer = spec.choices.get(getattr(case, spec.column) or AGREED) or spec.choices[ISSUE]
         errors.append(
             FieldError(
                 "decision",
-                f"The decision whether to issue a plan is already recorded ({recorded.lower()} "
-                f"on {long_date(case.issue_decision_on)}). {CORRECTION}",
+                f"{spec.name[0].upper()}{spec.name[1:]} is already recorded ({answer.lower()} on "
+                f"{long_date(recorded_on)}). {CORRECTION}",
             )
         )
-    elif not has_assessment_decision(case):
-        errors.append(FieldError("decision", "Record the decision whether to assess first"))
-    elif decision not in ISSUE_DECISIONS:
-        errors.append(FieldError("decision", "Select whether the council will issue a plan"))
-    elif decision == NOT_ISSUE and case.draft_plan_issued_on is not None:
-        errors.append(
-            FieldError(
-                "decision",
-                f"A draft plan was sent on {long_date(case.draft_plan_issued_on)}: the council "
-                "decided to issue a plan. Remove the draft first if it was recorded in error",
-            )
-        )
-    errors += date_errors(case, "issue_decision_on", "the decision", decided_on)
-    if errors or decided_on is None:
+    elif decision not in spec.choices:
+        errors.append(FieldError("decision", spec.unanswered))
+    elif problem := _out_of_turn(spec, case, decision):
+        errors.append(FieldError("decision", problem))
+    errors += date_errors(case, spec.date_column, "the decision", decided_on)
+    if errors or decision is None or decided_on is None:
         return errors
-    case.issue_decision = decision
-    case.issue_decision_on = decided_on
-    case.issue_decision_recorded_by_id = actor.id
-    if decision == NOT_ISSUE:
-        _close_with(case, NOT_ISSUING, decided_on, actor)
-    _audit(case, "issue_decision_recorded", f"decision={decision} on={decided_on}", actor)
+    setattr(case, spec.column, decision)
+    setattr(case, spec.date_column, decided_on)
+    setattr(case, spec.recorded_by, actor.id)
+    if decision == spec.closes[0]:
+        _close_with(case, spec.closes[1], decided_on, actor)
+    _audit(case, f"{spec.column}_recorded", f"decision={decision} on={decided_on}", actor)
     return []
+
+
+# The decision whether to assess (reg 5): agreed, or refused, which closes the case.
+record_assessment_decision = partial(record_decision, spec=ASSESS)
+# The decision whether to issue a plan (reg 10): issue, or not, which closes the case.
+record_issue_decision = partial(record_decision, spec=ISSUE_PLAN)
 
 
 def record_draft_plan(
