@@ -15,6 +15,7 @@ from provider_portal.extensions import db
 from provider_portal.models import Role, WorkType
 
 TODAY = "2024-12-01 12:00:00"
+TODAY_DATE = date(2024, 12, 1)
 OLD_REQUEST = date(2024, 3, 1)  # 20 weeks ended 19 July: on the board while open
 
 
@@ -26,7 +27,7 @@ def closings(make):
         "NOT-ISSUING": {"closed_reason": "not_issuing", "closed_on": date(2024, 6, 20)},
         "WITHDRAWN": {"closed_reason": "withdrawn_by_family", "closed_on": date(2024, 9, 2)},
         "MOVED": {"closed_reason": "moved_away", "closed_on": date(2024, 11, 30)},
-        "CEASED": {"closed_reason": "ceased", "ceased_reason": "age_25", "closed_on": date(2024, 12, 1)},
+        "CEASED": {"closed_reason": "ceased", "ceased_reason": "age_25", "closed_on": TODAY_DATE},
         "PLAN": {"final_plan_issued_on": date(2024, 10, 1)},
     }  # fmt: skip
     for ref, values in closed.items():

@@ -13,6 +13,7 @@ from provider_portal.extensions import db
 from provider_portal.models import Case, Role
 
 TODAY = "2024-12-01 10:00:00"
+JULY_1, SEPTEMBER_1, OCTOBER_10 = ["1", "7", "2024"], ["1", "9", "2024"], ["10", "10", "2024"]
 
 
 def _form(client, case_id: int, prefix: str, **fields: object) -> dict[str, object]:
@@ -72,11 +73,11 @@ def test_each_outcome_through_the_page(make, client_for):
     assert soup.select_one("#outcome-final-plan") is None
 
     steps = [
-        ("assessment-decision", "assess", {"decision": "agreed", "decision_to_assess_on": _day(date(2024, 7, 1))}),
-        ("issue-decision", "issue", {"decision": "issue", "issue_decision_on": _day(date(2024, 9, 1))}),
+        ("assessment-decision", "assess", {"decision": "agreed", "decision_to_assess_on": JULY_1}),
+        ("issue-decision", "issue", {"decision": "issue", "issue_decision_on": SEPTEMBER_1}),
         ("draft-plan", "draft", {"draft_plan_issued_on": _day(date(2024, 10, 1))}),
-        ("final-plan", "final", {"final_plan_issued_on": _day(date(2024, 10, 10)), "family_agreed": "y"}),
-    ]  # fmt: skip
+        ("final-plan", "final", {"final_plan_issued_on": OCTOBER_10, "family_agreed": "y"}),
+    ]
     for kind, prefix, fields in steps:
         response = _post(manager, case, kind, prefix, **fields)
         assert response.status_code == 303, response.get_data(as_text=True)[:3000]
