@@ -76,7 +76,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("cases.show", "GET"): COUNCIL_ONLY,
     ("cases.allocate_work", "POST"): COUNCIL_ONLY,
     # The empty form has no nonce: it was not sent from the case page (a 400, nothing saved).
-    ("cases.record_case_dates", "POST"): {**COUNCIL_ONLY, "admin": 400, "manager": 400},
+    ("cases.record_outcome", "POST"): {**COUNCIL_ONLY, "admin": 400, "manager": 400},
     ("cases.record_case_exception", "POST"): COUNCIL_ONLY,
     ("cases.new_case", "GET"): COUNCIL_ONLY,
     ("cases.new_case", "POST"): COUNCIL_ONLY,
@@ -258,6 +258,7 @@ def world(app, make, client_for):
         "contract_id": make.contract(provider=p, reference="CON-P").id,
         "chart": "backlog",
         "work_type_id": make.work_type("ep_advice").id,
+        "kind": "remove",
     }
     return users, ids, allocation
 

@@ -30,6 +30,7 @@ from provider_portal.contracts.allocating import (
 from provider_portal.documents import IntegrityFailure, checked_file
 from provider_portal.errors import AllocationError, ContractError
 from provider_portal.extensions import db
+from provider_portal.formatting import long_date
 from provider_portal.models import (
     OPEN_STATUSES,
     Allocation,
@@ -186,6 +187,11 @@ def allocate(
             f"allocated to {existing.provider.name}"
         )
     start = allocated_on or today()
+    if case.closed_on is not None and case.final_plan_issued_on is None and start >= case.closed_on:
+        raise AllocationError(
+            f"Case {case.case_ref} closed on {long_date(case.closed_on)} without a plan: "
+            "no more work can be allocated on it"
+        )
     try:
         contract = contract_for(provider, start, contract, current)
     except ContractError as error:

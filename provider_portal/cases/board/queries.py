@@ -24,6 +24,7 @@ from provider_portal.models import (
     Case,
     WorkType,
 )
+from provider_portal.outcomes import not_closed_by
 from provider_portal.pagination import Page, paginate
 from provider_portal.timescales import (
     DUE_SOON_WEEKS,
@@ -34,9 +35,11 @@ from provider_portal.timescales import (
     age_on,
     case_clock,
     current_nc_year,
+    issue_decision_due,
     phase_transfer,
     phase_transfer_sql_rules,
     priority_reasons,
+    today,
     year_group_label,
 )
 
@@ -85,6 +88,8 @@ class BoardRow:
     days_overdue: int
     reasons: list[str]
     work: list[WorkStatus] = field(default_factory=list)
+    # The 16-week decision (reg 10(1)), while neither a decision nor a draft is recorded.
+    issue_decision_due: date | None = None
 
 
 def transfer_deadline_column(as_of: date) -> ColumnElement[date | None]:
@@ -116,14 +121,24 @@ def priority_rank_column(as_of: date, window_weeks: int) -> ColumnElement[int]:
     )
 
 
+def open_on(as_of: date) -> ColumnElement[bool]:
+    """Open on as_of (provider_portal.outcomes): a case leaves the board from the day it closed.
+
+    No final plan is ever dated after today (recording refuses it), so on today's board "no
+    final plan" is the same condition; saying it lets the database use ix_case_open_by_request,
+    the partial index of cases without one.
+    """
+    if as_of >= today():
+        return and_(Case.final_plan_issued_on.is_(None), not_closed_by(as_of))
+    return not_closed_by(as_of)
+
+
 def board_query(filters: BoardFilters, as_of: date) -> Select[Case]:
     """Open cases past 20 weeks or within the window of it, with the chosen filters."""
     # Final plan due = request + 140 days; "due within N weeks" = due on or before as_of + N weeks.
     latest_request = as_of + timedelta(weeks=filters.window_weeks) - timedelta(days=FINAL_PLAN_DAYS)
     query = matching(
-        select(Case).where(
-            Case.final_plan_issued_on.is_(None), Case.request_received_on <= latest_request
-        ),
+        select(Case).where(open_on(as_of), Case.request_received_on <= latest_request),
         filters.q,
     )
     if filters.unallocated:
@@ -226,6 +241,9 @@ def board_row(case_: Case, as_of: date, work_types: list[WorkType]) -> BoardRow:
         days_overdue=clock.days_overdue,
         reasons=priority_reasons(case_.looked_after, transfer, clock.days_overdue),
         work=_work_statuses(case_, work_types),
+        issue_decision_due=None
+        if case_.issue_decision_on is not None or case_.draft_plan_issued_on is not None
+        else issue_decision_due(case_.request_received_on),
     )
 
 

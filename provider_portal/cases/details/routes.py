@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from provider_portal.cases import bp
 from provider_portal.cases.details.forms import CaseDetailsForm, edit_case_form, new_case_form
 from provider_portal.cases.details.services import CaseDetails, create_case, update_case
-from provider_portal.cases.recording.routes import _show_errors, _use_govuk_date_wording
+from provider_portal.cases.recording.routes import show_errors, use_govuk_date_wording
 from provider_portal.cases.routes import case_or_404
 from provider_portal.errors import Resubmitted, StaleCase
 from provider_portal.extensions import db
@@ -35,7 +35,7 @@ def _details(form: CaseDetailsForm) -> CaseDetails:
 
 
 def _form_page(form: CaseDetailsForm, case: Case | None, conflict: bool = False) -> Response:
-    _use_govuk_date_wording(form)
+    use_govuk_date_wording(form)
     return render("cases/details/case_form.html", form=form, case=case, conflict=conflict)
 
 
@@ -60,7 +60,7 @@ def new_case() -> Response:
             flash(f"Case {created.case_ref} added", "success")
             return redirect_after_post(url_for("cases.show", case_id=created.id))
         db.session.rollback()
-        _show_errors(form, created)
+        show_errors(form, created)
     return _form_page(form, None)
 
 
@@ -96,5 +96,5 @@ def edit_case(case_id: int) -> Response:
             flash("Case details saved", "success")
             return redirect_after_post(url_for("cases.show", case_id=case_id))
         db.session.rollback()
-        _show_errors(form, errors)
+        show_errors(form, errors)
     return _form_page(form, case)
