@@ -100,6 +100,7 @@ def register_template_helpers(app: Flask) -> None:
     # Imported as the app is built, like the blueprints: at the top of this module they would
     # pull the models and the accounts blueprint into every import of the package.
     from provider_portal.accounts.services import account_status
+    from provider_portal.outcomes import SETTING_TYPES
     from provider_portal.permissions import can
 
     app.jinja_env.filters.update(
@@ -112,5 +113,6 @@ def register_template_helpers(app: Flask) -> None:
         account_status_of=account_status,
         exception_label=exception_label,
         financial_year_label=financial_year_label,
+        setting_types=SETTING_TYPES,
     )
     app.context_processor(template_context)

@@ -1,7 +1,8 @@
-"""Retention: some time after a child's final plan, delete the documents and anonymise the case.
+"""Retention: some time after a case closed, delete the documents and anonymise the case.
 
-A case is due when its final plan was issued more than RETENTION_DAYS_AFTER_CLOSE days before
-the as-of date and it has not been anonymised yet. Rows stay (the figures still count them);
+A case is due when it closed (its final plan was issued, or it closed without one: see
+provider_portal.outcomes.closing_date) more than RETENTION_DAYS_AFTER_CLOSE days before the
+as-of date and it has not been anonymised yet. Rows stay (the figures still count them);
 what could identify the child goes: names, the day and month of birth, the setting, exception
 notes, free text on allocations, and the documents' files and names.
 
@@ -21,7 +22,8 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, null, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,6 +32,7 @@ from provider_portal.documents import EXTENSIONS
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Case, Document
 from provider_portal.models.types import utcnow
+from provider_portal.outcomes import CLOSED_REASONS, closing_date, closing_date_column
 from provider_portal.settings import setting
 from provider_portal.timescales import today
 
@@ -43,18 +46,25 @@ FREE_TEXT_FIELDS = ("amendment_comment", "decline_reason", "withdrawn_reason")
 
 @dataclass(frozen=True)
 class DueCase:
-    """A case due for retention and how many of its documents still have files."""
+    """A case due for retention, how it closed and how many of its documents still have files."""
 
     case_id: int
     case_ref: str
-    final_plan_issued_on: date
+    closed_on: date
+    # None: its final plan was issued; otherwise why it closed without one.
+    closed_reason: str | None
     documents: int
 
     def line(self) -> str:
         noun = "document" if self.documents == 1 else "documents"
+        how = (
+            "final plan issued"
+            if self.closed_reason is None
+            else f"closed ({CLOSED_REASONS.get(self.closed_reason, self.closed_reason).lower()})"
+        )
         return (
-            f"case {self.case_id} {self.case_ref}: final plan issued "
-            f"{self.final_plan_issued_on:%Y-%m-%d}, {self.documents} {noun}"
+            f"case {self.case_id} {self.case_ref}: {how} "
+            f"{self.closed_on:%Y-%m-%d}, {self.documents} {noun}"
         )
 
 
@@ -75,31 +85,31 @@ def retention_days() -> int:
 
 
 def latest_kept_issue_date(as_of: date) -> date:
-    """Final plans issued on or after this date are kept: exactly the limit is not over it."""
+    """Cases closed on or after this date are kept: exactly the limit is not over it."""
     return as_of - timedelta(days=retention_days())
 
 
 def due_for_retention(as_of: date) -> list[DueCase]:
     """Cases due on as_of, with their live document counts: one grouped query."""
+    closed_on = closing_date_column()
+    # The reason only for a case closed without a plan (a plan wins, as in closing_date).
+    reason = sql_case((Case.final_plan_issued_on.is_(None), Case.closed_reason), else_=null())
     rows = db.session.execute(
-        select(Case.id, Case.case_ref, Case.final_plan_issued_on, func.count(Document.id))
+        select(Case.id, Case.case_ref, closed_on, reason, func.count(Document.id))
         .select_from(Case)
         .outerjoin(Allocation, Allocation.case_id == Case.id)
         .outerjoin(
             Document,
             and_(Document.allocation_id == Allocation.id, Document.deleted_at.is_(None)),
         )
-        .where(
-            Case.anonymised_at.is_(None),
-            Case.final_plan_issued_on < latest_kept_issue_date(as_of),
-        )
-        .group_by(Case.id, Case.case_ref, Case.final_plan_issued_on)
-        .order_by(Case.final_plan_issued_on, Case.id)
+        .where(Case.anonymised_at.is_(None), closed_on < latest_kept_issue_date(as_of))
+        .group_by(Case.id, Case.case_ref, closed_on, reason)
+        .order_by(closed_on, Case.id)
     )
     return [
-        DueCase(case_id=case_id, case_ref=ref, final_plan_issued_on=issued, documents=count)
-        for case_id, ref, issued, count in rows
-        if issued is not None  # always: the WHERE compares it
+        DueCase(case_id=case_id, case_ref=ref, closed_on=on, closed_reason=why, documents=count)
+        for case_id, ref, on, why, count in rows
+        if on is not None  # always: the WHERE compares it
     ]
 
 
@@ -117,11 +127,12 @@ def _anonymise(due: DueCase, as_of: date) -> list[str] | None:
             selectinload(Case.exceptions),
         )
     )
+    closed_on = None if case is None else closing_date(case.final_plan_issued_on, case.closed_on)
     if (
         case is None
         or case.anonymised_at is not None
-        or case.final_plan_issued_on is None
-        or case.final_plan_issued_on >= latest_kept_issue_date(as_of)
+        or closed_on is None
+        or closed_on >= latest_kept_issue_date(as_of)
     ):
         return None
     now = utcnow()
@@ -207,14 +218,15 @@ retention_cli = AppGroup("retention", help="Delete documents and anonymise old c
 @click.option("--dry-run", is_flag=True, help="List the cases that are due; change nothing")
 @click.option("--as-of", "as_of", help="Judge as on this date, YYYY-MM-DD (default today)")
 def apply_command(dry_run: bool, as_of: str | None) -> None:
-    """Anonymise cases whose final plan was issued more than the retention period ago."""
+    """Anonymise cases that closed more than the retention period ago."""
     try:
         as_of_date = date.fromisoformat(as_of) if as_of else today()
     except ValueError as error:
         raise click.BadParameter("Enter the date as YYYY-MM-DD", param_hint="--as-of") from error
     limit = latest_kept_issue_date(as_of_date)
     click.echo(
-        f"Retention as of {as_of_date:%Y-%m-%d}: cases whose final plan was issued before "
+        f"Retention as of {as_of_date:%Y-%m-%d}: cases closed (a final plan issued, or closed "
+        f"without one) before "
         f"{limit:%Y-%m-%d} ({retention_days()} days)"
     )
     if dry_run:

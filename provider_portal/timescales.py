@@ -1,10 +1,18 @@
 """The statutory clock: pure functions of dates, no database and no Flask.
 
 Dates follow the SEND Regulations 2014 as domain.md sets them out: calendar days, weekends and
-bank holidays included, no moving of a due date that falls on a weekend. The request is received on
-day 1, but due dates are plain arithmetic on the date: a final plan is on time when issued on or
-before request date + 140 days, a decision on or before request date + 42 days, and advice on or
-before the date the body was asked + its turnaround (42 days unless a contract says otherwise).
+bank holidays included, no moving of a due date that falls on a weekend, and "today" is the date
+in Europe/London.
+
+The day convention, once for everything here: the day a request is received is day 0, so a
+period of N weeks ends on the date received + 7N days, and something done on that day is within
+the period. A final plan issued on or before request date + 140 days is within 20 weeks (day
+141 is one day late); the decision whether to assess is due by request + 42 days (reg 5), the
+decision not to issue by request + 112 days (reg 10(1)), and advice by the date the body was
+asked + 42 days (reg 8), moved by the days its advice exceptions cover (advice_statutory_due).
+The one period counted the other way is the family's 15 days on a draft plan (reg 13(1)(a)):
+the day the draft is served is day 1 of the 15, so the final plan may follow on day 16, draft
+date + 15 days (earliest_final_plan).
 
 Which case to work on next (the backlog board orders by the same rules in SQL):
 
@@ -46,12 +54,34 @@ FINAL_PLAN_EXCEPTIONS: dict[str, str] = {
     "absent_from_area": "Absent from the area for 4 weeks or more (reg 10(4)(d))",
 }
 
+# Exceptions no longer in force, accepted where history is imported but never offered for a new
+# recording. Reg 10(4)(e), added by SI 2020/471 from 1 May to 25 September 2020: meeting the
+# time limit was impractical for a reason relating to the incidence or transmission of
+# coronavirus.
+CORONAVIRUS_2020 = "coronavirus_2020"
+CORONAVIRUS_2020_FROM = date(2020, 5, 1)
+CORONAVIRUS_2020_TO = date(2020, 9, 25)
+HISTORICAL_EXCEPTIONS: dict[str, str] = {
+    CORONAVIRUS_2020: "Coronavirus, 1 May to 25 September 2020 (reg 10(4)(e), SI 2020/471)",
+}
+# What an import of past cases may record as a 20-week exception.
+IMPORTABLE_FINAL_PLAN_EXCEPTIONS: dict[str, str] = {
+    **FINAL_PLAN_EXCEPTIONS,
+    **HISTORICAL_EXCEPTIONS,
+}
+
 # Exceptions to the 6 weeks for advice (reg 8(2)).
 ADVICE_EXCEPTIONS: dict[str, str] = {
     "advice_exceptional_circumstances": "Exceptional circumstances (reg 8(2)(a))",
     "advice_absent_from_area": "Absent from the area for 4 weeks or more (reg 8(2)(b))",
     "missed_appointment": "Failed to keep an appointment (reg 8(2)(c))",
 }
+
+
+MAX_AGE_YEARS = (
+    25  # a plan is for a child or young person under 25 (s.83 Children and Families Act)
+)
+TOO_OLD = "The young person must be under 25 on the date the request was received"
 
 
 def today() -> date:
@@ -81,6 +111,15 @@ def earliest_final_plan(draft_plan_issued_on: date) -> date:
     the day the draft is sent is the first of the 15, so the final plan may follow on day 16.
     """
     return draft_plan_issued_on + timedelta(days=COMMENT_PERIOD_DAYS)
+
+
+def under_25_on(date_of_birth: date, request_received_on: date) -> bool:
+    """Whether the young person was under 25 on the day the request was received.
+
+    Someone whose 25th birthday is that day is 25 and no longer a young person; someone born
+    on 29 February turns 25 on 1 March in a year without one (age_on).
+    """
+    return age_on(date_of_birth, request_received_on) < MAX_AGE_YEARS
 
 
 def final_plan_due(request_received_on: date) -> date:
@@ -270,6 +309,36 @@ def advice_clock(
     )
 
 
+def advice_statutory_due(
+    requested_on: date,
+    periods: Sequence[tuple[date, date | None]],
+    until: date,
+) -> date:
+    """The statutory due date of advice asked for on requested_on (reg 8), after its exceptions.
+
+    Six weeks (42 days) from the request for advice, moved one day for every day an advice
+    exception (reg 8(2)(a)-(c)) covers: each period counts from its start to its end, both
+    days included, and a day inside two periods is counted once. Days before the request do
+    not count, and a period that starts after the (already moved) due date moves nothing: the
+    advice was late before it began, and an exception only excuses the delay it caused.
+
+    A period with no end date counts up to `until`: the day the advice came back, or, while it
+    is still out, the day the date is worked out (allocations.services keeps the stored date,
+    working it out again when an exception is recorded and when the advice comes back).
+    """
+    due = due_date(requested_on, ADVICE_DAYS)
+    covered_to = requested_on - timedelta(days=1)  # the last day already counted
+    for start, end in sorted((max(s, requested_on), e) for s, e in periods):
+        if start > due:
+            break  # later periods start later still
+        last = end if end is not None else until
+        fresh_from = max(start, covered_to + timedelta(days=1))
+        if fresh_from <= last:
+            due += timedelta(days=(last - fresh_from).days + 1)
+            covered_to = last
+    return due
+
+
 # --- School years -------------------------------------------------------------------------------
 
 
@@ -350,7 +419,8 @@ def age_on(date_of_birth: date, as_of: date) -> int:
 
 # --- Phase transfers (reg 18) -------------------------------------------------------------------
 
-# The national curriculum year a child is in now -> what they move into next September.
+# The national curriculum year a child is in now -> what they move into next September, for a
+# case whose setting type is not recorded (the year group alone decides).
 TRANSFER_FROM_NC_YEARS: dict[int, str] = {
     -1: "Reception",
     2: "Year 3",
@@ -358,6 +428,33 @@ TRANSFER_FROM_NC_YEARS: dict[int, str] = {
     11: "Year 12",
 }
 POST_16_FROM = 11  # secondary to post-16 has until 31 March rather than 15 February
+MIDDLE_SCHOOL_LAST_YEAR = 8  # middle schools here are 9-13 (Years 5 to 8): out into Year 9
+
+# The same, by the type of the child's setting (provider_portal.outcomes.SETTING_TYPES). A child
+# moves phase only when their setting ends: an infant school at Year 2, a junior or primary
+# school at Year 6, a middle school at Year 8 (the 9-13 middle schools of a three-tier system;
+# a first school is recorded as an infant or primary school), a secondary school at Year 11.
+# Primary, all-through and special schools take a child from Reception on, so there is no
+# infant-to-junior move; all-through and special schools have no primary-to-secondary move
+# either. Nursery (Year N2) into Reception counts wherever the child is, except post-16.
+TRANSFERS_BY_SETTING_TYPE: dict[str, dict[int, str]] = {
+    "early_years": {-1: "Reception"},
+    "infant": {-1: "Reception", 2: "Year 3"},
+    "junior": {6: "Year 7"},
+    "primary": {-1: "Reception", 6: "Year 7"},
+    "middle": {MIDDLE_SCHOOL_LAST_YEAR: f"Year {MIDDLE_SCHOOL_LAST_YEAR + 1}"},
+    "secondary": {11: "Year 12"},
+    "all_through": {-1: "Reception", 11: "Year 12"},
+    "special": {-1: "Reception", 11: "Year 12"},
+    "post_16": {},
+}
+
+
+def transfers_for(setting_type: str | None) -> dict[int, str]:
+    """{year group: year moved into} for a setting type; the year-group rule when unknown."""
+    if setting_type is None:
+        return TRANSFER_FROM_NC_YEARS
+    return TRANSFERS_BY_SETTING_TYPE.get(setting_type, TRANSFER_FROM_NC_YEARS)
 
 
 @dataclass(frozen=True)
@@ -378,27 +475,69 @@ def transfer_deadline(from_nc_year: int, as_of: date) -> date:
     return date(transfer_year, 2, 15)
 
 
-def phase_transfer(reception_year: int | None, as_of: date) -> PhaseTransfer | None:
-    """The child's phase transfer next September, or None if they are not in a transfer year."""
+def phase_transfer(
+    reception_year: int | None, as_of: date, setting_type: str | None = None
+) -> PhaseTransfer | None:
+    """The child's phase transfer next September, or None if they are not in a transfer year.
+
+    reception_year carries the year group anchored to the day it was recorded (see
+    reception_year); setting_type decides which years end a phase (TRANSFERS_BY_SETTING_TYPE).
+    """
     if reception_year is None:
         return None
     nc_year = current_nc_year(reception_year, as_of)
-    if nc_year not in TRANSFER_FROM_NC_YEARS:
+    transfers = transfers_for(setting_type)
+    if nc_year not in transfers:
         return None
     deadline = transfer_deadline(nc_year, as_of)
     return PhaseTransfer(
-        moving_into=TRANSFER_FROM_NC_YEARS[nc_year],
+        moving_into=transfers[nc_year],
         deadline=deadline,
         days_left=(deadline - as_of).days,
     )
 
 
 def phase_transfer_deadline_sql_years(as_of: date) -> dict[int, date]:
-    """Reception years in a transfer year on as_of, each with its deadline, for a SQL CASE."""
+    """Reception years in a transfer year on as_of, each with its deadline, for a SQL CASE.
+
+    For cases with no setting type recorded; phase_transfer_sql_rules covers every type.
+    """
     return {
         academic_year(as_of) - nc_year: transfer_deadline(nc_year, as_of)
         for nc_year in TRANSFER_FROM_NC_YEARS
     }
+
+
+@dataclass(frozen=True)
+class TransferRule:
+    """One arm of the board's SQL CASE: cases with this reception year and one of these setting
+    types (or, with untyped, none recorded or one not known) have this deadline on as_of."""
+
+    reception_year: int
+    deadline: date
+    setting_types: tuple[str, ...]
+    untyped: bool
+
+
+def phase_transfer_sql_rules(as_of: date) -> list[TransferRule]:
+    """phase_transfer for every setting type on as_of, as rules a SQL CASE can test."""
+    rules = []
+    for nc_year in sorted(
+        {year for t in TRANSFERS_BY_SETTING_TYPE.values() for year in t}
+        | set(TRANSFER_FROM_NC_YEARS)
+    ):
+        types = tuple(
+            name for name, transfers in TRANSFERS_BY_SETTING_TYPE.items() if nc_year in transfers
+        )
+        rules.append(
+            TransferRule(
+                reception_year=academic_year(as_of) - nc_year,
+                deadline=transfer_deadline(nc_year, as_of),
+                setting_types=types,
+                untyped=nc_year in TRANSFER_FROM_NC_YEARS,
+            )
+        )
+    return rules
 
 
 def transfer_in_window(days_left: int, window_weeks: int = PHASE_TRANSFER_WINDOW_WEEKS) -> bool:
@@ -510,4 +649,37 @@ def excusable_days(
 
 def exception_label(code: str) -> str:
     """The regulation-referenced wording of an exception reason code."""
-    return FINAL_PLAN_EXCEPTIONS.get(code) or ADVICE_EXCEPTIONS.get(code) or code
+    return (
+        FINAL_PLAN_EXCEPTIONS.get(code)
+        or HISTORICAL_EXCEPTIONS.get(code)
+        or ADVICE_EXCEPTIONS.get(code)
+        or code
+    )
+
+
+def exception_period(
+    reason: str, starts_on: date | None, ends_on: date | None
+) -> tuple[date | None, date | None]:
+    """The days a 20-week exception covers, None at an end that is open.
+
+    A coronavirus exception of 2020 recorded without dates covers the months the regulation was
+    in force; any other date left blank is open (the exception is taken at its word).
+    """
+    if reason == CORONAVIRUS_2020:
+        return starts_on or CORONAVIRUS_2020_FROM, ends_on or CORONAVIRUS_2020_TO
+    return starts_on, ends_on
+
+
+def exception_counts_for(
+    request_received_on: date, reason: str, starts_on: date | None, ends_on: date | None
+) -> bool:
+    """Whether a 20-week exception counts for "excluding exceptions" on this case.
+
+    It does when its period overlaps the case's 20 weeks, request date to request + 140 days
+    (both included). An open start or end reaches as far as it needs: an exception recorded
+    without dates (an import from a case system that holds none) counts.
+    """
+    start, end = exception_period(reason, starts_on, ends_on)
+    return (start is None or start <= final_plan_due(request_received_on)) and (
+        end is None or end >= request_received_on
+    )

@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
 
+from provider_portal.allocations.clock import statutory_due
 from provider_portal.auth.two_factor.keys import is_sealed, seal
 from provider_portal.auth.two_factor.services import new_recovery_codes
 from provider_portal.contracts.pricing import reprice
@@ -140,6 +141,8 @@ class Factory:
             work_type=wt,
             allocated_on=allocated_on,
             due_on=kwargs.pop("due_on", due_date(allocated_on, wt.turnaround_days)),
+            # As allocate() does: advice is due 6 weeks from the request for it (reg 8).
+            statutory_due_on=kwargs.pop("statutory_due_on", statutory_due(wt, allocated_on)),
             status=status,
             **kwargs,
         )

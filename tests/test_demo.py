@@ -10,6 +10,7 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from provider_portal.auth.services import authenticate
+from provider_portal.cases.outcomes.services import work_to_withdraw
 from provider_portal.demo.seed import DEFAULT_PASSWORD, MONTHLY_ALLOCATIONS
 from provider_portal.extensions import db
 from provider_portal.models import (
@@ -147,3 +148,42 @@ def test_seed_refuses_a_common_password(app: Flask, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("PORTAL_DEMO_PASSWORD", "Password1234")
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert (result.exit_code, _count(User)) == (2, 0) and "too common" in result.output
+
+
+@freeze_time("2024-11-28 10:00:00")
+def test_seed_shows_every_outcome(app: Flask) -> None:
+    _seed(app)
+    manager = db.session.scalars(select(User).where(User.role == Role.MANAGER)).one()
+    closed = {
+        case.closed_reason: case
+        for case in db.session.scalars(select(Case).where(Case.closed_on.is_not(None)))
+    }
+    assert set(closed) == {
+        "refused_to_assess",
+        "not_issuing",
+        "withdrawn_by_family",
+        "moved_away",
+        "ceased",
+    }
+    assert all(case.closed_by_id == manager.id for case in closed.values())
+    assert closed["refused_to_assess"].assessment_decision == "refused"
+    assert closed["refused_to_assess"].allocations == []
+    assert closed["not_issuing"].issue_decision == "not_issue"
+    assert closed["ceased"].ceased_reason == "other"
+    # The withdrawn family's advice is still with the provider: flagged for the manager.
+    assert work_to_withdraw(closed["withdrawn_by_family"])
+    # A draft inside the family's 15 days, and a final plan they agreed could come sooner.
+    drafts = db.session.scalars(
+        select(Case).where(
+            Case.draft_plan_issued_on > TODAY - timedelta(days=15),
+            Case.final_plan_issued_on.is_(None),
+            Case.closed_on.is_(None),
+        )
+    ).all()
+    assert len(drafts) == 1 and drafts[0].issue_decision == "issue"
+    early = db.session.scalars(select(Case).where(Case.family_agreed_early_final)).one()
+    assert early.final_plan_recorded_by_id == manager.id
+    assert early.final_plan_issued_on - early.draft_plan_issued_on == timedelta(days=7)
+    # Every other case on the backlog was agreed for assessment, 4 to 6 weeks in.
+    undecided = db.session.scalar(select(func.count()).where(Case.assessment_decision.is_(None)))
+    assert undecided == 0

@@ -92,6 +92,33 @@ def test_generate_builds_a_consistent_backlog(app: Flask) -> None:
     ):
         assert 28 <= (decided - received).days <= 70
 
+    # A few close without a plan, each after its last date and never after today; a refused
+    # request has no work.
+    closings = dict(
+        db.session.execute(
+            select(Case.closed_reason, func.count()).group_by(Case.closed_reason)
+        ).all()
+    )
+    assert set(closings) == {
+        None,
+        "refused_to_assess",
+        "withdrawn_by_family",
+        "moved_away",
+        "ceased",
+        "not_issuing",
+    }
+    assert sum(n for reason, n in closings.items() if reason) < 0.1 * 300
+    assert _count(Case, Case.closed_on.is_not(None), Case.final_plan_issued_on.is_not(None)) == 0
+    assert _count(Case, Case.closed_on > TODAY) == 0
+    assert _count(Case, Case.closed_on < Case.draft_plan_issued_on) == 0
+    assert _count(Case, Case.closed_on < Case.decision_to_assess_on) == 0
+    assert (
+        _count(Case, Case.assessment_decision.is_(None), Case.decision_to_assess_on.is_not(None))
+        == 0
+    )
+    refused = select(Case.id).where(Case.closed_reason == "refused_to_assess")
+    assert _count(Allocation, Allocation.case_id.in_(refused)) == 0
+
     # Year groups as schools write them, and the reception year follows from them.
     for year_group, born, recorded in db.session.execute(
         select(Case.year_group, Case.date_of_birth, Case.reception_year)

@@ -76,10 +76,16 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("cases.show", "GET"): COUNCIL_ONLY,
     ("cases.allocate_work", "POST"): COUNCIL_ONLY,
     # The empty form has no nonce: it was not sent from the case page (a 400, nothing saved).
-    ("cases.record_case_dates", "POST"): {**COUNCIL_ONLY, "admin": 400, "manager": 400},
+    ("cases.record_outcome", "POST"): {**COUNCIL_ONLY, "admin": 400, "manager": 400},
     ("cases.record_case_exception", "POST"): COUNCIL_ONLY,
+    ("cases.new_case", "GET"): COUNCIL_ONLY,
+    ("cases.new_case", "POST"): COUNCIL_ONLY,
+    ("cases.edit_case", "GET"): COUNCIL_ONLY,
+    ("cases.edit_case", "POST"): COUNCIL_ONLY,
     ("cases.import_cases", "GET"): COUNCIL_ONLY,
     ("cases.import_cases", "POST"): COUNCIL_ONLY,
+    # The columns step needs the header row the upload step sent: without it, a 400.
+    ("cases.import_columns", "POST"): {**COUNCIL_ONLY, "admin": 400, "manager": 400},
     ("allocations.index", "GET"): COUNCIL_ONLY,
     ("allocations.show", "GET"): COUNCIL_ONLY,
     ("allocations.accept_work", "POST"): COUNCIL_ONLY,
@@ -156,6 +162,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("admin.deactivate_provider", "GET"): ADMIN_ONLY,
     ("admin.deactivate_provider", "POST"): ADMIN_ACTS,
     ("admin.reactivate_provider", "POST"): ADMIN_ACTS,
+    ("admin.work_types", "GET"): ADMIN_ONLY,
+    ("admin.work_type", "GET"): ADMIN_ONLY,
+    ("admin.work_type", "POST"): ADMIN_ONLY,
     # A provider administrator's own team: Q's administrator gets 404 for P's practitioner.
     ("admin.team", "GET"): TEAM_LIST,
     ("admin.invite_practitioner", "GET"): TEAM_LIST,
@@ -248,6 +257,8 @@ def world(app, make, client_for):
         "token": "not-a-real-token",
         "contract_id": make.contract(provider=p, reference="CON-P").id,
         "chart": "backlog",
+        "work_type_id": make.work_type("ep_advice").id,
+        "kind": "remove",
     }
     return users, ids, allocation
 

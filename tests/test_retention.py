@@ -295,3 +295,45 @@ def test_the_case_page_says_the_details_were_removed(app, world, client_for):
     assert "Jasmine" not in soup.get_text() and "Riverside" not in soup.get_text()
     assert "retention policy on 2 June 2024" in soup.select_one("#anonymised").get_text()
     assert manager.page(f"/cases/{world['recent'].id}").select_one("#anonymised") is None
+
+
+@pytest.mark.parametrize(
+    ("reason", "shown"),
+    [
+        ("refused_to_assess", "refused to assess"),
+        ("not_issuing", "decided not to issue a plan"),
+        ("withdrawn_by_family", "withdrawn by the family"),
+        ("moved_away", "moved out of the area"),
+        ("ceased", "ceased"),
+    ],
+)
+def test_cases_closed_without_a_plan_are_kept_from_their_closing_date(app, make, reason, shown):
+    provider = make.provider("Northbrook")
+    due, kept = (
+        make.case(
+            case_ref=ref,
+            first_name="Jasmine",
+            request_received_on=date(2021, 1, 4),
+            closed_reason=reason,
+            closed_on=closed_on,
+        )
+        for ref, closed_on in (("GONE-1", LAST_KEPT - timedelta(days=1)), ("GONE-2", LAST_KEPT))
+    )
+    document = stored_document(
+        make.allocation(case=due, provider=provider, allocated_on=date(2021, 2, 1))
+    )
+    # Received long ago and still open: nothing to keep it from, so nothing is removed.
+    still_open = make.case(
+        case_ref="OPEN-2", first_name="Jasmine", request_received_on=date(2020, 1, 1)
+    )
+    dry = _run(app, "--dry-run", "--as-of", AS_OF.isoformat())
+    assert _case_lines(dry.output) == [
+        f"case {due.id} GONE-1: closed ({shown}) 2022-06-01, 1 document"
+    ]
+    applied = _run(app, "--as-of", AS_OF.isoformat())
+    assert applied.exit_code == 0, applied.output
+    assert _case_lines(applied.output) == _case_lines(dry.output)
+    assert db.session.get(Case, due.id).first_name == "Removed"
+    assert db.session.get(Document, document.id).deleted_at is not None
+    assert db.session.get(Case, kept.id).first_name == "Jasmine"
+    assert db.session.get(Case, still_open.id).first_name == "Jasmine"

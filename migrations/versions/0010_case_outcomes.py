@@ -3,9 +3,10 @@
 A case can now close without a plan (refused to assess, decided not to issue, withdrawn by the
 family, moved out of the area, ceased), and each outcome records who recorded it. The setting
 type decides phase transfers; year_group_as_of anchors a year group to the date it was recorded.
-Work types say whether they are advice under reg 8, and each advice item keeps its
-statutory due date beside the contract's (6 weeks from the request for advice until an
-exception moves it). import_mapping keeps, per user, how the columns of a file with given headers were matched.
+Work types say whether they are advice under reg 8, and each advice item keeps its statutory
+due date beside the contract's (6 weeks from the request for advice, moved by the days its
+advice exceptions cover, those already recorded included). import_mapping keeps, per user, how
+the columns of a file with given headers were matched.
 
 Existing cases keep their meaning: nothing is closed by this migration, and a case with a
 decision date is taken to have been agreed for assessment (the only decision the portal could
@@ -15,6 +16,8 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-05
 """
+
+from datetime import date
 
 import sqlalchemy as sa
 from alembic import op
@@ -104,6 +107,46 @@ def upgrade():
             "user_id", "kind", "headers_key", name=op.f("uq_import_mapping_user_id")
         ),
     )
+
+    _move_advice_by_its_exceptions()
+
+
+def _move_advice_by_its_exceptions():
+    """Advice already recorded with advice exceptions: its statutory date moves by their days.
+
+    The same rule the portal applies when an exception is recorded
+    (timescales.advice_statutory_due); a period with no end date counts up to the day the advice
+    came back, or, for advice still out, up to the day of this migration.
+    """
+    from provider_portal.timescales import advice_statutory_due, today
+
+    connection = op.get_bind()
+    rows = connection.execute(
+        sa.text(
+            "SELECT a.id, a.allocated_on, a.returned_on, e.starts_on, e.ends_on "
+            "FROM allocation a JOIN work_type w ON w.id = a.work_type_id "
+            "JOIN case_exception e ON e.allocation_id = a.id "
+            "WHERE w.is_advice = true AND e.applies_to = 'advice' AND e.starts_on IS NOT NULL "
+            "ORDER BY a.id"
+        )
+    ).all()
+    items = {}
+    for allocation_id, allocated_on, returned_on, starts_on, ends_on in rows:
+        item = items.setdefault(allocation_id, (_day(allocated_on), _day(returned_on), []))
+        item[2].append((_day(starts_on), _day(ends_on)))
+    for allocation_id, (allocated_on, returned_on, periods) in items.items():
+        due = advice_statutory_due(allocated_on, periods, returned_on or today())
+        connection.execute(
+            sa.text("UPDATE allocation SET statutory_due_on = :due WHERE id = :id"),
+            {"due": due, "id": allocation_id},
+        )
+
+
+def _day(value):
+    """A date as the driver gives it back: SQLite's are ISO text."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def downgrade():

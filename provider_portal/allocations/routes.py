@@ -25,6 +25,7 @@ from provider_portal.allocations.services import (
     withdraw,
 )
 from provider_portal.audit import record_list_view
+from provider_portal.cases.outcomes.services import closed_without_plan
 from provider_portal.cases.services import active_providers, work_types
 from provider_portal.extensions import db
 from provider_portal.forms import offered, options
@@ -98,6 +99,8 @@ def _review_context(allocation: Allocation, **extra: Any) -> dict[str, Any]:
         ),
         "access_days": current_app.config["PROVIDER_ACCESS_DAYS_AFTER_CLOSE"],
         "banner": extra.get("banner"),
+        # The case closed without a plan while this work is open: the manager withdraws it.
+        "case_closed": closed_without_plan(allocation.case) if allocation.is_open else None,
         # Read by base.html to put "Error: " in the title.
         "page_errors": [name for name, form in forms.items() if form.errors],
     }

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from provider_portal import audit
+from provider_portal.allocations.clock import refresh_statutory_due, statutory_due
 from provider_portal.contracts.allocating import (
     ContractCost,
     batch_contract,
@@ -29,6 +30,7 @@ from provider_portal.contracts.allocating import (
 from provider_portal.documents import IntegrityFailure, checked_file
 from provider_portal.errors import AllocationError, ContractError
 from provider_portal.extensions import db
+from provider_portal.formatting import long_date
 from provider_portal.models import (
     OPEN_STATUSES,
     Allocation,
@@ -185,6 +187,11 @@ def allocate(
             f"allocated to {existing.provider.name}"
         )
     start = allocated_on or today()
+    if case.closed_on is not None and case.final_plan_issued_on is None and start >= case.closed_on:
+        raise AllocationError(
+            f"Case {case.case_ref} closed on {long_date(case.closed_on)} without a plan: "
+            "no more work can be allocated on it"
+        )
     try:
         contract = contract_for(provider, start, contract, current)
     except ContractError as error:
@@ -201,6 +208,7 @@ def allocate(
                 unit_price=unit_price(contract, work_type, start),
                 allocated_on=start,
                 due_on=due_on or due_date(start, turnaround),
+                statutory_due_on=statutory_due(work_type, start),
                 status=AllocationStatus.ALLOCATED,
                 allocated_by_id=actor.id if actor else None,
             )
@@ -327,6 +335,12 @@ def record_return(
     )
     if allocation.returned_on is None:
         allocation.returned_on = when
+        # An advice exception with no end date counts up to the day the advice came back.
+        if allocation.work_type.is_advice and any(
+            e.allocation_id == allocation.id and e.ends_on is None
+            for e in allocation.case.exceptions
+        ):
+            refresh_statutory_due(allocation)
     allocation.status = AllocationStatus.RETURNED
     allocation.returned_by_id = actor.id if actor else None
     allocation_event("allocation_returned", allocation, actor)

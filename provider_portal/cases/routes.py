@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import abort, flash, url_for
 from flask_login import current_user
-from govuk_frontend_wtf.main import wtforms_errors
 from werkzeug.wrappers import Response
 
 from provider_portal.allocations.services import allocate
@@ -14,7 +13,8 @@ from provider_portal.audit import record_list_view
 from provider_portal.audit_log.queries import seen_by
 from provider_portal.cases import bp
 from provider_portal.cases.forms import AllocateForm, CaseFilterForm
-from provider_portal.cases.recording.forms import case_dates_form, case_exception_form
+from provider_portal.cases.outcomes.forms import outcome_section
+from provider_portal.cases.recording.forms import case_exception_form
 from provider_portal.cases.services import get_case, list_cases, record_viewed, work_types
 from provider_portal.cases.timeline import milestones
 from provider_portal.contracts.allocating import (
@@ -26,8 +26,8 @@ from provider_portal.contracts.allocating import (
 from provider_portal.errors import AllocationError, ContractError
 from provider_portal.extensions import db
 from provider_portal.formatting import long_date
-from provider_portal.forms import options
-from provider_portal.models import Case, Provider, WorkType
+from provider_portal.forms import error_list, options
+from provider_portal.models import Allocation, Case, Provider, WorkType
 from provider_portal.permissions import requires
 from provider_portal.timescales import LONDON, today
 from provider_portal.web import (
@@ -97,20 +97,20 @@ def case_or_404(case_id: int) -> Case:
 
 def case_page(case: Case, status: int = 200, **forms: Any) -> Response:
     """The case page with every form; a form with errors replaces its blank twin."""
-    dates_form = forms.get("dates_form") or case_dates_form(case)
+    outcomes = outcome_section(case, forms.get("outcome_forms"))
     exception_form = forms.get("exception_form") or case_exception_form(case)
     choices = forms.get("choices") or allocation_choices(today())
     allocate_form = forms.get("form") or _allocate_form(choices)
     page_errors: list[dict[str, str]] = []
-    for other in (dates_form, exception_form):
-        page_errors.extend(wtforms_errors(other)["errorList"] if other.errors else [])
+    for other in (*outcomes["outcome_forms"].values(), exception_form):
+        page_errors.extend(error_list(other))
     return render(
         "cases/show.html",
         status=status,
         case=case,
         form=allocate_form,
         choices=choices,
-        dates_form=dates_form,
+        **outcomes,
         exception_form=exception_form,
         timeline=milestones(case, today()),
         seen_by=seen_by(case.id),
@@ -134,6 +134,16 @@ def show(case_id: int) -> Response:
     return response
 
 
+def _due_words(allocation: Allocation) -> str:
+    """When new work is due: the statutory date for advice, the contract's when it differs."""
+    statutory, contract = allocation.statutory_due_on, allocation.due_on
+    if statutory is None:
+        return f"contract due {long_date(contract)}"
+    if statutory == contract:
+        return f"due {long_date(statutory)}"
+    return f"due {long_date(statutory)} (6 weeks, reg 8), contract due {long_date(contract)}"
+
+
 @bp.route("/<int:case_id>/allocations", methods=["POST"])
 @requires("allocate")
 def allocate_work(case_id: int) -> Response:
@@ -151,7 +161,7 @@ def allocate_work(case_id: int) -> Response:
             allocation = allocate(case, provider, work_type, actor=current_user, contract=contract)
             message = (
                 f"{work_type.name} allocated to {provider.name}, "
-                f"due {long_date(allocation.due_on)}. {allocation_note(allocation)}"
+                f"{_due_words(allocation)}. {allocation_note(allocation)}"
             )
             db.session.commit()
         except ContractError as error:

@@ -24,6 +24,7 @@ from provider_portal.demo.seed import (
     FIRST_NAMES,
     LAST_NAMES,
     LOOKED_AFTER_SHARE,
+    SETTING_TYPE_OF,
     WITHDRAWAL_REASONS,
     date_of_birth,
     ensure_work_types,
@@ -40,6 +41,7 @@ from provider_portal.models import (
 from provider_portal.models.types import Money
 from provider_portal.timescales import (
     FINAL_PLAN_DAYS,
+    advice_statutory_due,
     due_date,
     financial_year,
     financial_year_end,
@@ -69,6 +71,9 @@ OPEN_PLAN_WRITING_SHARE = 0.5
 OTHER_ADVICE_SHARE = 0.12
 OTHER_ADVICE = ("ot_advice", "salt_advice", "health_advice", "social_care_advice")
 WITHDRAWN_SHARE = 0.03
+REFUSED_SHARE = 0.5  # of the requests with no decision recorded
+CLOSED_WITHOUT_PLAN_SHARE = 0.06  # of the agreed requests with no plan yet
+GENERATED_CLOSINGS = ("withdrawn_by_family", "moved_away", "ceased", "not_issuing")
 ALLOCATION_WAIT_DAYS = 150  # the longest an open case waits between decision and allocation
 PROVIDER_KINDS = ("ep", "plan", "ep", "therapy", "plan", "ep")  # provider n has kind n % 6
 WORK_KIND = {"ep_advice": "ep", "plan_writing": "plan"}  # anything else is therapy
@@ -160,9 +165,13 @@ class Generator:
         self.names = names  # stored names and hashes: must differ between runs, unlike the data
         self.values = values or random.Random(0)  # contract values: not from rng, which the
         # cases draw from, so adding contracts left every generated case as it was
+        self.outcomes = random.Random(12)  # closings without a plan: not from rng either
         self.now = now
         self.tables = db.metadata.tables
         self.next_id = {name: self._max_id(name) + 1 for name in self.GENERATED_TABLES}
+        self.advice_codes = set(
+            db.session.scalars(select(WorkType.code).where(WorkType.is_advice.is_(True)))
+        )
         self.work_types = {
             code: (work_type_id, days)
             for code, work_type_id, days in db.session.execute(
@@ -409,6 +418,9 @@ class Generator:
         elif decided_on is not None:
             draft_on = self._open_allocations(case_id, case_ref, decided_on)
 
+        outcome = self._closing(received_on, decided_on, draft_on, final_on)
+        if outcome.get("assessment_decision") == "refused":
+            decided_on = outcome["decision_to_assess_on"]
         if rng.random() < EXCEPTION_SHARE:
             self._exception(case_id, received_on)
         self._add(
@@ -422,17 +434,63 @@ class Generator:
                 "year_group": year_group,
                 "reception_year": reception_year(parse_year_group(year_group), born, now),
                 "setting": setting,
+                "setting_type": SETTING_TYPE_OF.get(setting or ""),
                 "request_received_on": received_on,
                 "looked_after": rng.random() < LOOKED_AFTER_SHARE,
                 "decision_to_assess_on": decided_on,
                 "draft_plan_issued_on": draft_on,
                 "final_plan_issued_on": final_on,
+                "assessment_decision": "agreed" if decided_on is not None else None,
+                "issue_decision": None,
+                "issue_decision_on": None,
+                "closed_on": None,
+                "closed_reason": None,
+                "ceased_reason": None,
+                **outcome,
                 "created_at": _stamp(received_on),
-                "updated_at": _stamp(final_on or draft_on or decided_on or received_on),
+                "updated_at": _stamp(
+                    outcome.get("closed_on") or final_on or draft_on or decided_on or received_on
+                ),
                 "version": 1,
             },
         )
         self.counts.cases += 1
+
+    def _closing(
+        self,
+        received_on: date,
+        decided_on: date | None,
+        draft_on: date | None,
+        final_on: date | None,
+    ) -> dict[str, Any]:
+        """A few requests close without a plan: refused (where no decision was recorded, so
+        no work went out), or later withdrawn, moved away, ceased or not issued. From their own
+        random numbers, so every other generated value is as it was."""
+        roll, now = self.outcomes.random(), self.now
+        if final_on is not None:
+            return {}
+        if decided_on is None:
+            decided = received_on + timedelta(days=self.outcomes.randint(28, 42))
+            if roll >= REFUSED_SHARE or decided > now:
+                return {}
+            return {
+                "assessment_decision": "refused",
+                "decision_to_assess_on": decided,
+                "closed_on": decided,
+                "closed_reason": "refused_to_assess",
+            }
+        if roll >= CLOSED_WITHOUT_PLAN_SHARE:
+            return {}
+        closed_on = (draft_on or decided_on) + timedelta(days=self.outcomes.randint(7, 120))
+        reason = self.outcomes.choice(GENERATED_CLOSINGS)
+        if closed_on > now or (reason == "not_issuing" and draft_on is not None):
+            return {}
+        values: dict[str, Any] = {"closed_on": closed_on, "closed_reason": reason}
+        if reason == "not_issuing":
+            values.update(issue_decision="not_issue", issue_decision_on=closed_on)
+        if reason == "ceased":
+            values["ceased_reason"] = "other"
+        return values
 
     def _exception(self, case_id: int, received_on: date) -> None:
         rng, now = self.rng, self.now
@@ -471,6 +529,12 @@ class Generator:
             "status": AllocationStatus.ALLOCATED,
             "allocated_on": allocated_on,
             "due_on": due_date(allocated_on, turnaround),
+            # As allocate() does; the generated advice has no advice exceptions to move it.
+            "statutory_due_on": (
+                advice_statutory_due(allocated_on, [], allocated_on)
+                if code in self.advice_codes
+                else None
+            ),
             "returned_on": None,
             "accepted_on": None,
             "withdrawn_on": None,

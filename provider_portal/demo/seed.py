@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import click
 from sqlalchemy import func, select
@@ -27,6 +28,14 @@ from provider_portal.allocations.services import (
     request_amendment,
     withdraw,
 )
+from provider_portal.cases.outcomes.services import (
+    close_case,
+    record_assessment_decision,
+    record_draft_plan,
+    record_final_plan,
+    record_issue_decision,
+)
+from provider_portal.cases.recording.services import FieldError
 from provider_portal.contracts.services import (
     add_variation,
     create_contract,
@@ -36,10 +45,12 @@ from provider_portal.contracts.services import (
 from provider_portal.demo.guard import refuse_outside_development
 from provider_portal.extensions import db
 from provider_portal.formatting import format_money, long_date, month_year
+from provider_portal.forms import new_nonce
 from provider_portal.models import (
     DEFAULT_WORK_TYPES,
     OPEN_STATUSES,
     Allocation,
+    AllocationStatus,
     Case,
     CaseException,
     Provider,
@@ -106,6 +117,16 @@ JUNIOR = "Meadowbank Junior School"
 SECONDARY = ("Northgate Academy", "Kingsmead School", "Castle Hill High School")
 SPECIAL = ("Brookside Special School", "The Willows School")
 POST_16 = ("Westfield Sixth Form College", "Riverside College")
+# Each demo setting's type (provider_portal.outcomes.SETTING_TYPES), which decides its transfers.
+SETTING_TYPE_OF: dict[str, str] = {
+    **dict.fromkeys(EARLY_YEARS, "early_years"),
+    **dict.fromkeys(PRIMARY, "primary"),
+    INFANT: "infant",
+    JUNIOR: "junior",
+    **dict.fromkeys(SECONDARY, "secondary"),
+    **dict.fromkeys(SPECIAL, "special"),
+    **dict.fromkeys(POST_16, "post_16"),
+}
 AMENDMENT_COMMENTS = (
     "Section F does not say who will provide the speech and language support or how often.",
     "The outcomes in section E are not specific enough. Please make them measurable.",
@@ -250,6 +271,7 @@ def build_cases(rng: random.Random, now: date) -> list[Case]:
                 date_of_birth=born,
                 year_group=year_group,
                 setting=setting,
+                setting_type=SETTING_TYPE_OF.get(setting or ""),
                 request_received_on=received_on,
                 looked_after=number - 1 in looked_after,
                 reception_year=reception_year(parse_year_group(year_group), born, now),
@@ -390,6 +412,110 @@ def build_allocations(
     return counts
 
 
+def _recorded(errors: list[FieldError]) -> None:
+    """The demo's outcomes are chosen to be valid: a refusal here is a bug in the demo."""
+    if errors:
+        raise click.ClickException("; ".join(error.message for error in errors))
+
+
+def _outcome(service: Any, case: Case, actor: User, **values: Any) -> None:
+    """Record one outcome through its service, as the manager's form would, on the case as
+    saved (a pending change would move its version under the service's feet)."""
+    db.session.flush()
+    _recorded(
+        service(case, expected_version=case.version, actor=actor, nonce=new_nonce(), **values)
+    )
+
+
+def refuse_one(cases: list[Case], actor: User) -> Case:
+    """The newest request (never a looked-after child's: they are allocated first) was
+    refused an assessment at 5 weeks: it closed then, so it is never allocated."""
+    refused = max((c for c in cases if not c.looked_after), key=lambda c: c.request_received_on)
+    _outcome(
+        record_assessment_decision,
+        refused,
+        actor,
+        decision="refused",
+        decided_on=refused.request_received_on + timedelta(days=35),
+    )
+    return refused
+
+
+def agree_the_rest(rng: random.Random, cases: list[Case], actor: User) -> None:
+    """Every other case on the backlog was agreed for assessment, 4 to 6 weeks in."""
+    for case in cases:
+        if case.assessment_decision is None:
+            decided_on = case.request_received_on + timedelta(days=rng.randint(28, 42))
+            _outcome(
+                record_assessment_decision, case, actor, decision="agreed", decided_on=decided_on
+            )
+
+
+def build_outcomes(now: date, cases: list[Case], actor: User) -> None:
+    """One case in each state the case page can show, beside the refusal: not to issue,
+    withdrawn (its advice still with the provider, flagged to withdraw), moved away, ceased,
+    a draft in its 15 days, and a final plan the family agreed could come sooner."""
+    by_newest = sorted(cases, key=lambda c: (c.request_received_on, c.id), reverse=True)
+    untouched = [c for c in by_newest if not c.allocations and c.closed_on is None]
+    not_issuing, moved, ceased = untouched[:3]
+    _outcome(
+        record_issue_decision,
+        not_issuing,
+        actor,
+        decision="not_issue",
+        decided_on=not_issuing.request_received_on + timedelta(days=100),
+    )
+    _outcome(
+        close_case,
+        moved,
+        actor,
+        reason="moved_away",
+        closed_on=now - timedelta(days=12),
+        ceased_reason=None,
+    )
+    _outcome(
+        close_case,
+        ceased,
+        actor,
+        reason="ceased",
+        closed_on=now - timedelta(days=20),
+        ceased_reason="other",
+    )
+
+    def with_advice(status: AllocationStatus) -> list[Case]:
+        return [
+            c
+            for c in by_newest
+            if c.final_plan_issued_on is None
+            and [a.status for a in c.allocations] == [status]
+            and c.allocations[0].allocated_on < now - timedelta(days=7)
+        ]
+
+    withdrawn = with_advice(AllocationStatus.ALLOCATED)[0]
+    _outcome(
+        close_case,
+        withdrawn,
+        actor,
+        reason="withdrawn_by_family",
+        closed_on=now - timedelta(days=3),
+        ceased_reason=None,
+    )
+    drafted = with_advice(AllocationStatus.ACCEPTED)[0]
+    _outcome(
+        record_issue_decision, drafted, actor, decision="issue", decided_on=now - timedelta(days=20)
+    )
+    _outcome(record_draft_plan, drafted, actor, sent_on=now - timedelta(days=5))
+    # A plan the plan writers' work led to, issued a week after its draft with the family's
+    # agreement: the allocations above dated it directly, so it is taken back and recorded
+    # again through the services on the same day, with its draft before it.
+    issued = next(c for c in by_newest if c.final_plan_issued_on is not None)
+    final_on = issued.final_plan_issued_on
+    assert final_on is not None
+    issued.final_plan_issued_on = None
+    _outcome(record_draft_plan, issued, actor, sent_on=final_on - timedelta(days=7))
+    _outcome(record_final_plan, issued, actor, issued_on=final_on, family_agreed=True)
+
+
 def assign_open_work(providers: dict[str, Provider]) -> None:
     """Share each provider's open, accepted work between its people, as its administrator would."""
     for provider in providers.values():
@@ -467,9 +593,15 @@ def seed_command() -> None:
     case_list = build_cases(rng, now)
     db.session.add_all(case_list)
     db.session.flush()
-    contract_lines = build_contracts(now, providers)
-    counts = build_allocations(rng, now, case_list, providers)
     build_accounts(password, providers)
+    manager = db.session.scalars(select(User).where(User.role == Role.MANAGER)).one()
+    # The outcomes take their own random numbers, so the cases and work are as they were.
+    outcomes_rng = random.Random(2025)
+    refused = refuse_one(case_list, manager)
+    agree_the_rest(outcomes_rng, case_list, manager)
+    contract_lines = build_contracts(now, providers)
+    counts = build_allocations(rng, now, [c for c in case_list if c is not refused], providers)
+    build_outcomes(now, case_list, manager)
     assign_open_work(providers)
     db.session.commit()
 

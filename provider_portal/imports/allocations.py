@@ -3,7 +3,7 @@ nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,9 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from provider_portal import audit
+from provider_portal import audit, submissions
 from provider_portal.admin.services import create_provider
-from provider_portal.allocations.services import accept, allocate, record_return
+from provider_portal.allocations.services import (
+    accept,
+    allocate,
+    decline,
+    record_return,
+    withdraw,
+)
 from provider_portal.contracts.allocating import (
     NewProvider,
     contract_named,
@@ -21,6 +27,7 @@ from provider_portal.contracts.allocating import (
 )
 from provider_portal.errors import AccountError, AllocationError, AlreadyExists, ContractError
 from provider_portal.extensions import db
+from provider_portal.imports.columns import ALLOCATIONS, column_names, required_names
 from provider_portal.imports.rows import (
     BATCH_SIZE,
     CONCURRENT_CHANGE,
@@ -28,8 +35,8 @@ from provider_portal.imports.rows import (
     ImportResult,
     Problems,
     cases_by_ref,
-    check_columns,
     commit_or_report,
+    matched_table,
     read_date,
     read_text,
 )
@@ -44,8 +51,15 @@ from provider_portal.models import (
 from provider_portal.tabular import Row, Table
 from provider_portal.timescales import today
 
-ALLOCATION_REQUIRED = ("case_ref", "provider", "work_type", "allocated_on")
-ALLOCATION_OPTIONAL = ("due_on", "returned_on", "accepted_on", "contract")
+ALLOCATION_REQUIRED = tuple(required_names(ALLOCATIONS))
+ALLOCATION_OPTIONAL = tuple(
+    name for name in column_names(ALLOCATIONS) if name not in ALLOCATION_REQUIRED
+)
+# How work that ended without being returned is written: its date column and reason column.
+ENDINGS = {
+    "withdrawn": ("withdrawn_on", "withdrawal_reason"),
+    "declined": ("declined_on", "decline_reason"),
+}
 
 
 @dataclass
@@ -59,6 +73,8 @@ class _AllocationRow:
     returned_on: date | None
     accepted_on: date | None
     contract_ref: str | None = None
+    # Work that ended without being returned: "withdrawn" or "declined", when and why.
+    ending: tuple[str, date, str] | None = None
     # Decided once every row has been checked: the contract the work goes under, if any.
     contract: Contract | None = None
 
@@ -113,7 +129,14 @@ def _parse_allocation(
             codes = ", ".join(sorted({wt.code for wt in work_types.values()}))
             problems.add(row.line, "work_type", f"Work type must be one of {codes}")
     dates: dict[str, date | None] = {}
-    for column in ("allocated_on", "due_on", "returned_on", "accepted_on"):
+    for column in (
+        "allocated_on",
+        "due_on",
+        "returned_on",
+        "accepted_on",
+        "withdrawn_on",
+        "declined_on",
+    ):
         dates[column] = read_date(row, column, problems, required=column == "allocated_on")
         value = dates[column]
         if column != "due_on" and value is not None and value > now:
@@ -139,6 +162,7 @@ def _parse_allocation(
             problems.add(
                 row.line, "accepted_on", "Acceptance date must be on or after the return date"
             )
+    ending = _ending(row, dates, problems)
     if len(problems.errors) > errors_before:
         return None
     assert case_ref and provider_name and work_type and allocated_on  # checked above
@@ -152,7 +176,65 @@ def _parse_allocation(
         returned_on=returned_on,
         accepted_on=accepted_on,
         contract_ref=contract_ref,
+        ending=ending,
     )
+
+
+def _ending(
+    row: Row, dates: dict[str, date | None], problems: Problems
+) -> tuple[str, date, str] | None:
+    """How the work ended if it was withdrawn or declined; its date and reason come together,
+    on or after the allocation, and only where the rest of the row allows it."""
+    found: list[tuple[str, date, str]] = []
+    for kind, (date_column, reason_column) in ENDINGS.items():
+        when = dates[date_column]
+        reason = read_text(row, reason_column, problems)
+        date_given = when is not None or row.get(date_column) is not None
+        if reason is not None and not date_given:
+            problems.add(
+                row.line,
+                date_column,
+                f"Enter the {LABELS[date_column].lower()}, or leave {reason_column} blank",
+            )
+        elif date_given and reason is None and row.get(reason_column) is None:
+            problems.add(
+                row.line,
+                reason_column,
+                f"Enter the {LABELS[reason_column].lower()}, or leave {date_column} blank",
+            )
+        allocated_on = dates["allocated_on"]
+        if when is not None and allocated_on is not None and when < allocated_on:
+            problems.add(
+                row.line,
+                date_column,
+                f"{LABELS[date_column]} must be on or after the allocation date",
+            )
+        elif when is not None and reason is not None:
+            found.append((kind, when, reason))
+    if len(found) > 1:
+        problems.add(
+            row.line, "declined_on", "Work cannot be both withdrawn and declined: leave one blank"
+        )
+        return None
+    ending = found[0] if found else None
+    returned_on, accepted_on = dates["returned_on"], dates["accepted_on"]
+    if ending is not None and ending[0] == "declined" and (returned_on or accepted_on):
+        problems.add(
+            row.line,
+            "declined_on",
+            "Work that was declined was never returned: leave returned_on and accepted_on blank",
+        )
+    elif ending is not None and accepted_on is not None:
+        problems.add(
+            row.line,
+            "withdrawn_on",
+            "Accepted work cannot be withdrawn: leave withdrawn_on or accepted_on blank",
+        )
+    elif ending is not None and returned_on is not None and ending[1] < returned_on:
+        problems.add(
+            row.line, "withdrawn_on", "Withdrawal date must be on or after the return date"
+        )
+    return ending
 
 
 def _existing_allocation_keys(case_ids: Iterable[int]) -> set[tuple[int, int, int, date]]:
@@ -213,6 +295,10 @@ def _record_allocations(
                 record_return(allocation, actor=actor, returned_on=allocation_row.returned_on)
             if allocation_row.accepted_on is not None:
                 accept(allocation, actor=actor, accepted_on=allocation_row.accepted_on)
+            if allocation_row.ending is not None:
+                ending, when, reason = allocation_row.ending
+                end = withdraw if ending == "withdrawn" else decline
+                end(allocation, reason, actor=actor, **{f"{ending}_on": when})
         except AllocationError as error:
             # Keep going: every row's problem is reported, then everything is rolled back.
             problems.add(allocation_row.line, "", str(error))
@@ -221,13 +307,24 @@ def _record_allocations(
 
 
 def import_allocations(
-    table: Table, actor: User | None, create_missing_providers: bool = False
+    table: Table,
+    actor: User | None,
+    create_missing_providers: bool = False,
+    mapping: Mapping[str, str] | None = None,
+    nonce: str | None = None,
 ) -> ImportResult:
-    """Record every row of an allocation log through the allocation services, all or nothing."""
-    headers, rows = table
+    """Record every row of an allocation log through the allocation services, all or nothing.
+
+    mapping and nonce as for import_cases.
+    """
     problems = Problems()
-    if not check_columns(headers, ALLOCATION_REQUIRED, ALLOCATION_OPTIONAL, problems):
-        return commit_or_report(ImportResult(noun="allocation"), problems)
+    result = ImportResult(noun="allocation", rows=len(table.rows))
+    if nonce is not None and actor is not None:
+        submissions.claim(nonce, "import", actor)
+    matched = matched_table(ALLOCATIONS, table, mapping, result, problems)
+    if matched is None:
+        return commit_or_report(result, problems)
+    rows = matched.rows
 
     work_types = _work_type_lookup()
     providers = _provider_lookup()
@@ -285,7 +382,6 @@ def import_allocations(
             if stored in existing:
                 problems.add(line, "", "This allocation has already been recorded")
 
-    result = ImportResult(noun="allocation", rows=len(rows))
     if problems.errors:
         return commit_or_report(result, problems)
 

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from provider_portal import audit
+from provider_portal import audit, submissions
 from provider_portal.errors import CellError
 from provider_portal.extensions import db
+from provider_portal.imports import outcome_rules
+from provider_portal.imports.columns import CASES, column_names, required_names
 from provider_portal.imports.rows import (
     ImportResult,
     Problems,
     cases_by_ref,
-    check_columns,
     commit_or_report,
+    matched_table,
     read_date,
     read_text,
-    years_before,
 )
 from provider_portal.models import (
     Case,
@@ -26,22 +27,17 @@ from provider_portal.models import (
 )
 from provider_portal.tabular import Row, Table, cell_text, parse_bool
 from provider_portal.timescales import (
-    FINAL_PLAN_EXCEPTIONS,
+    IMPORTABLE_FINAL_PLAN_EXCEPTIONS,
+    TOO_OLD,
     parse_year_group,
     reception_year,
     today,
+    under_25_on,
     year_group_label,
 )
 
-MAX_AGE_YEARS = 25  # EHC plans can run until the young person turns 25
-CASE_REQUIRED = ("case_ref", "first_name", "last_name", "date_of_birth", "request_received_on")
-CASE_OPTIONAL = (
-    "year_group",
-    "setting",
-    "looked_after",
-    "final_plan_issued_on",
-    "timescale_exception",
-)
+CASE_REQUIRED = tuple(required_names(CASES))
+CASE_OPTIONAL = tuple(name for name in column_names(CASES) if name not in CASE_REQUIRED)
 
 
 @dataclass
@@ -71,12 +67,8 @@ def _parse_case(row: Row, headers: Sequence[str], problems: Problems) -> _CaseRo
             problems.add(
                 row.line, "date_of_birth", "Date of birth must be on or before the request date"
             )
-        elif received is not None and dob < years_before(received, MAX_AGE_YEARS):
-            problems.add(
-                row.line,
-                "date_of_birth",
-                f"Date of birth must be no more than {MAX_AGE_YEARS} years before the request date",
-            )
+        elif received is not None and not under_25_on(dob, received):
+            problems.add(row.line, "date_of_birth", TOO_OLD)
     values["date_of_birth"] = dob
     values["request_received_on"] = received
 
@@ -91,8 +83,15 @@ def _parse_case(row: Row, headers: Sequence[str], problems: Problems) -> _CaseRo
         except ValueError as error:
             problems.add(row.line, "year_group", str(error))
         values["year_group"] = year_group_label(nc_year) if nc_year is not None else None
+    # A year group is true on the day it was recorded: anchored there, it moves on each
+    # September from that day, not from the day of the import.
+    as_of = outcome_rules.past_date(row, "year_group_as_of", problems, now)
+    if as_of is not None and cell_text(row.get("year_group")) is None:
+        problems.add(row.line, "year_group_as_of", "Enter the year group, or leave its date blank")
+    if "year_group" in headers:
+        values["year_group_as_of"] = (as_of or now) if nc_year is not None else None
     if dob is not None and (nc_year is not None or "year_group" in headers):
-        values["reception_year"] = reception_year(nc_year, dob, now)
+        values["reception_year"] = reception_year(nc_year, dob, as_of or now)
     elif dob is not None:
         # No year group column: new cases take it from the date of birth (see import_cases).
         values["_reception_year_from_dob"] = reception_year(None, dob, now)
@@ -117,24 +116,42 @@ def _parse_case(row: Row, headers: Sequence[str], problems: Problems) -> _CaseRo
     if "timescale_exception" in headers:
         exception = cell_text(row.get("timescale_exception"))
         key = exception.lower() if exception else None
-        if key is not None and key not in FINAL_PLAN_EXCEPTIONS:
+        if key is not None and key not in IMPORTABLE_FINAL_PLAN_EXCEPTIONS:
             problems.add(
                 row.line,
                 "timescale_exception",
-                "Timescale exception must be blank or one of " + ", ".join(FINAL_PLAN_EXCEPTIONS),
+                "Timescale exception must be blank or one of "
+                + ", ".join(IMPORTABLE_FINAL_PLAN_EXCEPTIONS),
             )
         values["_exception"] = key
+    if "setting_type" in headers:
+        values["setting_type"] = outcome_rules.setting_type(row, problems)
+    values.update(outcome_rules.read_outcomes(row, headers, problems, received, now))
     if len(problems.errors) > errors_before:
         return None
     return _CaseRow(line=row.line, values=values)
 
 
-def import_cases(table: Table, actor: User | None) -> ImportResult:
-    """Create or update a case for every row; nothing is saved if any row has a problem."""
-    headers, rows = table
+def import_cases(
+    table: Table,
+    actor: User | None,
+    mapping: Mapping[str, str] | None = None,
+    nonce: str | None = None,
+) -> ImportResult:
+    """Create or update a case for every row; nothing is saved if any row has a problem.
+
+    mapping says which of the file's columns is which portal column ({header: column}), over
+    the known synonyms. A form's nonce (with its actor) is claimed first, so the same upload
+    sent twice imports once and the second raises Resubmitted.
+    """
     problems = Problems()
-    if not check_columns(headers, CASE_REQUIRED, CASE_OPTIONAL, problems):
-        return commit_or_report(ImportResult(noun="case"), problems)
+    result = ImportResult(noun="case", rows=len(table.rows))
+    if nonce is not None and actor is not None:
+        submissions.claim(nonce, "import", actor)
+    matched = matched_table(CASES, table, mapping, result, problems)
+    if matched is None:
+        return commit_or_report(result, problems)
+    headers, rows = matched
 
     first_line: dict[str, int] = {}
     parsed: list[_CaseRow] = []
@@ -150,16 +167,22 @@ def import_cases(table: Table, actor: User | None) -> ImportResult:
         if case_row is not None:
             parsed.append(case_row)
 
-    result = ImportResult(noun="case", rows=len(rows))
     if problems.errors:
         return commit_or_report(result, problems)
 
     existing = cases_by_ref(case_row.values["case_ref"] for case_row in parsed)
     for case_row in parsed:
+        case = existing.get(case_row.values["case_ref"])
+        outcome_rules.check_outcomes(case_row.line, case_row.values, case, headers, problems)
+    if problems.errors:
+        return commit_or_report(result, problems)
+
+    for case_row in parsed:
         values = dict(case_row.values)
         exception = values.pop("_exception", None)
         from_dob = values.pop("_reception_year_from_dob", None)
         case = existing.get(values["case_ref"])
+        before = outcome_rules.outcome_state(case)
         if case is None:
             if "reception_year" not in values:
                 values["reception_year"] = from_dob
@@ -170,6 +193,7 @@ def import_cases(table: Table, actor: User | None) -> ImportResult:
             for name, value in values.items():
                 setattr(case, name, value)
             result.updated += 1
+        outcome_rules.stamp_recorders(case, before, actor)
         if exception is not None:
             _record_imported_exception(case, exception, actor)
     audit.record(

@@ -8,7 +8,7 @@ never children's names.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -20,37 +20,22 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from provider_portal.errors import CellError
 from provider_portal.extensions import db
+from provider_portal.imports.columns import COLUMNS, ColumnMatch, match_columns
 from provider_portal.models import (
     Case,
     Contract,
     Provider,
 )
-from provider_portal.tabular import Row, cell_text, parse_date
+from provider_portal.tabular import Row, Table, cell_text, parse_date
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500  # IN lists stay well inside every database's parameter limit
 
 
-LABELS = {
-    "case_ref": "Case reference",
-    "first_name": "First name",
-    "last_name": "Last name",
-    "date_of_birth": "Date of birth",
-    "request_received_on": "Request date",
-    "year_group": "Year group",
-    "setting": "Setting",
-    "looked_after": "Looked after",
-    "final_plan_issued_on": "Final plan date",
-    "timescale_exception": "Timescale exception",
-    "provider": "Provider",
-    "work_type": "Work type",
-    "allocated_on": "Allocation date",
-    "due_on": "Due date",
-    "returned_on": "Return date",
-    "accepted_on": "Acceptance date",
-    "contract": "Contract",
-}
+# How each column is named in messages ("Enter the request date"), from the one table.
+LABELS = {column.name: column.label for columns in COLUMNS.values() for column in columns}
+REASON_LIMIT = 2_000  # as on the withdraw and decline forms
 
 
 def _length(model: Any, column: str) -> int:
@@ -65,6 +50,8 @@ TEXT_LIMITS = {
     "setting": _length(Case, "setting"),
     "provider": _length(Provider, "name"),
     "contract": _length(Contract, "reference"),
+    "withdrawal_reason": REASON_LIMIT,
+    "decline_reason": REASON_LIMIT,
 }
 
 
@@ -87,6 +74,12 @@ class ImportResult:
     updated: int = 0
     providers_created: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # The file's columns the import did not use, and those matched as the person said
+    # ({the file's header: portal column}).
+    ignored: list[str] = field(default_factory=list)
+    chosen: dict[str, str] = field(default_factory=dict)
+    # Required columns the file has no header for.
+    missing: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -103,6 +96,27 @@ class ImportResult:
             providers = "provider" if self.providers_created == 1 else "providers"
             text += f" and created {self.providers_created} {providers}"
         return text
+
+
+MAX_IGNORED_NAMED = 10  # a file with 80 extra columns gets a sentence, not a list of 80
+MAX_NAME_SHOWN = 60  # and the sentence fits in a flashed message's cookie
+
+
+def _short(header: str) -> str:
+    return header if len(header) <= MAX_NAME_SHOWN else header[: MAX_NAME_SHOWN - 1] + "…"
+
+
+def ignored_sentence(ignored: list[str]) -> str | None:
+    """The sentence naming the file's columns an import did not use, if there were any."""
+    if not ignored:
+        return None
+    named = ", ".join(f'"{_short(header)}"' for header in ignored[:MAX_IGNORED_NAMED])
+    more = len(ignored) - MAX_IGNORED_NAMED
+    if more > 0:
+        named += f" and {more} more"
+    if len(ignored) == 1:
+        return f"This column was ignored: {named}"
+    return f"These columns were ignored: {named}"
 
 
 CONCURRENT_CHANGE = (
@@ -124,25 +138,27 @@ class Problems:
         return sorted(self.errors, key=lambda error: error.line or 0)
 
 
-def check_columns(
-    headers: Sequence[str], required: Sequence[str], optional: Sequence[str], problems: Problems
-) -> bool:
-    """Unknown columns are listed once each; False when a required column is missing."""
-    known = set(required) | set(optional)
-    for heading in headers:
-        if heading not in known:
-            problems.add(
-                1,
-                heading,
-                f"Unknown column. The columns can be {', '.join([*required, *optional])}",
-            )
-    missing = [column for column in required if column not in headers]
-    for column in missing:
+def matched_table(
+    kind: str,
+    table: Table,
+    mapping: Mapping[str, str] | None,
+    result: ImportResult,
+    problems: Problems,
+) -> Table | None:
+    """The rows under the portal's column names; None after recording why the header row
+    cannot be used (a required column missing, or two of the file's columns for one)."""
+    match: ColumnMatch = match_columns(kind, table.headers, mapping)
+    result.ignored = match.ignored
+    result.chosen = match.chosen
+    result.missing = match.missing
+    for problem in match.problems:
+        problems.add(1, problem.column, problem.message)
+    for column in match.missing:
         hint = ""
-        if len(headers) == 1:
+        if len(table.headers) == 1:
             hint = ". Check the columns are separated by commas, semicolons or tabs"
         problems.add(1, column, f"The file has no {column} column{hint}")
-    return not missing
+    return match.table(table) if match.complete else None
 
 
 def read_text(row: Row, column: str, problems: Problems, *, required: bool = False) -> str | None:
@@ -209,7 +225,13 @@ def commit_or_report(result: ImportResult, problems: Problems) -> ImportResult:
             problems.add(None, "", CONCURRENT_CHANGE)
     if problems.errors:
         db.session.rollback()
-        return ImportResult(noun=result.noun, errors=problems.sorted())
+        return ImportResult(
+            noun=result.noun,
+            errors=problems.sorted(),
+            ignored=result.ignored,
+            chosen=result.chosen,
+            missing=result.missing,
+        )
     log.info(
         "%s import: rows=%d created=%d updated=%d",
         result.noun,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from provider_portal.models.contracts import Contract
 
 
+def _advice_by_code(context: Any) -> bool:
+    return str(context.get_current_parameters().get("code") or "").endswith("advice")
+
+
 class WorkType(db.Model):  # type: ignore[name-defined]
     """A kind of work a provider can be given, with its turnaround in calendar days."""
 
@@ -41,7 +45,11 @@ class WorkType(db.Model):  # type: ignore[name-defined]
     name: Mapped[str] = mapped_column(String(100))
     turnaround_days: Mapped[int] = mapped_column(Integer)
     # Advice under reg 8: due 6 weeks from the request for advice, whatever the contract says.
-    is_advice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Unless told, a work type is advice when its code ends in "advice" (as the migration set
+    # the existing ones); the administrator's work type form says so explicitly.
+    is_advice: Mapped[bool] = mapped_column(
+        Boolean, default=_advice_by_code, server_default=false()
+    )
 
 
 class AllocationStatus(enum.StrEnum):

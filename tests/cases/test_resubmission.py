@@ -1,4 +1,4 @@
-"""A form sent twice records once: the case page's exception and dates forms carry a one-time
+"""A form sent twice records once: the case page's exception and outcome forms carry a one-time
 nonce, kept with the change, so a double click, back-and-resubmit or a retry (even two copies
 at the same moment) saves one record and one audit row, and is answered as the first time."""
 
@@ -90,25 +90,29 @@ def test_a_form_without_a_nonce_records_nothing(exception_form):
     assert _count(CaseException) == 0
 
 
-def test_dates_posted_twice_are_saved_once_and_not_called_a_conflict(make, client_for):
+DECISION = {"assess-decision": "agreed", "assess-decision_to_assess_on": ["1", "7", "2024"]}
+
+
+def test_an_outcome_posted_twice_is_saved_once_and_not_called_a_conflict(make, client_for):
     case = make.case(request_received_on=date(2024, 6, 1))
     manager = client_for(Role.MANAGER)
-    data = _form(manager, case.id, "dates")
-    data["dates-decision_to_assess_on"] = ["1", "7", "2024"]
-    first = manager.post(f"/cases/{case.id}/dates", data)
-    # Back, then resubmit: the case's version has moved on, but this is the same form.
-    again = manager.post(f"/cases/{case.id}/dates", data)
+    data = {**_form(manager, case.id, "assess"), **DECISION}
+    url = f"/cases/{case.id}/outcomes/assessment-decision"
+    first = manager.post(url, data)
+    # Back, then resubmit: the case's version has moved on and the decision is recorded, but
+    # this is the same form: neither a conflict nor "already recorded".
+    again = manager.post(url, data)
     assert first.status_code == again.status_code == 303
     assert again.headers["Location"] == f"/cases/{case.id}"
-    assert _audited("case_dates_recorded") == 1
+    assert _audited("assessment_decision_recorded") == 1
     assert db.session.get(Case, case.id).decision_to_assess_on == date(2024, 7, 1)
 
 
-@pytest.mark.parametrize("path", ["exceptions", "dates"])
+@pytest.mark.parametrize("path", ["exceptions", "outcomes/assessment-decision"])
 def test_two_copies_at_the_same_moment_record_once(app, make, client_for, path):
     case = make.case(request_received_on=date(2024, 6, 1))
     manager = client_for(Role.MANAGER)
-    prefix = "exception" if path == "exceptions" else "dates"
+    prefix = "exception" if path == "exceptions" else "assess"
     data = _form(manager, case.id, prefix)
     data["csrf_token"] = manager.token()
     data.update(
@@ -117,7 +121,7 @@ def test_two_copies_at_the_same_moment_record_once(app, make, client_for, path):
             "exception-starts_on": ["12", "7", "2024"],
         }
         if path == "exceptions"
-        else {"dates-decision_to_assess_on": ["1", "7", "2024"]}
+        else DECISION
     )
     url = f"/cases/{case.id}/{path}"
     barrier = threading.Barrier(2)
@@ -137,7 +141,7 @@ def test_two_copies_at_the_same_moment_record_once(app, make, client_for, path):
     for thread in threads:
         thread.join(timeout=60)
     assert statuses == [303, 303]
-    action = "exception_recorded" if path == "exceptions" else "case_dates_recorded"
+    action = "exception_recorded" if path == "exceptions" else "assessment_decision_recorded"
     assert _audited(action) == 1
     assert _count(FormSubmission) == 1
     if path == "exceptions":

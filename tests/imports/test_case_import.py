@@ -149,7 +149,7 @@ def test_every_problem_is_listed_with_line_and_column(tmp_path: Path) -> None:
             4,
             "timescale_exception",
             "Timescale exception must be blank or one of school_holiday, early_years_closure, "
-            "exceptional_personal_circumstances, absent_from_area",
+            "exceptional_personal_circumstances, absent_from_area, coronavirus_2020",
         ),
         RowError(5, "final_plan_issued_on", "Final plan date must be on or after the request date"),
     ]
@@ -164,7 +164,21 @@ def test_every_problem_is_listed_with_line_and_column(tmp_path: Path) -> None:
             "1999-08-14",
             "2024-08-15",
             "date_of_birth",
-            "Date of birth must be no more than 25 years before the request date",
+            "The young person must be under 25 on the date the request was received",
+        ),
+        # 25 on the day the request arrived is no longer a young person.
+        (
+            "1999-08-15",
+            "2024-08-15",
+            "date_of_birth",
+            "The young person must be under 25 on the date the request was received",
+        ),
+        # Born on 29 February: 25 on 1 March in a year without one.
+        (
+            "2000-02-29",
+            "2025-03-01",
+            "date_of_birth",
+            "The young person must be under 25 on the date the request was received",
         ),
         (
             "2024-08-16",
@@ -199,7 +213,7 @@ def test_date_rules(tmp_path: Path, dob: str, received: str, column: str, messag
 @pytest.mark.parametrize(
     ("dob", "received"),
     [
-        ("1999-08-15", "2024-08-15"),
+        ("1999-08-16", "2024-08-15"),
         ("2024-08-15", "2024-08-15"),
         ("2000-02-29", "2025-02-28"),
         ("2015-01-01", "2025-03-01"),
@@ -287,7 +301,7 @@ def test_the_same_case_ref_twice_in_one_file(tmp_path: Path) -> None:
     assert _case_count() == 0
 
 
-def test_unknown_columns_are_listed_once(tmp_path: Path) -> None:
+def test_unknown_columns_are_ignored_and_listed(tmp_path: Path) -> None:
     result = import_cases(
         table(
             tmp_path,
@@ -297,11 +311,9 @@ def test_unknown_columns_are_listed_once(tmp_path: Path) -> None:
         ),
         actor=None,
     )
-    assert [(e.line, e.column) for e in result.errors] == [(1, "nhs_number"), (1, "notes")]
-    assert result.errors[0].message.startswith(
-        "Unknown column. The columns can be case_ref, first_name"
-    )
-    assert _case_count() == 0
+    assert result.errors == []
+    assert result.ignored == ["nhs_number", "notes"]
+    assert _case_count() == 2
 
 
 def test_missing_required_columns_stop_the_import(tmp_path: Path) -> None:
@@ -315,8 +327,13 @@ def test_missing_required_columns_stop_the_import(tmp_path: Path) -> None:
 
 def test_a_single_column_hints_at_the_delimiter(tmp_path: Path) -> None:
     result = import_cases(table(tmp_path, "case_ref|first_name", "EHC1|Alex"), actor=None)
-    assert result.errors[0] == RowError(1, "case_ref|first_name", result.errors[0].message)
-    assert "separated by commas, semicolons or tabs" in result.errors[1].message
+    assert result.errors[0] == RowError(
+        1,
+        "case_ref",
+        "The file has no case_ref column. Check the columns are separated by commas, "
+        "semicolons or tabs",
+    )
+    assert result.ignored == ["case_ref|first_name"]
 
 
 def test_xlsx_with_date_cells(tmp_path: Path) -> None:
@@ -411,3 +428,17 @@ def test_an_unknown_year_group_is_a_row_error(tmp_path: Path) -> None:
     assert [(e.line, e.column) for e in result.errors] == [(2, "year_group")]
     assert "Year group must be Nursery, Reception or Year 1 to Year 14" in result.errors[0].message
     assert _case_count() == 0
+
+
+def test_the_coronavirus_exception_of_2020_can_be_imported_for_history(tmp_path: Path) -> None:
+    result = import_cases(
+        table(
+            tmp_path,
+            FULL_HEADER,
+            "EHC1,Alex,Smith,2012-01-01,2020-03-02,,,,2020-09-30,Coronavirus_2020",
+        ),
+        actor=None,
+    )
+    assert result.errors == []
+    [exception] = _case("EHC1").exceptions
+    assert (exception.applies_to, exception.reason) == ("final_plan", "coronavirus_2020")

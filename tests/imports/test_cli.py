@@ -156,3 +156,93 @@ def test_allocations_import_reports_an_open_allocation_conflict(
         "Line 2: Case EHC1 already has educational psychology advice allocated to Acme Psychology"
     )
     assert _count(Allocation) == 1
+
+
+def test_map_says_which_column_is_which_and_extra_columns_are_named(
+    app: Flask, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path,
+        "Child No,Forename,Surname,DOB,When it came in,Notes",
+        "EHC1,Alex,Smith,15/08/2015,2024-08-15,call back",
+    )
+    runner = app.test_cli_runner()
+    without = runner.invoke(args=["cases", "import", str(path)])
+    assert without.exit_code == 1
+    assert without.stderr.splitlines() == [
+        "The file was not imported. Fix these 2 problems and try again:",
+        "Line 1, case_ref: The file has no case_ref column",
+        "Line 1, request_received_on: The file has no request_received_on column",
+        'These columns were ignored: "child no", "when it came in", "notes"',
+        'Say which of the file\'s columns is which with --map "YOUR COLUMN=column"',
+    ]
+    args = ["cases", "import", str(path), "--map", "child no=case_ref"]
+    done = runner.invoke(args=[*args, "--map", "When It Came In = Request_Received_On"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.splitlines() == [
+        "Imported 1 case: 1 new, 0 updated",
+        'This column was ignored: "notes"',
+    ]
+    case = db.session.scalar(select(Case))
+    assert case is not None and case.request_received_on == date(2024, 8, 15)
+
+
+def test_map_on_the_allocation_import(app: Flask, tmp_path: Path, make) -> None:  # type: ignore[no-untyped-def]
+    make.case(case_ref="EHC1")
+    make.provider(name="Acme Psychology")
+    path = write_csv(
+        tmp_path, "case_ref,provider,work_type,sent=on", "EHC1,Acme Psychology,ep_advice,2024-09-02"
+    )
+    args = ["allocations", "import", str(path), "--map", "sent=on=allocated_on"]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert _count(Allocation) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("request_received_on", 'should be "YOUR COLUMN=portal_column"'),
+        ("=request_received_on", 'should be "YOUR COLUMN=portal_column"'),
+        ("Received=", 'should be "YOUR COLUMN=portal_column"'),
+        ("Received=received", "'received' is not a column of the cases import. The columns are"),
+        ("Received=provider", "'provider' is not a column of the cases import"),
+    ],
+)
+def test_bad_map_values_are_usage_errors(
+    app: Flask, tmp_path: Path, value: str, message: str
+) -> None:
+    path = write_csv(tmp_path, CASE_HEADER, "EHC1,Alex,Smith,15/08/2015,2024-08-15")
+    result = app.test_cli_runner().invoke(args=["cases", "import", str(path), "--map", value])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Invalid value for '--map'" in result.stderr
+    assert _count(Case) == 0
+
+
+@pytest.mark.parametrize(
+    "maps",
+    [
+        ["A=case_ref", "B=case_ref"],
+        ["A=case_ref", "A=first_name"],
+    ],
+)
+def test_map_given_twice_is_a_usage_error(app: Flask, tmp_path: Path, maps: list[str]) -> None:
+    path = write_csv(tmp_path, CASE_HEADER, "EHC1,Alex,Smith,15/08/2015,2024-08-15")
+    args = ["cases", "import", str(path)]
+    for value in maps:
+        args += ["--map", value]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 2
+    assert "is given more than once" in result.stderr
+
+
+def test_map_naming_a_column_the_file_lacks(app: Flask, tmp_path: Path) -> None:
+    path = write_csv(tmp_path, CASE_HEADER, "EHC1,Alex,Smith,15/08/2015,2024-08-15")
+    args = ["cases", "import", str(path), "--map", "Date Received=request_received_on"]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[1] == (
+        'Line 1, request_received_on: The file has no column "Date Received" to use as '
+        "request_received_on"
+    )

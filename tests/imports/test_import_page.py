@@ -14,6 +14,7 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from provider_portal.extensions import db
+from provider_portal.forms import new_nonce
 from provider_portal.imports import routes as import_routes
 from provider_portal.models import Allocation, AuditEvent, Case, Provider, Role
 from tests.helpers import check_page_hygiene
@@ -39,6 +40,7 @@ def _upload(data: bytes, name: str) -> tuple[io.BytesIO, str]:
 
 
 def _post(client, **form: Any):  # type: ignore[no-untyped-def]
+    form.setdefault("nonce", new_nonce())
     return client.post(URL, form, content_type="multipart/form-data")
 
 

@@ -135,8 +135,17 @@ def test_the_board_today_as_csv(backlog, app, tmp_path):
 
 
 @freeze_time(TODAY)
-def test_rows_follow_the_board_page(backlog):
-    """The same cases in the same order with the same reasons as the board's own rows."""
+def test_rows_follow_the_board_page(backlog, make):
+    """The same cases in the same order with the same reasons as the board's own rows,
+    phase transfers by setting type included: Year 2 moves on from an infant school, not
+    from a primary school."""
+    for ref, setting_type in (("P", "primary"), ("I", "infant")):
+        make.case(
+            case_ref=ref,
+            reception_year=2022,
+            setting_type=setting_type,
+            request_received_on=date(2024, 7, 1),
+        )
     today = date(2024, 12, 1)
     work_types = list(db.session.scalars(select(WorkType).order_by(WorkType.id)))
     page = board_page(BoardFilters(), today, 1, work_types)
@@ -144,6 +153,8 @@ def test_rows_follow_the_board_page(backlog):
     assert [r.case_ref for r in rows] == [r.case.case_ref for r in page.items]
     assert [r.reasons for r in rows] == ["; ".join(r.reasons) for r in page.items]
     assert [r.weeks_since_request for r in rows] == [r.weeks_since_request for r in page.items]
+    priorities = {r.case_ref: r.priority for r in rows}
+    assert (priorities["I"], priorities["P"]) == (2, 3)
 
 
 def test_as_of_an_earlier_date(backlog, app):

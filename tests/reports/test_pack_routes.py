@@ -57,10 +57,12 @@ def test_page_shows_every_table_for_a_contract(data, client_for):
     assert by_type[3] == ["Draft EHC plan", "Total", "1", "0", "1"]
     assert by_type[-1] == ["Educational psychology advice", "Total", "10", "6", "4"]
     assert _cells(soup.select_one("#pack-flow")) == [
-        ["February 2025", "4", "3", "75.0%", "30", "42", "1", "25.0%", "1", "0", "1"],
-        ["March 2025", "3", "2", "66.7%", "20", "31", "1", "33.3%", "1", "1", "0"],
+        # On time (statutory): the advice back in 31 days was late for the contract's 30
+        # but well within reg 8's six weeks.
+        ["February 2025", "4", "4", "100.0%", "30", "42", "1", "25.0%", "1", "0", "1"],
+        ["March 2025", "3", "3", "100.0%", "20", "31", "1", "33.3%", "1", "1", "0"],
         ["April 2025", "2", "2", "100.0%", "13", "22", "0", "0.0%", "1", "0", "0"],
-        ["Total", "9", "7", "77.8%", "22", "42", "2", "22.2%", "3", "1", "1"],
+        ["Total", "9", "9", "100.0%", "22", "42", "2", "22.2%", "3", "1", "1"],
     ]
     method = soup.select_one("#pack-percentile-method").get_text()
     assert "nearest-rank" in method and "⌈0.9 × n⌉" in method
@@ -229,8 +231,8 @@ HEADERS = {
     "flow": [
         "month",
         "returned",
-        "returned_on_time",
-        "on_time_percent",
+        "returned_on_time_statutory",
+        "on_time_statutory_percent",
         "median_days",
         "p90_days",
         "sent_back_for_amendment",
@@ -246,10 +248,10 @@ HEADERS = {
         "volume",
         "stated_monthly_capacity",
         "returned",
-        "returned_on_time",
-        "on_time_percent",
+        "returned_on_time_contract",
+        "on_time_contract_percent",
         "on_time_target_percent",
-        "on_time",
+        "on_time_contract",
         "sent_back_for_amendment",
         "rework_percent",
         "max_rework_percent",
@@ -301,7 +303,7 @@ def test_csv_rows(data, client_for):
         ["Total", "11", "6", "5"],
     ]
     flow = _csv(monitor.get(f"/reports/pack.csv?table=flow&{QUERY}"))
-    assert flow[1] == ["2025-02", "4", "3", "75.0", "30", "42", "1", "25.0", "1", "0", "1"]
+    assert flow[1] == ["2025-02", "4", "4", "100.0", "30", "42", "1", "25.0", "1", "0", "1"]
     targets = _csv(monitor.get(f"/reports/pack.csv?table=targets&{QUERY}"))
     assert targets[2] == ["2025-03", "5", "4", "Met", "5", "3", "2", "66.7", "75", "Not met"] + [
         "1",
@@ -382,7 +384,7 @@ def test_xlsx_has_one_sheet_per_table_with_real_cells(data, client_for):
     assert cohort.column_dimensions["D"].width == 13
 
     flow = book["Flow"]
-    assert flow["D2"].value == pytest.approx(0.75) and flow["D2"].number_format == "0.0%"
+    assert flow["D2"].value == pytest.approx(1) and flow["D2"].number_format == "0.0%"
     assert flow["E2"].value == 30 and flow["F2"].value == 42
 
     spend = book["Spend"]

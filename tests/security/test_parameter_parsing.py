@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from provider_portal.errors import ReportError
+from provider_portal.forms import new_nonce
 from provider_portal.models import Role
 from provider_portal.reports.monthly.queries import parse_month
 from provider_portal.web import MAX_ID, arg_choice, arg_id, arg_int, page_number, to_id, to_int
@@ -118,7 +119,15 @@ def test_posted_ids_and_versions_that_are_not_numbers_are_no_500(client_for, mak
                 "/cases/backlog/allocate/confirm",
                 {"case_id": str(case.id), "confirm-contract": value},
             ),
-            (manager, f"/cases/{case.id}/dates", {"dates-version": value}),
+            (
+                manager,
+                f"/cases/{case.id}/outcomes/draft-plan",
+                {
+                    "draft-version": value,
+                    "draft-nonce": new_nonce(),
+                    "draft-draft_plan_issued_on": ["1", "8", "2024"],
+                },
+            ),
             (
                 manager,
                 f"/cases/{case.id}/exceptions",

@@ -57,7 +57,8 @@ def provider_load(provider: Provider, as_of: date) -> ProviderLoad:
         select(func.count(Allocation.id)).where(
             Allocation.provider_id == provider.id,
             Allocation.status.in_(OPEN_STATUSES),
-            Allocation.due_on < as_of,
+            # The board's date: the statutory one for advice, the contract's for other work.
+            func.coalesce(Allocation.statutory_due_on, Allocation.due_on) < as_of,
         )
     )
     by_type = [(name, int(count)) for name, count in rows]

@@ -92,14 +92,15 @@ def backlog_rows(as_of: date) -> list[BacklogRow]:
         Case.request_received_on,
         Case.looked_after,
         Case.reception_year,
+        Case.setting_type,
     )
     cases = db.session.execute(query).all()
     work = _open_work(board.with_only_columns(Case.id).order_by(None), as_of) if cases else {}
     rows = []
-    for case_id, case_ref, requested, looked_after, reception_year in cases:
+    for case_id, case_ref, requested, looked_after, reception_year, setting_type in cases:
         # Open on as_of by the board's own filter: no plan yet, whatever came later.
         clock = case_clock(requested, None, as_of)
-        transfer = phase_transfer(reception_year, as_of)
+        transfer = phase_transfer(reception_year, as_of, setting_type)
         rows.append(
             BacklogRow(
                 case_ref=case_ref,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, literal, null, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, null, or_, select
 from sqlalchemy.orm import selectinload
 
 from provider_portal.cases.services import contains, matching
@@ -30,13 +30,16 @@ from provider_portal.timescales import (
     DUE_SOON_WEEKS,
     FINAL_PLAN_DAYS,
     PHASE_TRANSFER_WINDOW_WEEKS,
+    TRANSFERS_BY_SETTING_TYPE,
     PhaseTransfer,
     age_on,
     case_clock,
     current_nc_year,
+    issue_decision_due,
     phase_transfer,
-    phase_transfer_deadline_sql_years,
+    phase_transfer_sql_rules,
     priority_reasons,
+    today,
     year_group_label,
 )
 
@@ -85,17 +88,27 @@ class BoardRow:
     days_overdue: int
     reasons: list[str]
     work: list[WorkStatus] = field(default_factory=list)
+    # The 16-week decision (reg 10(1)), while neither a decision nor a draft is recorded.
+    issue_decision_due: date | None = None
 
 
 def transfer_deadline_column(as_of: date) -> ColumnElement[date | None]:
-    """The phase-transfer deadline of each case in SQL (NULL when not transferring)."""
-    deadlines = phase_transfer_deadline_sql_years(as_of)
-    if not deadlines:
-        return null()  # type: ignore[return-value]
-    return case(
-        *((Case.reception_year == year, literal(deadline)) for year, deadline in deadlines.items()),
-        else_=null(),
+    """The phase-transfer deadline of each case in SQL (NULL when not transferring).
+
+    The rule phase_transfer applies, by reception year and setting type: a case with no
+    setting type (or one not known) follows the year group alone.
+    """
+    untyped = or_(
+        Case.setting_type.is_(None), Case.setting_type.not_in(tuple(TRANSFERS_BY_SETTING_TYPE))
     )
+    arms = []
+    for rule in phase_transfer_sql_rules(as_of):
+        typed = Case.setting_type.in_(rule.setting_types)
+        applies = or_(typed, untyped) if rule.untyped else typed
+        arms.append(
+            (and_(Case.reception_year == rule.reception_year, applies), literal(rule.deadline))
+        )
+    return case(*arms, else_=null())
 
 
 def priority_rank_column(as_of: date, window_weeks: int) -> ColumnElement[int]:
@@ -108,12 +121,24 @@ def priority_rank_column(as_of: date, window_weeks: int) -> ColumnElement[int]:
     )
 
 
+def open_on(as_of: date) -> ColumnElement[bool]:
+    """Open on as_of (provider_portal.outcomes): a case leaves the board from the day it closed.
+
+    No final plan is ever dated after today (recording refuses it), so on today's board "no
+    final plan" is the same condition; saying it lets the database use ix_case_open_by_request,
+    the partial index of cases without one.
+    """
+    if as_of >= today():
+        return and_(Case.final_plan_issued_on.is_(None), not_closed_by(as_of))
+    return not_closed_by(as_of)
+
+
 def board_query(filters: BoardFilters, as_of: date) -> Select[Case]:
     """Open cases past 20 weeks or within the window of it, with the chosen filters."""
     # Final plan due = request + 140 days; "due within N weeks" = due on or before as_of + N weeks.
     latest_request = as_of + timedelta(weeks=filters.window_weeks) - timedelta(days=FINAL_PLAN_DAYS)
     query = matching(
-        select(Case).where(not_closed_by(as_of), Case.request_received_on <= latest_request),
+        select(Case).where(open_on(as_of), Case.request_received_on <= latest_request),
         filters.q,
     )
     if filters.unallocated:
@@ -173,6 +198,14 @@ def ordered_board_query(filters: BoardFilters, as_of: date) -> Select[Case]:
     return _ordered(board_query(filters, as_of), as_of)
 
 
+def due_dates(allocation: Allocation) -> str:
+    """When open work is due: the statutory date (advice, reg 8) with the contract's beside it."""
+    contract_due = day_and_month(allocation.due_on)
+    if allocation.statutory_due_on is None:
+        return f"contract due {contract_due}"
+    return f"due {day_and_month(allocation.statutory_due_on)} (contract due {contract_due})"
+
+
 def _work_statuses(case_: Case, work_types: list[WorkType]) -> list[WorkStatus]:
     latest: dict[int, Allocation] = {}
     for allocation in sorted(case_.allocations, key=lambda a: (a.allocated_on, a.id)):
@@ -186,7 +219,7 @@ def _work_statuses(case_: Case, work_types: list[WorkType]) -> list[WorkStatus]:
                 statuses.append(WorkStatus(work_type.name, "Not allocated", "govuk-tag--grey"))
             continue
         if current.status is AllocationStatus.ALLOCATED:
-            text = f"With {current.provider.name}, due {day_and_month(current.due_on)}"
+            text = f"With {current.provider.name}, {due_dates(current)}"
         elif current.status is AllocationStatus.AMENDMENT_REQUESTED:
             text = f"Being amended by {current.provider.name}"
         else:
@@ -198,7 +231,7 @@ def _work_statuses(case_: Case, work_types: list[WorkType]) -> list[WorkStatus]:
 def board_row(case_: Case, as_of: date, work_types: list[WorkType]) -> BoardRow:
     """Everything one row shows, from the case and the statutory clock."""
     clock = case_clock(case_.request_received_on, case_.final_plan_issued_on, as_of)
-    transfer: PhaseTransfer | None = phase_transfer(case_.reception_year, as_of)
+    transfer: PhaseTransfer | None = phase_transfer(case_.reception_year, as_of, case_.setting_type)
     year_group = (
         year_group_label(current_nc_year(case_.reception_year, as_of))
         if case_.reception_year is not None
@@ -213,6 +246,9 @@ def board_row(case_: Case, as_of: date, work_types: list[WorkType]) -> BoardRow:
         days_overdue=clock.days_overdue,
         reasons=priority_reasons(case_.looked_after, transfer, clock.days_overdue),
         work=_work_statuses(case_, work_types),
+        issue_decision_due=None
+        if case_.issue_decision_on is not None or case_.draft_plan_issued_on is not None
+        else issue_decision_due(case_.request_received_on),
     )
 
 

@@ -1,4 +1,4 @@
-"""Recording a case's statutory dates and its timescale exceptions."""
+"""Recording a case's timescale exceptions."""
 
 from __future__ import annotations
 
@@ -18,27 +18,6 @@ from provider_portal.timescales import ADVICE_EXCEPTIONS, FINAL_PLAN_EXCEPTIONS
 
 DATE_FORMAT = "%d %m %Y"
 DATE_MESSAGE = "{} must be a real date, like 27 3 2024"
-
-
-class CaseDatesForm(FlaskForm):
-    """The decision to assess, the draft plan and the final plan."""
-
-    decision_to_assess_on = DateField(
-        "Decision whether to assess",
-        widget=DateInput(),
-        format=DATE_FORMAT,
-        validators=[Optional()],
-        description="For example, 27 3 2024",
-    )
-    draft_plan_issued_on = DateField(
-        "Draft plan issued", widget=DateInput(), format=DATE_FORMAT, validators=[Optional()]
-    )
-    final_plan_issued_on = DateField(
-        "Final plan issued", widget=DateInput(), format=DATE_FORMAT, validators=[Optional()]
-    )
-    version = HiddenField()
-    nonce = HiddenField()  # saved once: provider_portal.submissions
-    submit = SubmitField("Save dates", widget=GovSubmitInput())
 
 
 REASON_CHOICES = options(
@@ -93,14 +72,6 @@ class ExceptionForm(FlaskForm):
     )
     nonce = HiddenField()  # recorded once: provider_portal.submissions
     submit = SubmitField("Record exception", widget=GovSubmitInput())
-
-
-def case_dates_form(case: Case, formdata: bool = False) -> CaseDatesForm:
-    if formdata:
-        return CaseDatesForm(prefix="dates")
-    return CaseDatesForm(
-        formdata=None, obj=case, prefix="dates", version=str(case.version), nonce=new_nonce()
-    )
 
 
 def case_exception_form(case: Case, formdata: bool = False) -> ExceptionForm:

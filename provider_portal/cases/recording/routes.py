@@ -1,32 +1,29 @@
-"""Recording a case's statutory dates and timescale exceptions from the case page."""
+"""Recording a case's timescale exceptions from the case page."""
 
 from __future__ import annotations
 
 from flask import flash, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms import DateField
 
 from provider_portal.cases import bp
-from provider_portal.cases.recording.forms import case_dates_form, case_exception_form
+from provider_portal.cases.recording.forms import case_exception_form
 from provider_portal.cases.recording.services import (
-    DATE_FIELDS,
     FieldError,
     check_exception,
-    record_dates,
     record_exception,
 )
 from provider_portal.cases.routes import case_or_404, case_page
-from provider_portal.errors import Resubmitted, StaleCase
+from provider_portal.errors import Resubmitted
 from provider_portal.extensions import db
 from provider_portal.forms import posted_nonce
 from provider_portal.permissions import requires
-from provider_portal.web import MAX_ID, redirect_after_post, to_id, to_int
+from provider_portal.web import redirect_after_post, to_id
 
 
-def _show_errors(form: FlaskForm, errors: list[FieldError]) -> None:
+def show_errors(form: FlaskForm, errors: list[FieldError]) -> None:
     """Put the service's checks on their fields; a field shows its first problem only."""
     for error in errors:
         field = getattr(form, error.field)
@@ -34,43 +31,13 @@ def _show_errors(form: FlaskForm, errors: list[FieldError]) -> None:
             field.errors = [error.message]
 
 
-def _use_govuk_date_wording(form: FlaskForm) -> None:
+def use_govuk_date_wording(form: FlaskForm) -> None:
     for field in form:
         if isinstance(field, DateField):
             field.errors = [
                 f"{field.label.text} must be a real date" if e.startswith("Not a valid date") else e
                 for e in field.errors
             ]
-
-
-@bp.route("/<int:case_id>/dates", methods=["POST"])
-@requires("record_cases")
-def record_case_dates(case_id: int) -> Response:
-    """Record the decision, draft plan and final plan dates."""
-    case = case_or_404(case_id)
-    form = case_dates_form(case, formdata=True)
-    if form.validate_on_submit():
-        nonce = posted_nonce(form.nonce)
-        values = {name: getattr(form, name).data for name in DATE_FIELDS}
-        version = to_int(form.version.data, 0, MAX_ID)
-        version = -1 if version is None else version
-        try:
-            errors = record_dates(case, values, version, current_user, nonce)
-            if not errors:
-                db.session.commit()
-        except Resubmitted:
-            db.session.rollback()  # saved the first time: answered as the first time
-            errors = []
-        except (StaleCase, StaleDataError):
-            db.session.rollback()
-            case = case_or_404(case_id)
-            return case_page(case, conflict=True)
-        if not errors:
-            flash("Dates saved", "success")
-            return redirect_after_post(url_for("cases.show", case_id=case_id))
-        _show_errors(form, errors)
-    _use_govuk_date_wording(form)
-    return case_page(case, dates_form=form)
 
 
 @bp.route("/<int:case_id>/exceptions", methods=["POST"])
@@ -109,6 +76,6 @@ def record_case_exception(case_id: int) -> Response:
                 db.session.rollback()  # recorded the first time: answered as the first time
             flash("Exception recorded", "success")
             return redirect_after_post(url_for("cases.show", case_id=case_id))
-        _show_errors(form, errors)
-    _use_govuk_date_wording(form)
+        show_errors(form, errors)
+    use_govuk_date_wording(form)
     return case_page(case, exception_form=form)

@@ -1,8 +1,6 @@
-"""Recording what happened on a case: statutory dates and timescale exceptions.
+"""Recording timescale exceptions on a case, and the per-field error every case form shows.
 
-Both are audited and both commit with their audit row. Dates are checked against each other
-and against the request; a second person saving an older copy of the case is told, not
-silently overwritten.
+The outcomes (decisions, plans, closing) are recorded by provider_portal.cases.outcomes.
 """
 
 from __future__ import annotations
@@ -11,79 +9,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from provider_portal import audit, submissions
-from provider_portal.errors import StaleCase
+from provider_portal.allocations.clock import refresh_statutory_due
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Case, CaseException, User
 from provider_portal.timescales import ADVICE_EXCEPTIONS, FINAL_PLAN_EXCEPTIONS, today
-
-DATE_FIELDS = {
-    "decision_to_assess_on": "The decision date",
-    "draft_plan_issued_on": "The draft plan date",
-    "final_plan_issued_on": "The final plan date",
-}
 
 
 @dataclass
 class FieldError:
     field: str
     message: str
-
-
-def check_dates(case: Case, values: dict[str, date | None]) -> list[FieldError]:
-    """Each date real, not in the future, not before the request, and in statutory order."""
-    errors: list[FieldError] = []
-    now = today()
-    for name, label in DATE_FIELDS.items():
-        value = values.get(name)
-        if value is None:
-            continue
-        if value > now:
-            errors.append(FieldError(name, f"{label} must be today or in the past"))
-        elif value < case.request_received_on:
-            errors.append(FieldError(name, f"{label} must be on or after the request date"))
-    decision = values.get("decision_to_assess_on")
-    draft = values.get("draft_plan_issued_on")
-    final = values.get("final_plan_issued_on")
-    if draft and decision and draft < decision:
-        errors.append(
-            FieldError(
-                "draft_plan_issued_on", "The draft plan date must be on or after the decision date"
-            )
-        )
-    if final and draft and final < draft:
-        errors.append(
-            FieldError(
-                "final_plan_issued_on",
-                "The final plan date must be on or after the draft plan date",
-            )
-        )
-    return errors
-
-
-def record_dates(
-    case: Case, values: dict[str, date | None], expected_version: int, actor: User, nonce: str
-) -> list[FieldError]:
-    """Save the dates if they make sense and nobody else saved the case meanwhile; the same
-    form sent again (its nonce) raises Resubmitted before anything else is checked."""
-    submissions.claim(nonce, "case_dates", actor)
-    if case.version != expected_version:
-        raise StaleCase()
-    errors = check_dates(case, values)
-    if errors:
-        return errors
-    changed = [name for name in DATE_FIELDS if getattr(case, name) != values.get(name)]
-    for name in changed:
-        setattr(case, name, values.get(name))
-    if changed:
-        audit.record(
-            "case_dates_recorded",
-            "case",
-            case.id,
-            detail="fields=" + ",".join(changed),
-            actor=actor,
-            case_id=case.id,
-        )
-    return []
 
 
 def check_exception(
@@ -150,6 +85,9 @@ def record_exception(
         recorded_by_id=actor.id,
     )
     db.session.add(entry)
+    if allocation is not None:
+        # Reg 8(2): the advice's statutory due date moves by the days the exception covers.
+        refresh_statutory_due(allocation)
     db.session.flush()
     audit.record(
         "exception_recorded",

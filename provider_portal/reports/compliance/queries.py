@@ -13,14 +13,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, extract, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, extract, func, or_, select
 
 from provider_portal.errors import ReportError
 from provider_portal.extensions import db
 from provider_portal.models import Case, CaseException
 from provider_portal.reports.exports import Export, month_range_csv
 from provider_portal.reports.sql import DaysAfter, percent
-from provider_portal.timescales import FINAL_PLAN_DAYS, add_months, months_between
+from provider_portal.timescales import (
+    CORONAVIRUS_2020,
+    CORONAVIRUS_2020_FROM,
+    CORONAVIRUS_2020_TO,
+    FINAL_PLAN_DAYS,
+    add_months,
+    months_between,
+)
 
 CSV_HEADER = (
     "month",
@@ -43,7 +50,7 @@ class ComplianceRow:
     month: date | None  # None for the total and rolling rows
     issued: int
     issued_within: int
-    excluding: int  # issued, leaving out cases with a recorded 20-week exception
+    excluding: int  # issued, leaving out cases with a 20-week exception within their 20 weeks
     excluding_within: int
 
     @property
@@ -80,12 +87,35 @@ class ComplianceReport:
     rolling: ComplianceRow
 
 
+def counted_exception() -> ColumnElement[bool]:
+    """The case has a 20-week exception that counts for "excluding exceptions".
+
+    timescales.exception_counts_for in SQL: the exception's period overlaps the case's 20 weeks
+    (request date to request + 140 days); an open start or end reaches as far as it needs, and
+    a coronavirus exception of 2020 without dates covers the months its regulation was in force.
+    """
+    twenty_weeks_end = DaysAfter(Case.request_received_on, FINAL_PLAN_DAYS)
+    coronavirus = CaseException.reason == CORONAVIRUS_2020
+    start = case(
+        (coronavirus, func.coalesce(CaseException.starts_on, CORONAVIRUS_2020_FROM)),
+        else_=CaseException.starts_on,
+    )
+    end = case(
+        (coronavirus, func.coalesce(CaseException.ends_on, CORONAVIRUS_2020_TO)),
+        else_=CaseException.ends_on,
+    )
+    return exists().where(
+        CaseException.case_id == Case.id,
+        CaseException.applies_to == "final_plan",
+        or_(start.is_(None), start <= twenty_weeks_end),
+        or_(end.is_(None), end >= Case.request_received_on),
+    )
+
+
 def _counts() -> tuple[Any, ...]:
     """The four sums every figure is made of, over cases with a final plan issued."""
     on_time = Case.final_plan_issued_on <= DaysAfter(Case.request_received_on, FINAL_PLAN_DAYS)
-    excepted = exists().where(
-        CaseException.case_id == Case.id, CaseException.applies_to == "final_plan"
-    )
+    excepted = counted_exception()
     return (
         func.count(Case.id),
         func.sum(case((on_time, 1), else_=0)),

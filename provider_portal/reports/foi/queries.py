@@ -12,15 +12,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, func, select
 
 from provider_portal.cases.board.queries import OVERDUE_BANDS
 from provider_portal.contracts.pricing import count_if
 from provider_portal.extensions import db
 from provider_portal.formatting import format_money, long_date, plural
-from provider_portal.models import Allocation, Case, CaseException, Provider
+from provider_portal.models import Allocation, Case, Provider
 from provider_portal.reports.backlog import Backlog, in_backlog
-from provider_portal.reports.compliance.queries import ComplianceRow, compliance_report
+from provider_portal.reports.compliance.queries import (
+    ComplianceRow,
+    compliance_report,
+    counted_exception,
+)
 from provider_portal.reports.exports import Export, csv_export
 from provider_portal.reports.forecast import (
     FUNDING,
@@ -113,9 +117,7 @@ class FoiReport:
 
 def delayed_cases(as_of: date) -> Delayed:
     """The backlog's cases on as_of, with exceptions and by how long overdue, in one aggregate."""
-    excepted = exists().where(
-        CaseException.case_id == Case.id, CaseException.applies_to == "final_plan"
-    )
+    excepted = counted_exception()
     band_counts = []
     for _label, low, high in DELAY_BANDS:
         # days overdue = as_of - (request + 140): a band of days overdue is a band of requests.
@@ -444,7 +446,8 @@ def _compliance_answer(first: date, last: date, row: ComplianceRow) -> Answer:
         "Final plans issued in the 12 whole months before the date, by the month of issue. "
         "Within 20 weeks means issued on or before the request date plus 140 days. Excluding "
         "exceptions leaves out every case with a recorded exception to the 20-week limit "
-        "(reg 10(4)), from both the number issued and the number within 20 weeks.",
+        "(reg 10(4)) whose period overlaps that case's 20 weeks, from both the number issued "
+        "and the number within 20 weeks.",
     )
 
 

@@ -10,8 +10,13 @@ Definitions (the page states them too):
   The same code as `flask report monthly`.
 - Flow: what happened in a month, whenever the work was allocated: first returns, acceptances,
   declines by the provider, withdrawals. Only events on or before the as-of date count.
-- On time: returned_on - allocated_on is at most the contract's turnaround for the work type,
-  or the work type's own turnaround when the contract sets none (or there is no contract).
+- On time, two measures, each named where it is shown (ON_TIME_STATUTORY, ON_TIME_CONTRACT):
+  statutory (the flow table): advice first returned on or before its statutory due date
+  (allocation.statutory_due_on: 6 weeks from the request, moved by its advice exceptions), and
+  work with no statutory limit of its own against the contract's turnaround; contract (the
+  targets table, against the contract's on-time target): returned_on - allocated_on is at most
+  the contract's turnaround for the work type, or the work type's own turnaround when the
+  contract sets none (or there is no contract).
 - Median and 90th percentile of turnaround days use the nearest-rank method (see nearest_rank).
 - Rework: of the work first returned in the month, how much was sent back for amendment at
   least once by the as-of date (amendment_count > 0 and the latest request on or before it).
@@ -28,6 +33,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     and_,
+    case,
     extract,
     func,
     literal_column,
@@ -59,6 +65,20 @@ PERCENTILE_METHOD = (
 )
 
 
+ON_TIME_STATUTORY = (
+    "On time (statutory) measures each piece of work against its statutory due date: advice "
+    "returned for the first time on or before 6 weeks from the request for it (reg 8), moved "
+    "by the days any advice exception on it covers; work with no statutory limit of its own "
+    "(a draft plan) against the contract's turnaround."
+)
+ON_TIME_CONTRACT = (
+    "On time (contract) measures work against the contract's turnaround for the type of work "
+    "(the days from allocation to first return no more than the target; the type of work's "
+    "own turnaround where the contract sets none), which is what the contract's on-time "
+    "target is about."
+)
+
+
 @dataclass(frozen=True)
 class WorkTypeCohortRow:
     month: date | None  # None for a work type's total over the range
@@ -77,7 +97,8 @@ class FlowRow:
 
     month: date | None
     returned: int  # first returned in the month
-    on_time: int  # of those, within the turnaround
+    on_time: int  # of those, within the contract's turnaround (ON_TIME_CONTRACT)
+    on_time_statutory: int  # of those, by the statutory due date (ON_TIME_STATUTORY)
     sent_back: int  # of those, sent back for amendment at least once
     median_days: int | None
     p90_days: int | None
@@ -88,6 +109,10 @@ class FlowRow:
     @property
     def on_time_percent(self) -> Decimal | None:
         return percent(self.on_time, self.returned)
+
+    @property
+    def on_time_statutory_percent(self) -> Decimal | None:
+        return percent(self.on_time_statutory, self.returned)
 
     @property
     def rework_percent(self) -> Decimal | None:
@@ -228,12 +253,24 @@ def _in_range(
     ]
 
 
+# (days to first return, on time against the contract, on time by the statutory date, sent back)
+ReturnKey = tuple[int, bool, bool, bool]
+
+
 def _returns_histogram(
     scope: Scope, first_month: date, last_month: date, as_of: date
-) -> dict[date, dict[tuple[int, bool, bool], int]]:
-    """{month: {(days, on_time, sent_back): count}} for the work first returned each month."""
+) -> dict[date, dict[ReturnKey, int]]:
+    """{month: {ReturnKey: count}} for the work first returned each month."""
     target = func.coalesce(ContractTurnaround.days, WorkType.turnaround_days)
     days = DaysBetween(Allocation.allocated_on, Allocation.returned_on)
+    on_time = days <= target
+    on_time_statutory = case(
+        (
+            Allocation.statutory_due_on.is_not(None),
+            Allocation.returned_on <= Allocation.statutory_due_on,
+        ),
+        else_=on_time,
+    )
     sent_back = and_(
         Allocation.amendment_count > 0,
         Allocation.amendment_requested_on.is_not(None),
@@ -246,7 +283,8 @@ def _returns_histogram(
             extract("year", Allocation.returned_on).label("year"),
             extract("month", Allocation.returned_on).label("month"),
             days.label("days"),
-            (days <= target).label("on_time"),
+            on_time.label("on_time"),
+            on_time_statutory.label("on_time_statutory"),
             sent_back.label("sent_back"),
             Allocation.id.label("id"),
         )
@@ -266,12 +304,18 @@ def _returns_histogram(
         )
         .subquery("returned_work")
     )
-    query = select(
-        each.c.year, each.c.month, each.c.days, each.c.on_time, each.c.sent_back, func.count()
-    ).group_by(each.c.year, each.c.month, each.c.days, each.c.on_time, each.c.sent_back)
-    found: dict[date, dict[tuple[int, bool, bool], int]] = {}
-    for year, month, day_count, on_time, reworked, count in db.session.execute(query):
-        key = (int(day_count), bool(on_time), bool(reworked))
+    keys = (
+        each.c.year,
+        each.c.month,
+        each.c.days,
+        each.c.on_time,
+        each.c.on_time_statutory,
+        each.c.sent_back,
+    )
+    query = select(*keys, func.count()).group_by(*keys)
+    found: dict[date, dict[ReturnKey, int]] = {}
+    for year, month, day_count, in_turnaround, by_due, reworked, count in db.session.execute(query):
+        key = (int(day_count), bool(in_turnaround), bool(by_due), bool(reworked))
         bucket = found.setdefault(date(int(year), int(month), 1), {})
         bucket[key] = bucket.get(key, 0) + int(count)
     return found
@@ -306,19 +350,20 @@ def _events(
 
 def _flow_row(
     month: date | None,
-    histogram: Mapping[tuple[int, bool, bool], int],
+    histogram: Mapping[ReturnKey, int],
     accepted: int,
     declined: int,
     withdrawn: int,
 ) -> FlowRow:
     by_days: dict[int, int] = {}
-    for (days, _, _), count in histogram.items():
+    for (days, *_), count in histogram.items():
         by_days[days] = by_days.get(days, 0) + count
     return FlowRow(
         month=month,
         returned=sum(histogram.values()),
-        on_time=sum(c for (_, on_time, _), c in histogram.items() if on_time),
-        sent_back=sum(c for (_, _, reworked), c in histogram.items() if reworked),
+        on_time=sum(c for (_, in_turnaround, _, _), c in histogram.items() if in_turnaround),
+        on_time_statutory=sum(c for (_, _, by_due, _), c in histogram.items() if by_due),
+        sent_back=sum(c for (*_, reworked), c in histogram.items() if reworked),
         median_days=nearest_rank(by_days, MEDIAN),
         p90_days=nearest_rank(by_days, P90),
         accepted=accepted,
@@ -344,7 +389,7 @@ def flow(
         )
         for month in months
     ]
-    merged: dict[tuple[int, bool, bool], int] = {}
+    merged: dict[ReturnKey, int] = {}
     for histogram in histograms.values():
         for key, count in histogram.items():
             merged[key] = merged.get(key, 0) + count
@@ -374,7 +419,8 @@ def targets(
 
     - Volume: met when the work allocated in the month reached the monthly volume; judged
       only once the month is over on the as-of date.
-    - On time: met when on-time returns / returns in the month >= the on-time target.
+    - On time: met when returns within the contract's turnaround (ON_TIME_CONTRACT) / returns
+      in the month >= the on-time target.
     - Rework: met when sent back / returns in the month <= the maximum rework rate.
     A month wholly outside the contract's dates has no target.
     """

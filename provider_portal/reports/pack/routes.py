@@ -16,7 +16,14 @@ from provider_portal.reports.forecast import RATE_WEEKS
 from provider_portal.reports.forms import read_form, report_args
 from provider_portal.reports.monthly.queries import parse_month
 from provider_portal.reports.pack.charts import CHARTS, pack_chart_svg
-from provider_portal.reports.pack.figures import PERCENTILE_METHOD, Pack, build_pack, check_range
+from provider_portal.reports.pack.figures import (
+    ON_TIME_CONTRACT,
+    ON_TIME_STATUTORY,
+    PERCENTILE_METHOD,
+    Pack,
+    build_pack,
+    check_range,
+)
 from provider_portal.reports.pack.forms import PackForm
 from provider_portal.reports.pack.sheets import CSV_TABLES, pack_export
 from provider_portal.reports.pages import ReportPage
@@ -78,6 +85,8 @@ def _context(form: PackForm, chosen: PackChoice | None) -> dict[str, Any]:
         "pack": chosen.pack() if chosen else None,
         "args": chosen.args if chosen else {},
         "method": PERCENTILE_METHOD,
+        "on_time_statutory": ON_TIME_STATUTORY,
+        "on_time_contract": ON_TIME_CONTRACT,
         "rate_weeks": RATE_WEEKS,
         "inflow_weeks": INFLOW_WEEKS,
     }

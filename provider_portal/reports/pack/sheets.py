@@ -9,7 +9,12 @@ from datetime import date
 from provider_portal.reports.backlog import INFLOW_WEEKS
 from provider_portal.reports.exports import XLSX_TYPE, Export, csv_export
 from provider_portal.reports.forecast import RATE_WEEKS
-from provider_portal.reports.pack.figures import PERCENTILE_METHOD, Pack
+from provider_portal.reports.pack.figures import (
+    ON_TIME_CONTRACT,
+    ON_TIME_STATUTORY,
+    PERCENTILE_METHOD,
+    Pack,
+)
 from provider_portal.reports.xlsx import Column, Sheet, csv_cells, write_workbook
 
 CSV_TABLES = (
@@ -31,11 +36,7 @@ COHORT_COUNTS = (
     Column("returned", "count", 12),
     Column("outstanding", "count", 13),
 )
-ON_TIME = (
-    Column("returned", "count", 11),
-    Column("returned_on_time", "count", 17),
-    Column("on_time_percent", "percent", 16),
-)
+RETURNED = Column("returned", "count", 11)
 REWORK = (Column("sent_back_for_amendment", "count", 24), Column("rework_percent", "percent", 15))
 
 
@@ -68,7 +69,9 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
         "Flow",
         [
             MONTH,
-            *ON_TIME,
+            RETURNED,
+            Column("returned_on_time_statutory", "count", 27),
+            Column("on_time_statutory_percent", "percent", 26),
             Column("median_days", "count", 13),
             Column("p90_days", "count", 11),
             *REWORK,
@@ -80,8 +83,8 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
             (
                 _month_or_total(r.month),
                 r.returned,
-                r.on_time,
-                r.on_time_percent,
+                r.on_time_statutory,
+                r.on_time_statutory_percent,
                 r.median_days,
                 r.p90_days,
                 r.sent_back,
@@ -103,9 +106,11 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
             Column("monthly_volume", "count", 16),
             Column("volume", "text", 17),
             Column("stated_monthly_capacity", "count", 24),
-            *ON_TIME,
+            RETURNED,
+            Column("returned_on_time_contract", "count", 26),
+            Column("on_time_contract_percent", "percent", 25),
             Column("on_time_target_percent", "count", 23),
-            Column("on_time", "text", 17),
+            Column("on_time_contract", "text", 17),
             *REWORK,
             Column("max_rework_percent", "count", 19),
             Column("rework", "text", 17),
@@ -215,6 +220,8 @@ def about_sheet(pack: Pack) -> Sheet:
         ("From month", pack.first_month),
         ("To month", pack.last_month),
         ("As of", pack.as_of),
+        ("On time (statutory)", ON_TIME_STATUTORY),
+        ("On time (contract)", ON_TIME_CONTRACT),
         ("Turnaround percentiles", PERCENTILE_METHOD),
     ]
     if pack.contract is not None:

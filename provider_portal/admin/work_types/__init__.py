@@ -1,0 +1,1 @@
+"""Work types: which are advice under reg 8, whose statutory due date is 6 weeks."""

@@ -1,0 +1,1 @@
+"""Case outcomes: the decisions, the plans and closing a case without one."""

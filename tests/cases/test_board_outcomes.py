@@ -1,0 +1,108 @@
+"""The backlog board and case outcomes: a case leaves from the day it closed (however it
+closed), the 16-week decision shows until it is made, and today's board still reads the
+partial index of cases without a final plan."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import func, select, text
+
+from provider_portal.cases.board.queries import BoardFilters, board_page, board_query
+from provider_portal.extensions import db
+from provider_portal.models import Role, WorkType
+
+TODAY = "2024-12-01 12:00:00"
+TODAY_DATE = date(2024, 12, 1)
+OLD_REQUEST = date(2024, 3, 1)  # 20 weeks ended 19 July: on the board while open
+
+
+@pytest.fixture
+def closings(make):
+    """One open case and one closed in each way, all long past 20 weeks."""
+    closed = {
+        "REFUSED": {"closed_reason": "refused_to_assess", "closed_on": date(2024, 4, 10)},
+        "NOT-ISSUING": {"closed_reason": "not_issuing", "closed_on": date(2024, 6, 20)},
+        "WITHDRAWN": {"closed_reason": "withdrawn_by_family", "closed_on": date(2024, 9, 2)},
+        "MOVED": {"closed_reason": "moved_away", "closed_on": date(2024, 11, 30)},
+        "CEASED": {"closed_reason": "ceased", "ceased_reason": "age_25", "closed_on": TODAY_DATE},
+        "PLAN": {"final_plan_issued_on": date(2024, 10, 1)},
+    }  # fmt: skip
+    for ref, values in closed.items():
+        make.case(case_ref=ref, request_received_on=OLD_REQUEST, **values)
+    make.case(case_ref="OPEN", request_received_on=OLD_REQUEST)
+    make.case(
+        case_ref="DECIDED",
+        request_received_on=date(2024, 3, 2),
+        issue_decision="issue",
+        issue_decision_on=date(2024, 6, 1),
+    )
+    make.case(
+        case_ref="DRAFTED",
+        request_received_on=date(2024, 3, 3),
+        draft_plan_issued_on=date(2024, 7, 1),
+    )
+
+
+def _refs(as_of: date) -> list[str]:
+    work_types = list(db.session.scalars(select(WorkType)))
+    page = board_page(BoardFilters(), as_of, 1, work_types)
+    return sorted(row.case.case_ref for row in page.items)
+
+
+@freeze_time(TODAY)
+def test_closed_cases_leave_the_board_from_their_closing_date(closings, client_for):
+    soup = client_for(Role.MANAGER).page("/cases/backlog")
+    refs = [a.get_text() for a in soup.select("#board-table tbody tr td:nth-of-type(2) a")]
+    assert sorted(refs) == ["DECIDED", "DRAFTED", "OPEN"]
+    assert "3 cases on the backlog" in soup.select_one("#board-count").get_text()
+    # As the board stood on earlier days: each case is there until the day it closed.
+    assert _refs(date(2024, 11, 30)) == ["CEASED", "DECIDED", "DRAFTED", "OPEN"]
+    assert _refs(date(2024, 11, 29)) == ["CEASED", "DECIDED", "DRAFTED", "MOVED", "OPEN"]
+    assert _refs(date(2024, 9, 1)) == [
+        "CEASED",
+        "DECIDED",
+        "DRAFTED",
+        "MOVED",
+        "OPEN",
+        "PLAN",
+        "WITHDRAWN",
+    ]
+
+
+@freeze_time(TODAY)
+def test_the_16_week_decision_shows_until_it_is_made(closings, client_for):
+    soup = client_for(Role.MANAGER).page("/cases/backlog")
+    due = {}
+    for tr in soup.select("#board-table tbody tr"):
+        shown = tr.select_one(".portal-issue-decision-due")
+        due[tr.select_one("td:nth-of-type(2) a").get_text()] = (
+            shown.get_text(strip=True) if shown else None
+        )
+    # 1 March + 112 days; a decision, or a draft plan sent, means it has been made.
+    assert due == {"OPEN": "16-week decision due 21 Jun 2024", "DECIDED": None, "DRAFTED": None}
+
+
+def _plan(sql: str) -> str:
+    """The plan with the partial index preferred: PostgreSQL without sequential scans;
+    SQLite told to use it (INDEXED BY fails, "no query solution", if it cannot)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        rows = db.session.execute(text("EXPLAIN " + sql)).scalars()
+    else:
+        forced = sql.replace('FROM "case"', 'FROM "case" INDEXED BY ix_case_open_by_request')
+        assert forced != sql
+        rows = (row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + forced)))
+    return "\n".join(str(row) for row in rows)
+
+
+@freeze_time(TODAY)
+def test_todays_board_can_use_the_partial_index(closings):
+    query = board_query(BoardFilters(), date(2024, 12, 1))
+    count = select(func.count()).select_from(query.subquery())
+    sql = str(count.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan = _plan(sql)
+    db.session.rollback()
+    assert "ix_case_open_by_request" in plan, plan
