@@ -76,17 +76,52 @@ from provider_portal.timescales import FINAL_PLAN_DAYS, today
 FIRST_YEAR = 2014
 _YEAR = re.compile(r"[0-9]{4}")
 
-CSV_HEADER = (
-    "case_ref",
-    "ReceivedDate",
-    "RequestOutcomeDate",
-    "RequestOutcome",
-    "Exported",
-    "AssessmentOutcomeDate",
-    "AssessmentOutcome",
-    "Week20",
-    "StartDate",
+# Each SEN2 item of the extract, in its column order, and how the portal works it out.
+ITEMS: tuple[tuple[str, str], ...] = (
+    (
+        "ReceivedDate",
+        "The date the request for an EHC needs assessment was received.",
+    ),
+    (
+        "RequestOutcomeDate",
+        "The date of the decision whether to assess, for Y and N. SEN2 asks for no date with W "
+        "or H.",
+    ),
+    (
+        "RequestOutcome",
+        "Y when the council agreed to assess (or went on to a decision whether to issue a plan, "
+        "or issued one); N when it refused; W when the case closed before a decision "
+        "(withdrawn, moved away, ceased); H when the decision to assess was made before the "
+        "year.",
+    ),
+    (
+        "Exported",
+        "1 when the child moved out of the area before a final plan was issued, otherwise 0.",
+    ),
+    (
+        "AssessmentOutcomeDate",
+        "For Y, the date the final plan was issued (blank while the plan is still to come, as "
+        "SEN2 asks); for N, the date the family was told a plan would not be issued.",
+    ),
+    (
+        "AssessmentOutcome",
+        "Only after Y or H. Y when the final plan was issued or the decision to issue was made; "
+        "N when the council decided not to issue a plan; W when the case closed before that "
+        "decision; A when it had not been made by the end of the year; H when it was made "
+        "before the year.",
+    ),
+    (
+        "Week20",
+        "Whether the 20-week time limit exceptions apply: 1 when the case has a recorded "
+        "exception to the 16 and 20-week limits (regulation 10(4)), 0 when it has none. Given "
+        "for Y with a plan and for N; blank otherwise.",
+    ),
+    (
+        "StartDate",
+        "The date the final plan was issued.",
+    ),
 )
+CSV_HEADER = ("case_ref", *(name for name, _how in ITEMS))
 VALIDATION_HEADER = ("case_ref", "item", "problem", "fix")
 
 # SEN2's codes for RequestOutcome (module 2) and AssessmentOutcome (module 3).
@@ -94,6 +129,7 @@ YES, NO, PENDING, WITHDRAWN, HISTORICAL = "Y", "N", "A", "W", "H"
 REQUEST_OUTCOMES: dict[str, str] = {
     YES: "Decided to assess",
     NO: "Decided not to assess",
+    PENDING: "Decision whether to assess not made by the end of the year",
     WITHDRAWN: "Withdrawn or ceased before the decision whether to assess",
     HISTORICAL: "Decided to assess before the year",
 }
@@ -437,9 +473,7 @@ def validate(source: Sen2Source, row: Sen2Row, year: int, on: date) -> Iterator[
         ("StartDate", row.start_date),
     ):
         if day is not None and day > on:
-            yield problem(
-                item, f"{item} {day.isoformat()} is in the future", "Correct the date"
-            )
+            yield problem(item, f"{item} {day.isoformat()} is in the future", "Correct the date")
     if not source.anonymised:
         yield from _age_problems(source, row)
 
@@ -477,7 +511,7 @@ def _sources(year: int) -> list[Sen2Source]:
         select(
             Case.case_ref,
             Case.date_of_birth,
-            Case.anonymised_at.is_not(None),
+            Case.anonymised_at.is_not(None).label("anonymised"),
             Case.request_received_on,
             Case.assessment_decision,
             Case.decision_to_assess_on,
@@ -486,7 +520,7 @@ def _sources(year: int) -> list[Sen2Source]:
             Case.final_plan_issued_on,
             Case.closed_on,
             Case.closed_reason,
-            excepted,
+            excepted.label("excepted"),
         )
         .where(
             or_(
@@ -504,7 +538,9 @@ def _sources(year: int) -> list[Sen2Source]:
         .order_by(Case.request_received_on, Case.case_ref)
     )
     return [
-        Sen2Source(*row[:2], bool(row[2]), *row[3:11], bool(row[11]))
+        Sen2Source(
+            **{**row._asdict(), "anonymised": bool(row.anonymised), "excepted": bool(row.excepted)}
+        )
         for row in db.session.execute(query)
     ]
 

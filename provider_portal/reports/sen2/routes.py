@@ -11,6 +11,7 @@ from provider_portal.reports.forms import read_form
 from provider_portal.reports.pages import ReportPage
 from provider_portal.reports.sen2.forms import Sen2Form, with_default_year
 from provider_portal.reports.sen2.queries import (
+    ITEMS,
     NOT_HELD,
     Sen2Report,
     parse_year,
@@ -26,7 +27,7 @@ def _read() -> tuple[Sen2Form, Sen2Report | None]:
 
 
 def _context(form: Sen2Form, report: Sen2Report | None) -> dict[str, object]:
-    return {"form": form, "report": report, "not_held": NOT_HELD}
+    return {"form": form, "report": report, "not_held": NOT_HELD, "items": ITEMS}
 
 
 SEN2 = ReportPage("reports/sen2/sen2.html", "reports/sen2/_report.html", _read, _context)
