@@ -99,7 +99,16 @@ def cases(make):
         closed_reason="refused_to_assess",
         closed_on=date(2024, 12, 31),
     )
-    # Outside 2024: undecided; decided on 31 December 2023; decided on 1 January 2025.
+    # Outside 2024: undecided; decided on 31 December 2023; decided on 1 January 2025; a
+    # plan issued in 2023 whose holder moved away in 2024.
+    make.case(
+        "OUT-4",
+        request_received_on=date(2023, 1, 9),
+        decision_to_assess_on=date(2023, 2, 1),
+        final_plan_issued_on=date(2023, 5, 1),
+        closed_reason="moved_away",
+        closed_on=date(2024, 4, 1),
+    )
     make.case("OUT-1", request_received_on=date(2024, 5, 2))
     make.case(
         "OUT-2",
@@ -141,6 +150,7 @@ def test_the_csv_has_the_years_cases_under_sen2_item_names(cases, client_for):
     # The year before: the cases decided in 2023, as they stood on 31 December 2023.
     assert _lines(monitor.get("/reports/sen2.csv?year=2023")) == [
         HEADER,
+        "OUT-4,2023-01-09,2023-02-01,Y,0,2023-05-01,Y,0,2023-05-01",  # moved away only in 2024
         "EHC-A,2023-10-02,2023-11-10,Y,0,,A,,",
         "EHC-B,2023-10-20,2023-12-01,Y,0,,A,,",
         "OUT-2,2023-11-01,2023-12-31,Y,0,,A,,",
@@ -223,7 +233,7 @@ def test_htmx_asks_for_the_report_fragment(cases, client_for):
     manager = client_for(Role.MANAGER)
     soup = manager.page("/reports/sen2?year=2023", htmx=True)
     assert soup.select_one("h1") is None
-    assert soup.select_one("#sen2-status").get_text(strip=True).startswith("3 rows for 2023")
+    assert soup.select_one("#sen2-status").get_text(strip=True).startswith("4 rows for 2023")
     form = manager.page("/reports/sen2").select_one("form[hx-get]")
     assert form["action"] == form["hx-get"] == "/reports/sen2"
     assert form["hx-target"] == "#sen2-report" and form["method"] == "get"

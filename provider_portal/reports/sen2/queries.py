@@ -53,7 +53,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 
 from provider_portal.errors import ReportError
 from provider_portal.extensions import db
@@ -266,13 +266,17 @@ class Sen2Report:
         found = Counter(row.assessment_outcome for row in self.rows)
         return [(code, ASSESSMENT_OUTCOMES[code], found[code]) for code in ASSESSMENT_OUTCOMES]
 
+    def _issued_in_year(self) -> list[Sen2Row]:
+        return [row for row in self.rows if _in(row.start_date, self.first_day, self.last_day)]
+
     @property
     def plans(self) -> int:
-        return sum(1 for row in self.rows if row.start_date is not None)
+        """Final plans issued in the year."""
+        return len(self._issued_in_year())
 
     @property
     def plans_within_20_weeks(self) -> int:
-        return sum(1 for row in self.rows if row.within_20_weeks)
+        return sum(1 for row in self._issued_in_year() if row.within_20_weeks)
 
     @property
     def with_exceptions(self) -> int:
@@ -530,9 +534,17 @@ def _sources(year: int) -> list[Sen2Source]:
                         Case.decision_to_assess_on,
                         Case.issue_decision_on,
                         Case.final_plan_issued_on,
-                        Case.closed_on,
                     )
-                )
+                ),
+                # Closed without a plan: a plan-holder who later moves away is not a request
+                # or an assessment of that year.
+                and_(
+                    Case.closed_on.between(first_day, last_day),
+                    or_(
+                        Case.final_plan_issued_on.is_(None),
+                        Case.final_plan_issued_on > Case.closed_on,
+                    ),
+                ),
             )
         )
         .order_by(Case.request_received_on, Case.case_ref)
