@@ -10,9 +10,11 @@ them out of the portal a second time.
 Which cases fall in a year ("requests and assessments decided in that calendar year"): a
 case is in the extract for a year when, in that year, (a) the decision whether to assess was
 made (RequestOutcomeDate), (b) the decision whether to issue a plan was made, or the final
-plan was issued (AssessmentOutcomeDate), or (c) the case ended without a decision (withdrawn
-by the family, moved out of the area, ceased), which SEN2 records as "W". Requests received
-but not yet decided at the end of the year are not listed (SEN2 "A" at the request stage).
+plan was issued (AssessmentOutcomeDate), or (c) the case closed without a plan (withdrawn by
+the family, moved out of the area, ceased), which SEN2 records as "W" at the stage the case
+had reached; a plan-holder who moves away later is not a request or assessment of that year.
+Requests received but not decided by the end of the year are not listed (SEN2's "A" at the
+request stage): the council's case management system holds them.
 
 Every item is worked out as the records stood at the end of the year (31 December): an
 outcome dated after it is treated as not yet made, as SEN2 does for ongoing work.
@@ -25,8 +27,10 @@ outcome dated after it is treated as not yet made, as SEN2 does for ongoing work
   (withdrawn by the family, moved away, ceased); A when no decision had been made; H when the
   decision to assess was made before the year (an assessment finished in the year).
 - RequestOutcomeDate: decision_to_assess_on, for Y and N (SEN2 asks for no date with A, W, H).
-- Exported: 1 when the child moved out of the area (closed_reason moved_away) before a final
-  plan was issued, otherwise 0.
+- Exported ("child or young person moves out of the local authority before the assessment is
+  completed"): 1 when the case closed because the child moved out of the area (closed_reason
+  moved_away) before a final plan was issued, otherwise 0, written 1/0 like SEN2's other
+  yes/no items. The portal does not record which authority the child moved to.
 - AssessmentOutcome (module 3, only after Y or H): N when the council decided not to issue a
   plan (issue_decision "not_issue" or closed_reason not_issuing); Y when a final plan was issued
   or the decision to issue was made; W when the case closed before a decision whether to issue;
@@ -153,6 +157,7 @@ NOT_HELD = (
     "OtherMediation and OtherTribunal",
     "The named placement (URN, UKPRN, SENSetting) and personal budgets",
     "SENtype (primary and secondary need) and the annual reviews",
+    "The local authority a child moved to, for the rows with Exported 1",
 )
 
 
