@@ -379,3 +379,36 @@ def test_queries_do_not_grow_with_the_number_of_cases(client_for, count_queries,
     large = counts()
     assert small == large, f"{small} queries with 3 cases, {large} with 123"
     assert max(large) <= 12
+
+
+@freeze_time(TODAY)
+@pytest.mark.parametrize(
+    ("starts_on", "week20"),
+    [
+        (date(2024, 1, 10), "1"),  # within the 20 weeks from 2 October 2023 (to 19 February)
+        (date(2024, 2, 19), "1"),  # the 20 weeks' last day
+        (date(2024, 2, 20), "0"),  # the day after: it did not delay this case's 20 weeks
+    ],
+)
+def test_week20_counts_only_an_exception_within_the_cases_20_weeks(
+    make, client_for, starts_on, week20
+):
+    case = make.case(
+        "EHC-W",
+        request_received_on=date(2023, 10, 2),
+        assessment_decision="agreed",
+        decision_to_assess_on=date(2023, 11, 10),
+        final_plan_issued_on=date(2024, 3, 20),
+    )
+    db.session.add(
+        CaseException(
+            case=case,
+            applies_to="final_plan",
+            reason="exceptional_personal_circumstances",
+            starts_on=starts_on,
+            ends_on=starts_on + timedelta(days=30),
+        )
+    )
+    db.session.commit()
+    lines = _lines(client_for(Role.MONITOR).get("/reports/sen2.csv?year=2024"))
+    assert lines == [HEADER, f"EHC-W,2023-10-02,,H,0,2024-03-20,Y,{week20},2024-03-20"]

@@ -38,7 +38,8 @@ outcome dated after it is treated as not yet made, as SEN2 does for ongoing work
 - AssessmentOutcomeDate: for Y the date the final plan was issued (blank while a decision to
   issue has no plan yet, as SEN2 asks); for N issue_decision_on, the date the family was told.
 - Week20 ("20-week time limit exceptions apply"): 1 when the case has a recorded exception to
-  the 16/20-week limits (reg 10(4)), 0 when it has none; given for Y with a plan and for N, blank
+  the 16/20-week limits (reg 10(4)) whose period overlaps its 20 weeks (the compliance
+  report's rule), 0 when it has none; given for Y with a plan and for N, blank
   otherwise (SEN2's timeliness measure does not apply until a plan is issued). Whether the plan
   was issued within 20 weeks (on or before ReceivedDate + 140 days) is not an SEN2 item: the DfE
   works it out from the dates, and the page shows the count to check against.
@@ -57,11 +58,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, or_, select
 
 from provider_portal.errors import ReportError
 from provider_portal.extensions import db
-from provider_portal.models import Case, CaseException
+from provider_portal.models import Case
 from provider_portal.outcomes import (
     AGREED,
     CEASED,
@@ -73,6 +74,7 @@ from provider_portal.outcomes import (
     REFUSED_TO_ASSESS,
     WITHDRAWN_BY_FAMILY,
 )
+from provider_portal.reports.compliance.queries import counted_exception
 from provider_portal.reports.exports import Export, csv_export
 from provider_portal.timescales import FINAL_PLAN_DAYS, today
 
@@ -117,7 +119,8 @@ ITEMS: tuple[tuple[str, str], ...] = (
     (
         "Week20",
         "Whether the 20-week time limit exceptions apply: 1 when the case has a recorded "
-        "exception to the 16 and 20-week limits (regulation 10(4)), 0 when it has none. Given "
+        "exception to the 16 and 20-week limits (regulation 10(4)) whose period overlaps its "
+        "20 weeks, 0 when it has none. Given "
         "for Y with a plan and for N; blank otherwise.",
     ),
     (
@@ -513,9 +516,9 @@ def _age_on(born: date, day: date) -> int:
 def _sources(year: int) -> list[Sen2Source]:
     """The cases with a request or assessment outcome, or a closing, in the year: one SELECT."""
     first_day, last_day = date(year, 1, 1), date(year, 12, 31)
-    excepted = exists().where(
-        CaseException.case_id == Case.id, CaseException.applies_to == "final_plan"
-    )
+    # The same rule as "excluding exceptions" in the compliance figures: an exception counts
+    # only when its period overlaps the case's 20 weeks.
+    excepted = counted_exception()
     query = (
         select(
             Case.case_ref,
