@@ -18,11 +18,13 @@ def register_cli(app: Flask) -> None:
     from provider_portal.demo import demo_cli
     from provider_portal.imports.cli import allocations_cli, cases_cli
     from provider_portal.reports.cli import report_cli
+    from provider_portal.reports.sen2.cli import report_sen2
     from provider_portal.retention import retention_cli
     from provider_portal.store_check import documents_cli
 
     # `flask db grant-app-role ROLE`, beside `flask db upgrade`, which runs it too.
     migrations_cli.add_command(grant_app_role_command)
+    report_cli.add_command(report_sen2)
     for group in (
         report_cli,
         users_cli,

@@ -117,6 +117,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("reports.spend_csv", "GET"): REPORTS,
     ("reports.foi", "GET"): REPORTS,
     ("reports.foi_csv", "GET"): REPORTS,
+    ("reports.sen2", "GET"): REPORTS,
+    ("reports.sen2_csv", "GET"): REPORTS,
+    ("reports.sen2_validation_csv", "GET"): REPORTS,
     # Contracts: monitoring reads them; administrators and managers let and change them
     # (contract_id is P's contract; the empty POSTs come back with errors, changing nothing).
     ("contracts.index", "GET"): REPORTS,

@@ -18,6 +18,7 @@ def test_every_report_on_the_list_opens_for_contract_monitoring(client_for):
         "/reports/spend",
         "/contracts",
         "/reports/foi",
+        "/reports/sen2",
     ]
     for href in links:
         assert client.get(href).status_code == 200, href
