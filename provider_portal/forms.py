@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import DateField, Field
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
 
 Option: TypeAlias = tuple[str, str] | SelectChoice
 
@@ -27,6 +28,22 @@ class DateInput(GovDateInput):
         if raw is not None and len(raw) != 3:
             field.raw_data = (list(raw) + ["", "", ""])[:3]
         return super().map_gov_params(field, **kwargs)  # type: ignore[no-any-return]
+
+
+# The GOV.UK date input's three boxes, joined by the widget with spaces.
+DATE_FORMAT = "%d %m %Y"
+DATE_HINT = "For example, 27 3 2024"
+
+
+def required_date(label: str, missing: str) -> DateField:
+    """A GOV.UK date input that must be filled in, with the usual hint."""
+    return DateField(
+        label,
+        widget=DateInput(),
+        format=DATE_FORMAT,
+        validators=[InputRequired(message=missing)],
+        description=DATE_HINT,
+    )
 
 
 def error_list(form: FlaskForm) -> list[dict[str, str]]:

@@ -7,9 +7,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import DateField, Field, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
-from provider_portal.forms import DateInput, error_list, offered
+from provider_portal.forms import DATE_FORMAT, DateInput, error_list, offered
 
-DATE_FORMAT = "%d %m %Y"
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 

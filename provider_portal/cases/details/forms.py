@@ -9,12 +9,15 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, SubmitField
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from provider_portal.accounts.forms import strip
-from provider_portal.cases.recording.forms import DATE_FORMAT
-from provider_portal.forms import DateInput, new_nonce, options
+from provider_portal.forms import (
+    new_nonce,
+    options,
+    required_date,
+)
 from provider_portal.models import Case
 from provider_portal.outcomes import SETTING_TYPES
 
@@ -36,24 +39,14 @@ def _text(label: str, missing: str | None, most: int, description: str = "") -> 
     )
 
 
-def _date(label: str, missing: str) -> DateField:
-    return DateField(
-        label,
-        widget=DateInput(),
-        format=DATE_FORMAT,
-        validators=[InputRequired(message=missing)],
-        description="For example, 27 3 2024",
-    )
-
-
 class CaseDetailsForm(FlaskForm):
     """The child and the request; the case reference only when the case is new."""
 
     case_ref = _text("Case reference", "Enter the case reference", 50)
     first_name = _text("First name", "Enter the child's first name", 100)
     last_name = _text("Last name", "Enter the child's last name", 100)
-    date_of_birth = _date("Date of birth", "Enter the date of birth")
-    request_received_on = _date(
+    date_of_birth = required_date("Date of birth", "Enter the date of birth")
+    request_received_on = required_date(
         "Date the request was received", "Enter the date the request was received"
     )
     year_group = _text(

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSubmitInput
-from wtforms import BooleanField, DateField, HiddenField, RadioField, SubmitField
+from wtforms import BooleanField, HiddenField, RadioField, SubmitField
 from wtforms.validators import InputRequired, Optional
 
 from provider_portal.allocations.queries import people_names
@@ -17,7 +17,11 @@ from provider_portal.cases.outcomes.services import (
     latest_outcome,
     work_to_withdraw,
 )
-from provider_portal.forms import DateInput, new_nonce, options
+from provider_portal.forms import (
+    new_nonce,
+    options,
+    required_date,
+)
 from provider_portal.models import Case
 from provider_portal.outcomes import (
     ASSESSMENT_DECISIONS,
@@ -27,19 +31,6 @@ from provider_portal.outcomes import (
     OTHER_CLOSED_REASONS,
 )
 from provider_portal.timescales import earliest_final_plan, issue_decision_due
-
-DATE_FORMAT = "%d %m %Y"
-HINT = "For example, 27 3 2024"
-
-
-def _date(label: str, missing: str) -> DateField:
-    return DateField(
-        label,
-        widget=DateInput(),
-        format=DATE_FORMAT,
-        validators=[InputRequired(message=missing)],
-        description=HINT,
-    )
 
 
 class OutcomeForm(FlaskForm):
@@ -56,7 +47,7 @@ class AssessmentDecisionForm(OutcomeForm):
         choices=options(ASSESSMENT_DECISIONS.items()),
         validators=[InputRequired(message="Select whether the council agreed to assess")],
     )
-    decision_to_assess_on = _date("Date of the decision", "Enter the date of the decision")
+    decision_to_assess_on = required_date("Date of the decision", "Enter the date of the decision")
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 
 
@@ -67,19 +58,19 @@ class IssueDecisionForm(OutcomeForm):
         choices=options(ISSUE_DECISIONS.items()),
         validators=[InputRequired(message="Select whether the council will issue a plan")],
     )
-    issue_decision_on = _date("Date of the decision", "Enter the date of the decision")
+    issue_decision_on = required_date("Date of the decision", "Enter the date of the decision")
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 
 
 class DraftPlanForm(OutcomeForm):
-    draft_plan_issued_on = _date(
+    draft_plan_issued_on = required_date(
         "Date the draft plan was sent", "Enter the date the draft plan was sent"
     )
     submit = SubmitField("Record the draft plan", widget=GovSubmitInput())
 
 
 class FinalPlanForm(OutcomeForm):
-    final_plan_issued_on = _date(
+    final_plan_issued_on = required_date(
         "Date the final plan was issued", "Enter the date the final plan was issued"
     )
     family_agreed = BooleanField(
@@ -105,7 +96,7 @@ class CloseForm(OutcomeForm):
         validators=[Optional()],
         validate_choice=False,
     )
-    closed_on = _date("Date the case closed", "Enter the date the case closed")
+    closed_on = required_date("Date the case closed", "Enter the date the case closed")
     submit = SubmitField("Close the case", widget=GovSubmitInput())
 
 

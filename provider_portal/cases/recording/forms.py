@@ -12,11 +12,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import DateField, HiddenField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from provider_portal.forms import DateInput, new_nonce, options
+from provider_portal.forms import DATE_FORMAT, DateInput, new_nonce, options
 from provider_portal.models import Case
 from provider_portal.timescales import ADVICE_EXCEPTIONS, FINAL_PLAN_EXCEPTIONS
 
-DATE_FORMAT = "%d %m %Y"
 DATE_MESSAGE = "{} must be a real date, like 27 3 2024"
 
 
