@@ -1,4 +1,5 @@
-"""`flask report monthly | compliance | spend | pack`: the report pages' figures as files.
+"""`flask report monthly | compliance | spend | pack | backlog`: the report pages' figures as
+files.
 
 Each command renders the rows of the same function the page uses. A mistake in the options is
 a usage error: the message, and exit status 2.
@@ -7,6 +8,7 @@ a usage error: the message, and exit status 2.
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +18,7 @@ from typing import TextIO
 import click
 from flask.cli import AppGroup
 
+from provider_portal.cases.board import export as board_export
 from provider_portal.contracts.queries import contract_by_reference
 from provider_portal.errors import ReportError
 from provider_portal.reports.compliance import queries as compliance
@@ -36,11 +39,25 @@ OUTPUT = click.option(
 
 
 def _as_of(value: str | None) -> date:
-    """The --as-of date, today when it is not given."""
+    """The --as-of date, today when it is not given; from 1900 to 2100, as on the pages."""
+    if not value:
+        return today()
+    text = value.strip()
     try:
-        return date.fromisoformat(value) if value else today()
+        # YYYY-MM-DD only: fromisoformat also takes "20241202" and week dates.
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValueError
+        day = date.fromisoformat(text)
     except ValueError as error:
-        raise click.BadParameter("Enter the date as YYYY-MM-DD", param_hint="--as-of") from error
+        raise click.BadParameter(
+            "Enter the date as YYYY-MM-DD, like 2024-12-02", param_hint="--as-of"
+        ) from error
+    if not monthly.FIRST_YEAR <= day.year <= monthly.LAST_YEAR:
+        raise click.BadParameter(
+            f"Enter a date between {monthly.FIRST_YEAR}-01-01 and {monthly.LAST_YEAR}-12-31",
+            param_hint="--as-of",
+        )
+    return day
 
 
 def _months(start: str, end: str) -> tuple[date, date]:
@@ -147,3 +164,23 @@ def report_pack(reference: str, start: str, end: str, as_of: str | None, output:
         handle.write(pack_workbook(pack))
     record_export(pack_detail(pack, "xlsx") + " via=cli", pack.scope)
     click.echo(f"Wrote the monitoring pack for {contract.reference} to {output}")
+
+
+@report_cli.command("backlog")
+@click.option(
+    "--as-of", "as_of", help="The board as it stood on this date, YYYY-MM-DD (default today)"
+)
+@OUTPUT
+def report_backlog(as_of: str | None, output: str | None) -> None:
+    """The backlog board's cases as CSV, one row per open case in the board's order.
+
+    Columns: case_ref, request_received_on, weeks_since_request, priority (1: looked after;
+    2: phase-transfer deadline within 12 weeks; 3: the rest, longest waiting first), reasons
+    and open_work (each piece of work open on the date). No child's name is written.
+    """
+    as_of_date = _as_of(as_of)
+    rows = [row.as_csv() for row in board_export.backlog_rows(as_of_date)]
+    # Recorded before the file is written, as every report that leaves the portal is.
+    record_export(f"backlog as_of={as_of_date.isoformat()} rows={len(rows)} via=cli")
+    with _opened(output) as handle:
+        write_csv(handle, board_export.CSV_HEADER, rows)

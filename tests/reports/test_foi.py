@@ -135,7 +135,12 @@ def council(make):
 def test_backlog_and_delayed_cases(council):
     report = foi_report(AS_OF)
     delayed = report.delayed
-    assert (delayed.total, delayed.with_exception, delayed.unallocated) == (9, 1, 4)
+    assert (delayed.total, delayed.with_exception) == (9, 1)
+    # One backlog: a5 is with Beta; a1-a4 came back with no plan; a6 (withdrawn) and the
+    # three cases nobody was given are not yet allocated.
+    backlog = report.backlog
+    assert (backlog.with_provider, backlog.advice_back, backlog.not_allocated) == (1, 4, 4)
+    assert backlog.total == delayed.total == report.forecast.backlog
     assert delayed.bands == [
         ("Up to 4 weeks overdue", 1),
         ("4 to 12 weeks overdue", 1),
@@ -143,23 +148,31 @@ def test_backlog_and_delayed_cases(council):
         ("More than 26 weeks overdue", 6),
     ]
     assert report.answer("backlog").answer == (
-        "9 cases past 20 weeks without a final plan on 20 November 2025. 5 of them had work "
-        "with an external provider (open, returned or accepted) and 4 had none."
+        "9 cases past 20 weeks without a final plan on 20 November 2025: 1 with an "
+        "external provider, 4 with the provider's advice back but the plan not yet issued, "
+        "and 4 not yet allocated to a provider."
     )
+    assert report.answer("backlog").detail == [
+        "With a provider: 1",
+        "Advice back, plan not issued: 4",
+        "Not yet allocated: 4",
+    ]
     assert report.answer("delayed").detail[0] == "Up to 4 weeks overdue: 1"
 
 
 def test_forecast_over_two_years_and_not_clearing_this_year(council):
     report = foi_report(AS_OF)
     result = report.forecast
-    # 1 piece out (a5) + 4 unallocated cases; 2 back in the 8 weeks: 0.25 a week, 20 weeks.
+    # 9 cases, and 3 July's case joins in the first week; 2 back in the 8 weeks: 0.25 a week.
+    # After 21 weeks 9 + 1 - 5.25 = 4.75 are left: 19 more weeks, 40 in all.
     assert (result.outstanding, result.unallocated, result.weekly_rate) == (1, 4, D("0.25"))
-    assert result.clears_on == date(2026, 4, 9)
+    assert result.inflow == (1,) + (0,) * 20
+    assert result.clears_on == date(2026, 8, 27)
     assert result.clears_this_financial_year is False
     assert report.projection == [
-        (date(2025, 12, 31), 4),
-        (date(2026, 3, 31), 1),
-        (date(2026, 6, 30), 0),
+        (date(2025, 12, 31), 9),  # 5 whole weeks: 10 - 1.25 = 8.75
+        (date(2026, 3, 31), 6),  # 18 weeks: 10 - 4.5 = 5.5
+        (date(2026, 6, 30), 3),  # 31 weeks: 10 - 7.75 = 2.25
         (date(2026, 9, 30), 0),
         (date(2026, 12, 31), 0),
         (date(2027, 3, 31), 0),
@@ -167,13 +180,16 @@ def test_forecast_over_two_years_and_not_clearing_this_year(council):
         (date(2027, 9, 30), 0),
     ]
     assert report.answer("clears").answer == (
-        "No. It is forecast to clear by 9 April 2026, after the end of this financial year "
+        "No. It is forecast to clear by 27 August 2026, after the end of this financial year "
         "on 31 March 2026."
     )
+    method = report.answer("forecast").method
+    assert "(1 case over the next 21 weeks)" in method
+    assert "No cap applies" in method
+    assert "1 had work with a provider that had not come back, 4 had all their" in method
     assert report.answer("forecast").answer.startswith(
-        "At 0.25 pieces of work a week (the rate over the 8 weeks to 20 November 2025), the "
-        "backlog of 5 (1 piece of work with providers and 4 unallocated cases) is forecast "
-        "to clear by 9 April 2026."
+        "At 0.25 cases a week, the backlog of 9 (with 1 more case reaching 20 weeks over the "
+        "coming weeks) is forecast to clear by 27 August 2026."
     )
 
 
@@ -181,20 +197,22 @@ def test_cost_to_clear_with_funding_left_over(council):
     cost = foi_report(AS_OF).forecast.cost
     assert cost.column_labels == ["2024-25", "2025-26", "2026-27"]
     # Advice averages £1,000 and £900; with the £600 plan a case costs £1,550. 18 weeks to
-    # 31 March at 0.25 a week brings 4 back this year: a5 (£900) and 3 cases; 1 case next year.
+    # 31 March at 0.25 a week brings 4 back this year: a5 (£900) and 3 of the 5 cases with no
+    # work (4 now, 1 reaching 20 weeks in the first week); 2 cases next year.
     assert cost.unit_cost == D("1550.00")
+    assert cost.cases_to_buy == 5
     rows = {row.label: (row.by_year, row.total) for row in cost.rows}
-    assert rows[TOTAL] == ([D("1000"), D("8050"), D("1550")], D("10600"))
+    assert rows[TOTAL] == ([D("1000"), D("8050"), D("3100")], D("12150"))
     assert rows[FUNDING] == ([D("1000"), D("8050"), D("3950")], D("13000"))
-    assert rows[REMAINING] == ([D("0"), D("0"), D("-2400")], D("-2400"))
+    assert rows[REMAINING] == ([D("0"), D("0"), D("-850")], D("-850"))
     answer = foi_report(AS_OF).answer("cost")
     assert answer.answer == (
-        "An estimated £10,600.00 in total, against £13,000.00 agreed in contracts: the "
-        "funding agreed exceeds it by £2,400.00."
+        "An estimated £12,150.00 in total, against £13,000.00 agreed in contracts: the "
+        "funding agreed exceeds it by £850.00."
     )
     assert (
         answer.detail[2]
-        == "Total: 2024-25 £1,000.00; 2025-26 £8,050.00; 2026-27 £1,550.00; total £10,600.00"
+        == "Total: 2024-25 £1,000.00; 2025-26 £8,050.00; 2026-27 £3,100.00; total £12,150.00"
     )
 
 
@@ -277,9 +295,9 @@ def test_clears_this_year(make):
     )
     make.case(request_received_on=date(2025, 1, 1))
     answer = foi_report(AS_OF).answer("clears").answer
-    # 1 case at 1 every 8 weeks: 15 January 2026.
+    # 2 cases (the returned work's, and the one never allocated) at 1 every 8 weeks: 16 weeks.
     assert answer == (
-        "Yes. It is forecast to clear by 15 January 2026, on or before the end of this "
+        "Yes. It is forecast to clear by 12 March 2026, on or before the end of this "
         "financial year on 31 March 2026."
     )
 
@@ -306,8 +324,18 @@ def test_page_answers_every_question_with_date_and_method(council, client_for):
         [c.get_text(strip=True) for c in tr.select("th, td")]
         for tr in soup.select("#foi-cost tbody tr")
     ]
-    assert cost_rows[-1] == ["Remaining to fund", "£0.00", "£0.00", "−£2,400.00", "−£2,400.00"]
-    assert soup.select_one("#foi-projection tbody tr td").get_text(strip=True) == "5"
+    assert cost_rows[-1] == ["Remaining to fund", "£0.00", "£0.00", "−£850.00", "−£850.00"]
+    assert soup.select_one("#foi-projection tbody tr td").get_text(strip=True) == "9"
+    parts = [
+        [c.get_text(strip=True) for c in tr.select("th, td")]
+        for tr in soup.select("#foi-backlog tbody tr")
+    ]
+    assert parts == [
+        ["With a provider", "1"],
+        ["Advice back, plan not issued", "4"],
+        ["Not yet allocated", "4"],
+        ["Backlog", "9"],
+    ]
     assert "9 cases past 20 weeks" in soup.select_one("#answer-backlog .foi-answer").get_text()
 
 
@@ -337,8 +365,8 @@ def test_csv_has_one_row_per_question_and_is_audited(council, client_for):
     assert len(rows) == 10
     assert {row[2] for row in rows[1:]} == {"2025-11-20"}
     cost = next(row for row in rows if row[0] == "What will it cost to clear the backlog?")
-    assert cost[1].splitlines()[0].startswith("An estimated £10,600.00 in total")
-    assert "Remaining to fund: 2024-25 £0.00; 2025-26 £0.00; 2026-27 −£2,400.00" in cost[1]
+    assert cost[1].splitlines()[0].startswith("An estimated £12,150.00 in total")
+    assert "Remaining to fund: 2024-25 £0.00; 2025-26 £0.00; 2026-27 −£850.00" in cost[1]
     assert "Funding agreed is the current value" in cost[3]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report_exported"))
     assert event is not None and event.detail == "foi as_of=2025-11-20"

@@ -10,6 +10,7 @@ import pytest
 
 from provider_portal.extensions import db
 from provider_portal.models import AllocationStatus, CaseException, ContractStatus
+from provider_portal.reports.backlog import backlog_on
 from provider_portal.reports.forecast import (
     ADDITIONAL,
     FUNDING,
@@ -20,7 +21,6 @@ from provider_portal.reports.forecast import (
     case_unit_cost,
     forecast,
     quarter_ends,
-    unallocated_count,
 )
 from provider_portal.reports.scope import Scope
 from tests.reports.test_spend import _vary
@@ -56,10 +56,13 @@ def scenario_one(make):
     Not outstanding: advice withdrawn 1 Nov, advice declined 3 Oct, advice allocated 1 Dec.
     Beta (no contract): one piece open since 1 Sep (outside CON-A; not costed).
 
-    Unallocated cases council-wide (5): requested 2 Jul 2025 (20 weeks ended 19 Nov); the
-    cases of the withdrawn, declined and December work; one whose plan came on 1 Dec. Not
-    unallocated: requested 3 Jul (due on the day), plan issued 1 Nov, plan issued on the day,
-    anonymised, and every case with work taken on.
+    Every allocation's case was requested on 1 May 2024 (o1's on 1 January 2025): all past
+    20 weeks with no plan. So the backlog (14) is o1-o3's cases with Acme (3), r0-r5's with
+    their work back and no plan (6), and the cases not yet allocated, council-wide (5):
+    requested 2 Jul 2025 (20 weeks ended 19 Nov); the cases of the withdrawn, declined and
+    December work; one whose plan came on 1 Dec. Not on it: requested 3 Jul (due on the day:
+    it joins in the first week after), plan issued 1 Nov, plan issued on the day, anonymised,
+    and Beta's case (in no part of CON-A's backlog).
     """
     acme, beta = make.provider("Acme"), make.provider("Beta")
     con_a = make.contract(
@@ -136,50 +139,60 @@ def one(make):
 
 def test_backlog_rate_and_clearing_date(one):
     result = forecast(Scope(contract=one["con_a"]), AS_OF)
-    assert (result.outstanding, result.unallocated, result.backlog) == (3, 5, 8)
+    parts = result.parts
+    assert (parts.with_provider, parts.advice_back, parts.not_allocated) == (3, 6, 5)
+    assert (result.outstanding, result.unallocated, result.backlog) == (3, 5, 14)
+    assert result.inflow == (1,) + (0,) * 20  # 3 July's case, in the first week
     assert result.returned_in_window == 4
     assert result.weekly_rate == D("0.5")
-    # 8 / 0.5 = 16 weeks after 20 November 2025.
-    assert result.weeks_to_clear == 16
-    assert result.clears_on == date(2026, 3, 12)
-    assert result.clears_this_financial_year is True
+    assert result.capacity is None  # CON-A states none
+    # 14 + 1 - 21 × 0.5 = 4.5 left after the 21 weeks of inflow, 9 weeks more: 30 weeks.
+    assert result.weeks_to_clear == 30
+    assert result.clears_on == date(2026, 6, 18)
+    assert result.clears_this_financial_year is False
 
 
 def test_cost_to_clear_within_the_year(one):
     cost = forecast(Scope(contract=one["con_a"]), AS_OF).cost
-    assert cost.financial_years == [2024, 2025]
-    assert cost.column_labels == ["2024-25", "2025-26"]
+    assert cost.financial_years == [2024, 2025, 2026]
+    assert cost.column_labels == ["2024-25", "2025-26", "2026-27"]
     assert cost.unit_cost == D("1600.00")
     assert (cost.uncosted, cost.uncosted_cases, cost.later) == (0, 0, False)
+    # 18 whole weeks to 31 March at 0.5 a week: 9 back, the 3 pieces out and all 6 cases
+    # with no work (5 now, 3 July's when it passes 20 weeks).
+    assert cost.cases_to_buy == 6
     assert table(cost) == {
         # 2025-26: spent £2,600 (r5, r1, r2), returned awaiting acceptance £1,600 (r3, r4),
         # still out £2,600 (o1, o2, o3).
-        ORIGINAL: (money("1000", "6800"), D("7800")),
-        ADDITIONAL: (money("0", "8000"), D("8000")),  # 5 cases at £1,600
-        TOTAL: (money("1000", "14800"), D("15800")),
-        FUNDING: (money("1000", "11000"), D("12000")),
-        REMAINING: (money("0", "3800"), D("3800")),
+        ORIGINAL: (money("1000", "6800", "0"), D("7800")),
+        ADDITIONAL: (money("0", "9600", "0"), D("9600")),  # 6 cases at £1,600
+        TOTAL: (money("1000", "16400", "0"), D("17400")),
+        FUNDING: (money("1000", "11000", "0"), D("12000")),
+        REMAINING: (money("0", "5400", "0"), D("5400")),
     }
 
 
 def test_all_providers_includes_uncontracted_work_uncosted(one):
     result = forecast(Scope(), AS_OF)
     assert (result.outstanding, result.unallocated, result.returned_in_window) == (4, 5, 4)
-    # 9 / 0.5 = 18 weeks: 26 March 2026, still this financial year.
-    assert result.clears_on == date(2026, 3, 26)
-    assert result.clears_this_financial_year is True
+    # Beta's case is with a provider too: 15 + 1 - 10.5 = 5.5 after 21 weeks, 11 more: 32.
+    assert (result.parts.with_provider, result.backlog) == (4, 15)
+    assert result.clears_on == date(2026, 7, 2)
+    assert result.clears_this_financial_year is False
     assert result.cost.uncosted == 1
     assert "Not included: 1 piece of work with no contract" in result.method
-    assert table(result.cost)[ORIGINAL] == (money("1000", "6800"), D("7800"))
+    assert table(result.cost)[ORIGINAL] == (money("1000", "6800", "0"), D("7800"))
 
 
 def test_the_unallocated_cases_are_council_wide(one):
-    assert unallocated_count(AS_OF) == 5
+    assert backlog_on(AS_OF).not_allocated == 5
     beta = forecast(Scope(provider=one["beta"]), AS_OF)
     assert (beta.outstanding, beta.unallocated, beta.returned_in_window) == (1, 5, 0)
-    # Beta has no contract: nothing prices the unallocated cases, so they are not costed.
+    # Beta's own case is with it; Acme's cases are in no part of Beta's backlog.
+    assert (beta.parts.with_provider, beta.parts.advice_back, beta.backlog) == (1, 0, 6)
+    # Beta has no contract: nothing prices the cases with no work, so they are not costed.
     assert beta.cost.unit_cost is None
-    assert (beta.cost.uncosted, beta.cost.uncosted_cases) == (1, 5)
+    assert (beta.cost.uncosted, beta.cost.uncosted_cases) == (1, 6)
     assert table(beta.cost)[ADDITIONAL][1] == D("0")
 
 
@@ -188,19 +201,25 @@ def test_a_day_earlier_and_later_moves_the_counts(one):
     # plan came on the 20th had none yet; r4 is not back yet; r5 (25 September) is in the window.
     earlier = forecast(Scope(contract=one["con_a"]), date(2025, 11, 19))
     assert (earlier.outstanding, earlier.unallocated, earlier.returned_in_window) == (4, 5, 4)
+    # r4's case is still with Acme; 2 and 3 July's cases both pass 20 weeks in the first week.
+    assert (earlier.parts.with_provider, earlier.parts.advice_back) == (4, 5)
+    assert earlier.inflow[:2] == (2, 0)
     # 21 November: o3 is back (in the window), 3 July's case is past 20 weeks, and r1
     # (26 September) has left the window.
     later = forecast(Scope(contract=one["con_a"]), date(2025, 11, 21))
     assert (later.outstanding, later.unallocated, later.returned_in_window) == (2, 6, 4)
+    assert (later.parts.with_provider, later.parts.advice_back, later.parts.coming) == (2, 7, 0)
 
 
-def test_backlog_on_is_a_straight_line_never_below_zero(one):
+def test_backlog_on_goes_week_by_week_never_below_zero(one):
     result = forecast(Scope(contract=one["con_a"]), AS_OF)
-    assert result.backlog_on(AS_OF) == 8
-    assert result.backlog_on(date(2025, 1, 1)) == 8
-    assert result.backlog_on(date(2026, 1, 15)) == 4  # 8 weeks: 8 - 4
-    assert result.backlog_on(date(2026, 3, 11)) == 1  # 0.07 of a piece left counts as one
-    assert result.backlog_on(date(2026, 3, 12)) == 0
+    assert result.backlog_on(AS_OF) == 14
+    assert result.backlog_on(date(2025, 1, 1)) == 14
+    assert result.backlog_on(date(2025, 11, 26)) == 14  # not a whole week yet
+    assert result.backlog_on(date(2025, 11, 27)) == 15  # 14 + 1 - 0.5 = 14.5 counts as 15
+    assert result.backlog_on(date(2026, 1, 15)) == 11  # 8 weeks: 14 + 1 - 4
+    assert result.backlog_on(date(2026, 6, 17)) == 1  # 29 weeks: half a case left
+    assert result.backlog_on(date(2026, 6, 18)) == 0
     assert result.backlog_on(date(2027, 1, 1)) == 0
 
 
@@ -209,11 +228,16 @@ def test_method_says_how_with_the_figures(one):
     for words in (
         "Contract CON-A (Acme)",
         "20 November 2025",
-        "3 pieces of work",
-        "5 cases",
+        "14 cases that on 20 November 2025",
+        "3 had work with a provider",
+        "6 had all their provider work back but no plan yet",
+        "5 had no work with a provider",
         "26 September 2025 to 20 November 2025: 4 pieces, 0.5 a week",
-        "take 16 weeks",
-        "clears by 12 March 2026, within this financial year",
+        "No cap applies",
+        "1 case over the next 21 weeks",
+        "14 cases now and 1 more reaching 20 weeks, at 0.5 a week, take 30 weeks",
+        "clears by 18 June 2026, after this financial year",
+        "(5 past 20 weeks now and 1 reaching 20 weeks in the coming weeks)",
         "£1,600.00",
         "Funding agreed is the current value",
     ):
@@ -259,8 +283,9 @@ def two(make):
 def test_clears_next_year_with_work_placed_oldest_first(two):
     result = forecast(Scope(contract=two["con_x"]), AS_OF)
     assert (result.outstanding, result.unallocated, result.returned_in_window) == (4, 2, 1)
-    # 6 / 0.125 = 48 weeks: 22 October 2026, in 2026-27.
-    assert result.clears_on == date(2026, 10, 22)
+    # 4 cases with Acme, 1 with its advice back, 2 never allocated: 7 / 0.125 = 56 weeks.
+    assert result.backlog == 7
+    assert result.clears_on == date(2026, 12, 17)
     assert result.clears_this_financial_year is False
     cost = result.cost
     assert cost.financial_years == [2025, 2026]
@@ -306,11 +331,11 @@ def test_no_returns_in_the_window_never_clears(make):
     for day in (1, 2):
         make.allocation(provider=acme, contract=con, allocated_on=date(2025, 9, day))
     result = forecast(Scope(contract=con), AS_OF)
-    assert (result.backlog, result.returned_in_window, result.weekly_rate) == (2, 0, D("0"))
+    assert (result.backlog, result.returned_in_window, result.weekly_rate) == (3, 0, D("0"))
     assert result.clears_on is None
     assert result.clears_this_financial_year is None
     assert result.weeks_to_clear is None
-    assert result.backlog_on(date(2030, 1, 1)) == 2
+    assert result.backlog_on(date(2030, 1, 1)) == 3
     cost = result.cost
     assert cost.later is True
     assert cost.column_labels == ["2025-26", "2026-27 and later"]
@@ -332,7 +357,8 @@ def test_no_backlog_has_nothing_to_clear(make):
 
 
 def test_a_long_backlog_is_capped_at_five_years(make):
-    """One return in the window, 30 unallocated cases at £100: 240 weeks, past 2029-30."""
+    """One return in the window, 30 unallocated cases at £100 and the returned piece's case:
+    248 weeks, past 2029-30."""
     acme = make.provider("Acme")
     con = make.contract(
         provider=acme, end_on=date(2030, 3, 31), prices={"ep_advice": "100"}, value="1000"
@@ -347,7 +373,7 @@ def test_a_long_backlog_is_capped_at_five_years(make):
     for _ in range(30):
         make.case(request_received_on=date(2025, 1, 1))
     result = forecast(Scope(contract=con), AS_OF)
-    assert result.clears_on == date(2030, 6, 27)
+    assert result.clears_on == date(2030, 8, 22)
     cost = result.cost
     assert cost.financial_years == [2025, 2026, 2027, 2028, 2029]
     assert cost.later is True
@@ -379,7 +405,7 @@ def test_unallocated_ignores_exceptions_but_not_final_plans(make):
     case = make.case(request_received_on=date(2025, 1, 1))
     db.session.add(CaseException(case=case, applies_to="final_plan", reason="school_holiday"))
     db.session.commit()
-    assert unallocated_count(AS_OF) == 1
+    assert backlog_on(AS_OF).not_allocated == 1
 
 
 def test_quarter_ends():
@@ -392,18 +418,28 @@ def test_quarter_ends():
 
 
 @pytest.mark.parametrize(
-    ("returned", "shown"),
-    [(129, "16.13"), (2, "0.25"), (104, "13"), (0, "0"), (100, "12.5"), (1, "0.13")],
+    ("returned", "capacity", "shown"),
+    [
+        (129, None, "16.13"),
+        (2, None, "0.25"),
+        (104, None, "13"),
+        (0, None, "0"),
+        (100, None, "12.5"),
+        (1, None, "0.13"),
+        (129, 50, "11.54"),  # 50 a month is 600 / 52 a week
+    ],
 )
-def test_the_weekly_rate_reads_to_two_decimal_places_at_most(returned, shown):
-    from provider_portal.reports.forecast import RATE_WEEKS, CostToClear, Forecast
+def test_the_weekly_rate_reads_to_two_decimal_places_at_most(returned, capacity, shown):
+    from provider_portal.reports.backlog import Backlog
+    from provider_portal.reports.forecast import CostToClear, Forecast, working_rate
 
     result = Forecast(
         as_of=date(2025, 1, 1),
+        parts=Backlog(date(2025, 1, 1), 0, 0, 0),
         outstanding=0,
-        unallocated=0,
         returned_in_window=returned,
-        weekly_rate=Decimal(returned) / RATE_WEEKS,
+        capacity=capacity,
+        rate=working_rate(returned, capacity),
         clears_on=None,
         clears_this_financial_year=None,
         cost=CostToClear([], [], 0),

@@ -50,12 +50,12 @@ def test_page_shows_every_table_for_a_contract(data, client_for):
     assert _cells(soup.select_one("#pack-cohort")) == [
         ["February 2025", "3", "2", "1"],
         ["March 2025", "5", "3", "2"],
-        ["April 2025", "2", "1", "1"],
-        ["Total", "10", "6", "4"],
+        ["April 2025", "3", "1", "2"],  # d2 declined on 20 April, after the as-of date
+        ["Total", "11", "6", "5"],
     ]
     by_type = _cells(soup.select_one("#pack-cohort-by-work-type"))
     assert by_type[3] == ["Draft EHC plan", "Total", "1", "0", "1"]
-    assert by_type[-1] == ["Educational psychology advice", "Total", "9", "6", "3"]
+    assert by_type[-1] == ["Educational psychology advice", "Total", "10", "6", "4"]
     assert _cells(soup.select_one("#pack-flow")) == [
         # On time (statutory): the advice back in 31 days was late for the contract's 30
         # but well within reg 8's six weeks.
@@ -71,7 +71,7 @@ def test_page_shows_every_table_for_a_contract(data, client_for):
         + ["25.0% (1 of 4)", "25%", "Met"],
         ["March 2025", "5", "4", "Met", "66.7% (2 of 3)", "75%", "Not met"]
         + ["33.3% (1 of 3)", "25%", "Not met"],
-        ["April 2025", "2", "4", "Month not over", "100.0% (2 of 2)", "75%", "Met"]
+        ["April 2025", "3", "4", "Month not over", "100.0% (2 of 2)", "75%", "Met"]
         + ["0.0% (0 of 2)", "25%", "Met"],
     ]
     tags = soup.select("#pack-targets .govuk-tag")
@@ -81,17 +81,27 @@ def test_page_shows_every_table_for_a_contract(data, client_for):
         "Month not over": "govuk-tag--grey",
     }
     assert soup.select_one("#pack-capacity").get_text(strip=True) == "5"
-    # 5 outstanding + 2 unallocated at 5 returns in 8 weeks: ceil(7 × 8 / 5) = 12 weeks.
-    assert soup.select_one("#pack-clears-on").get_text(strip=True) == "8 July 2025"
-    assert soup.select_one("#pack-clears-this-year").get_text(strip=True) == "Yes"
-    assert "The rate is the work that first came back in the 8 weeks" in (
-        soup.select_one("#pack-forecast-method").get_text()
+    # 16 cases past 20 weeks (5 with the provider, 9 with their work back and no plan, 2
+    # never taken on), none coming: at 5 returns in 8 weeks, ceil(16 × 8 / 5) = 26 weeks.
+    assert soup.select_one("#pack-backlog-total").get_text(" ", strip=True) == (
+        "16 With a provider: 5 Advice back, plan not issued: 9 Not yet allocated: 2"
     )
+    assert soup.select_one("#pack-inflow").get_text(strip=True) == "0"
+    # The stated 5 a month (1.15 a week) is above the recent 0.625 a week: no cap.
+    assert soup.select_one("#pack-rate").get_text(strip=True) == (
+        "5 returned in the last 8 weeks (0.63 a week)"
+    )
+    assert soup.select_one("#pack-clears-on").get_text(strip=True) == "14 October 2025"
+    assert soup.select_one("#pack-clears-this-year").get_text(strip=True) == "Yes"
+    method = soup.select_one("#pack-forecast-method").get_text()
+    assert "The rate is the work that first came back in the 8 weeks" in method
+    assert "reach 20 weeks that week without a final plan join the backlog" in method
+    assert "The providers' stated capacity, 5 pieces a month" in method
     backlog = _cells(soup.select_one("#pack-backlog"))
     assert backlog[:3] == [
         ["28 Feb 2025", "2", "– none"],
         ["31 Mar 2025", "4", "– none"],
-        ["15 Apr 2025", "5", "7"],
+        ["15 Apr 2025", "5", "16"],
     ]
     cost_rows = [row[0] for row in _cells(soup.select_one("#pack-cost"))]
     assert cost_rows == [
@@ -289,8 +299,8 @@ def test_csv_rows(data, client_for):
     assert cohort[1:] == [
         ["2025-02", "3", "2", "1"],
         ["2025-03", "5", "3", "2"],
-        ["2025-04", "2", "1", "1"],
-        ["Total", "10", "6", "4"],
+        ["2025-04", "3", "1", "2"],
+        ["Total", "11", "6", "5"],
     ]
     flow = _csv(monitor.get(f"/reports/pack.csv?table=flow&{QUERY}"))
     assert flow[1] == ["2025-02", "4", "4", "100.0", "30", "42", "1", "25.0", "1", "0", "1"]
@@ -305,12 +315,14 @@ def test_csv_rows(data, client_for):
     assert spend[1] == ["2025-02", "1000.00", "6000.00", "1000.00", "7000.00", "50000.00"]
     forecast = dict(_csv(monitor.get(f"/reports/pack.csv?table=forecast&{QUERY}"))[1:])
     assert forecast["as_of"] == "2025-04-15"
-    assert forecast["clears_on"] == "2025-07-08"
+    assert forecast["clears_on"] == "2025-10-14"
+    assert forecast["backlog"] == "16"
+    assert forecast["stated_monthly_capacity"] == "5"
     assert forecast["clears_this_financial_year"] == "yes"
     assert forecast["weekly_rate"] == "0.625"
     backlog = _csv(monitor.get(f"/reports/pack.csv?table=backlog&{QUERY}"))
     assert backlog[1:4] == [["2025-02-28", "2", ""], ["2025-03-31", "4", ""]] + [
-        ["2025-04-15", "5", "7"]
+        ["2025-04-15", "5", "16"]
     ]
 
 
@@ -367,7 +379,7 @@ def test_xlsx_has_one_sheet_per_table_with_real_cells(data, client_for):
     assert month.number_format == "mmm yyyy"
     assert [cohort.cell(2, i).value for i in range(2, 5)] == [3, 2, 1]
     assert all(cohort.cell(2, i).data_type == "n" for i in range(2, 5))
-    assert cohort["A5"].value == "Total" and cohort["B5"].value == 10
+    assert cohort["A5"].value == "Total" and cohort["B5"].value == 11
     assert cohort.column_dimensions["A"].width == 12
     assert cohort.column_dimensions["D"].width == 13
 
@@ -384,11 +396,11 @@ def test_xlsx_has_one_sheet_per_table_with_real_cells(data, client_for):
     backlog = book["Backlog"]
     assert backlog["A4"].is_date and backlog["A4"].value == datetime(2025, 4, 15)
     assert backlog["A4"].number_format == "d mmm yyyy"
-    assert backlog["C2"].value is None and backlog["C4"].value == 7
+    assert backlog["C2"].value is None and backlog["C4"].value == 16
 
     forecast = {row[0].value: row[1] for row in book["Forecast"].iter_rows(min_row=2)}
     assert forecast["clears_on"].is_date
-    assert forecast["clears_on"].value == datetime(2025, 7, 8)
+    assert forecast["clears_on"].value == datetime(2025, 10, 14)
     assert forecast["outstanding_allocated_work"].value == 5
     assert forecast["clears_this_financial_year"].value == "Yes"
 
@@ -526,7 +538,7 @@ def test_cli_writes_the_workbook(data, app, tmp_path):
     assert "CON-A" in result.output
     book = openpyxl.load_workbook(output)
     assert book.sheetnames == SHEETS
-    assert book["Cohort"]["B5"].value == 10
+    assert book["Cohort"]["B5"].value == 11
     assert book["Flow"]["E2"].value == 30
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report_exported"))
     assert event.detail == "pack xlsx 2025-02..2025-04 as_of=2025-04-15 via=cli"

@@ -193,6 +193,11 @@ def _ordered(query: Select[Case], as_of: date) -> Select[Case]:
     )
 
 
+def ordered_board_query(filters: BoardFilters, as_of: date) -> Select[Case]:
+    """The board's cases in the board's order (the page and `flask report backlog`)."""
+    return _ordered(board_query(filters, as_of), as_of)
+
+
 def due_dates(allocation: Allocation) -> str:
     """When open work is due: the statutory date (advice, reg 8) with the contract's beside it."""
     contract_due = day_and_month(allocation.due_on)

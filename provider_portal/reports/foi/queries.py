@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 
 from provider_portal.cases.board.queries import OVERDUE_BANDS
 from provider_portal.contracts.pricing import count_if
 from provider_portal.extensions import db
 from provider_portal.formatting import format_money, long_date, plural
 from provider_portal.models import Allocation, Case, Provider
+from provider_portal.reports.backlog import Backlog, in_backlog
 from provider_portal.reports.compliance.queries import (
     ComplianceRow,
     compliance_report,
@@ -33,7 +34,6 @@ from provider_portal.reports.forecast import (
     Forecast,
     forecast,
     quarter_ends,
-    work_taken_on,
 )
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import (
@@ -60,11 +60,10 @@ DELAY_BANDS: list[tuple[str, int, int | None]] = [
 
 @dataclass(frozen=True)
 class Delayed:
-    """Cases past 20 weeks on a date with no final plan by then."""
+    """The backlog's cases (reports.backlog.in_backlog) by how long overdue."""
 
     total: int
     with_exception: int  # of which have a recorded exception to the 20-week limit
-    unallocated: int  # of which have no work with a provider (the forecast's figure)
     bands: list[tuple[str, int]]  # (label, count) by how long overdue
 
 
@@ -110,11 +109,15 @@ class FoiReport:
     def answer(self, key: str) -> Answer:
         return next(a for a in self.answers if a.key == key)
 
+    @property
+    def backlog(self) -> Backlog:
+        """The one backlog: the forecast's, council-wide, in its three parts."""
+        return self.forecast.parts
+
 
 def delayed_cases(as_of: date) -> Delayed:
-    """Cases past 20 weeks on as_of without a final plan by then, in one aggregate."""
+    """The backlog's cases on as_of, with exceptions and by how long overdue, in one aggregate."""
     excepted = counted_exception()
-    taken_on = work_taken_on(as_of)
     band_counts = []
     for _label, low, high in DELAY_BANDS:
         # days overdue = as_of - (request + 140): a band of days overdue is a band of requests.
@@ -125,15 +128,11 @@ def delayed_cases(as_of: date) -> Delayed:
             )
         band_counts.append(count_if(and_(*conditions)))
     row = db.session.execute(
-        select(func.count(Case.id), count_if(excepted), count_if(~taken_on), *band_counts).where(
-            Case.request_received_on < as_of - timedelta(days=FINAL_PLAN_DAYS),
-            or_(Case.final_plan_issued_on.is_(None), Case.final_plan_issued_on > as_of),
-            Case.anonymised_at.is_(None),
-        )
+        select(func.count(Case.id), count_if(excepted), *band_counts).where(in_backlog(as_of))
     ).one()
-    total, excepted_count, unallocated, *bands = (int(v or 0) for v in row)
+    total, excepted_count, *bands = (int(v or 0) for v in row)
     labels = [label for label, _low, _high in DELAY_BANDS]
-    return Delayed(total, excepted_count, unallocated, list(zip(labels, bands, strict=True)))
+    return Delayed(total, excepted_count, list(zip(labels, bands, strict=True)))
 
 
 def providers_used(as_of: date) -> list[ProviderUse]:
@@ -220,20 +219,29 @@ def _answers(
     on = long_date(as_of)
     past_20_weeks = (
         f"A case counts when, on {on}, more than 20 weeks had passed since the request (the "
-        f"request date plus 140 days was before {on}) and no final EHC plan had been issued "
-        "by then. Cases whose personal details were removed under the retention policy are "
-        "left out (they all have a final plan)."
+        f"request date plus 140 days was before {on}), no final EHC plan had been issued by "
+        "then and the case had not been closed without one (the council refused to assess or "
+        "decided not to issue a plan, the family withdrew, the child moved away, or the case "
+        "ceased). Cases whose personal details were removed under the retention policy are "
+        "left out (they are all closed)."
     )
+    backlog = result.parts
     answers = [
         Answer(
             "backlog",
             "How many EHC needs assessments are past the 20-week limit?",
-            f"{plural(delayed.total, 'case')} past 20 weeks without a final plan on {on}. "
-            f"{delayed.total - delayed.unallocated} of them had work with an external provider "
-            f"(open, returned or accepted) and {delayed.unallocated} had none.",
+            f"{plural(backlog.total, 'case')} past 20 weeks without a final plan on {on}: "
+            f"{backlog.with_provider} with an external provider, {backlog.advice_back} with "
+            f"the provider's advice back but the plan not yet issued, and "
+            f"{backlog.not_allocated} not yet allocated to a provider.",
             past_20_weeks
-            + " Work with a provider means work allocated by that date that had not been "
-            "withdrawn or declined by it.",
+            + " With a provider means work allocated by that date that had not come back, "
+            "been withdrawn or been declined by it. Advice back means every piece of work the "
+            "case was given (and not withdrawn or declined) had come back. Not yet allocated "
+            "means no work had been given to a provider, or all of it had been withdrawn or "
+            "declined. Each case is in exactly one of the three; the forecast and the cost "
+            "to clear start from the same backlog.",
+            [f"{label}: {count}" for label, count in backlog.parts],
         ),
         _forecast_answer(result, projection),
         _clears_answer(result),
@@ -259,6 +267,12 @@ def _answers(
 def _forecast_answer(result: Forecast, projection: list[tuple[date, int]]) -> Answer:
     on = long_date(result.as_of)
     rate = result.rate_text
+    arriving = result.parts.coming
+    coming = (
+        f" (with {plural(arriving, 'more case')} reaching 20 weeks over the coming weeks)"
+        if arriving
+        else ""
+    )
     if result.clears_on is None:
         words = (
             f"Nothing came back from providers in the {RATE_WEEKS} weeks to {on}, so at the "
@@ -268,10 +282,8 @@ def _forecast_answer(result: Forecast, projection: list[tuple[date, int]]) -> An
         words = f"There was no backlog on {on}."
     else:
         words = (
-            f"At {rate} pieces of work a week (the rate over the {RATE_WEEKS} weeks to {on}), "
-            f"the backlog of {result.backlog} ({plural(result.outstanding, 'piece')} of work "
-            f"with providers and {plural(result.unallocated, 'unallocated case')}) is "
-            f"forecast to clear by {long_date(result.clears_on)}."
+            f"At {rate} cases a week, the backlog of {result.backlog}{coming} is forecast to "
+            f"clear by {long_date(result.clears_on)}."
         )
     return Answer(
         "forecast",
@@ -279,7 +291,8 @@ def _forecast_answer(result: Forecast, projection: list[tuple[date, int]]) -> An
         words,
         "\n\n".join(result.method_paragraphs[1:3])
         + "\n\nThe table shows the projected backlog at the end of each quarter for the next "
-        "two years, a part of a piece of work still outstanding counting as one.",
+        "two years, as it stands after the whole weeks to that day, a part of a case still "
+        "outstanding counting as one.",
         [f"{long_date(day)}: {count}" for day, count in projection],
     )
 

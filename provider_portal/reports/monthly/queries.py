@@ -1,7 +1,9 @@
 """The monthly cohort table: of the work allocated each month, how much had come back by a date.
 
 One function computes the rows with a single SQL aggregate; the page, the CSV download and
-`flask report monthly` all render those rows.
+`flask report monthly` all render those rows. Every count is as the records stood on the
+as-of date: work allocated after it is not yet counted, and work withdrawn or declined after
+it still counts as allocated, so a published table reads the same whatever happens later.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, extract, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from provider_portal.errors import ReportError
@@ -76,6 +78,28 @@ def parse_month(value: str, what: str = "month") -> date:
     return month
 
 
+def allocated_as_of(as_of: date) -> ColumnElement[bool]:
+    """Work that, on as_of, had been allocated and not withdrawn or declined.
+
+    Work withdrawn or declined after as_of still counts. Work whose status says withdrawn or
+    declined with no date for it (older records) is left out, as it always was.
+    """
+    return and_(
+        Allocation.allocated_on <= as_of,
+        or_(
+            Allocation.status.not_in((AllocationStatus.WITHDRAWN, AllocationStatus.DECLINED)),
+            and_(
+                Allocation.status == AllocationStatus.WITHDRAWN,
+                Allocation.withdrawn_on > as_of,
+            ),
+            and_(
+                Allocation.status == AllocationStatus.DECLINED,
+                Allocation.declined_on > as_of,
+            ),
+        ),
+    )
+
+
 def _cohort_query(
     first_month: date,
     last_month: date,
@@ -96,7 +120,7 @@ def _cohort_query(
         .where(
             Allocation.allocated_on >= first_month,
             Allocation.allocated_on < add_months(last_month, 1),
-            Allocation.status.not_in((AllocationStatus.WITHDRAWN, AllocationStatus.DECLINED)),
+            allocated_as_of(as_of),
         )
         .group_by(year, month, *keys)
     )
@@ -126,7 +150,8 @@ def monthly_report(
     work_type: WorkType | None = None,
     contract: Contract | None = None,
 ) -> MonthlyReport:
-    """Allocated (not withdrawn or declined) per month, and how many returned by as_of."""
+    """Allocated by as_of (and not withdrawn or declined by then) per month, and how many of
+    those had come back by as_of."""
     months = _check_range(first_month, last_month)
     query = _cohort_query(first_month, last_month, as_of, provider, work_type, contract)
     counts = {

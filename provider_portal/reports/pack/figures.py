@@ -5,8 +5,9 @@ build_pack() runs a fixed number of SQL aggregates and returns plain rows; the p
 and XLSX downloads, the charts and `flask report pack` all render those rows.
 
 Definitions (the page states them too):
-- Cohort: of the work allocated in a month (withdrawn and declined work left out), how much had
-  come back by the as-of date. The same code as `flask report monthly`.
+- Cohort: of the work allocated in a month (work withdrawn or declined by the as-of date left
+  out; withdrawn or declined later, still counted), how much had come back by the as-of date.
+  The same code as `flask report monthly`.
 - Flow: what happened in a month, whenever the work was allocated: first returns, acceptances,
   declines by the provider, withdrawals. Only events on or before the as-of date count.
 - On time, two measures, each named where it is shown (ON_TIME_STATUTORY, ON_TIME_CONTRACT):

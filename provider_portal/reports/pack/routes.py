@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from provider_portal.permissions import requires
 from provider_portal.reports import bp
+from provider_portal.reports.backlog import INFLOW_WEEKS
 from provider_portal.reports.forecast import RATE_WEEKS
 from provider_portal.reports.forms import read_form, report_args
 from provider_portal.reports.monthly.queries import parse_month
@@ -87,6 +88,7 @@ def _context(form: PackForm, chosen: PackChoice | None) -> dict[str, Any]:
         "on_time_statutory": ON_TIME_STATUTORY,
         "on_time_contract": ON_TIME_CONTRACT,
         "rate_weeks": RATE_WEEKS,
+        "inflow_weeks": INFLOW_WEEKS,
     }
 
 

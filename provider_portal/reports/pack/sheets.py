@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from provider_portal.reports.backlog import INFLOW_WEEKS
 from provider_portal.reports.exports import XLSX_TYPE, Export, csv_export
 from provider_portal.reports.forecast import RATE_WEEKS
 from provider_portal.reports.pack.figures import (
@@ -141,10 +142,14 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
         [Column("measure", "text", 44), Column("value", "auto", 16)],
         [
             ("as_of", projection.as_of),
-            ("outstanding_allocated_work", projection.outstanding),
-            ("unallocated_out_of_timescale_cases", projection.unallocated),
+            ("backlog_with_provider", projection.parts.with_provider),
+            ("backlog_advice_back_plan_not_issued", projection.parts.advice_back),
+            ("backlog_not_yet_allocated", projection.parts.not_allocated),
             ("backlog", projection.backlog),
+            (f"reaching_20_weeks_in_next_{INFLOW_WEEKS}_weeks", projection.parts.coming),
+            ("outstanding_allocated_work", projection.outstanding),
             (f"returned_in_last_{RATE_WEEKS}_weeks", projection.returned_in_window),
+            ("stated_monthly_capacity", projection.capacity),
             ("weekly_rate", projection.weekly_rate),
             ("clears_on", projection.clears_on),
             ("clears_this_financial_year", projection.clears_this_financial_year),

@@ -1,0 +1,180 @@
+"""The backlog, defined once: the open cases past 20 weeks on a date, by where their work was.
+
+A case is on the backlog on a date when, on that date, it was open (provider_portal.outcomes:
+received, no final plan issued and not closed without one) and more than 20 weeks had passed
+since the request (the request date plus 140 days was before the date). Cases whose personal
+details were removed under the retention policy are left out (they are all closed).
+
+Its three parts add up to it, each case in exactly one:
+- with a provider: work allocated by the date that had not come back, been withdrawn or been
+  declined by then;
+- advice back, plan not issued: work was taken on (allocated and neither withdrawn nor
+  declined by the date) and all of it had come back, but there was no final plan;
+- not yet allocated: no work taken on at all.
+
+The FOI page, the forecast, the cost to clear and the pack all read these counts from
+backlog_on; the cases still inside 20 weeks that will pass it in the coming weeks (the
+forecast's inflow) come from the same query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute
+
+from provider_portal.contracts.pricing import count_if
+from provider_portal.extensions import db
+from provider_portal.models import Allocation, Case
+from provider_portal.outcomes import case_open_on
+from provider_portal.reports.scope import EVERYTHING, Scope
+from provider_portal.timescales import FINAL_PLAN_DAYS
+
+# A case received on the as-of date passes 20 weeks in the 21st week after it, so every open
+# request on the system reaches 20 weeks within this many weeks.
+INFLOW_WEEKS = FINAL_PLAN_DAYS // 7 + 1
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The backlog on a date in its three parts, and the cases that will join it."""
+
+    as_of: date
+    with_provider: int
+    advice_back: int  # provider work came back, no final plan
+    not_allocated: int
+    # Open cases not yet past 20 weeks that pass it in each coming week (week 1 first: the
+    # 7 days after as_of), and of those, the ones with no work taken on.
+    inflow: tuple[int, ...] = ()
+    inflow_not_allocated: tuple[int, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return self.with_provider + self.advice_back + self.not_allocated
+
+    @property
+    def coming(self) -> int:
+        return sum(self.inflow)
+
+    @property
+    def parts(self) -> list[tuple[str, int]]:
+        """(label, count) of each part, in the order they add up."""
+        return [
+            ("With a provider", self.with_provider),
+            ("Advice back, plan not issued", self.advice_back),
+            ("Not yet allocated", self.not_allocated),
+        ]
+
+
+def _not_by(column: InstrumentedAttribute[date | None], as_of: date) -> ColumnElement[bool]:
+    return or_(column.is_(None), column > as_of)
+
+
+def outstanding_on(as_of: date) -> ColumnElement[bool]:
+    """Allocated by as_of and, on as_of, not yet returned, withdrawn or declined."""
+    return and_(
+        Allocation.allocated_on <= as_of,
+        _not_by(Allocation.returned_on, as_of),
+        _not_by(Allocation.withdrawn_on, as_of),
+        _not_by(Allocation.declined_on, as_of),
+    )
+
+
+def work_taken_on(as_of: date, scope: Scope = EVERYTHING) -> ColumnElement[bool]:
+    """The case has work (in scope) allocated by as_of that was neither withdrawn nor declined
+    by then: open, returned or accepted work all count."""
+    return exists().where(
+        Allocation.case_id == Case.id,
+        Allocation.allocated_on <= as_of,
+        _not_by(Allocation.withdrawn_on, as_of),
+        _not_by(Allocation.declined_on, as_of),
+        *scope.allocation_filters(),
+    )
+
+
+def with_a_provider(as_of: date, scope: Scope = EVERYTHING) -> ColumnElement[bool]:
+    """The case has work (in scope) still out with a provider on as_of."""
+    return exists().where(
+        Allocation.case_id == Case.id, outstanding_on(as_of), *scope.allocation_filters()
+    )
+
+
+def _parts(
+    as_of: date, scope: Scope
+) -> tuple[ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
+    """The three parts as conditions on a case. In a scope, a case is with a provider when
+    its work in scope is out, has its advice back when its work in scope came back and no
+    provider has work of it out; cases nobody was given are council-wide whatever the scope."""
+    out_anywhere = with_a_provider(as_of)
+    return (
+        with_a_provider(as_of, scope),
+        and_(~out_anywhere, work_taken_on(as_of, scope)),
+        ~work_taken_on(as_of),
+    )
+
+
+def past_twenty_weeks(as_of: date) -> ColumnElement[bool]:
+    """The request date plus 140 days was before as_of."""
+    return Case.request_received_on < as_of - timedelta(days=FINAL_PLAN_DAYS)
+
+
+def in_backlog(as_of: date) -> ColumnElement[bool]:
+    """On the backlog on as_of: open on that date, past 20 weeks, personal details kept."""
+    return and_(case_open_on(as_of), past_twenty_weeks(as_of), Case.anonymised_at.is_(None))
+
+
+def _crossing_in_week(
+    requested: ColumnElement[date], as_of: date, week: int
+) -> ColumnElement[bool]:
+    """Passes 20 weeks in the week-th week after as_of: the first day past 20 weeks (request
+    + 141 days) falls after as_of + 7(week - 1) days and on or before as_of + 7 × week."""
+    return and_(
+        requested >= as_of + timedelta(days=7 * (week - 1) - FINAL_PLAN_DAYS),
+        requested <= as_of + timedelta(days=7 * week - FINAL_PLAN_DAYS - 1),
+    )
+
+
+def backlog_on(as_of: date, scope: Scope = EVERYTHING) -> Backlog:
+    """The backlog on as_of in its parts, and the inflow of the coming weeks, in one query.
+
+    The open cases' parts are worked out once per case in a subquery, then counted.
+    """
+    with_provider, advice_back, not_allocated = _parts(as_of, scope)
+    everything = scope.contract is None and scope.provider is None
+    each = (
+        select(
+            Case.request_received_on.label("requested"),
+            with_provider.label("with_provider"),
+            advice_back.label("advice_back"),
+            not_allocated.label("not_allocated"),
+        )
+        .where(case_open_on(as_of), Case.anonymised_at.is_(None))
+        .subquery("open_case")
+    )
+    past = each.c.requested < as_of - timedelta(days=FINAL_PLAN_DAYS)
+    # Outside everything, a case joins the scope's backlog only through one of its parts.
+    belongs = (
+        true()
+        if everything
+        else or_(each.c.with_provider, each.c.advice_back, each.c.not_allocated)
+    )
+    columns = [
+        count_if(and_(past, each.c.with_provider)),
+        count_if(and_(past, each.c.advice_back)),
+        count_if(and_(past, each.c.not_allocated)),
+    ]
+    weeks = range(1, INFLOW_WEEKS + 1)
+    crossing = [_crossing_in_week(each.c.requested, as_of, w) for w in weeks]
+    columns += [count_if(and_(week, belongs)) for week in crossing]
+    columns += [count_if(and_(week, each.c.not_allocated)) for week in crossing]
+    values = [int(v or 0) for v in db.session.execute(select(*columns)).one()]
+    return Backlog(
+        as_of,
+        values[0],
+        values[1],
+        values[2],
+        inflow=tuple(values[3 : 3 + INFLOW_WEEKS]),
+        inflow_not_allocated=tuple(values[3 + INFLOW_WEEKS :]),
+    )
