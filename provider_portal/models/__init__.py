@@ -17,6 +17,17 @@ from provider_portal.models.contracts import (
     ContractTurnaround,
     ContractVariation,
 )
+from provider_portal.models.papers import (
+    LETTER_KINDS,
+    PAPER_KINDS,
+    SENT_BY,
+    AllocationMessage,
+    AllocationPaper,
+    CasePaper,
+    FamilyLetter,
+    LetterTemplate,
+    WorkTypePaperKind,
+)
 from provider_portal.models.submissions import FormSubmission
 from provider_portal.models.work import (
     OPEN_STATUSES,
@@ -38,6 +49,15 @@ DEFAULT_WORK_TYPES = (
 
 __all__ = [
     "AccountToken",
+    "AllocationMessage",
+    "AllocationPaper",
+    "CasePaper",
+    "FamilyLetter",
+    "LETTER_KINDS",
+    "LetterTemplate",
+    "PAPER_KINDS",
+    "SENT_BY",
+    "WorkTypePaperKind",
     "RecoveryCode",
     "DEFAULT_WORK_TYPES",
     "OPEN_STATUSES",

@@ -68,6 +68,14 @@ class Case(db.Model):  # type: ignore[name-defined]
     closed_reason: Mapped[str | None] = mapped_column(String(30))
     ceased_reason: Mapped[str | None] = mapped_column(String(20))
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The people the provider needs to reach while its work is open: kept minimal, shown to the
+    # provider only then, never in reports, exports, titles or logs; cleared by retention.
+    parent_carer_name: Mapped[str | None] = mapped_column(String(200))
+    parent_carer_phone: Mapped[str | None] = mapped_column(String(50))
+    parent_carer_email: Mapped[str | None] = mapped_column(String(254))
+    senco_name: Mapped[str | None] = mapped_column(String(200))
+    senco_phone: Mapped[str | None] = mapped_column(String(50))
+    senco_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Set when retention replaced the child's personal details; figures still count the case.

@@ -150,6 +150,8 @@ class Allocation(db.Model):  # type: ignore[name-defined]
     # When the work closed (accepted, withdrawn or declined): provider access ends a set
     # number of days after this.
     closed_on: Mapped[date | None] = mapped_column(Date)
+    # Since when the provider's latest question has waited for the council (None: none waiting).
+    unanswered_question_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
