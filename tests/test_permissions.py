@@ -92,6 +92,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("allocations.send_back", "POST"): COUNCIL_ONLY,
     ("allocations.download", "GET"): COUNCIL_ONLY,
     ("allocations.withdraw_work", "POST"): COUNCIL_ONLY,
+    # Question threads: the council answers; P's users ask on P's work, Q's get a 404.
+    ("allocations.answer", "POST"): COUNCIL_ONLY,
+    ("provider.ask", "POST"): PROVIDER_OWN,
     ("provider.allocations", "GET"): PROVIDER_LIST,
     ("provider.show", "GET"): PROVIDER_OWN,
     ("provider.upload", "POST"): PROVIDER_OWN,

@@ -17,6 +17,7 @@ from provider_portal.allocations.forms import (
     WithdrawForm,
 )
 from provider_portal.allocations.queries import filtered, get_allocation, page_of, people_names
+from provider_portal.allocations.questions.forms import questions_context
 from provider_portal.allocations.services import (
     accept,
     open_document,
@@ -101,8 +102,10 @@ def _review_context(allocation: Allocation, **extra: Any) -> dict[str, Any]:
         "banner": extra.get("banner"),
         # The case closed without a plan while this work is open: the manager withdraws it.
         "case_closed": closed_without_plan(allocation.case) if allocation.is_open else None,
+        **questions_context(allocation, True, extra.get("question_form")),
         # Read by base.html to put "Error: " in the title.
-        "page_errors": [name for name, form in forms.items() if form.errors],
+        "page_errors": [name for name, form in forms.items() if form.errors]
+        + (["question_form"] if extra.get("question_form") else []),
     }
 
 
