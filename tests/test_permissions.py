@@ -82,6 +82,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("cases.new_case", "POST"): COUNCIL_ONLY,
     ("cases.edit_case", "GET"): COUNCIL_ONLY,
     ("cases.edit_case", "POST"): COUNCIL_ONLY,
+    ("cases.edit_contacts", "GET"): COUNCIL_ONLY,
+    # Every contact is optional, so the empty form is only refused for its missing nonce.
+    ("cases.edit_contacts", "POST"): {**COUNCIL_ONLY, "admin": 400, "manager": 400},
     ("cases.import_cases", "GET"): COUNCIL_ONLY,
     ("cases.import_cases", "POST"): COUNCIL_ONLY,
     # The columns step needs the header row the upload step sent: without it, a 400.
