@@ -163,7 +163,7 @@ def _anonymise(due: DueCase, as_of: date) -> list[str] | None:
     # The contacts for the work, and the question threads, which could name the family.
     for name in CONTACT_FIELDS:
         setattr(case, name, None)
-    messages = db.session.execute(
+    blanked = db.session.execute(
         update(AllocationMessage)
         .where(
             AllocationMessage.allocation_id.in_([a.id for a in case.allocations]),
@@ -171,7 +171,8 @@ def _anonymise(due: DueCase, as_of: date) -> list[str] | None:
         )
         .values(body=REMOVED_TEXT),
         execution_options={"synchronize_session": False},
-    ).rowcount
+    )
+    messages = blanked.rowcount  # type: ignore[attr-defined]
     case.first_name = REMOVED_NAME
     case.last_name = REMOVED_NAME
     # The year stays so that age bands and year groups still come out the same.
