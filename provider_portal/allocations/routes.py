@@ -62,14 +62,27 @@ def index() -> Response:
     query = filtered(
         select(Allocation), status=status, provider_id=provider_id, work_type_code=work_type
     )
+    # ?questions=waiting: only work whose provider's question waits (the board links here).
+    questions = arg_choice("questions", {"waiting"})
+    if questions:
+        query = query.where(Allocation.unanswered_question_at.is_not(None))
     result = page_of(query, page_number())
     response = render(
-        "allocations/index.html", "allocations/_results.html", form=form, result=result
+        "allocations/index.html",
+        "allocations/_results.html",
+        form=form,
+        result=result,
+        questions=questions,
     )
     # The audit row names a work type only by a code the page offers, never text from a URL.
     listed = work_type if work_type in offered(form.work_type) else work_type and "unlisted"
     record_list_view(
-        "allocations", result.page, provider_id=provider_id, status=status, work_type=listed
+        "allocations",
+        result.page,
+        provider_id=provider_id,
+        status=status,
+        work_type=listed,
+        questions=questions,
     )
     db.session.commit()
     return response

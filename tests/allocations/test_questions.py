@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from provider_portal.extensions import db
 from provider_portal.models import (
@@ -83,7 +83,7 @@ def test_a_question_waits_for_the_council_until_it_answers(work):
 
     # The manager sees it on the board, the list and the allocation page.
     board = manager.page("/cases/backlog")
-    assert "1 question" in board.select_one("#waiting-question-count").get_text()
+    assert "1 piece of work with" in board.select_one("#waiting-question-count").get_text()
     link = board.select_one("#waiting-question-list a")
     assert link["href"] == f"/allocations/{allocation_id}#questions"
     assert "EHC-Q-001" in link.get_text()
@@ -107,7 +107,7 @@ def test_a_question_waits_for_the_council_until_it_answers(work):
     ]
     assert manager.page(f"/allocations/{allocation_id}").select_one("#question-waiting") is None
     board = manager.page("/cases/backlog")
-    assert "0 questions" in board.select_one("#waiting-question-count").get_text()
+    assert "0 pieces of work" in board.select_one("#waiting-question-count").get_text()
     assert "Question waiting" not in manager.page("/allocations").get_text()
     provider_page = work["practitioner"].page(f"/provider/allocations/{allocation_id}")
     assert ANSWER in provider_page.select_one("#question-thread").get_text()
@@ -230,26 +230,48 @@ def test_no_questions_on_closed_work_but_the_council_can_still_answer(work, stat
 
 def test_the_board_lists_the_longest_waiting_first_and_counts_them_all(work, make, client_for):
     manager = work["manager"]
-    allocations = []
     for day in (9, 3, 6):
         allocation = make.allocation(case=make.case(case_ref=f"EHC-W-{day:02d}"))
-        assert (
-            ask(
-                client_for(Role.PROVIDER_ADMIN, provider=allocation.provider), allocation.id
-            ).status_code
-            == 303
-        )
+        client = client_for(Role.PROVIDER_ADMIN, provider=allocation.provider)
+        assert ask(client, allocation.id).status_code == 303
         _set_waiting(allocation.id, datetime(2024, 8, day, 12, tzinfo=UTC))
-        allocations.append(allocation)
-    links = manager.page("/cases/backlog").select("#waiting-question-list a")
+    board = manager.page("/cases/backlog")
+    links = board.select("#waiting-question-list a")
     assert [a.get_text().split(":")[0] for a in links] == [
         "Case EHC-W-03",
         "Case EHC-W-06",
         "Case EHC-W-09",
     ]
-    count = db.session.scalar(
-        select(func.count())
-        .select_from(Allocation)
-        .where(Allocation.unanswered_question_at.is_not(None))
+    assert board.select_one("#all-waiting-questions") is None
+    # Past the ten it lists, the count still covers them all and links to the whole list.
+    for n in range(9):
+        allocation = make.allocation(case=make.case(case_ref=f"EHC-X-{n:02d}"))
+        _set_waiting(allocation.id, datetime(2024, 9, 1, 12, tzinfo=UTC))
+    board = manager.page("/cases/backlog")
+    assert len(board.select("#waiting-question-list a")) == 10
+    assert "12 pieces of work" in board.select_one("#waiting-question-count").get_text()
+    everything = board.select_one("#all-waiting-questions")["href"]
+    assert everything == "/allocations?questions=waiting"
+    listed = manager.page(everything)
+    assert "12 allocations" in listed.select_one("#allocation-count").get_text()
+    assert listed.select_one("#questions-filter") is not None
+    assert (
+        "13 allocations" in manager.page("/allocations").select_one("#allocation-count").get_text()
     )
-    assert count == 3
+    db.session.rollback()
+    viewed = db.session.scalars(
+        select(AuditEvent.detail)
+        .where(AuditEvent.action == "list_viewed", AuditEvent.detail.like("list=allocations%"))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert "questions=waiting" in viewed[-2] and "questions" not in viewed[-1]
+
+
+def test_messages_are_shown_as_text_never_as_markup(work):
+    allocation_id = work["allocation"].id
+    attack = '<img src=x onerror="alert(1)"><div hx-get="/sign-out" hx-trigger="load">{{7*7}}'
+    assert ask(work["p_admin"], allocation_id, attack).status_code == 303
+    page = work["manager"].page(f"/allocations/{allocation_id}")
+    thread = page.select_one("#question-thread")
+    assert thread.select("img, div[hx-get]") == []
+    assert attack in thread.get_text()
