@@ -4,7 +4,8 @@ A case is due when it closed (its final plan was issued, or it closed without on
 provider_portal.outcomes.closing_date) more than RETENTION_DAYS_AFTER_CLOSE days before the
 as-of date and it has not been anonymised yet. Rows stay (the figures still count them);
 what could identify the child goes: names, the day and month of birth, the setting, exception
-notes, free text on allocations, and the documents' files and names.
+notes, free text on allocations, the contacts for the work, the text of question threads, and
+the documents' files and names.
 
 Each case commits on its own with its audit rows; its files are deleted only after that
 commit. A crash in between leaves orphan files (rows already say "deleted" and are never
@@ -22,15 +23,16 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import and_, func, null, select
+from sqlalchemy import and_, func, null, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from provider_portal import audit
+from provider_portal.cases.contacts.services import CONTACT_FIELDS
 from provider_portal.documents import EXTENSIONS
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, Case, Document
+from provider_portal.models import Allocation, AllocationMessage, Case, Document
 from provider_portal.models.types import utcnow
 from provider_portal.outcomes import CLOSED_REASONS, closing_date, closing_date_column
 from provider_portal.settings import setting
@@ -158,6 +160,19 @@ def _anonymise(due: DueCase, as_of: date) -> list[str] | None:
             )
     for exception in case.exceptions:
         exception.note = None
+    # The contacts for the work, and the question threads, which could name the family.
+    for name in CONTACT_FIELDS:
+        setattr(case, name, None)
+    blanked = db.session.execute(
+        update(AllocationMessage)
+        .where(
+            AllocationMessage.allocation_id.in_([a.id for a in case.allocations]),
+            AllocationMessage.body != REMOVED_TEXT,
+        )
+        .values(body=REMOVED_TEXT),
+        execution_options={"synchronize_session": False},
+    )
+    messages = blanked.rowcount  # type: ignore[attr-defined]
     case.first_name = REMOVED_NAME
     case.last_name = REMOVED_NAME
     # The year stays so that age bands and year groups still come out the same.
@@ -168,7 +183,7 @@ def _anonymise(due: DueCase, as_of: date) -> list[str] | None:
         "case_anonymised",
         "case",
         case.id,
-        detail=f"retention as_of={as_of:%Y-%m-%d} documents={len(files)}",
+        detail=f"retention as_of={as_of:%Y-%m-%d} documents={len(files)} messages={messages}",
         actor=None,
         case_id=case.id,
     )

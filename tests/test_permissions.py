@@ -82,6 +82,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("cases.new_case", "POST"): COUNCIL_ONLY,
     ("cases.edit_case", "GET"): COUNCIL_ONLY,
     ("cases.edit_case", "POST"): COUNCIL_ONLY,
+    ("cases.edit_contacts", "GET"): COUNCIL_ONLY,
+    # Every contact is optional, so the empty form is only refused for its missing nonce.
+    ("cases.edit_contacts", "POST"): {**COUNCIL_ONLY, "admin": 400, "manager": 400},
     ("cases.import_cases", "GET"): COUNCIL_ONLY,
     ("cases.import_cases", "POST"): COUNCIL_ONLY,
     # The columns step needs the header row the upload step sent: without it, a 400.
@@ -92,6 +95,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("allocations.send_back", "POST"): COUNCIL_ONLY,
     ("allocations.download", "GET"): COUNCIL_ONLY,
     ("allocations.withdraw_work", "POST"): COUNCIL_ONLY,
+    # Question threads: the council answers; P's users ask on P's work, Q's get a 404.
+    ("allocations.answer", "POST"): COUNCIL_ONLY,
+    ("provider.ask", "POST"): PROVIDER_OWN,
     ("provider.allocations", "GET"): PROVIDER_LIST,
     ("provider.show", "GET"): PROVIDER_OWN,
     ("provider.upload", "POST"): PROVIDER_OWN,

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qsl
 
 import pytest
 
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, AllocationStatus, Case, Document, Role, WorkType
+from provider_portal.models import (
+    Allocation,
+    AllocationMessage,
+    AllocationStatus,
+    Case,
+    Document,
+    Role,
+    WorkType,
+)
 
 
 def _add_data(provider, n: int, batch: str) -> Case:
@@ -78,6 +86,7 @@ def _count(count_queries, client, url) -> int:
         (Role.MANAGER, "/reports/compliance?start=2024-01&end=2024-12"),
         (Role.PROVIDER_ADMIN, "/provider/allocations"),
         (Role.MANAGER, "/cases/{case_id}"),
+        (Role.MANAGER, "/cases/{case_id}/contacts"),
         (Role.MANAGER, "/allocations/{allocation_id}"),
         (Role.PROVIDER_ADMIN, "/provider/allocations/{allocation_id}"),
         (Role.PROVIDER_ADMIN, "/provider/allocations?status=returned"),
@@ -98,3 +107,45 @@ def test_queries_do_not_grow_with_data(make, client_for, count_queries, role, ur
     large = _count(count_queries, client, url.format(**ids))
     assert small == large, f"{url}: {small} queries with little data, {large} with more"
     assert large <= 12
+
+
+def _add_questions(allocation: Allocation, make, n: int) -> None:
+    """n messages by n different people on the work, and n other pieces of work waiting."""
+    for i in range(n):
+        author = make.user(
+            Role.MANAGER if i % 2 else Role.PROVIDER_ADMIN,
+            provider=None if i % 2 else allocation.provider,
+        )
+        db.session.add(
+            AllocationMessage(
+                allocation=allocation,
+                author_id=author.id,
+                from_council=bool(i % 2),
+                body=f"Message {i}",
+            )
+        )
+        waiting = make.allocation(provider=make.provider())
+        waiting.unanswered_question_at = datetime(2024, 8, 1, tzinfo=UTC) + timedelta(hours=i)
+    allocation.unanswered_question_at = datetime(2024, 8, 1, tzinfo=UTC)
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        (Role.MANAGER, "/allocations/{allocation_id}"),
+        (Role.MANAGER, "/allocations"),
+        (Role.MANAGER, "/cases/backlog"),
+        (Role.PROVIDER_ADMIN, "/provider/allocations/{allocation_id}"),
+    ],
+)
+def test_question_threads_do_not_grow_the_queries(make, client_for, count_queries, role, url):
+    provider = make.provider()
+    client = client_for(role, provider=provider if role.is_provider else None)
+    allocation = make.allocation(provider=provider)
+    url = url.format(allocation_id=allocation.id)
+    _add_questions(allocation, make, 2)
+    small = _count(count_queries, client, url)
+    _add_questions(allocation, make, 14)
+    large = _count(count_queries, client, url)
+    assert small == large, f"{url}: {small} queries with few messages, {large} with more"

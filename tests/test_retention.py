@@ -8,10 +8,12 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
+from provider_portal.cases.contacts.services import CONTACT_FIELDS
 from provider_portal.documents import DocumentRemoved, checked_file
 from provider_portal.extensions import db
 from provider_portal.models import (
     Allocation,
+    AllocationMessage,
     AllocationStatus,
     AuditEvent,
     Case,
@@ -99,6 +101,15 @@ def world(make):
         declined_on=date(2020, 11, 22),
         decline_reason="We taught Jasmine's brother",
     )
+    old.parent_carer_name = "Jasmine's mother"
+    old.parent_carer_phone = "07700 900 982"
+    old.senco_email = "senco@example.sch.uk"
+    for allocation, from_council in ((old.allocations[0], False), (withdrawn, True)):
+        db.session.add(
+            AllocationMessage(
+                allocation=allocation, from_council=from_council, body="Is Jasmine at home?"
+            )
+        )
     one_day_over = _closed_case(make, provider, LAST_KEPT - timedelta(days=1), "OVER-1")
     stored_document(one_day_over.allocations[0], "pdf")
     at_limit = _closed_case(make, provider, LAST_KEPT, "LIMIT-1")
@@ -140,6 +151,14 @@ def _snapshot():
             for a in db.session.scalars(select(Allocation).order_by(Allocation.id))
         ],
         [e.note for e in db.session.scalars(select(CaseException))],
+        [
+            tuple(getattr(c, name) for name in CONTACT_FIELDS)
+            for c in db.session.scalars(select(Case).order_by(Case.id))
+        ],
+        [
+            m.body
+            for m in db.session.scalars(select(AllocationMessage).order_by(AllocationMessage.id))
+        ],
         db.session.scalar(select(func.count(AuditEvent.id))),
     )
 
@@ -198,12 +217,19 @@ def test_dry_run_then_apply(app, world):
     assert accepted.decline_reason is None and accepted.withdrawn_reason is None
     assert db.session.get(Allocation, world["withdrawn"].id).withdrawn_reason == REMOVED_TEXT
     assert db.session.get(Allocation, world["declined"].id).decline_reason == REMOVED_TEXT
+    # The contacts for the work cleared, and the question threads' text replaced.
+    assert all(getattr(case, name) is None for name in CONTACT_FIELDS)
+    bodies = db.session.scalars(select(AllocationMessage.body)).all()
+    assert bodies == [REMOVED_TEXT, REMOVED_TEXT]
 
     # Audited, with no person as the actor.
     rows = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action.in_(["case_anonymised", "document_deleted"]))
     ).all()
     anonymised = sorted((r.object_id, r.case_id) for r in rows if r.action == "case_anonymised")
+    details = {r.object_id: r.detail for r in rows if r.action == "case_anonymised"}
+    assert details[old.id].endswith("documents=2 messages=2")
+    assert details[over.id].endswith("documents=1 messages=0")
     assert anonymised == sorted([(old.id, old.id), (over.id, over.id)])
     deleted = {r.object_id: r for r in rows if r.action == "document_deleted"}
     assert set(deleted) == set(documents)

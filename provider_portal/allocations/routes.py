@@ -17,6 +17,7 @@ from provider_portal.allocations.forms import (
     WithdrawForm,
 )
 from provider_portal.allocations.queries import filtered, get_allocation, page_of, people_names
+from provider_portal.allocations.questions.forms import questions_context
 from provider_portal.allocations.services import (
     accept,
     open_document,
@@ -61,14 +62,27 @@ def index() -> Response:
     query = filtered(
         select(Allocation), status=status, provider_id=provider_id, work_type_code=work_type
     )
+    # ?questions=waiting: only work whose provider's question waits (the board links here).
+    questions = arg_choice("questions", {"waiting"})
+    if questions:
+        query = query.where(Allocation.unanswered_question_at.is_not(None))
     result = page_of(query, page_number())
     response = render(
-        "allocations/index.html", "allocations/_results.html", form=form, result=result
+        "allocations/index.html",
+        "allocations/_results.html",
+        form=form,
+        result=result,
+        questions=questions,
     )
     # The audit row names a work type only by a code the page offers, never text from a URL.
     listed = work_type if work_type in offered(form.work_type) else work_type and "unlisted"
     record_list_view(
-        "allocations", result.page, provider_id=provider_id, status=status, work_type=listed
+        "allocations",
+        result.page,
+        provider_id=provider_id,
+        status=status,
+        work_type=listed,
+        questions=questions,
     )
     db.session.commit()
     return response
@@ -101,8 +115,10 @@ def _review_context(allocation: Allocation, **extra: Any) -> dict[str, Any]:
         "banner": extra.get("banner"),
         # The case closed without a plan while this work is open: the manager withdraws it.
         "case_closed": closed_without_plan(allocation.case) if allocation.is_open else None,
+        **questions_context(allocation, True, extra.get("question_form")),
         # Read by base.html to put "Error: " in the title.
-        "page_errors": [name for name, form in forms.items() if form.errors],
+        "page_errors": [name for name, form in forms.items() if form.errors]
+        + (["question_form"] if extra.get("question_form") else []),
     }
 
 

@@ -7,6 +7,7 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 # The import page lives with its service in imports/ but answers at /cases/import.
 from provider_portal.cases import routes  # noqa: E402,F401
 from provider_portal.cases.board import routes as board_routes  # noqa: E402,F401
+from provider_portal.cases.contacts import routes as contacts_routes  # noqa: E402,F401
 from provider_portal.cases.details import routes as details_routes  # noqa: E402,F401
 from provider_portal.cases.outcomes import routes as outcome_routes  # noqa: E402,F401
 from provider_portal.cases.recording import routes as recording_routes  # noqa: E402,F401

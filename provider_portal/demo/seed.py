@@ -43,6 +43,7 @@ from provider_portal.contracts.services import (
     set_turnaround,
 )
 from provider_portal.demo.guard import refuse_outside_development
+from provider_portal.demo.work_contacts import build_contacts_and_questions
 from provider_portal.extensions import db
 from provider_portal.formatting import format_money, long_date, month_year
 from provider_portal.forms import new_nonce
@@ -603,6 +604,7 @@ def seed_command() -> None:
     counts = build_allocations(rng, now, [c for c in case_list if c is not refused], providers)
     build_outcomes(now, case_list, manager)
     assign_open_work(providers)
+    build_contacts_and_questions(providers[EP_AGENCY], manager)
     db.session.commit()
 
     click.echo(f"Demo data created for {long_date(now)}: {len(case_list)} cases.")

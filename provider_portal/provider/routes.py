@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from provider_portal.allocations.forms import AllocationFilterForm
 from provider_portal.allocations.queries import filtered, page_of, people_names
+from provider_portal.allocations.questions.forms import questions_context
 from provider_portal.allocations.services import (
     assign,
     assignable_people,
@@ -28,6 +29,7 @@ from provider_portal.allocations.services import (
     record_viewed,
 )
 from provider_portal.audit import record_list_view
+from provider_portal.cases.contacts.services import contacts_for_provider
 from provider_portal.extensions import db
 from provider_portal.forms import options
 from provider_portal.models import Allocation, AllocationStatus, Document, User
@@ -117,9 +119,12 @@ def _context(allocation: Allocation, **extra: Any) -> dict[str, Any]:
         "taken_on": is_taken_on(allocation),
         "names": people_names(allocation.provider_accepted_by_id, allocation.declined_by_id),
         "access_until": access_until(allocation),
+        "contacts": contacts_for_provider(allocation),
         "banner": extra.get("banner"),
+        **questions_context(allocation, False, extra.get("question_form")),
         # Read by base.html to put "Error: " in the title.
-        "page_errors": [name for name, form in forms.items() if form and form.errors],
+        "page_errors": [name for name, form in forms.items() if form and form.errors]
+        + (["question_form"] if extra.get("question_form") else []),
     }
 
 

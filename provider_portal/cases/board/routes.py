@@ -6,6 +6,7 @@ from flask import abort, flash, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from provider_portal.allocations.questions.queries import waiting_questions
 from provider_portal.allocations.services import BatchOutcome, allocate_batch
 from provider_portal.audit import record_list_view
 from provider_portal.cases import bp
@@ -108,6 +109,7 @@ def _board(
         as_of=as_of,
         selected=selected,
         page_errors=page_errors or [],
+        questions=waiting_questions(),
     )
     record_list_view(
         "backlog",

@@ -1,0 +1,1 @@
+"""Questions on a piece of work: the provider asks, the council answers, one thread each."""
