@@ -37,6 +37,7 @@ from provider_portal.permissions import (
     provider_allocation_or_404,
     provider_allocations,
     provider_document_or_404,
+    provider_papers,
     requires,
 )
 from provider_portal.provider import bp
@@ -117,6 +118,7 @@ def _context(allocation: Allocation, **extra: Any) -> dict[str, Any]:
         "taken_on": is_taken_on(allocation),
         "names": people_names(allocation.provider_accepted_by_id, allocation.declined_by_id),
         "access_until": access_until(allocation),
+        "papers": db.session.scalars(provider_papers(allocation.id)).all(),
         "banner": extra.get("banner"),
         # Read by base.html to put "Error: " in the title.
         "page_errors": [name for name, form in forms.items() if form and form.errors],
