@@ -17,10 +17,10 @@ from config import TestConfig
 from provider_portal import create_app
 from provider_portal.extensions import db
 from provider_portal.models import DEFAULT_WORK_TYPES, WorkType, WorkTypePaperKind
+from tests.helpers import PortalClient, throwaway_database
 
 # The kinds of paper migration 0011 gave every work type by default.
 DEFAULT_PAPER_KINDS = ("request_for_assessment", "parental_views", "consent_to_share")
-from tests.helpers import PortalClient, throwaway_database
 
 pytest_plugins = ["tests.factories", "tests.mail_server", "tests.clamd", "pytester"]
 

@@ -10,12 +10,11 @@ import pytest
 from flask import Flask
 
 from provider_portal.extensions import db
-from provider_portal.forms import new_nonce
 from provider_portal.models import AllocationStatus, Role
-from provider_portal.papers.services import add_paper, share
 from provider_portal.permissions import POLICIES
 from tests.files import PDF_BYTES
 from tests.helpers import PortalClient
+from tests.papers import shared_paper
 
 # Who asks: the roles, with provider P's users and a user of another provider Q.
 WHO = ["anonymous", "admin", "manager", "monitor", "p_admin", "p_practitioner", "q_admin"]
@@ -261,17 +260,7 @@ def world(app, make, client_for):
         "p_practitioner": p_practitioner,
         "q_admin": make.user(Role.PROVIDER_ADMIN, provider=q),
     }
-    paper = add_paper(
-        case,
-        "request_for_assessment",
-        "Request for assessment",
-        io.BytesIO(PDF_BYTES),
-        "request.pdf",
-        actor=users["manager"],
-        nonce=new_nonce(),
-    )
-    share(allocation, [paper], actor=users["manager"])
-    db.session.commit()
+    paper = shared_paper(allocation, users["manager"])
     ids = {
         "case_id": case.id,
         "allocation_id": allocation.id,

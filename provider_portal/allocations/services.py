@@ -31,7 +31,6 @@ from provider_portal.documents import IntegrityFailure, checked_file
 from provider_portal.errors import AllocationError, ContractError
 from provider_portal.extensions import db
 from provider_portal.formatting import long_date
-from provider_portal.papers.services import share
 from provider_portal.models import (
     OPEN_STATUSES,
     Allocation,
@@ -45,6 +44,7 @@ from provider_portal.models import (
     User,
     WorkType,
 )
+from provider_portal.papers.services import share
 from provider_portal.timescales import due_date, today
 
 # Who a provider administrator may give work to: people of their own organisation.

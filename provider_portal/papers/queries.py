@@ -77,7 +77,15 @@ def paper_defaults() -> list[tuple[str, list[str]]]:
         if kind is not None:
             kinds.append(kind)
     return [
-        (name, [PAPER_KINDS.get(kind, kind) for kind in sorted(kinds, key=lambda k: order.index(k) if k in order else len(order))])
+        (
+            name,
+            [
+                PAPER_KINDS.get(kind, kind)
+                for kind in sorted(
+                    kinds, key=lambda k: order.index(k) if k in order else len(order)
+                )
+            ],
+        )
         for name, kinds in defaults.items()
     ]
 

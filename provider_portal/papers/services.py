@@ -222,7 +222,9 @@ def share(
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError as error:
-        raise PaperError("Someone else shared these papers a moment ago. Reload the page.") from error
+        raise PaperError(
+            "Someone else shared these papers a moment ago. Reload the page."
+        ) from error
     return shared
 
 

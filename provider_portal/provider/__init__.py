@@ -4,5 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("provider", __name__, url_prefix="/provider")
 
-from provider_portal.provider import routes  # noqa: E402,F401
-from provider_portal.provider import papers  # noqa: E402,F401
+from provider_portal.provider import papers, routes  # noqa: E402,F401

@@ -16,6 +16,7 @@ from wtforms.validators import InputRequired
 from provider_portal.forms import new_nonce, options
 from provider_portal.models import PAPER_KINDS
 
+
 class PaperForm(FlaskForm):
     """A paper for the case: its kind, a title, and the file."""
 

@@ -102,9 +102,7 @@ def share_case_paper(case_id: int, paper_id: int) -> Response:
     return _papers_section(case_id, f"Paper shared with {count} {noun} of open work")
 
 
-@bp.route(
-    "/<int:case_id>/papers/<int:paper_id>/work/<int:allocation_id>/unshare", methods=["POST"]
-)
+@bp.route("/<int:case_id>/papers/<int:paper_id>/work/<int:allocation_id>/unshare", methods=["POST"])
 @requires("allocate")
 def unshare_case_paper(case_id: int, paper_id: int, allocation_id: int) -> Response:
     """Stop sharing a paper with one piece of work: the provider's access ends at once."""
