@@ -260,14 +260,15 @@ def share_with_open_work(paper: CasePaper, *, actor: User) -> list[Allocation]:
     return [allocation for allocation in open_work if share(allocation, [paper], actor=actor)]
 
 
-def set_default_kinds(
-    work_type: WorkType, kinds: Collection[str], *, actor: User, nonce: str
-) -> None:
-    """Say which kinds of paper go with the work type by default (caller commits)."""
+def set_default_kinds(work_type: WorkType, kinds: Collection[str], *, actor: User) -> bool:
+    """Say which kinds of paper go with the work type by default; False when they were so
+    already. The work type form's nonce is claimed by admin's set_advice, saved with this in
+    one transaction (caller commits)."""
     unknown = set(kinds) - set(PAPER_KINDS)
     if unknown:
         raise PaperError("Select only the kinds of paper listed", field="paper_kinds")
-    submissions.claim(nonce, "work_type_paper_kinds", actor)
+    if set(kinds) == default_kinds(work_type.id):
+        return False
     db.session.execute(
         delete(WorkTypePaperKind).where(WorkTypePaperKind.work_type_id == work_type.id)
     )
@@ -280,6 +281,7 @@ def set_default_kinds(
         detail="kinds=" + (",".join(sorted(set(kinds))) or "none"),
         actor=actor,
     )
+    return True
 
 
 def open_paper(paper: CasePaper, allocation: Allocation | None) -> Path:
