@@ -35,6 +35,14 @@ def add_document(
         raise AllocationError("This work is not open for uploads")
     if not is_taken_on(allocation):
         raise AllocationError("Accept the work before you upload to it")
+    return store_document(allocation, stream, filename, actor=actor)
+
+
+def store_document(
+    allocation: Allocation, stream: IO[bytes], filename: str | None, *, actor: User
+) -> Document:
+    """Check, scan and store the file as the allocation's next version, whatever the work's
+    state (add_document checks that; the demo's history uses this directly)."""
     stored = receive_upload(stream, filename)
     try:
         latest = db.session.scalar(
