@@ -160,7 +160,7 @@ def provider_document_or_404(document_id: int) -> Document:
 _NO_PAPERS = (AllocationStatus.WITHDRAWN, AllocationStatus.DECLINED)
 
 
-def provider_papers(allocation_id: int) -> Select[tuple[CasePaper]]:
+def provider_papers(allocation_id: int) -> Select[CasePaper]:
     """The one way a provider user reaches a case paper: shared (and not un-shared) with this
     piece of work, within the user's scope (_provider_scope: organisation, practitioner,
     access period), the work neither withdrawn nor declined, the file not removed."""

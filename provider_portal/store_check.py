@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import Row, select
+from sqlalchemy import select
 
 from provider_portal.documents import CHUNK, TEMP_PREFIX
 from provider_portal.extensions import db
@@ -97,9 +97,7 @@ def check_store(now: datetime | None = None) -> StoreReport:
     return report
 
 
-def _check_row(
-    row: Row[Any], where: str, files: dict[str, os.stat_result], report: StoreReport
-) -> None:
+def _check_row(row: Any, where: str, files: dict[str, os.stat_result], report: StoreReport) -> None:
     """One row against the store: its file there, matching, unless retention deleted it."""
     name = row.stored_name
     info = files.pop(name, None)

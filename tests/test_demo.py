@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 from flask import Flask
-from pypdf import PdfReader
 from freezegun import freeze_time
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from provider_portal.auth.services import authenticate

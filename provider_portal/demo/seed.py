@@ -622,8 +622,8 @@ def seed_command() -> None:
         )
         if user.provider_id is not None
     }
-    allocated = [c for c in case_list if c is not refused]
-    counts = build_allocations(rng, now, allocated, providers, uploaders)
+    to_allocate = [c for c in case_list if c is not refused]
+    counts = build_allocations(rng, now, to_allocate, providers, uploaders)
     build_outcomes(now, case_list, manager)
     assign_open_work(providers)
     papers = share_papers_with_open_work(manager)
