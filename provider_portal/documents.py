@@ -76,6 +76,17 @@ def sniff(path: Path, images: bool = False) -> str:
     raise UploadRejected(NOT_PDF_OR_DOCX, reason="not_pdf_or_docx")
 
 
+def stored_columns(stored: StoredFile) -> dict[str, str | int]:
+    """The columns a row that names a stored file takes from it (documents, case papers)."""
+    return {
+        "original_filename": stored.original_filename,
+        "stored_name": stored.stored_name,
+        "content_type": stored.content_type,
+        "size_bytes": stored.size_bytes,
+        "sha256": stored.sha256,
+    }
+
+
 @dataclass(frozen=True)
 class ReceivedFile(StoredFile):
     """An upload checked and scanned, still in its temp file until keep() renames it."""

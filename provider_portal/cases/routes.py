@@ -188,7 +188,7 @@ def allocate_work(case_id: int) -> Response:
             message = (
                 f"{work_type.name} allocated to {provider.name}, "
                 f"{_due_words(allocation)}. {allocation_note(allocation)}"
-                f" {shared_words(len(papers))}"
+                f"{shared_words(len(papers))}"
             )
             db.session.commit()
         except ContractError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from provider_portal.extensions import db
@@ -28,27 +28,25 @@ class PaperRow:
 
 
 def case_papers(case_id: int) -> list[PaperRow]:
-    """Every paper of the case, oldest first, with its current shares: two queries."""
-    rows = {
-        paper.id: PaperRow(paper)
-        for paper in db.session.scalars(
-            select(CasePaper)
-            .where(CasePaper.case_id == case_id)
-            .order_by(CasePaper.uploaded_at, CasePaper.id)
+    """Every paper of the case, oldest first, with its current shares: one query."""
+    rows: dict[int, PaperRow] = {}
+    found = db.session.execute(
+        select(CasePaper, AllocationPaper)
+        .outerjoin(
+            AllocationPaper,
+            and_(AllocationPaper.paper_id == CasePaper.id, AllocationPaper.unshared_at.is_(None)),
         )
-    }
-    if rows:
-        shares = db.session.scalars(
-            select(AllocationPaper)
-            .where(AllocationPaper.paper_id.in_(rows), AllocationPaper.unshared_at.is_(None))
-            .options(
-                joinedload(AllocationPaper.allocation).joinedload(Allocation.provider),
-                joinedload(AllocationPaper.allocation).joinedload(Allocation.work_type),
-            )
-            .order_by(AllocationPaper.allocation_id)
+        .where(CasePaper.case_id == case_id)
+        .options(
+            joinedload(AllocationPaper.allocation).joinedload(Allocation.provider),
+            joinedload(AllocationPaper.allocation).joinedload(Allocation.work_type),
         )
-        for share in shares:
-            rows[share.paper_id].shares.append(share)
+        .order_by(CasePaper.uploaded_at, CasePaper.id, AllocationPaper.allocation_id)
+    )
+    for paper, share in found:
+        row = rows.setdefault(paper.id, PaperRow(paper))
+        if share is not None:
+            row.shares.append(share)
     return list(rows.values())
 
 
@@ -91,7 +89,7 @@ def paper_defaults() -> list[tuple[str, list[str]]]:
 
 
 def shared_words(count: int) -> str:
-    """What the confirmation says about the papers that went with the work."""
+    """What the confirmation says about the papers that went with the work (nothing for none)."""
     if count == 0:
-        return "No case papers were shared with it."
-    return f"{count} case {'paper was' if count == 1 else 'papers were'} shared with it."
+        return ""
+    return f" {count} case {'paper was' if count == 1 else 'papers were'} shared with it."

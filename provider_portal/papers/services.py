@@ -16,7 +16,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from provider_portal import audit, submissions
-from provider_portal.documents import IntegrityFailure, checked_file, discard, keep, receive_upload
+from provider_portal.documents import (
+    IntegrityFailure,
+    checked_file,
+    discard,
+    keep,
+    receive_upload,
+    stored_columns,
+)
 from provider_portal.errors import (
     PaperError,
     PortalError,
@@ -98,11 +105,7 @@ def add_paper(
             case_id=case.id,
             kind=kind,
             title=clean,
-            original_filename=stored.original_filename,
-            stored_name=stored.stored_name,
-            content_type=stored.content_type,
-            size_bytes=stored.size_bytes,
-            sha256=stored.sha256,
+            **stored_columns(stored),
             uploaded_by_id=actor.id,
         )
         db.session.add(paper)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from provider_portal import audit
 from provider_portal.allocations.services import allocation_event, is_taken_on
-from provider_portal.documents import discard, keep, receive_upload
+from provider_portal.documents import discard, keep, receive_upload, stored_columns
 from provider_portal.errors import (
     AllocationError,
     PortalError,
@@ -51,11 +51,7 @@ def store_document(
         document = Document(
             allocation=allocation,
             version=(latest or 0) + 1,
-            original_filename=stored.original_filename,
-            stored_name=stored.stored_name,
-            content_type=stored.content_type,
-            size_bytes=stored.size_bytes,
-            sha256=stored.sha256,
+            **stored_columns(stored),
             uploaded_by_id=actor.id,
         )
         db.session.add(document)

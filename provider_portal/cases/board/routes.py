@@ -253,9 +253,8 @@ def bulk_confirm() -> Response:
     if outcome.done:
         db.session.commit()
         shared = sum(len(found) for found in papers.values())
-        flash(
-            f"{_allocated_message(outcome, provider, work_type)}. {shared_words(shared)}", "success"
-        )
+        message = _allocated_message(outcome, provider, work_type)
+        flash(message + (f".{shared_words(shared)}" if shared else ""), "success")
         return redirect_after_post(url_for("cases.board"))
     if outcome.refused is not None:
         refused_field = confirm_form[outcome.refused.field or "contract"]
