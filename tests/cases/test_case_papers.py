@@ -11,6 +11,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
+from provider_portal.errors import PaperError
 from provider_portal.extensions import db
 from provider_portal.forms import new_nonce
 from provider_portal.models import (
@@ -21,6 +22,7 @@ from provider_portal.models import (
     CasePaper,
     Role,
 )
+from provider_portal.papers.services import share
 from tests.files import PDF_BYTES
 from tests.papers import JPEG_BYTES, PNG_BYTES, post_paper, shared_paper
 from tests.provider.conftest import stored_files
@@ -287,3 +289,23 @@ def test_bulk_check_lists_the_papers_and_confirm_shares_the_kinds_ticked(make, c
     allocation = db.session.scalar(select(Allocation).where(Allocation.case_id == first.id))
     assert _shared(allocation.id) == {"school_evidence"}
     assert [e.provider_id for e in _actions("case_paper_shared")].count(provider.id) == 1
+
+
+def test_papers_are_shared_only_with_open_work_on_their_own_case(make):
+    manager = make.user(Role.MANAGER)
+    allocation = make.allocation(case=make.case(), provider=make.provider())
+    paper = shared_paper(allocation, manager)
+    closed = make.allocation(
+        case=allocation.case,
+        provider=make.provider(),
+        work_type="plan_writing",
+        status=AllocationStatus.WITHDRAWN,
+        closed_on=date(2024, 8, 2),
+    )
+    with pytest.raises(PaperError, match="work that is still open"):
+        share(closed, [paper], actor=manager)
+    elsewhere = make.allocation(case=make.case(), provider=make.provider())
+    with pytest.raises(PaperError, match="case's own papers"):
+        share(elsewhere, [paper], actor=manager)
+    db.session.rollback()
+    assert _shared(closed.id) == set() and _shared(elsewhere.id) == set()
