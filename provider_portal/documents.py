@@ -16,7 +16,7 @@ from werkzeug.exceptions import NotFound
 
 from provider_portal.active_content import NOT_PDF_OR_DOCX, check_docx, check_pdf
 from provider_portal.errors import StorageFailed, UploadRejected
-from provider_portal.models import Document
+from provider_portal.models import CasePaper, Document
 from provider_portal.scanner import scan
 from provider_portal.settings import setting
 
@@ -24,7 +24,12 @@ log = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-EXTENSIONS = {PDF: ".pdf", DOCX: ".docx"}
+JPEG = "image/jpeg"
+PNG = "image/png"
+EXTENSIONS = {PDF: ".pdf", DOCX: ".docx", JPEG: ".jpg", PNG: ".png"}
+# Scanned forms come to the council as pictures: case papers may be JPEG or PNG as well.
+NOT_A_PAPER = "The file must be a PDF, a Word document (.docx), or a JPEG or PNG image"
+_IMAGES = ((b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG))
 CHUNK = 1024 * 1024
 # Uploads on their way in: checked and scanned under this prefix, renamed once accepted.
 TEMP_PREFIX = ".upload-"
@@ -52,9 +57,9 @@ def clean_filename(name: str | None, content_type: str) -> str:
     return stem + EXTENSIONS[content_type]
 
 
-def sniff(path: Path) -> str:
+def sniff(path: Path, images: bool = False) -> str:
     """The content type, judged by the bytes: PDF or DOCX without active content (see
-    active_content), anything else refused."""
+    active_content), JPEG or PNG too when images are allowed, anything else refused."""
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(b"%PDF-"):
@@ -63,7 +68,23 @@ def sniff(path: Path) -> str:
     if head.startswith(b"PK\x03\x04"):
         check_docx(path)
         return DOCX
+    if images:
+        for magic, content_type in _IMAGES:
+            if head.startswith(magic):
+                return content_type
+        raise UploadRejected(NOT_A_PAPER, reason="not_a_paper")
     raise UploadRejected(NOT_PDF_OR_DOCX, reason="not_pdf_or_docx")
+
+
+def stored_columns(stored: StoredFile) -> dict[str, str | int]:
+    """The columns a row that names a stored file takes from it (documents, case papers)."""
+    return {
+        "original_filename": stored.original_filename,
+        "stored_name": stored.stored_name,
+        "content_type": stored.content_type,
+        "size_bytes": stored.size_bytes,
+        "sha256": stored.sha256,
+    }
 
 
 @dataclass(frozen=True)
@@ -116,8 +137,12 @@ def _copy_to_temp(stream: IO[bytes], folder: Path) -> tuple[Path, int, str]:
     return temp_path, size, digest.hexdigest()
 
 
-def receive_upload(stream: IO[bytes], original_filename: str | None) -> ReceivedFile:
+def receive_upload(
+    stream: IO[bytes], original_filename: str | None, *, images: bool = False
+) -> ReceivedFile:
     """Copy the upload to a temp file in the store, fsync it, check its content and scan it.
+
+    images: JPEG and PNG are taken too (case papers: scanned forms).
 
     Nothing is left behind if any step refuses it. keep() then gives it its stored name.
     """
@@ -126,7 +151,7 @@ def receive_upload(stream: IO[bytes], original_filename: str | None) -> Received
     try:
         if size == 0:
             raise UploadRejected("The selected file is empty", reason="empty")
-        content_type = sniff(temp_path)
+        content_type = sniff(temp_path, images)
         scan(temp_path)
     except BaseException:
         temp_path.unlink(missing_ok=True)
@@ -185,8 +210,9 @@ class DocumentRemoved(NotFound):
     description = "This document was removed under the council's retention policy."
 
 
-def checked_file(document: Document) -> Path:
-    """The document's stored file, once it matches the SHA-256 recorded at upload."""
+def checked_file(document: Document | CasePaper) -> Path:
+    """The document's (or case paper's) stored file, once it matches the SHA-256 recorded
+    at upload."""
     if document.deleted_at is not None:
         raise DocumentRemoved()
     path = Path(setting("UPLOAD_FOLDER")) / document.stored_name

@@ -15,7 +15,7 @@ row error. Nothing here knows about HTTP; `field` names the input at fault, when
     │   ├── ScannerUnavailable (the virus scanner did not answer: no file is stored unscanned)
     │   └── StorageFailed  (the document store could not take the file: disk full, read-only)
     ├── Resubmitted       the same form was sent again; what it records is saved once
-    ├── AllocationError, ContractError, AccountError, LinkInvalid, ReportError
+    ├── AllocationError, PaperError, ContractError, AccountError, LinkInvalid, ReportError
     │   └── AlreadyExists (an AccountError: the email address or provider name is taken)
     ├── UploadRejected, TabularError, CellError   a file or a cell the portal cannot take
     └── BackupError, DatabaseRoleError   a backup, or the database roles' set-up, failed
@@ -82,6 +82,10 @@ class Resubmitted(PortalError):
 
 class AllocationError(PortalError):
     """A piece of work cannot be allocated, answered, returned, reviewed or closed."""
+
+
+class PaperError(PortalError):
+    """A case paper cannot be added, shared or un-shared."""
 
 
 class ContractError(PortalError):

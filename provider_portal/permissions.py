@@ -12,7 +12,15 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from provider_portal.extensions import db, login_manager
-from provider_portal.models import OPEN_STATUSES, Allocation, Document, Role
+from provider_portal.models import (
+    OPEN_STATUSES,
+    Allocation,
+    AllocationPaper,
+    AllocationStatus,
+    CasePaper,
+    Document,
+    Role,
+)
 from provider_portal.timescales import today
 
 ALL_ROLES = frozenset(Role)
@@ -146,3 +154,34 @@ def provider_document_or_404(document_id: int) -> Document:
     if document is None:
         abort(404)
     return document
+
+
+# Work the council took back, or the provider turned down, sees none of the case's papers.
+_NO_PAPERS = (AllocationStatus.WITHDRAWN, AllocationStatus.DECLINED)
+
+
+def provider_papers(allocation_id: int) -> Select[CasePaper]:
+    """The one way a provider user reaches a case paper: shared (and not un-shared) with this
+    piece of work, within the user's scope (_provider_scope: organisation, practitioner,
+    access period), the work neither withdrawn nor declined, the file not removed."""
+    return (
+        select(CasePaper)
+        .join(AllocationPaper, AllocationPaper.paper_id == CasePaper.id)
+        .join(Allocation, Allocation.id == AllocationPaper.allocation_id)
+        .where(
+            AllocationPaper.allocation_id == allocation_id,
+            AllocationPaper.unshared_at.is_(None),
+            CasePaper.deleted_at.is_(None),
+            Allocation.status.not_in(_NO_PAPERS),
+            *_provider_scope(),
+        )
+        .order_by(CasePaper.uploaded_at, CasePaper.id)
+    )
+
+
+def provider_paper_or_404(allocation_id: int, paper_id: int) -> CasePaper:
+    """Load a case paper through provider_papers(), or 404 (never 403)."""
+    paper = db.session.scalar(provider_papers(allocation_id).where(CasePaper.id == paper_id))
+    if paper is None:
+        abort(404)
+    return paper

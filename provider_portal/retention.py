@@ -4,8 +4,8 @@ A case is due when it closed (its final plan was issued, or it closed without on
 provider_portal.outcomes.closing_date) more than RETENTION_DAYS_AFTER_CLOSE days before the
 as-of date and it has not been anonymised yet. Rows stay (the figures still count them);
 what could identify the child goes: names, the day and month of birth, the setting, exception
-notes, free text on allocations, the contacts for the work, the text of question threads, and
-the documents' files and names.
+notes, free text on allocations, the contacts for the work, the text of question threads, the
+documents' files and names, and the case papers' files, names and titles.
 
 Each case commits on its own with its audit rows; its files are deleted only after that
 commit. A crash in between leaves orphan files (rows already say "deleted" and are never
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -32,7 +32,7 @@ from provider_portal import audit
 from provider_portal.cases.contacts.services import CONTACT_FIELDS
 from provider_portal.documents import EXTENSIONS
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, AllocationMessage, Case, Document
+from provider_portal.models import Allocation, AllocationMessage, Case, CasePaper, Document
 from provider_portal.models.types import utcnow
 from provider_portal.outcomes import CLOSED_REASONS, closing_date, closing_date_column
 from provider_portal.settings import setting
@@ -76,6 +76,7 @@ class RetentionResult:
 
     done: list[DueCase] = field(default_factory=list)
     documents_deleted: int = 0
+    papers_deleted: int = 0
     # Cases someone changed while retention ran: left alone, picked up next time.
     skipped: list[DueCase] = field(default_factory=list)
     # Stored names whose files could not be deleted (the rows already say deleted).
@@ -115,11 +116,36 @@ def due_for_retention(as_of: date) -> list[DueCase]:
     ]
 
 
-def _anonymise(due: DueCase, as_of: date) -> list[str] | None:
-    """Anonymise one case and mark its documents deleted, with audit rows (caller commits).
+def _delete_papers(case: Case, now: datetime) -> list[str]:
+    """Mark the case's papers deleted (their titles may name the child), audited; the stored
+    names of their files, to delete once committed."""
+    files = []
+    papers = db.session.scalars(
+        select(CasePaper).where(CasePaper.case_id == case.id, CasePaper.deleted_at.is_(None))
+    )
+    for paper in papers:
+        paper.deleted_at = now
+        paper.title = REMOVED_TEXT
+        paper.original_filename = "removed" + EXTENSIONS.get(paper.content_type, "")
+        files.append(paper.stored_name)
+        audit.record(
+            "case_paper_deleted",
+            "case_paper",
+            paper.id,
+            detail="retention",
+            actor=None,
+            case_id=case.id,
+        )
+    return files
 
-    Returns the stored names of the files to delete once committed, or None if the case is
-    no longer due (someone changed it since the list was made).
+
+def _anonymise(due: DueCase, as_of: date) -> tuple[list[str], list[str]] | None:
+    """Anonymise one case and mark its documents and papers deleted, with audit rows (caller
+    commits).
+
+    Returns the stored names of the documents' and the papers' files to delete once
+    committed, or None if the case is no longer due (someone changed it since the list was
+    made).
     """
     case = db.session.scalar(
         select(Case)
@@ -158,6 +184,7 @@ def _anonymise(due: DueCase, as_of: date) -> list[str] | None:
                 case_id=case.id,
                 provider_id=allocation.provider_id,
             )
+    papers = _delete_papers(case, now)
     for exception in case.exceptions:
         exception.note = None
     # The contacts for the work, and the question threads, which could name the family.
@@ -183,11 +210,12 @@ def _anonymise(due: DueCase, as_of: date) -> list[str] | None:
         "case_anonymised",
         "case",
         case.id,
-        detail=f"retention as_of={as_of:%Y-%m-%d} documents={len(files)} messages={messages}",
+        detail=f"retention as_of={as_of:%Y-%m-%d} documents={len(files)} messages={messages}"
+        + (f" papers={len(papers)}" if papers else ""),
         actor=None,
         case_id=case.id,
     )
-    return files
+    return files, papers
 
 
 def _delete_files(stored_names: list[str]) -> list[str]:
@@ -208,8 +236,8 @@ def apply_retention(as_of: date) -> RetentionResult:
     result = RetentionResult()
     for due in due_for_retention(as_of):
         try:
-            files = _anonymise(due, as_of)
-            if files is None:
+            deleted = _anonymise(due, as_of)
+            if deleted is None:
                 db.session.rollback()
                 result.skipped.append(due)
                 continue
@@ -219,8 +247,10 @@ def apply_retention(as_of: date) -> RetentionResult:
             result.skipped.append(due)
             continue
         result.done.append(due)
+        files, papers = deleted
         result.documents_deleted += len(files)
-        result.files_left.extend(_delete_files(files))
+        result.papers_deleted += len(papers)
+        result.files_left.extend(_delete_files(files + papers))
     return result
 
 
@@ -259,7 +289,8 @@ def apply_command(dry_run: bool, as_of: str | None) -> None:
         click.echo(due.line())
     click.echo(
         f"Anonymised {len(result.done)} {_cases(len(result.done))} and deleted "
-        f"{result.documents_deleted} {_documents(result.documents_deleted)}."
+        f"{result.documents_deleted} {_documents(result.documents_deleted)}"
+        + (f" and {result.papers_deleted} case papers." if result.papers_deleted else ".")
     )
     for due in result.skipped:
         click.echo(f"Skipped case {due.case_id}: it changed while retention ran", err=True)

@@ -1,4 +1,4 @@
-"""`flask documents check`: does the document store match the document rows?
+"""`flask documents check`: does the document store match the document and case paper rows?
 
 After a crash, a full disk or a restore, every document row must have its file with the
 SHA-256 recorded at upload, and every file must belong to a row. This reads both and lists
@@ -18,6 +18,7 @@ import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import AppGroup
@@ -25,7 +26,7 @@ from sqlalchemy import select
 
 from provider_portal.documents import CHUNK, TEMP_PREFIX
 from provider_portal.extensions import db
-from provider_portal.models import Document
+from provider_portal.models import CasePaper, Document
 from provider_portal.settings import setting
 
 # A temp file younger than this may belong to an upload still being checked or scanned.
@@ -37,6 +38,7 @@ class StoreReport:
     """What the check found: problems (each a line for a person) and uploads in progress."""
 
     documents: int = 0
+    papers: int = 0
     files: int = 0
     problems: list[str] = field(default_factory=list)
     in_progress: list[str] = field(default_factory=list)
@@ -74,35 +76,41 @@ def _files(folder: Path, report: StoreReport, now: datetime) -> dict[str, os.sta
 
 
 def check_store(now: datetime | None = None) -> StoreReport:
-    """Compare the store with the document rows; change nothing."""
+    """Compare the store with the document and case paper rows; change nothing."""
     now = now or datetime.now(UTC)
-    folder = Path(setting("UPLOAD_FOLDER"))
     report = StoreReport()
-    files = _files(folder, report, now)
+    files = _files(Path(setting("UPLOAD_FOLDER")), report, now)
     report.files = len(files)
-    rows = db.session.execute(
-        select(
-            Document.id,
-            Document.stored_name,
-            Document.size_bytes,
-            Document.sha256,
-            Document.deleted_at,
-        ).order_by(Document.id)
-    )
-    for row in rows:
-        report.documents += 1
-        name = row.stored_name
-        info = files.pop(name, None)
-        where = f"document {row.id} (stored as {name})"
-        if row.deleted_at is not None:
-            if info is not None:
-                report.problems.append(f"file kept after retention deleted it: {where}")
-        elif info is None:
-            report.problems.append(f"missing file: {where}")
-        elif info.st_size != row.size_bytes or _sha256(folder / name) != row.sha256:
-            report.problems.append(f"file does not match its SHA-256: {where}")
+    for noun, model in (("document", Document), ("case paper", CasePaper)):
+        rows = db.session.execute(
+            select(
+                model.id, model.stored_name, model.size_bytes, model.sha256, model.deleted_at
+            ).order_by(model.id)
+        )
+        for row in rows:
+            if model is Document:
+                report.documents += 1
+            else:
+                report.papers += 1
+            _check_row(row, f"{noun} {row.id} (stored as {row.stored_name})", files, report)
     report.problems.extend(f"orphan file (no document row): {name}" for name in sorted(files))
     return report
+
+
+def _check_row(row: Any, where: str, files: dict[str, os.stat_result], report: StoreReport) -> None:
+    """One row against the store: its file there, matching, unless retention deleted it."""
+    name = row.stored_name
+    info = files.pop(name, None)
+    if row.deleted_at is not None:
+        if info is not None:
+            report.problems.append(f"file kept after retention deleted it: {where}")
+    elif info is None:
+        report.problems.append(f"missing file: {where}")
+    elif (
+        info.st_size != row.size_bytes
+        or _sha256(Path(setting("UPLOAD_FOLDER")) / name) != row.sha256
+    ):
+        report.problems.append(f"file does not match its SHA-256: {where}")
 
 
 documents_cli = AppGroup("documents", help="Look after the document store.")
@@ -116,7 +124,8 @@ def check_command() -> None:
         click.echo(line)
     for line in report.in_progress:
         click.echo(f"upload in progress (not checked): {line}")
-    summary = f"Checked {report.documents} documents and {report.files} stored files"
+    papers = f", {report.papers} case papers" if report.papers else ""
+    summary = f"Checked {report.documents} documents{papers} and {report.files} stored files"
     if report.consistent:
         click.echo(f"{summary}: the store matches the database.")
         return

@@ -20,9 +20,11 @@ from wtforms import Field
 from provider_portal.documents import IntegrityFailure
 from provider_portal.errors import PortalError, Unavailable
 from provider_portal.extensions import db
-from provider_portal.models import Document
+from provider_portal.models import CasePaper, Document
 
 T = TypeVar("T")
+# A row with a stored file: a provider's document or a case paper.
+S = TypeVar("S", Document, CasePaper)
 
 
 # Characters nobody types into a box: the C0 controls and DEL. PostgreSQL refuses NUL in text
@@ -234,7 +236,7 @@ def run_form_action(
     return True
 
 
-def file_response(document: Document, path: Path) -> Response:
+def file_response(document: Document | CasePaper, path: Path) -> Response:
     """A checked file served as an attachment that no browser will run or keep."""
     response = send_file(
         path,
@@ -250,7 +252,7 @@ def file_response(document: Document, path: Path) -> Response:
     return response
 
 
-def serve_document(document: Document, open_file: Callable[[Document], Path]) -> Response:
+def serve_document(document: S, open_file: Callable[[S], Path]) -> Response:
     """Serve a document the person may see through the service that checks and audits it
     (allocations.services.open_document); a file that fails its check is answered with a
     500 once its audit row is committed."""

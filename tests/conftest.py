@@ -16,8 +16,11 @@ from sqlalchemy import event
 from config import TestConfig
 from provider_portal import create_app
 from provider_portal.extensions import db
-from provider_portal.models import DEFAULT_WORK_TYPES, WorkType
+from provider_portal.models import DEFAULT_WORK_TYPES, WorkType, WorkTypePaperKind
 from tests.helpers import PortalClient, throwaway_database
+
+# The kinds of paper migration 0011 gave every work type by default.
+DEFAULT_PAPER_KINDS = ("request_for_assessment", "parental_views", "consent_to_share")
 
 pytest_plugins = ["tests.factories", "tests.mail_server", "tests.clamd", "pytester"]
 
@@ -74,7 +77,12 @@ def _empty_database() -> None:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
     for code, name, days in DEFAULT_WORK_TYPES:
-        db.session.add(WorkType(code=code, name=name, turnaround_days=days))
+        work_type = WorkType(code=code, name=name, turnaround_days=days)
+        db.session.add(work_type)
+        db.session.flush()
+        # As migration 0011 gave every work type: the papers each takes by default.
+        for kind in DEFAULT_PAPER_KINDS:
+            db.session.add(WorkTypePaperKind(work_type_id=work_type.id, kind=kind))
     db.session.commit()
 
 

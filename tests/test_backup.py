@@ -22,7 +22,7 @@ from provider_portal.audit import record
 from provider_portal.backup import code_head
 from provider_portal.documents import keep, receive_upload
 from provider_portal.extensions import db, limiter
-from provider_portal.models import Allocation, AuditEvent, Document
+from provider_portal.models import Allocation, AuditEvent, CasePaper, Document
 from tests.factories import password_hash
 from tests.files import PDF_BYTES, docx_bytes
 from tests.helpers import throwaway_database
@@ -46,7 +46,10 @@ def live(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
             upgrade()
             result = portal.test_cli_runner().invoke(args=["demo", "seed"])
             assert result.exit_code == 0, result.output
-            allocation = db.session.scalars(select(Allocation).order_by(Allocation.id)).first()
+            # Work the demo gave no document of its own (it gives returned work one).
+            allocation = db.session.scalars(
+                select(Allocation).where(~Allocation.documents.any()).order_by(Allocation.id)
+            ).first()
             assert allocation is not None
             for version, (content, name) in enumerate(
                 [(PDF_BYTES, "advice.pdf"), (docx_bytes(), "plan.docx")], start=1
@@ -87,8 +90,9 @@ def test_backup_round_trip_and_tampering(live, tmp_path):
     counts = {
         "allocation": db.session.scalar(select(func.count()).select_from(Allocation)),
         "audit_event": db.session.scalar(select(func.count()).select_from(AuditEvent)),
-        "document": 2,
+        "document": db.session.scalar(select(func.count()).select_from(Document)),
     }
+    assert counts["document"] > 2  # the demo's returned work, and the two added here
     assert counts["allocation"] > 10 and counts["audit_event"] > 10
     assert {name: manifest["tables"][name] for name in counts} == counts
     assert manifest["migration_head"] == code_head()
@@ -96,6 +100,7 @@ def test_backup_round_trip_and_tampering(live, tmp_path):
     dump = backup / manifest["database"]["file"]
     assert dump.stat().st_size == manifest["database"]["bytes"] > 0
     stored = {d.stored_name: d.sha256 for d in db.session.scalars(select(Document))}
+    stored |= {p.stored_name: p.sha256 for p in db.session.scalars(select(CasePaper))}
     assert {name: entry["sha256"] for name, entry in manifest["files"].items()} == stored
     monthly = manifest["figures"]["monthly_report"]
     assert monthly["rows"][-1][0] == "Total" and monthly["rows"][-1][1] == sum(

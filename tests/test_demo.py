@@ -7,14 +7,17 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from freezegun import freeze_time
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from provider_portal.auth.services import authenticate
 from provider_portal.cases.outcomes.services import work_to_withdraw
 from provider_portal.demo.seed import DEFAULT_PASSWORD, MONTHLY_ALLOCATIONS
+from provider_portal.documents import checked_file
 from provider_portal.extensions import db
 from provider_portal.models import (
     Allocation,
+    AllocationPaper,
     AllocationStatus,
     AuditEvent,
     Case,
@@ -23,6 +26,7 @@ from provider_portal.models import (
     User,
 )
 from provider_portal.reports.monthly.queries import monthly_report
+from provider_portal.store_check import check_store
 from tests.factories import Factory
 
 TODAY = date(2024, 11, 28)  # just before the board paper's 2 December report
@@ -187,3 +191,29 @@ def test_seed_shows_every_outcome(app: Flask) -> None:
     # Every other case on the backlog was agreed for assessment, 4 to 6 weeks in.
     undecided = db.session.scalar(select(func.count()).where(Case.assessment_decision.is_(None)))
     assert undecided == 0
+
+
+@freeze_time("2024-11-28 10:00:00")
+def test_seed_stores_case_papers_and_returned_documents(app: Flask) -> None:
+    """Both journeys work from `make run`: papers shared with open work to download, and
+    returned work with the provider's document to review; every file checks out."""
+    output = _seed(app)
+    assert "36 case papers shared with open work" in output
+    returned = db.session.scalars(
+        select(Allocation).where(Allocation.returned_on.is_not(None))
+    ).all()
+    assert returned and all(allocation.documents for allocation in returned)
+    for allocation in returned[:5]:
+        text = PdfReader(checked_file(allocation.documents[0])).pages[0].extract_text()
+        assert "Demo data: not about a real child." in text
+    shared = db.session.scalars(
+        select(AllocationPaper).where(AllocationPaper.unshared_at.is_(None))
+    ).all()
+    assert len(shared) == 36
+    assert all(share.allocation.is_open for share in shared)
+    assert {share.paper.kind for share in shared} == {
+        "request_for_assessment",
+        "parental_views",
+        "consent_to_share",
+    }
+    assert check_store().consistent

@@ -14,6 +14,7 @@ from provider_portal.models import AllocationStatus, Role
 from provider_portal.permissions import POLICIES
 from tests.files import PDF_BYTES
 from tests.helpers import PortalClient
+from tests.papers import shared_paper
 
 # Who asks: the roles, with provider P's users and a user of another provider Q.
 WHO = ["anonymous", "admin", "manager", "monitor", "p_admin", "p_practitioner", "q_admin"]
@@ -78,6 +79,13 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # The empty form has no nonce: it was not sent from the case page (a 400, nothing saved).
     ("cases.record_outcome", "POST"): {**COUNCIL_ONLY, "admin": 400, "manager": 400},
     ("cases.record_case_exception", "POST"): COUNCIL_ONLY,
+    # Case papers (paper_id is on P's case and shared with P's allocation): adding one with
+    # an empty form shows its errors; sharing with open work that has it already changes
+    # nothing; un-sharing is a change, undone by the sharing after it.
+    ("cases.add_case_paper", "POST"): COUNCIL_ONLY,
+    ("cases.download_case_paper", "GET"): COUNCIL_ONLY,
+    ("cases.unshare_case_paper", "POST"): {**COUNCIL_ONLY, "admin": 303, "manager": 303},
+    ("cases.share_case_paper", "POST"): {**COUNCIL_ONLY, "admin": 303, "manager": 303},
     ("cases.new_case", "GET"): COUNCIL_ONLY,
     ("cases.new_case", "POST"): COUNCIL_ONLY,
     ("cases.edit_case", "GET"): COUNCIL_ONLY,
@@ -104,6 +112,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # P's allocation has a document, so P's users can return it: the one change allowed here.
     ("provider.return_work", "POST"): {**PROVIDER_OWN, "p_admin": 303, "p_practitioner": 303},
     ("provider.download", "GET"): PROVIDER_OWN,
+    ("provider.download_paper", "GET"): PROVIDER_OWN,
     # The provider's answer and assignment: P's administrator only (P's allocation is already
     # accepted, so the empty form comes back with an error and nothing changes).
     ("provider.accept_allocation", "POST"): PROVIDER_ADMIN_OWN,
@@ -257,10 +266,12 @@ def world(app, make, client_for):
         "p_practitioner": p_practitioner,
         "q_admin": make.user(Role.PROVIDER_ADMIN, provider=q),
     }
+    paper = shared_paper(allocation, users["manager"])
     ids = {
         "case_id": case.id,
         "allocation_id": allocation.id,
         "document_id": document.id,
+        "paper_id": paper.id,
         "user_id": users["p_practitioner"].id,
         "provider_id": p.id,
         "token": "not-a-real-token",
@@ -324,6 +335,8 @@ def test_other_provider_gets_identical_404_for_real_and_missing_ids(app, world, 
 
     assert normalised(real) == normalised(missing)
     assert q.get(f"/provider/documents/{ids['document_id']}").status_code == 404
+    paper_url = f"/provider/allocations/{ids['allocation_id']}/papers/{ids['paper_id']}"
+    assert q.get(paper_url).status_code == 404
 
 
 def test_anonymous_htmx_request_gets_401_with_redirect(client, world):

@@ -11,8 +11,10 @@ from provider_portal.extensions import db
 from provider_portal.models import (
     Allocation,
     AllocationMessage,
+    AllocationPaper,
     AllocationStatus,
     Case,
+    CasePaper,
     Document,
     Role,
     WorkType,
@@ -106,7 +108,28 @@ def test_queries_do_not_grow_with_data(make, client_for, count_queries, role, ur
     _add_data(provider, 60, "c")
     large = _count(count_queries, client, url.format(**ids))
     assert small == large, f"{url}: {small} queries with little data, {large} with more"
-    assert large <= 12
+    # 14: the case page also reads its papers and the papers each work type takes.
+    assert large <= 14
+
+
+def _add_papers(case: Case, n: int, start: int) -> None:
+    """n papers on the case, each shared with every piece of its work."""
+    for i in range(start, start + n):
+        paper = CasePaper(
+            case_id=case.id,
+            kind="other",
+            title=f"Paper {i}",
+            original_filename="p.pdf",
+            stored_name=f"paper{i}",
+            content_type="application/pdf",
+            size_bytes=10,
+            sha256="0" * 64,
+        )
+        db.session.add(paper)
+        db.session.flush()
+        for allocation in case.allocations:
+            db.session.add(AllocationPaper(allocation_id=allocation.id, paper_id=paper.id))
+    db.session.commit()
 
 
 def _add_questions(allocation: Allocation, make, n: int) -> None:
@@ -149,3 +172,36 @@ def test_question_threads_do_not_grow_the_queries(make, client_for, count_querie
     _add_questions(allocation, make, 14)
     large = _count(count_queries, client, url)
     assert small == large, f"{url}: {small} queries with few messages, {large} with more"
+
+
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        (Role.MANAGER, "/cases/{case_id}"),
+        (Role.PROVIDER_ADMIN, "/provider/allocations/{allocation_id}"),
+        (Role.MANAGER, "POST /cases/backlog/allocate {bulk}"),
+        (Role.ADMIN, "/admin/work-types/{work_type_id}"),
+    ],
+)
+def test_paper_pages_do_not_grow_with_papers(make, client_for, count_queries, role, url):
+    provider = make.provider()
+    client = client_for(role, provider=provider if role.is_provider else None)
+    cases = [_add_data(provider, 1, f"p{i}") for i in range(3)]
+    for case in cases:
+        case.allocations[0].status = AllocationStatus.ALLOCATED
+        _add_papers(case, 1, case.id * 1000)
+    bulk = "&".join(
+        [f"bulk-work_type=ep_advice&bulk-provider={provider.id}"]
+        + [f"case_id={case.id}" for case in cases]
+    )
+    ids = {
+        "case_id": cases[0].id,
+        "allocation_id": cases[0].allocations[0].id,
+        "work_type_id": cases[0].allocations[0].work_type_id,
+        "bulk": bulk,
+    }
+    small = _count(count_queries, client, url.format(**ids))
+    for case in cases:
+        _add_papers(case, 15, case.id * 1000 + 1)
+    large = _count(count_queries, client, url.format(**ids))
+    assert small == large, f"{url}: {small} queries with few papers, {large} with more"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from provider_portal.cases.contacts.services import CONTACT_FIELDS
 from provider_portal.documents import DocumentRemoved, checked_file
 from provider_portal.extensions import db
+from provider_portal.forms import new_nonce
 from provider_portal.models import (
     Allocation,
     AllocationMessage,
@@ -18,13 +20,17 @@ from provider_portal.models import (
     AuditEvent,
     Case,
     CaseException,
+    CasePaper,
     Document,
     Role,
 )
+from provider_portal.papers.services import add_paper
 from provider_portal.reports.compliance.queries import compliance_report
 from provider_portal.reports.monthly.queries import monthly_report
 from provider_portal.retention import REMOVED_TEXT
 from tests.audit_log.support import stored_document, stored_path
+from tests.files import PDF_BYTES
+from tests.papers import shared_paper
 
 AS_OF = date(2024, 6, 1)
 DAYS = 730  # RETENTION_DAYS_AFTER_CLOSE
@@ -363,3 +369,35 @@ def test_cases_closed_without_a_plan_are_kept_from_their_closing_date(app, make,
     assert db.session.get(Document, document.id).deleted_at is not None
     assert db.session.get(Case, kept.id).first_name == "Jasmine"
     assert db.session.get(Case, still_open.id).first_name == "Jasmine"
+
+
+def test_case_papers_go_with_the_rest_of_the_cases_documents(app, world, make):
+    """Papers' files deleted, rows marked and their titles cleared, audited; figures kept."""
+    old = world["old"]
+    manager = make.user(Role.MANAGER)
+    paper = add_paper(
+        old,
+        "other",
+        "Amy Smith's request",
+        io.BytesIO(PDF_BYTES),
+        "a.pdf",
+        actor=manager,
+        nonce=new_nonce(),
+    )
+    db.session.commit()
+    path = stored_path(paper)
+    kept = shared_paper(make.allocation(case=world["open"], provider=make.provider()), manager)
+    figures = _figures()
+
+    applied = _run(app, "--as-of", AS_OF.isoformat())
+    assert applied.exit_code == 0, applied.output
+    assert "Anonymised 2 cases and deleted 3 documents and 1 case papers." in applied.output
+    db.session.expire_all()
+    paper = db.session.get(CasePaper, paper.id)
+    assert paper.deleted_at is not None and not path.exists()
+    assert (paper.title, paper.original_filename) == (REMOVED_TEXT, "removed.pdf")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "case_paper_deleted"))
+    assert (event.object_id, event.case_id, event.actor_id) == (paper.id, old.id, None)
+    assert db.session.get(CasePaper, kept.id).deleted_at is None
+    assert stored_path(kept).exists()
+    assert _figures() == figures

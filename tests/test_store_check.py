@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from provider_portal.extensions import db
+from provider_portal.models import Role
 from tests.audit_log.support import stored_document, stored_path
+from tests.papers import shared_paper
 
 # What an upload is called until it is checked, scanned and accepted.
 TEMP_PREFIX = ".upload-"
@@ -77,3 +79,19 @@ def test_every_disagreement_is_listed_by_id_and_stored_name_and_nothing_is_chang
     assert "7 problems. Nothing was changed." in result.stderr
     assert "Report on the child" not in result.output  # no document's name
     assert sorted(os.listdir(folder)) == before
+
+
+def test_case_papers_are_checked_too(app, make):
+    manager = make.user(Role.MANAGER)
+    allocation = make.allocation()
+    fine = shared_paper(allocation, manager)
+    tampered = shared_paper(allocation, manager)
+    stored_path(tampered).write_bytes(b"%PDF-1.4 something else")
+    result = _check(app)
+    assert result.exit_code == 1
+    assert (
+        f"file does not match its SHA-256: case paper {tampered.id} "
+        f"(stored as {tampered.stored_name})"
+    ) in result.stdout.splitlines()
+    assert fine.stored_name not in result.output
+    assert "Checked 0 documents, 2 case papers and 2 stored files: 1 problem." in result.stderr

@@ -7,7 +7,7 @@ operations all-or-nothing and a page commits once for its request.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -36,6 +36,7 @@ from provider_portal.models import (
     Allocation,
     AllocationStatus,
     Case,
+    CasePaper,
     Contract,
     Document,
     Provider,
@@ -43,6 +44,7 @@ from provider_portal.models import (
     User,
     WorkType,
 )
+from provider_portal.papers.services import share
 from provider_portal.timescales import due_date, today
 
 # Who a provider administrator may give work to: people of their own organisation.
@@ -170,8 +172,13 @@ def allocate(
     due_on: date | None = None,
     contract: Contract | None = None,
     current: Sequence[Contract] | None = None,
+    papers: Sequence[CasePaper] = (),
 ) -> Allocation:
     """Give a case's work of one type to a provider; the due date follows the turnaround.
+
+    papers are the case papers that go with the work, exactly those (the manager's choice;
+    papers.services.default_papers gives the work type's defaults): shared in the same
+    transaction, each share audited.
 
     The work goes under the contract given, or the provider's only current contract (see
     contracts.allocating.contract_for; current is the provider's current contracts when the
@@ -228,6 +235,7 @@ def allocate(
             + (f" contract={contract.reference}" if contract else "")
         ),
     )
+    share(allocation, papers, actor=actor)
     return allocation
 
 
@@ -266,8 +274,11 @@ def allocate_batch(
     actor: User | None,
     contract_id: int | None,
     approved: bool = False,
+    papers: Mapping[int, Sequence[CasePaper]] | None = None,
 ) -> BatchOutcome:
     """Allocate every case's work of one type to the provider, or none of them.
+
+    papers: by case id, the case papers that go with each case's work (none when absent).
 
     The work goes under the contract the person confirmed (contracts.allocating
     .batch_contract); costing more than is left in it needs their approval. Besides each
@@ -290,7 +301,13 @@ def allocate_batch(
         for case in cases:
             try:
                 allocation = allocate(
-                    case, provider, work_type, actor=actor, contract=contract, current=current
+                    case,
+                    provider,
+                    work_type,
+                    actor=actor,
+                    contract=contract,
+                    current=current,
+                    papers=(papers or {}).get(case.id, ()),
                 )
             except AllocationError as error:
                 outcome.conflicts.append(str(error))

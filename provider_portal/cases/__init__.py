@@ -10,5 +10,6 @@ from provider_portal.cases.board import routes as board_routes  # noqa: E402,F40
 from provider_portal.cases.contacts import routes as contacts_routes  # noqa: E402,F401
 from provider_portal.cases.details import routes as details_routes  # noqa: E402,F401
 from provider_portal.cases.outcomes import routes as outcome_routes  # noqa: E402,F401
+from provider_portal.cases.papers import routes as paper_routes  # noqa: E402,F401
 from provider_portal.cases.recording import routes as recording_routes  # noqa: E402,F401
 from provider_portal.imports import routes as import_routes  # noqa: E402,F401

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import SelectField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import InputRequired, Optional
 
 from provider_portal.forms import options
@@ -59,5 +65,26 @@ class AllocateForm(FlaskForm):
         validate_choice=False,
         validators=[Optional()],
         default="",
+    )
+    # Which case papers go with the work: the kinds its work type needs, or exactly the ones
+    # ticked (the route keeps only the case's own live papers among them).
+    papers_choice = RadioField(
+        "Which case papers go with the work?",
+        widget=GovRadioInput(),
+        choices=options(
+            [
+                ("default", "The papers this type of work needs"),
+                ("chosen", "Only the papers I tick below"),
+            ]
+        ),
+        validators=[Optional()],
+        default="default",
+    )
+    papers = SelectMultipleField(
+        "Papers to share",
+        widget=GovCheckboxesInput(),
+        validate_choice=False,
+        validators=[Optional()],
+        default=[],
     )
     submit = SubmitField("Allocate", widget=GovSubmitInput())

@@ -14,6 +14,7 @@ from provider_portal.audit_log.queries import seen_by
 from provider_portal.cases import bp
 from provider_portal.cases.forms import AllocateForm, CaseFilterForm
 from provider_portal.cases.outcomes.forms import outcome_section
+from provider_portal.cases.papers.forms import paper_form
 from provider_portal.cases.recording.forms import case_exception_form
 from provider_portal.cases.services import get_case, list_cases, record_viewed, work_types
 from provider_portal.cases.timeline import milestones
@@ -27,7 +28,9 @@ from provider_portal.errors import AllocationError, ContractError
 from provider_portal.extensions import db
 from provider_portal.formatting import long_date
 from provider_portal.forms import error_list, options
-from provider_portal.models import Allocation, Case, Provider, WorkType
+from provider_portal.models import Allocation, Case, CasePaper, Provider, WorkType
+from provider_portal.papers.queries import case_papers, live_papers, paper_defaults, shared_words
+from provider_portal.papers.services import chosen_papers, default_papers
 from provider_portal.permissions import requires
 from provider_portal.timescales import LONDON, today
 from provider_portal.web import (
@@ -37,6 +40,7 @@ from provider_portal.web import (
     page_number,
     redirect_after_post,
     render,
+    to_id,
     wants_fragment,
 )
 
@@ -64,8 +68,11 @@ def index() -> Response:
     return answer_list(filters, show)
 
 
-def _allocate_form(choices: list[ProviderChoice]) -> AllocateForm:
+def _allocate_form(choices: list[ProviderChoice], papers: list[CasePaper]) -> AllocateForm:
     form = AllocateForm()
+    form.papers.choices = options(
+        [(str(paper.id), f"{paper.title} ({paper.kind_label})") for paper in papers]
+    )
     form.work_type.choices = options(
         [("", "Select the type of work")]
         + [
@@ -100,16 +107,24 @@ def case_page(case: Case, status: int = 200, **forms: Any) -> Response:
     outcomes = outcome_section(case, forms.get("outcome_forms"))
     exception_form = forms.get("exception_form") or case_exception_form(case)
     choices = forms.get("choices") or allocation_choices(today())
-    allocate_form = forms.get("form") or _allocate_form(choices)
+    papers = case_papers(case.id)
+    live = [row.paper for row in papers if row.paper.deleted_at is None]
+    allocate_form = forms.get("form") or _allocate_form(choices, live)
+    paper_form_shown = forms.get("paper_form") or paper_form()
     page_errors: list[dict[str, str]] = []
-    for other in (*outcomes["outcome_forms"].values(), exception_form):
+    for other in (*outcomes["outcome_forms"].values(), exception_form, paper_form_shown):
         page_errors.extend(error_list(other))
+    if forms.get("papers_problem"):
+        page_errors.append(forms["papers_problem"])
     return render(
         "cases/show.html",
         status=status,
         case=case,
         form=allocate_form,
         choices=choices,
+        papers=papers,
+        paper_form=paper_form_shown,
+        paper_defaults=paper_defaults(),
         **outcomes,
         exception_form=exception_form,
         timeline=milestones(case, today()),
@@ -144,13 +159,21 @@ def _due_words(allocation: Allocation) -> str:
     return f"due {long_date(statutory)} (6 weeks, reg 8), contract due {long_date(contract)}"
 
 
+def _papers_chosen(form: AllocateForm, case_id: int, work_type_id: int) -> list[CasePaper]:
+    """The papers the manager chose: the work type's kinds, or exactly the ones ticked."""
+    if form.papers_choice.data == "chosen":
+        ticked = (to_id(value) for value in form.papers.data or [])
+        return chosen_papers(case_id, [paper_id for paper_id in ticked if paper_id is not None])
+    return default_papers(case_id, work_type_id)
+
+
 @bp.route("/<int:case_id>/allocations", methods=["POST"])
 @requires("allocate")
 def allocate_work(case_id: int) -> Response:
     """Allocate one type of work on this case to a provider, under a contract if it has one."""
     case = case_or_404(case_id)
     choices = allocation_choices(today())
-    form = _allocate_form(choices)
+    form = _allocate_form(choices, live_papers(case.id))
     if form.validate_on_submit():
         work_type = db.session.query(WorkType).filter_by(code=form.work_type.data).one_or_none()
         provider = db.session.get(Provider, int(form.provider.data or 0))
@@ -158,10 +181,14 @@ def allocate_work(case_id: int) -> Response:
             abort(400)
         try:
             contract = form_contract(choices, provider, today(), form.contract.data or "")
-            allocation = allocate(case, provider, work_type, actor=current_user, contract=contract)
+            papers = _papers_chosen(form, case.id, work_type.id)
+            allocation = allocate(
+                case, provider, work_type, actor=current_user, contract=contract, papers=papers
+            )
             message = (
                 f"{work_type.name} allocated to {provider.name}, "
                 f"{_due_words(allocation)}. {allocation_note(allocation)}"
+                f"{shared_words(len(papers))}"
             )
             db.session.commit()
         except ContractError as error:
@@ -178,8 +205,9 @@ def allocate_work(case_id: int) -> Response:
                     "cases/show.html",
                     "cases/_allocations.html",
                     case=case,
-                    form=_allocate_form(choices),
+                    form=_allocate_form(choices, live_papers(case.id)),
                     choices=choices,
+                    paper_defaults=paper_defaults(),
                     just_allocated=message,
                 )
             flash(message, "success")
@@ -192,5 +220,6 @@ def allocate_work(case_id: int) -> Response:
             case=case,
             form=form,
             choices=choices,
+            paper_defaults=paper_defaults(),
         )
     return case_page(case, form=form, choices=choices)

@@ -43,6 +43,11 @@ from provider_portal.contracts.services import (
     set_turnaround,
 )
 from provider_portal.demo.guard import refuse_outside_development
+from provider_portal.demo.papers import (
+    ensure_paper_kinds,
+    returned_document,
+    share_papers_with_open_work,
+)
 from provider_portal.demo.work_contacts import build_contacts_and_questions
 from provider_portal.extensions import db
 from provider_portal.formatting import format_money, long_date, month_year
@@ -362,9 +367,16 @@ def build_contracts(now: date, providers: dict[str, Provider]) -> list[str]:
 
 
 def build_allocations(
-    rng: random.Random, now: date, cases: list[Case], providers: dict[str, Provider]
+    rng: random.Random,
+    now: date,
+    cases: list[Case],
+    providers: dict[str, Provider],
+    uploaders: dict[int, User] | None = None,
 ) -> Counts:
-    """Allocate, return, accept and send back work through the services, with explicit dates."""
+    """Allocate, return, accept and send back work through the services, with explicit dates.
+
+    uploaders: by provider id, who uploads the provider's document before its first return.
+    """
     ep_advice = db.session.scalars(select(WorkType).where(WorkType.code == "ep_advice")).one()
     plan_writing = db.session.scalars(select(WorkType).where(WorkType.code == "plan_writing")).one()
     # Looked-after children and the longest waits go first, as a manager would choose.
@@ -393,6 +405,8 @@ def build_allocations(
                 continue
             returned_on = _later(rng, allocated_on, 14, 56, now)
             record_return(allocation, actor=None, returned_on=returned_on)
+            if uploaders:
+                returned_document(allocation, uploaders[provider.id])
             counts.returned[month] += 1
             if rng.random() < AMENDMENT_RATE:
                 request_amendment(allocation, rng.choice(AMENDMENT_COMMENTS), actor=None)
@@ -601,13 +615,26 @@ def seed_command() -> None:
     refused = refuse_one(case_list, manager)
     agree_the_rest(outcomes_rng, case_list, manager)
     contract_lines = build_contracts(now, providers)
-    counts = build_allocations(rng, now, [c for c in case_list if c is not refused], providers)
+    ensure_paper_kinds()
+    uploaders = {
+        user.provider_id: user
+        for user in db.session.scalars(
+            select(User).where(User.role == Role.PROVIDER_ADMIN).order_by(User.id.desc())
+        )
+        if user.provider_id is not None
+    }
+    to_allocate = [c for c in case_list if c is not refused]
+    counts = build_allocations(rng, now, to_allocate, providers, uploaders)
     build_outcomes(now, case_list, manager)
     assign_open_work(providers)
     build_contacts_and_questions(providers[EP_AGENCY], manager)
+    papers = share_papers_with_open_work(manager)
     db.session.commit()
 
-    click.echo(f"Demo data created for {long_date(now)}: {len(case_list)} cases.")
+    click.echo(
+        f"Demo data created for {long_date(now)}: {len(case_list)} cases, "
+        f"{papers} case papers shared with open work."
+    )
     for index, allocated in enumerate(counts.allocated):
         month = month_year(add_months(month_start(now), index - 3))
         click.echo(f"  {month:<16}{allocated:>4} allocated {counts.returned[index]:>4} returned")

@@ -39,6 +39,7 @@ from provider_portal.permissions import (
     provider_allocation_or_404,
     provider_allocations,
     provider_document_or_404,
+    provider_papers,
     requires,
 )
 from provider_portal.provider import bp
@@ -120,6 +121,7 @@ def _context(allocation: Allocation, **extra: Any) -> dict[str, Any]:
         "names": people_names(allocation.provider_accepted_by_id, allocation.declined_by_id),
         "access_until": access_until(allocation),
         "contacts": contacts_for_provider(allocation),
+        "papers": db.session.scalars(provider_papers(allocation.id)).all(),
         "banner": extra.get("banner"),
         **questions_context(allocation, False, extra.get("question_form")),
         # Read by base.html to put "Error: " in the title.

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from provider_portal import audit
 from provider_portal.allocations.services import allocation_event, is_taken_on
-from provider_portal.documents import discard, keep, receive_upload
+from provider_portal.documents import discard, keep, receive_upload, stored_columns
 from provider_portal.errors import (
     AllocationError,
     PortalError,
@@ -35,6 +35,14 @@ def add_document(
         raise AllocationError("This work is not open for uploads")
     if not is_taken_on(allocation):
         raise AllocationError("Accept the work before you upload to it")
+    return store_document(allocation, stream, filename, actor=actor)
+
+
+def store_document(
+    allocation: Allocation, stream: IO[bytes], filename: str | None, *, actor: User
+) -> Document:
+    """Check, scan and store the file as the allocation's next version, whatever the work's
+    state (add_document checks that; the demo's history uses this directly)."""
     stored = receive_upload(stream, filename)
     try:
         latest = db.session.scalar(
@@ -43,11 +51,7 @@ def add_document(
         document = Document(
             allocation=allocation,
             version=(latest or 0) + 1,
-            original_filename=stored.original_filename,
-            stored_name=stored.stored_name,
-            content_type=stored.content_type,
-            size_bytes=stored.size_bytes,
-            sha256=stored.sha256,
+            **stored_columns(stored),
             uploaded_by_id=actor.id,
         )
         db.session.add(document)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from provider_portal.extensions import db
 from provider_portal.forms import new_nonce
 from provider_portal.models import Allocation, AuditEvent, CaseException, Role, WorkType
+from provider_portal.papers.services import default_kinds
 
 
 def _work_type(code: str) -> WorkType:
@@ -97,3 +98,26 @@ def test_the_answer_is_required(client_for) -> None:
 def test_a_missing_work_type_is_404(client_for) -> None:
     admin = client_for(Role.ADMIN)
     assert admin.get("/admin/work-types/999999").status_code == 404
+
+
+def test_administrator_sets_the_papers_a_work_type_takes_by_default(client_for) -> None:
+    admin = client_for(Role.ADMIN)
+    work_type = _work_type("ot_advice")
+    url = f"/admin/work-types/{work_type.id}"
+    page = admin.page(url)
+    ticked = {box["value"] for box in page.select("input[name=paper_kinds][checked]")}
+    assert ticked == {"request_for_assessment", "parental_views", "consent_to_share"}
+    form = {"is_advice": "yes", "paper_kinds": ["school_evidence", "previous_reports"]}
+    response = admin.post(url, {**form, "nonce": new_nonce()})
+    assert response.status_code == 303
+    assert default_kinds(work_type.id) == {"school_evidence", "previous_reports"}
+    (event,) = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "work_type_paper_kinds_changed")
+    )
+    assert event.detail == "kinds=previous_reports,school_evidence"
+    # A kind the portal does not know: an error on the field, nothing changed.
+    refused = admin.post(url, {"is_advice": "yes", "paper_kinds": ["bank"], "nonce": new_nonce()})
+    assert refused.status_code == 200
+    summary = admin.soup(refused).select_one(".govuk-error-summary")
+    assert "Select only the kinds of paper listed" in summary.get_text()
+    assert default_kinds(work_type.id) == {"school_evidence", "previous_reports"}

@@ -12,7 +12,7 @@ from flask import current_app
 
 from provider_portal.documents import DOCX, PDF
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, AuditEvent, Document, User
+from provider_portal.models import Allocation, AuditEvent, CasePaper, Document, User
 from tests.files import PDF_BYTES, docx_bytes
 
 _names = itertools.count(1)
@@ -59,5 +59,5 @@ def stored_document(allocation: Allocation, kind: str = "pdf", version: int = 1)
     return document
 
 
-def stored_path(document: Document) -> Path:
+def stored_path(document: Document | CasePaper) -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / document.stored_name

@@ -23,6 +23,7 @@ from wtforms.validators import InputRequired, Optional
 
 from provider_portal.cases.board.queries import FLAGS, OVERDUE_BANDS
 from provider_portal.forms import options
+from provider_portal.models import PAPER_KINDS
 
 WINDOW_CHOICES = options(
     [("0", "Only overdue"), ("2", "2 weeks"), ("4", "4 weeks"), ("8", "8 weeks")]
@@ -96,5 +97,15 @@ class ConfirmForm(FlaskForm):
     )
     approved = BooleanField(
         "I have approval to exceed the contract value", widget=GovCheckboxInput()
+    )
+    # Applied to every case: each case's papers of the kinds ticked go with its work (the
+    # page starts with the work type's default kinds ticked). Unknown values are ignored.
+    paper_kinds = SelectMultipleField(
+        "Which case papers go with the work?",
+        widget=GovCheckboxesInput(),
+        choices=options(list(PAPER_KINDS.items())),
+        validate_choice=False,
+        validators=[Optional()],
+        default=[],
     )
     submit = SubmitField("Allocate", widget=GovSubmitInput())

@@ -23,7 +23,9 @@ from provider_portal.contracts.allocating import turnaround_days
 from provider_portal.extensions import db
 from provider_portal.formatting import format_money
 from provider_portal.forms import offered, options
-from provider_portal.models import Case, Provider, WorkType
+from provider_portal.models import PAPER_KINDS, Case, CasePaper, Provider, WorkType
+from provider_portal.papers.queries import shared_words
+from provider_portal.papers.services import default_kinds, papers_of_kinds
 from provider_portal.permissions import requires
 from provider_portal.timescales import today
 from provider_portal.web import (
@@ -164,8 +166,10 @@ def _check_page(
     if confirm_form.approved.errors:
         page_errors.append({"text": confirm_form.approved.errors[0], "href": "#confirm-approved"})
     chosen = check.chosen.contract if check.chosen else None
+    papers_by_case = _papers_by_case(confirm_form, cases)
     return render(
         "cases/board/bulk_check.html",
+        papers_by_case=papers_by_case,
         form=form,
         confirm_form=confirm_form,
         cases=cases,
@@ -177,6 +181,15 @@ def _check_page(
         page_errors=page_errors,
         as_of=today(),
     )
+
+
+def _papers_by_case(confirm_form: ConfirmForm, cases: list[Case]) -> dict[int, list[CasePaper]]:
+    """Each case's live papers of the kinds ticked (one query for the whole batch)."""
+    kinds = [kind for kind in confirm_form.paper_kinds.data or [] if kind in PAPER_KINDS]
+    grouped: dict[int, list[CasePaper]] = {}
+    for paper in papers_of_kinds([case.id for case in cases], kinds):
+        grouped.setdefault(paper.case_id, []).append(paper)
+    return grouped
 
 
 @bp.route("/backlog/allocate", methods=["POST"])
@@ -199,6 +212,7 @@ def bulk_check() -> Response:
     cases = cases_for(ids)
     check = bulk_figures(provider, work_type, len(cases), today())
     confirm_form = ConfirmForm(formdata=None, prefix="confirm")
+    confirm_form.paper_kinds.data = sorted(default_kinds(work_type.id), key=list(PAPER_KINDS).index)
     return _check_page(form, confirm_form, cases, work_type, provider, check, [])
 
 
@@ -228,6 +242,7 @@ def bulk_confirm() -> Response:
     work_type, provider = _chosen(form)
     cases = cases_for(ids)
     confirm_form = ConfirmForm(prefix="confirm")
+    papers = _papers_by_case(confirm_form, cases)
     outcome = allocate_batch(
         cases,
         provider,
@@ -235,10 +250,13 @@ def bulk_confirm() -> Response:
         actor=current_user,
         contract_id=to_id(confirm_form.contract.data),
         approved=bool(confirm_form.approved.data),
+        papers=papers,
     )
     if outcome.done:
         db.session.commit()
-        flash(_allocated_message(outcome, provider, work_type), "success")
+        shared = sum(len(found) for found in papers.values())
+        message = _allocated_message(outcome, provider, work_type)
+        flash(message + (f".{shared_words(shared)}" if shared else ""), "success")
         return redirect_after_post(url_for("cases.board"))
     if outcome.refused is not None:
         refused_field = confirm_form[outcome.refused.field or "contract"]

@@ -1,0 +1,1 @@
+"""Case papers on the provider's work page."""
