@@ -8,6 +8,7 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 from provider_portal.cases import routes  # noqa: E402,F401
 from provider_portal.cases.board import routes as board_routes  # noqa: E402,F401
 from provider_portal.cases.details import routes as details_routes  # noqa: E402,F401
+from provider_portal.cases.letters import routes as letter_routes  # noqa: E402,F401
 from provider_portal.cases.outcomes import routes as outcome_routes  # noqa: E402,F401
 from provider_portal.cases.recording import routes as recording_routes  # noqa: E402,F401
 from provider_portal.imports import routes as import_routes  # noqa: E402,F401

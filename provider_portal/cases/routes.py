@@ -13,6 +13,7 @@ from provider_portal.audit import record_list_view
 from provider_portal.audit_log.queries import seen_by
 from provider_portal.cases import bp
 from provider_portal.cases.forms import AllocateForm, CaseFilterForm
+from provider_portal.cases.letters.forms import letter_section
 from provider_portal.cases.outcomes.forms import outcome_section
 from provider_portal.cases.recording.forms import case_exception_form
 from provider_portal.cases.services import get_case, list_cases, record_viewed, work_types
@@ -101,8 +102,9 @@ def case_page(case: Case, status: int = 200, **forms: Any) -> Response:
     exception_form = forms.get("exception_form") or case_exception_form(case)
     choices = forms.get("choices") or allocation_choices(today())
     allocate_form = forms.get("form") or _allocate_form(choices)
+    letters = letter_section(case, forms.get("letter_form"))
     page_errors: list[dict[str, str]] = []
-    for other in (*outcomes["outcome_forms"].values(), exception_form):
+    for other in (*outcomes["outcome_forms"].values(), exception_form, letters["letter_form"]):
         page_errors.extend(error_list(other))
     return render(
         "cases/show.html",
@@ -112,6 +114,7 @@ def case_page(case: Case, status: int = 200, **forms: Any) -> Response:
         choices=choices,
         **outcomes,
         exception_form=exception_form,
+        **letters,
         timeline=milestones(case, today()),
         seen_by=seen_by(case.id),
         anonymised_on=case.anonymised_at.astimezone(LONDON).date() if case.anonymised_at else None,
