@@ -25,7 +25,6 @@ from provider_portal.letters import (
     work_accepted_values,
 )
 from provider_portal.models import (
-    LETTER_KINDS,
     SENT_BY,
     Allocation,
     AllocationStatus,
@@ -184,26 +183,3 @@ def letter_for_download(case_id: int, letter_id: int, fmt: str, *, actor: User) 
     )
     return LetterText(letter.title, letter.body)
 
-
-def forget_letters(case_id: int) -> int:
-    """Remove the words of the case's letters, keeping when, by whom and how (retention).
-
-    The title goes too (an administrator's wording may have put the child's name in it).
-    Audited per letter; the caller commits. Returns how many letters lost their words.
-    """
-    removed = 0
-    for letter in db.session.scalars(
-        select(FamilyLetter).where(FamilyLetter.case_id == case_id, FamilyLetter.body.is_not(None))
-    ):
-        letter.body = None
-        letter.title = LETTER_KINDS.get(letter.kind, "Family letter")
-        audit.record(
-            "family_letter_removed",
-            "family_letter",
-            letter.id,
-            detail="retention",
-            actor=None,
-            case_id=case_id,
-        )
-        removed += 1
-    return removed
