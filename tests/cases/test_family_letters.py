@@ -5,6 +5,7 @@ text says what the template says, and refused, with nothing recorded, for the wr
 from __future__ import annotations
 
 import io
+import logging
 import secrets
 from datetime import date
 
@@ -243,3 +244,36 @@ def test_another_cases_letter_and_removed_words_are_not_found(accepted, make):
     db.session.commit()
     assert manager.get(f"/cases/{case.id}/letters/{letter.id}.docx").status_code == 404
     assert "Words removed" in manager.page(f"/cases/{case.id}").get_text()
+
+
+def test_recording_an_exception_offers_the_parent_told_letter(accepted):
+    case, _, manager = accepted
+    nonce = manager.page(f"/cases/{case.id}").select_one("input[name='exception-nonce']")["value"]
+    response = manager.post(
+        f"/cases/{case.id}/exceptions",
+        {
+            "exception-reason": "exceptional_personal_circumstances",
+            "exception-starts_on": ["1", "7", "2024"],
+            "exception-nonce": nonce,
+        },
+    )
+    assert response.status_code == 303
+    page = manager.page(f"/cases/{case.id}")
+    assert "The letter telling the parent can be produced" in page.get_text()
+    exception = db.session.scalar(select(CaseException))
+    offered = [i["value"] for i in page.select("input[name='letter-subject']")]
+    assert f"exception-{exception.id}" in offered
+
+
+def test_nothing_of_the_letter_reaches_the_logs(accepted, caplog):
+    caplog.set_level(logging.DEBUG)
+    case, allocation, manager = accepted
+    response = _produce(manager, case.id, f"work-{allocation.id}")
+    letter_id = db.session.scalar(select(FamilyLetter.id))
+    for fmt in ("pdf", "docx"):
+        manager.get(f"/cases/{case.id}/letters/{letter_id}.{fmt}")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    audited = " ".join(str(e.detail) for e in db.session.scalars(select(AuditEvent)))
+    for words in ("Robin", "Sam Parent", case.last_name):
+        assert words not in logged and words not in audited
+        assert words not in response.headers["Location"]
