@@ -277,3 +277,19 @@ def test_nothing_of_the_letter_reaches_the_logs(accepted, caplog):
     for words in ("Robin", "Sam Parent", case.last_name):
         assert words not in logged and words not in audited
         assert words not in response.headers["Location"]
+
+
+def test_the_case_page_reads_its_letters_in_one_query_however_many(accepted, count_queries):
+    case, allocation, manager = accepted
+
+    def page_queries() -> int:
+        count_queries.clear()
+        manager.page(f"/cases/{case.id}")
+        return len(count_queries)
+
+    _produce(manager, case.id, f"work-{allocation.id}")
+    one = page_queries()
+    for _ in range(4):
+        _produce(manager, case.id, f"work-{allocation.id}", "email")
+    assert _count(FamilyLetter) == 5
+    assert page_queries() == one

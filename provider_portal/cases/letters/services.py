@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from provider_portal import audit, submissions
 from provider_portal.errors import LetterError
@@ -154,12 +154,12 @@ def produce_letter(
 
 
 def case_letters(case_id: int) -> list[FamilyLetter]:
-    """The letters produced on a case, newest first, with who produced each."""
+    """The letters produced on a case, newest first, with who produced each (one query)."""
     return list(
         db.session.scalars(
             select(FamilyLetter)
             .where(FamilyLetter.case_id == case_id)
-            .options(selectinload(FamilyLetter.produced_by))
+            .options(joinedload(FamilyLetter.produced_by))
             .order_by(FamilyLetter.created_at.desc(), FamilyLetter.id.desc())
         )
     )
