@@ -182,4 +182,3 @@ def letter_for_download(case_id: int, letter_id: int, fmt: str, *, actor: User) 
         case_id=case_id,
     )
     return LetterText(letter.title, letter.body)
-
