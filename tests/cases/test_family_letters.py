@@ -295,3 +295,11 @@ def test_the_case_page_reads_its_letters_in_one_query_however_many(accepted, cou
     assert _count(FamilyLetter) == 5
     page_queries()
     assert page_queries() == one
+
+
+def test_the_allocation_page_leads_to_the_letter_once_the_provider_accepts(accepted, make):
+    case, allocation, manager = accepted
+    link = manager.page(f"/allocations/{allocation.id}").select_one("#family-letter-link")
+    assert link["href"] == f"/cases/{case.id}#letters"
+    waiting = make.allocation(case=case, work_type="ot_advice")
+    assert manager.page(f"/allocations/{waiting.id}").select_one("#family-letter-link") is None
