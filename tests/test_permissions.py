@@ -81,6 +81,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # Family letters: the empty form comes back with its errors; letter_id is on P's case.
     ("cases.produce_family_letter", "POST"): COUNCIL_ONLY,
     ("cases.download_family_letter", "GET"): COUNCIL_ONLY,
+    ("cases.letter_sent_by", "GET"): COUNCIL_ONLY,
+    ("cases.letter_sent_by", "POST"): COUNCIL_ONLY,
     ("cases.new_case", "GET"): COUNCIL_ONLY,
     ("cases.new_case", "POST"): COUNCIL_ONLY,
     ("cases.edit_case", "GET"): COUNCIL_ONLY,

@@ -303,3 +303,25 @@ def test_the_allocation_page_leads_to_the_letter_once_the_provider_accepts(accep
     assert link["href"] == f"/cases/{case.id}#letters"
     waiting = make.allocation(case=case, work_type="ot_advice")
     assert manager.page(f"/allocations/{waiting.id}").select_one("#family-letter-link") is None
+
+
+def test_how_a_letter_was_sent_can_be_changed_later(accepted, make):
+    case, allocation, manager = accepted
+    _produce(manager, case.id, f"work-{allocation.id}", "post")
+    letter_id = db.session.scalar(select(FamilyLetter.id))
+    url = f"/cases/{case.id}/letters/{letter_id}/sent-by"
+    page = manager.page(url)
+    assert page.select_one("input[name=sent_by][value=post]").has_attr("checked")
+    refused = manager.post(url, {"sent_by": "pigeon"})
+    assert refused.status_code == 200
+    assert "Select how the letter was sent" in manager.soup(refused).get_text()
+    response = manager.post(url, {"sent_by": "by_hand"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/cases/{case.id}#letters"
+    db.session.rollback()
+    assert db.session.scalar(select(FamilyLetter.sent_by)) == "by_hand"
+    assert _count(AuditEvent, AuditEvent.action == "family_letter_sent_by_changed") == 1
+    assert manager.post(url, {"sent_by": "by_hand"}).status_code == 303  # unchanged: no row
+    assert _count(AuditEvent, AuditEvent.action == "family_letter_sent_by_changed") == 1
+    other = make.case()
+    assert manager.get(f"/cases/{other.id}/letters/{letter_id}/sent-by").status_code == 404

@@ -18,6 +18,17 @@ from provider_portal.forms import new_nonce, options
 from provider_portal.models import SENT_BY, Case
 
 
+def sent_by_field() -> RadioField:
+    """How the letter goes to the family; the service refuses anything not in SENT_BY."""
+    return RadioField(
+        "How will it be sent?",
+        widget=GovRadioInput(),
+        choices=options(SENT_BY.items()),
+        validate_choice=False,
+        validators=[InputRequired(message=NO_SENT_BY)],
+    )
+
+
 class LetterForm(FlaskForm):
     """Which work or exception the letter is about, and how it goes to the family."""
 
@@ -29,15 +40,16 @@ class LetterForm(FlaskForm):
         validate_choice=False,
         validators=[InputRequired(message="Select what the letter is about")],
     )
-    sent_by = RadioField(
-        "How will it be sent?",
-        widget=GovRadioInput(),
-        choices=options(SENT_BY.items()),
-        validate_choice=False,
-        validators=[InputRequired(message=NO_SENT_BY)],
-    )
+    sent_by = sent_by_field()
     nonce = HiddenField()  # recorded once: provider_portal.submissions
     submit = SubmitField("Produce the letter", widget=GovSubmitInput())
+
+
+class SentByForm(FlaskForm):
+    """How a letter already produced went to the family, when that changed."""
+
+    sent_by = sent_by_field()
+    submit = SubmitField("Save", widget=GovSubmitInput())
 
 
 def letter_section(case: Case, posted: LetterForm | None = None) -> dict[str, Any]:

@@ -7,15 +7,21 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from provider_portal.cases import bp
-from provider_portal.cases.letters.forms import LetterForm
-from provider_portal.cases.letters.services import letter_for_download, produce_letter
+from provider_portal.cases.letters.forms import LetterForm, SentByForm
+from provider_portal.cases.letters.services import (
+    case_letter,
+    change_sent_by,
+    letter_for_download,
+    produce_letter,
+)
 from provider_portal.cases.routes import case_or_404, case_page
 from provider_portal.errors import LetterError, Resubmitted
 from provider_portal.extensions import db
 from provider_portal.forms import posted_nonce
 from provider_portal.letters import letter_docx, letter_filename, letter_pdf
+from provider_portal.models import LETTER_KINDS
 from provider_portal.permissions import requires
-from provider_portal.web import attachment, redirect_after_post
+from provider_portal.web import attachment, redirect_after_post, render
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -61,3 +67,34 @@ def download_family_letter(case_id: int, letter_id: int, fmt: str) -> Response:
     if fmt == "pdf":
         return attachment(letter_pdf(text), "application/pdf", filename)
     return attachment(letter_docx(text), DOCX_TYPE, filename)
+
+
+@bp.route("/<int:case_id>/letters/<int:letter_id>/sent-by", methods=["GET", "POST"])
+@requires("record_cases")
+def letter_sent_by(case_id: int, letter_id: int) -> Response:
+    """Change how a letter already produced went to the family (audited)."""
+    case = case_or_404(case_id)
+    try:
+        letter = case_letter(case.id, letter_id)
+    except LetterError:
+        abort(404)
+    form = SentByForm()
+    if form.validate_on_submit():
+        try:
+            change_sent_by(letter, form.sent_by.data or "", actor=current_user)
+        except LetterError as error:
+            db.session.rollback()
+            form.sent_by.errors = [error.message]
+        else:
+            db.session.commit()
+            flash("How the letter was sent is saved", "success")
+            return redirect_after_post(url_for("cases.show", case_id=case_id) + "#letters")
+    elif not form.is_submitted():
+        form.sent_by.data = letter.sent_by
+    return render(
+        "cases/letters/sent_by.html",
+        form=form,
+        case=case,
+        letter=letter,
+        kind_label=LETTER_KINDS.get(letter.kind, letter.kind),
+    )

@@ -165,14 +165,40 @@ def case_letters(case_id: int) -> list[FamilyLetter]:
     )
 
 
+def case_letter(case_id: int, letter_id: int) -> FamilyLetter:
+    """One of the case's letters; LetterError when the letter is not the case's."""
+    letter = db.session.get(FamilyLetter, letter_id)
+    if letter is None or letter.case_id != case_id:
+        raise LetterError("There is no such letter on this case")
+    return letter
+
+
+def change_sent_by(letter: FamilyLetter, sent_by: str, *, actor: User) -> bool:
+    """Record how the letter went after all (caller commits); False when it is unchanged."""
+    if sent_by not in SENT_BY:
+        raise LetterError(NO_SENT_BY, field="sent_by")
+    if letter.sent_by == sent_by:
+        return False
+    letter.sent_by = sent_by
+    audit.record(
+        "family_letter_sent_by_changed",
+        "family_letter",
+        letter.id,
+        detail=f"sent_by={sent_by}",
+        actor=actor,
+        case_id=letter.case_id,
+    )
+    return True
+
+
 def letter_for_download(case_id: int, letter_id: int, fmt: str, *, actor: User) -> LetterText:
     """The words of one of the case's letters, the download audited (caller commits).
 
     NotFound-like LetterError when the letter is not the case's or its words were removed.
     """
-    letter = db.session.get(FamilyLetter, letter_id)
-    if letter is None or letter.case_id != case_id or letter.body is None:
-        raise LetterError("There is no such letter, or its words were removed", field=None)
+    letter = case_letter(case_id, letter_id)
+    if letter.body is None:
+        raise LetterError("The letter's words were removed under the retention policy")
     audit.record(
         "family_letter_downloaded",
         "family_letter",
