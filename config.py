@@ -97,6 +97,10 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "portal@localhost")
+    # Who the family letters tell parents to contact with questions.
+    COUNCIL_CONTACT = os.environ.get(
+        "COUNCIL_CONTACT", "the SEND assessment team at the council (send@council.example)"
+    )
     # Provider users keep access to a closed allocation's papers for this many days.
     PROVIDER_ACCESS_DAYS_AFTER_CLOSE = _int_env("PROVIDER_ACCESS_DAYS_AFTER_CLOSE", 28)
     # Documents deleted and personal details anonymised this long after the final plan.

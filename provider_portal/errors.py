@@ -15,7 +15,8 @@ row error. Nothing here knows about HTTP; `field` names the input at fault, when
     │   ├── ScannerUnavailable (the virus scanner did not answer: no file is stored unscanned)
     │   └── StorageFailed  (the document store could not take the file: disk full, read-only)
     ├── Resubmitted       the same form was sent again; what it records is saved once
-    ├── AllocationError, PaperError, ContractError, AccountError, LinkInvalid, ReportError
+    ├── AllocationError, PaperError, ContractError, AccountError, LinkInvalid, ReportError,
+    │   LetterError
     │   └── AlreadyExists (an AccountError: the email address or provider name is taken)
     ├── UploadRejected, TabularError, CellError   a file or a cell the portal cannot take
     └── BackupError, DatabaseRoleError   a backup, or the database roles' set-up, failed
@@ -115,6 +116,10 @@ class AlreadyExists(AccountError):
 
 class LinkInvalid(PortalError):
     """The invitation or reset link is unknown, used or expired (the person is told no more)."""
+
+
+class LetterError(PortalError):
+    """A family letter or its template cannot be produced or saved as asked."""
 
 
 class ReportError(PortalError):

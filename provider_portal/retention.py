@@ -5,7 +5,8 @@ provider_portal.outcomes.closing_date) more than RETENTION_DAYS_AFTER_CLOSE days
 as-of date and it has not been anonymised yet. Rows stay (the figures still count them);
 what could identify the child goes: names, the day and month of birth, the setting, exception
 notes, free text on allocations, the contacts for the work, the text of question threads, the
-documents' files and names, and the case papers' files, names and titles.
+documents' files and names, the case papers' files, names and titles, and the words of the
+family letters (when, by whom and how each was sent stay).
 
 Each case commits on its own with its audit rows; its files are deleted only after that
 commit. A crash in between leaves orphan files (rows already say "deleted" and are never
@@ -32,7 +33,15 @@ from provider_portal import audit
 from provider_portal.cases.contacts.services import CONTACT_FIELDS
 from provider_portal.documents import EXTENSIONS
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, AllocationMessage, Case, CasePaper, Document
+from provider_portal.models import (
+    LETTER_KINDS,
+    Allocation,
+    AllocationMessage,
+    Case,
+    CasePaper,
+    Document,
+    FamilyLetter,
+)
 from provider_portal.models.types import utcnow
 from provider_portal.outcomes import CLOSED_REASONS, closing_date, closing_date_column
 from provider_portal.settings import setting
@@ -200,6 +209,7 @@ def _anonymise(due: DueCase, as_of: date) -> tuple[list[str], list[str]] | None:
         execution_options={"synchronize_session": False},
     )
     messages = blanked.rowcount  # type: ignore[attr-defined]
+    _forget_letters(case.id)
     case.first_name = REMOVED_NAME
     case.last_name = REMOVED_NAME
     # The year stays so that age bands and year groups still come out the same.
@@ -216,6 +226,24 @@ def _anonymise(due: DueCase, as_of: date) -> tuple[list[str], list[str]] | None:
         case_id=case.id,
     )
     return files, papers
+
+
+def _forget_letters(case_id: int) -> None:
+    """Remove the words of the case's family letters, keeping when, by whom and how each was
+    sent. The title goes too: an administrator's wording may have put the child's name in it."""
+    for letter in db.session.scalars(
+        select(FamilyLetter).where(FamilyLetter.case_id == case_id, FamilyLetter.body.is_not(None))
+    ):
+        letter.body = None
+        letter.title = LETTER_KINDS.get(letter.kind, "Family letter")
+        audit.record(
+            "family_letter_removed",
+            "family_letter",
+            letter.id,
+            detail="retention",
+            actor=None,
+            case_id=case_id,
+        )
 
 
 def _delete_files(stored_names: list[str]) -> list[str]:

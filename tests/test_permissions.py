@@ -86,6 +86,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("cases.download_case_paper", "GET"): COUNCIL_ONLY,
     ("cases.unshare_case_paper", "POST"): {**COUNCIL_ONLY, "admin": 303, "manager": 303},
     ("cases.share_case_paper", "POST"): {**COUNCIL_ONLY, "admin": 303, "manager": 303},
+    # Family letters: the empty form comes back with its errors; letter_id is on P's case.
+    ("cases.produce_family_letter", "POST"): COUNCIL_ONLY,
+    ("cases.download_family_letter", "GET"): COUNCIL_ONLY,
+    ("cases.letter_sent_by", "GET"): COUNCIL_ONLY,
+    ("cases.letter_sent_by", "POST"): COUNCIL_ONLY,
     ("cases.new_case", "GET"): COUNCIL_ONLY,
     ("cases.new_case", "POST"): COUNCIL_ONLY,
     ("cases.edit_case", "GET"): COUNCIL_ONLY,
@@ -183,6 +188,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("admin.work_types", "GET"): ADMIN_ONLY,
     ("admin.work_type", "GET"): ADMIN_ONLY,
     ("admin.work_type", "POST"): ADMIN_ONLY,
+    ("admin.letter_templates_list", "GET"): ADMIN_ONLY,
+    ("admin.letter_template_edit", "GET"): ADMIN_ONLY,
+    ("admin.letter_template_edit", "POST"): ADMIN_ONLY,
     # A provider administrator's own team: Q's administrator gets 404 for P's practitioner.
     ("admin.team", "GET"): TEAM_LIST,
     ("admin.invite_practitioner", "GET"): TEAM_LIST,
@@ -255,9 +263,20 @@ def world(app, make, client_for):
     assert response.status_code == 303
     from sqlalchemy import select
 
-    from provider_portal.models import Document
+    from provider_portal.models import Document, FamilyLetter
 
     document = db.session.scalar(select(Document))
+    letter = FamilyLetter(
+        case_id=case.id,
+        kind="work_accepted",
+        allocation_id=allocation.id,
+        title="Who is preparing your child's advice",
+        body="Dear parent or carer,",
+        produced_on=date(2024, 8, 3),
+        sent_by="post",
+    )
+    db.session.add(letter)
+    db.session.commit()
     users = {
         "admin": make.user(Role.ADMIN),
         "manager": make.user(Role.MANAGER),
@@ -279,6 +298,9 @@ def world(app, make, client_for):
         "chart": "backlog",
         "work_type_id": make.work_type("ep_advice").id,
         "kind": "remove",
+        "letter_id": letter.id,
+        "fmt": "pdf",
+        "letter_kind": "work_accepted",
     }
     return users, ids, allocation
 

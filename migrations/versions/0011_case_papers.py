@@ -13,6 +13,8 @@ Revises: 0010
 Create Date: 2026-12-05
 """
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -188,8 +190,67 @@ def upgrade():
     )
     op.create_index(op.f("ix_family_letter_case_id"), "family_letter", ["case_id"])
 
+    # The letters' default wording (provider_portal.letters.DEFAULT_TEMPLATES, as it was
+    # written when this ran): administrators change it on the family letters page.
+    letter_template = sa.table(
+        "letter_template",
+        sa.column("kind", sa.String),
+        sa.column("title", sa.String),
+        sa.column("body", sa.Text),
+        sa.column("updated_at", sa.DateTime(timezone=True)),
+        sa.column("version", sa.Integer),
+    )
+    now = datetime.now(UTC)
+    op.bulk_insert(
+        letter_template,
+        [
+            {
+                "kind": "work_accepted",
+                "title": "Who is preparing your child's advice",
+                "body": (
+                    "Dear {parent_carer_name},\n"
+                    "\n"
+                    "Your child's {work_type} is being prepared by {practitioner_role} from {provider}, "
+                    "as part of {child_first_name}'s education, health and care needs assessment. "
+                    "We expect it by {due_date}.\n"
+                    "\n"
+                    "If you have questions, please contact {council_contact}.\n"
+                    "\n"
+                    "Case reference: {case_ref}\n"
+                    "{today}"
+                ),
+                "updated_at": now,
+                "version": 1,
+            },
+            {
+                "kind": "exception_parent_told",
+                "title": "A time limit in your child's assessment will not be met",
+                "body": (
+                    "Dear {parent_carer_name},\n"
+                    "\n"
+                    "We are writing about {child_first_name}'s education, health and care needs "
+                    "assessment. The law sets a time limit for each step. {time_limit} will not be met, "
+                    "for a reason the regulations allow: {exception_reason}. "
+                    "This covers {exception_period}.\n"
+                    "\n"
+                    "If you have questions, please contact {council_contact}.\n"
+                    "\n"
+                    "Case reference: {case_ref}\n"
+                    "{today}"
+                ),
+                "updated_at": now,
+                "version": 1,
+            },
+        ],
+    )
+
 
 def downgrade():
+    op.execute(
+        sa.text(
+            "DELETE FROM letter_template WHERE kind IN ('work_accepted', 'exception_parent_told')"
+        )
+    )
     op.drop_index(op.f("ix_family_letter_case_id"), table_name="family_letter")
     op.drop_table("family_letter")
     op.drop_table("letter_template")

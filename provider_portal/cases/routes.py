@@ -13,6 +13,7 @@ from provider_portal.audit import record_list_view
 from provider_portal.audit_log.queries import seen_by
 from provider_portal.cases import bp
 from provider_portal.cases.forms import AllocateForm, CaseFilterForm
+from provider_portal.cases.letters.forms import letter_section
 from provider_portal.cases.outcomes.forms import outcome_section
 from provider_portal.cases.papers.forms import paper_form
 from provider_portal.cases.recording.forms import case_exception_form
@@ -111,8 +112,14 @@ def case_page(case: Case, status: int = 200, **forms: Any) -> Response:
     live = [row.paper for row in papers if row.paper.deleted_at is None]
     allocate_form = forms.get("form") or _allocate_form(choices, live)
     paper_form_shown = forms.get("paper_form") or paper_form()
+    letters = letter_section(case, forms.get("letter_form"))
     page_errors: list[dict[str, str]] = []
-    for other in (*outcomes["outcome_forms"].values(), exception_form, paper_form_shown):
+    for other in (
+        *outcomes["outcome_forms"].values(),
+        exception_form,
+        paper_form_shown,
+        letters["letter_form"],
+    ):
         page_errors.extend(error_list(other))
     if forms.get("papers_problem"):
         page_errors.append(forms["papers_problem"])
@@ -127,6 +134,7 @@ def case_page(case: Case, status: int = 200, **forms: Any) -> Response:
         paper_defaults=paper_defaults(),
         **outcomes,
         exception_form=exception_form,
+        **letters,
         timeline=milestones(case, today()),
         seen_by=seen_by(case.id),
         anonymised_on=case.anonymised_at.astimezone(LONDON).date() if case.anonymised_at else None,

@@ -74,7 +74,11 @@ def record_case_exception(case_id: int) -> Response:
                 db.session.commit()
             except Resubmitted:
                 db.session.rollback()  # recorded the first time: answered as the first time
-            flash("Exception recorded", "success")
+            flash(
+                "Exception recorded. The letter telling the parent can be produced under "
+                "Family letters",
+                "success",
+            )
             return redirect_after_post(url_for("cases.show", case_id=case_id))
         show_errors(form, errors)
     use_govuk_date_wording(form)

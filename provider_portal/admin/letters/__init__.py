@@ -1,0 +1,1 @@
+"""The wording of the family letters, which administrators edit."""
