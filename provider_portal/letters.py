@@ -8,12 +8,13 @@ template form, the letter service and the migration's default wording all follow
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
 import string
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from docx import Document as DocxDocument
 from fpdf import FPDF
@@ -182,39 +183,31 @@ class LetterText:
     body: str
 
 
-# The PDF's built-in font covers Latin-1: typographic marks become their plain forms, and a
-# letter outside Latin-1 loses only its accent (never the whole word).
-_PLAIN = str.maketrans(
-    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
-)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-def _latin1(text: str) -> str:
-    text = text.translate(_PLAIN).replace("\u2026", "...")
-    if not text.isascii():
-        text = "".join(
-            ch
-            if ord(ch) < 256
-            else unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
-            or "?"
-            for ch in text
-        )
-    return text
+def _font(name: str) -> Path:
+    """A DejaVu Sans face from matplotlib's own data (a pinned dependency): a Unicode font, so
+    names such as Łukasz, Zoë or Ağaoğlu print as written. Found without importing matplotlib."""
+    spec = importlib.util.find_spec("matplotlib")
+    assert spec is not None and spec.submodule_search_locations is not None
+    return Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf" / name
 
 
 def letter_pdf(letter: LetterText) -> bytes:
     """The letter as an A4 PDF."""
     pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", _font("DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", _font("DejaVuSans-Bold.ttf"))
     pdf.set_margins(25, 25, 25)
-    pdf.set_title(_latin1(letter.title))
+    pdf.set_title(letter.title)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 14)
-    pdf.multi_cell(0, 8, _latin1(letter.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 14)
+    pdf.multi_cell(0, 8, letter.title, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    pdf.set_font("Helvetica", size=11)
+    pdf.set_font("DejaVu", size=11)
     for paragraph in letter.body.split("\n"):
-        pdf.multi_cell(0, 6, _latin1(paragraph), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, paragraph, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
