@@ -19,6 +19,10 @@ def _int_env(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+# The contact the family letters name outside production (production must set its own).
+PLACEHOLDER_COUNCIL_CONTACT = "the SEND assessment team at the council (send@council.example)"
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -98,9 +102,7 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "portal@localhost")
     # Who the family letters tell parents to contact with questions.
-    COUNCIL_CONTACT = os.environ.get(
-        "COUNCIL_CONTACT", "the SEND assessment team at the council (send@council.example)"
-    )
+    COUNCIL_CONTACT = os.environ.get("COUNCIL_CONTACT", PLACEHOLDER_COUNCIL_CONTACT)
     # Provider users keep access to a closed allocation's papers for this many days.
     PROVIDER_ACCESS_DAYS_AFTER_CLOSE = _int_env("PROVIDER_ACCESS_DAYS_AFTER_CLOSE", 28)
     # Documents deleted and personal details anonymised this long after the final plan.
@@ -174,6 +176,14 @@ class ProductionConfig(Config):
                 f"https://portal.council.gov.uk (it is {portal_url!r})"
             )
         cls.PORTAL_URL = portal_url
+        # Letters to families must name a real team, not the demo's example address.
+        contact = os.environ.get("COUNCIL_CONTACT", "").strip()
+        if not contact or contact == PLACEHOLDER_COUNCIL_CONTACT:
+            raise RuntimeError(
+                "COUNCIL_CONTACT must say who families contact with questions, for example "
+                "'the SEND assessment team on 01234 567890 or send@council.gov.uk'"
+            )
+        cls.COUNCIL_CONTACT = contact
         scanner = os.environ.get("SCANNER", "clamd")
         if scanner not in ("clamd", "none"):
             raise RuntimeError(f"SCANNER must be clamd or none, not {scanner!r}")

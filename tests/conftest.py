@@ -121,6 +121,7 @@ PRODUCTION_ENVIRONMENT = {
     "SECRET_KEY": "k" * 40,
     "TOTP_ENCRYPTION_KEY": "t1vD1HgPpiwH8TtS_BXpu0ARbqJ8Bm5-hJX6c3NdEuM=",
     "PORTAL_URL": "https://portal.council.example",
+    "COUNCIL_CONTACT": "the SEND assessment team on 01632 960000",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config import INSECURE_DEV_TOTP_KEY, ProductionConfig
+from config import INSECURE_DEV_TOTP_KEY, PLACEHOLDER_COUNCIL_CONTACT, ProductionConfig
 from provider_portal import create_app
 from provider_portal.mail import portal_link
 
@@ -83,3 +83,19 @@ def test_production_refuses_an_unreadable_trusted_proxies(
     monkeypatch.setattr(ProductionConfig, "TRUSTED_PROXIES", "nginx")  # read at import
     with pytest.raises(RuntimeError, match="TRUSTED_PROXIES"):
         start(tmp_path)
+
+
+@pytest.mark.parametrize("contact", [None, "  ", PLACEHOLDER_COUNCIL_CONTACT])
+def test_production_refuses_to_name_no_team_or_the_example_one_in_family_letters(
+    production_environment, monkeypatch, tmp_path, contact
+):
+    if contact is None:
+        monkeypatch.delenv("COUNCIL_CONTACT")
+    else:
+        monkeypatch.setenv("COUNCIL_CONTACT", contact)
+    with pytest.raises(RuntimeError, match="COUNCIL_CONTACT must say who families contact"):
+        start(tmp_path)
+
+
+def test_production_family_letters_name_the_councils_own_team(production_environment, tmp_path):
+    assert start(tmp_path).config["COUNCIL_CONTACT"] == "the SEND assessment team on 01632 960000"
