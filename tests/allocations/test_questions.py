@@ -255,6 +255,9 @@ def test_the_board_lists_the_longest_waiting_first_and_counts_them_all(work, mak
     listed = manager.page(everything)
     assert "12 allocations" in listed.select_one("#allocation-count").get_text()
     assert listed.select_one("#questions-filter") is not None
+    # Filtering further keeps to the waiting work: the filter form carries the choice.
+    kept = listed.select_one("form[role=search] input[type=hidden][name=questions]")
+    assert kept is not None and kept["value"] == "waiting"
     assert (
         "13 allocations" in manager.page("/allocations").select_one("#allocation-count").get_text()
     )
@@ -265,6 +268,7 @@ def test_the_board_lists_the_longest_waiting_first_and_counts_them_all(work, mak
         .order_by(AuditEvent.id)
     ).all()
     assert "questions=waiting" in viewed[-2] and "questions" not in viewed[-1]
+    assert manager.page("/allocations").select_one("input[name=questions]") is None
 
 
 def test_messages_are_shown_as_text_never_as_markup(work):
