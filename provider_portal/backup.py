@@ -75,8 +75,9 @@ class Description:
     migration_head: str | None
     tables: dict[str, int]
     figures: dict[str, Any]
-    # Documents whose file the portal would serve: id -> (stored name, SHA-256).
-    documents: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # Files the portal would serve, providers' documents and case papers alike:
+    # "document 5" or "case paper 3" -> (stored name, SHA-256).
+    documents: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -164,7 +165,7 @@ def _monthly_figures(connection: Connection, report: dict[str, str]) -> dict[str
 
 
 def describe(connection: Connection, report: dict[str, str]) -> Description:
-    """Row counts, the migration, the monthly report over report's range, and the documents."""
+    """Row counts, the migration, the monthly report over report's range, and the stored files."""
     quote = connection.dialect.identifier_preparer.quote
     names = sorted(inspect(connection).get_table_names())
     tables = {
@@ -175,12 +176,13 @@ def describe(connection: Connection, report: dict[str, str]) -> Description:
     if "alembic_version" in tables:
         head = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     figures = {"monthly_report": _monthly_figures(connection, report)} if report else {}
-    documents = {}
-    if "document" in tables:
-        rows = connection.exec_driver_sql(
-            "SELECT id, stored_name, sha256 FROM document WHERE deleted_at IS NULL"
-        )
-        documents = {int(row[0]): (str(row[1]), str(row[2])) for row in rows}
+    documents: dict[str, tuple[str, str]] = {}
+    for table, label in (("document", "document"), ("case_paper", "case paper")):
+        if table in tables:
+            rows = connection.exec_driver_sql(
+                f"SELECT id, stored_name, sha256 FROM {table} WHERE deleted_at IS NULL"
+            )
+            documents |= {f"{label} {row[0]}": (str(row[1]), str(row[2])) for row in rows}
     return Description(head, tables, figures, documents)
 
 
@@ -493,12 +495,12 @@ def _compare(manifest: dict[str, Any], restored: Description) -> list[str]:
     if manifest.get("figures") != restored.figures:
         problems.append("monthly report: the restored figures differ from the backup's")
     files: dict[str, dict[str, Any]] = manifest.get("files", {})
-    for document_id, (stored_name, sha256) in sorted(restored.documents.items()):
+    for what, (stored_name, sha256) in sorted(restored.documents.items()):
         if stored_name not in files:
-            problems.append(f"document {document_id}: its file {stored_name} is not in the backup")
+            problems.append(f"{what}: its file {stored_name} is not in the backup")
         elif files[stored_name].get("sha256") != sha256:
             problems.append(
-                f"document {document_id}: its file {stored_name} does not match the SHA-256 "
+                f"{what}: its file {stored_name} does not match the SHA-256 "
                 "the portal recorded at upload"
             )
     return problems

@@ -135,6 +135,16 @@ def test_backup_round_trip_and_tampering(live, tmp_path):
     ) in output
     assert "does NOT match its manifest" in output
 
+    # A case paper's file missing from the backup is named as such.
+    paper = db.session.scalars(select(CasePaper).order_by(CasePaper.id)).first()
+    assert paper is not None
+    del manifest["files"][paper.stored_name]
+    (backup / "files" / paper.stored_name).unlink()
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    code, output = _run(live, "backup", "verify", str(backup))
+    assert code == 1, output
+    assert f"case paper {paper.id}: its file {paper.stored_name} is not in the backup" in output
+
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="pg_dump is PostgreSQL's")
 def test_a_pg_dump_older_than_the_server_is_refused(app, tmp_path, monkeypatch):
