@@ -76,7 +76,7 @@ from provider_portal.outcomes import (
 )
 from provider_portal.reports.compliance.queries import counted_exception
 from provider_portal.reports.exports import Export, csv_export
-from provider_portal.timescales import FINAL_PLAN_DAYS, today
+from provider_portal.timescales import FINAL_PLAN_DAYS, today, under_25_on
 
 # The SEND Regulations 2014 (and EHC plans) began in September 2014.
 FIRST_YEAR = 2014
@@ -499,7 +499,7 @@ def _age_problems(source: Sen2Source, row: Sen2Row) -> Iterator[Sen2Problem]:
             "The request is dated before the child's date of birth",
             "Correct the date of birth or the date the request was received",
         )
-    elif _age_on(born, row.received) >= 25:
+    elif not under_25_on(born, row.received):
         yield Sen2Problem(
             row.case_ref,
             "ReceivedDate",
@@ -507,10 +507,6 @@ def _age_problems(source: Sen2Source, row: Sen2Row) -> Iterator[Sen2Problem]:
             "children and young people under 25)",
             "Check the date of birth and the date the request was received",
         )
-
-
-def _age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def _sources(year: int) -> list[Sen2Source]:
