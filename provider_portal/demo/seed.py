@@ -68,6 +68,7 @@ from provider_portal.passwords import password_problem
 from provider_portal.timescales import (
     FINAL_PLAN_DAYS,
     add_months,
+    age_on,
     financial_year,
     financial_year_end,
     month_start,
@@ -222,13 +223,9 @@ def _academic_year_start(on: date) -> date:
     return date(on.year if on.month >= 9 else on.year - 1, 9, 1)
 
 
-def _age_on(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 def school_details(rng: random.Random, born: date, now: date) -> tuple[str | None, str | None]:
     """Year group and setting; the year group follows the child's age on 31 August."""
-    age = _age_on(born, _academic_year_start(now) - timedelta(days=1))
+    age = age_on(born, _academic_year_start(now) - timedelta(days=1))
     if age < 4:
         return None, rng.choice(EARLY_YEARS)
     if age > 17:
