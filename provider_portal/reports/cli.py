@@ -66,7 +66,7 @@ def _months(start: str, end: str) -> tuple[date, date]:
 
 
 @contextmanager
-def _usage_errors() -> Iterator[None]:
+def usage_errors() -> Iterator[None]:
     """A report's own objection (a range too long, say) as a usage error."""
     try:
         yield
@@ -75,7 +75,7 @@ def _usage_errors() -> Iterator[None]:
 
 
 @contextmanager
-def _opened(output: str | None) -> Iterator[TextIO]:
+def opened(output: str | None) -> Iterator[TextIO]:
     """The --output file, or standard output without one."""
     if output is None:
         yield sys.stdout
@@ -107,11 +107,11 @@ def report_monthly(
     work_type = monthly.work_type_by_code(work_type_code) if work_type_code else None
     if work_type_code and work_type is None:
         raise click.BadParameter(f"No work type {work_type_code!r}", param_hint="--work-type")
-    with _usage_errors():
+    with usage_errors():
         report = monthly.monthly_report(
             *_months(start, end), as_of_date, provider=provider, work_type=work_type
         )
-    with _opened(output) as handle:
+    with opened(output) as handle:
         # Unlike the page's download, this file has plain newlines between rows.
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(monthly.CSV_HEADER)
@@ -125,9 +125,9 @@ def report_monthly(
 @OUTPUT
 def report_compliance(start: str, end: str, output: str | None) -> None:
     """Final plans issued within 20 weeks by month of issue, excluding exceptions."""
-    with _usage_errors():
+    with usage_errors():
         report = compliance.compliance_report(*_months(start, end))
-    with _opened(output) as handle:
+    with opened(output) as handle:
         write_csv(handle, compliance.CSV_HEADER, compliance.csv_rows(report))
 
 
@@ -137,7 +137,7 @@ def report_compliance(start: str, end: str, output: str | None) -> None:
 def report_spend(as_of: str | None, output: str | None) -> None:
     """Committed and actual spend by financial year, contract, provider and work type."""
     rows = spend.csv_rows(spend.spend_by_financial_year(_as_of(as_of)))
-    with _opened(output) as handle:
+    with opened(output) as handle:
         write_csv(handle, spend.CSV_HEADER, rows)
 
 
@@ -158,7 +158,7 @@ def report_pack(reference: str, start: str, end: str, as_of: str | None, output:
     contract = contract_by_reference(reference)
     if contract is None:
         raise click.BadParameter(f"No contract {reference!r}", param_hint="--contract")
-    with _usage_errors():
+    with usage_errors():
         pack = build_pack(Scope(contract=contract), *_months(start, end), as_of_date)
     with open(output, "wb") as handle:
         handle.write(pack_workbook(pack))
@@ -182,5 +182,5 @@ def report_backlog(as_of: str | None, output: str | None) -> None:
     rows = [row.as_csv() for row in board_export.backlog_rows(as_of_date)]
     # Recorded before the file is written, as every report that leaves the portal is.
     record_export(f"backlog as_of={as_of_date.isoformat()} rows={len(rows)} via=cli")
-    with _opened(output) as handle:
+    with opened(output) as handle:
         write_csv(handle, board_export.CSV_HEADER, rows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from provider_portal.reports.cli import _opened, _usage_errors
+from provider_portal.reports.cli import opened, usage_errors
 from provider_portal.reports.exports import record_export
 from provider_portal.reports.sen2.queries import (
     CSV_HEADER,
@@ -31,13 +31,13 @@ FILE = click.Path(dir_okay=False, writable=True)
 @click.option("--validation", type=FILE, help="CSV file for the rows a SEN2 validator rejects")
 def report_sen2(year_text: str, output: str | None, validation: str | None) -> None:
     """The person-level SEN2 items the portal holds for a calendar year, as CSV."""
-    with _usage_errors():
+    with usage_errors():
         report = sen2_report(parse_year(year_text))
-    with _opened(output) as handle:
+    with opened(output) as handle:
         write_csv(handle, CSV_HEADER, csv_rows(report))
     record_export(f"sen2 year={report.year} via=cli")
     if validation is not None:
-        with _opened(validation) as handle:
+        with opened(validation) as handle:
             write_csv(handle, VALIDATION_HEADER, validation_rows(report))
         record_export(f"sen2 validation year={report.year} via=cli")
     problems = report.rows_with_problems
