@@ -207,13 +207,6 @@ def cases_by_ref(refs: Iterable[str]) -> dict[str, Case]:
     return found
 
 
-def years_before(value: date, years: int) -> date:
-    try:
-        return value.replace(year=value.year - years)
-    except ValueError:  # 29 February
-        return value.replace(year=value.year - years, day=28)
-
-
 def commit_or_report(result: ImportResult, problems: Problems) -> ImportResult:
     """Commit when no row failed; otherwise roll everything back and report every problem."""
     if not problems.errors:
