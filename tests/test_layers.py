@@ -34,6 +34,7 @@ WEB_MODULES = {
     "auth/pending.py",  # the half-signed-in state between the password and the code
     "reports/pages.py",  # how a report page, download or chart answers
     "benchmark.py",  # drives the pages through the test client
+    "notifications/links.py",  # builds the portal links that messages carry
 }
 
 BANNED: dict[str, set[str] | None] = {

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -62,6 +62,23 @@ class RowError:
     line: int | None
     column: str
     message: str
+
+
+# What an import reports as it goes, for the progress page: the stage ("checking" then
+# "saving"), how many rows are done at that stage, and how many there are. An import calls it
+# at each stage's start and end and every PROGRESS_EVERY rows or so between; the callback must
+# not touch the import's own session (it records progress on its own connection).
+CHECKING = "checking"
+SAVING = "saving"
+PROGRESS_EVERY = 1_000
+
+
+class Progress(Protocol):
+    def __call__(self, stage: str, done: int, total: int) -> None: ...
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    """The progress callback of an import nobody is watching (the command line)."""
 
 
 @dataclass

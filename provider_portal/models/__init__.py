@@ -17,6 +17,12 @@ from provider_portal.models.contracts import (
     ContractTurnaround,
     ContractVariation,
 )
+from provider_portal.models.notifications import (
+    BackgroundJob,
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+)
 from provider_portal.models.papers import (
     LETTER_KINDS,
     PAPER_KINDS,
@@ -48,6 +54,10 @@ DEFAULT_WORK_TYPES = (
 )
 
 __all__ = [
+    "BackgroundJob",
+    "Notification",
+    "NotificationPreference",
+    "OutboxMessage",
     "AccountToken",
     "AllocationMessage",
     "AllocationPaper",

@@ -52,6 +52,9 @@ class Provider(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Who at the provider the council writes to; optional, stored in lower case.
     contact_email: Mapped[str | None] = mapped_column(String(320))
+    # A shared mailbox (a team inbox) that gets a copy of the organisation's work mail;
+    # set by the provider's administrator, stored in lower case.
+    team_mailbox: Mapped[str | None] = mapped_column(String(320))
 
     users: Mapped[list[User]] = relationship(back_populates="provider")
 

@@ -1,0 +1,1 @@
+"""Telling people what happened and what is due: in the portal, by email, and in digests."""
