@@ -30,13 +30,17 @@ from provider_portal.extensions import db
 from provider_portal.imports.columns import ALLOCATIONS, column_names, required_names
 from provider_portal.imports.rows import (
     BATCH_SIZE,
+    CHECKING,
     CONCURRENT_CHANGE,
     LABELS,
+    SAVING,
     ImportResult,
     Problems,
+    Progress,
     cases_by_ref,
     commit_or_report,
     matched_table,
+    no_progress,
     read_date,
     read_text,
 )
@@ -312,13 +316,15 @@ def import_allocations(
     create_missing_providers: bool = False,
     mapping: Mapping[str, str] | None = None,
     nonce: str | None = None,
+    progress: Progress = no_progress,
 ) -> ImportResult:
     """Record every row of an allocation log through the allocation services, all or nothing.
 
-    mapping and nonce as for import_cases.
+    mapping, nonce and progress as for import_cases.
     """
     problems = Problems()
     result = ImportResult(noun="allocation", rows=len(table.rows))
+    progress(CHECKING, 0, result.rows)
     if nonce is not None and actor is not None:
         submissions.claim(nonce, "import", actor)
     matched = matched_table(ALLOCATIONS, table, mapping, result, problems)
@@ -385,6 +391,8 @@ def import_allocations(
     if problems.errors:
         return commit_or_report(result, problems)
 
+    progress(CHECKING, result.rows, result.rows)
+    progress(SAVING, 0, result.rows)
     try:
         _record_allocations(parsed, cases, providers, new_providers, actor, result, problems)
     except (IntegrityError, StaleDataError, AlreadyExists):
@@ -400,4 +408,7 @@ def import_allocations(
         ),
         actor=actor,
     )
-    return commit_or_report(result, problems)
+    done = commit_or_report(result, problems)
+    if done.ok:
+        progress(SAVING, result.rows, result.rows)
+    return done

@@ -12,11 +12,15 @@ from provider_portal.extensions import db
 from provider_portal.imports import outcome_rules
 from provider_portal.imports.columns import CASES, column_names, required_names
 from provider_portal.imports.rows import (
+    CHECKING,
+    SAVING,
     ImportResult,
     Problems,
+    Progress,
     cases_by_ref,
     commit_or_report,
     matched_table,
+    no_progress,
     read_date,
     read_text,
 )
@@ -137,15 +141,17 @@ def import_cases(
     actor: User | None,
     mapping: Mapping[str, str] | None = None,
     nonce: str | None = None,
+    progress: Progress = no_progress,
 ) -> ImportResult:
     """Create or update a case for every row; nothing is saved if any row has a problem.
 
     mapping says which of the file's columns is which portal column ({header: column}), over
     the known synonyms. A form's nonce (with its actor) is claimed first, so the same upload
-    sent twice imports once and the second raises Resubmitted.
+    sent twice imports once and the second raises Resubmitted. progress hears how far it is.
     """
     problems = Problems()
     result = ImportResult(noun="case", rows=len(table.rows))
+    progress(CHECKING, 0, result.rows)
     if nonce is not None and actor is not None:
         submissions.claim(nonce, "import", actor)
     matched = matched_table(CASES, table, mapping, result, problems)
@@ -177,6 +183,8 @@ def import_cases(
     if problems.errors:
         return commit_or_report(result, problems)
 
+    progress(CHECKING, result.rows, result.rows)
+    progress(SAVING, 0, result.rows)
     for case_row in parsed:
         values = dict(case_row.values)
         exception = values.pop("_exception", None)
@@ -201,7 +209,10 @@ def import_cases(
         detail=f"rows={result.rows} created={result.created} updated={result.updated}",
         actor=actor,
     )
-    return commit_or_report(result, problems)
+    done = commit_or_report(result, problems)
+    if done.ok:
+        progress(SAVING, result.rows, result.rows)
+    return done
 
 
 def _record_imported_exception(case: Case, reason: str, actor: User | None) -> None:
