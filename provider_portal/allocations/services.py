@@ -1,8 +1,9 @@
 """Allocating work and moving it through the provider's answer, return, review and closing.
 
 Each function changes one allocation (or, allocate_batch, several), records the audit rows and
-tells the people concerned (notifications.events) in the same transaction and never commits: the caller commits, so imports can run many
-operations all-or-nothing and a page commits once for its request.
+tells the people concerned (notifications.events) in the same transaction, and never commits:
+the caller commits, so imports can run many operations all-or-nothing and a page commits once
+for its request.
 """
 
 from __future__ import annotations

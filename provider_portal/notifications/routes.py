@@ -71,6 +71,4 @@ def settings() -> Response:
         if run_form_action(form.submit, lambda: save_choices(current_user, chosen)):
             flash("Your choices are saved", "success")
             return redirect_after_post(url_for("notifications.settings"))
-    return render(
-        "notifications/settings.html", form=form, kinds=kinds, security=SECURITY_MAIL
-    )
+    return render("notifications/settings.html", form=form, kinds=kinds, security=SECURITY_MAIL)
