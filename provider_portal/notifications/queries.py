@@ -24,7 +24,7 @@ def unread_count(user_id: int) -> int:
     )
 
 
-def _own(user_id: int) -> Select[tuple[Notification]]:
+def _own(user_id: int) -> Select[Notification]:
     return select(Notification).where(Notification.user_id == user_id)
 
 
