@@ -55,13 +55,13 @@ def test_the_page_lists_the_persons_notifications_newest_first(make: Factory, cl
     rows = [[cell.get_text(" ", strip=True) for cell in row.select("td")] for row in _rows(soup)]
     assert rows == [
         [
-            "Work returned for review",
+            "Work returned for review : case EHC-SECOND",
             "Case EHC-SECOND: Draft EHC plan",
             "2 September 2024 at 12:25pm",
             "New",
         ],
         [
-            "Work accepted by the provider",
+            "Work accepted by the provider : case EHC-FIRST",
             "Case EHC-FIRST: Educational psychology advice",
             "2 September 2024 at 11:00am",
             "",
@@ -225,7 +225,7 @@ def test_an_event_in_a_request_reaches_the_page(make: Factory, client_for) -> No
     db.session.refresh(allocation)
     assert allocation.status is AllocationStatus.DECLINED
     rows = _rows(manager.page("/notifications"))
-    assert [row.select("td")[0].get_text(strip=True) for row in rows] == [
+    assert [row.select_one("button").contents[0] for row in rows] == [
         "Work declined by the provider"
     ]
     assert _rows(p_admin.page("/notifications")) == []
