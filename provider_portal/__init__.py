@@ -85,6 +85,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from provider_portal.cases import bp as cases_bp
     from provider_portal.contracts import bp as contracts_bp
     from provider_portal.error_pages import register_error_handlers
+    from provider_portal.notifications.routes import bp as notifications_bp
     from provider_portal.permissions import requires
     from provider_portal.provider import bp as provider_bp
     from provider_portal.reports import bp as reports_bp
@@ -100,6 +101,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         audit_log_bp,
         accounts_bp,
         admin_bp,
+        notifications_bp,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = requires("public")(app.view_functions["static"])

@@ -86,6 +86,18 @@ def home_url() -> str:
     return url_for("auth.home")
 
 
+def unread_notifications() -> int:
+    """The signed-in person's unread notifications for the header: one COUNT per page."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        from provider_portal.notifications.queries import unread_count
+
+        g.unread_notifications = unread_count(current_user.id)
+    count: int = g.unread_notifications
+    return count
+
+
 def template_context() -> dict[str, object]:
     """Values bound to the request: the CSP nonce, the service name and the person."""
     return {
@@ -110,6 +122,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         can=can,
         home_url=home_url,
+        unread_notifications=unread_notifications,
         account_status_of=account_status,
         exception_label=exception_label,
         financial_year_label=financial_year_label,

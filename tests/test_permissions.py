@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from provider_portal.extensions import db
-from provider_portal.models import AllocationStatus, Role
+from provider_portal.models import AllocationStatus, Notification, Role
 from provider_portal.permissions import POLICIES
 from tests.files import PDF_BYTES
 from tests.helpers import PortalClient
@@ -200,6 +200,21 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("admin.deactivate_team_member", "POST"): TEAM_ACTS,
     ("admin.reactivate_team_member", "POST"): TEAM_ACTS,
     ("admin.resend_team_invitation", "POST"): TEAM_ACTS,
+    # The team mailbox: each provider administrator their own organisation's. The empty form
+    # removes a mailbox that was never set: nothing changes.
+    ("admin.team_mailbox", "GET"): TEAM_LIST,
+    ("admin.team_mailbox", "POST"): {**TEAM_LIST, "p_admin": 303, "q_admin": 303},
+    # Everyone's own notifications. notification_id is the manager's: anyone else's is 404.
+    ("notifications.index", "GET"): SIGNED_IN,
+    ("notifications.mark_all", "POST"): {**{w: 303 for w in WHO}, "anonymous": 302},
+    ("notifications.open_notification", "POST"): {
+        **{w: 404 for w in WHO},
+        "manager": 303,
+        "anonymous": 302,
+    },
+    # The empty form misses every choice (200 with errors); a monitor has none to make.
+    ("notifications.settings", "GET"): SIGNED_IN,
+    ("notifications.settings", "POST"): {**SIGNED_IN, "monitor": 303},
 }
 PUBLIC_FILES = {"static", "assets.govuk_assets", "assets.vendor"}
 
@@ -286,6 +301,11 @@ def world(app, make, client_for):
         "q_admin": make.user(Role.PROVIDER_ADMIN, provider=q),
     }
     paper = shared_paper(allocation, users["manager"])
+    notification = Notification(
+        user_id=users["manager"].id, kind="work_returned", allocation_id=allocation.id
+    )
+    db.session.add(notification)
+    db.session.commit()
     ids = {
         "case_id": case.id,
         "allocation_id": allocation.id,
@@ -301,6 +321,7 @@ def world(app, make, client_for):
         "letter_id": letter.id,
         "fmt": "pdf",
         "letter_kind": "work_accepted",
+        "notification_id": notification.id,
     }
     return users, ids, allocation
 

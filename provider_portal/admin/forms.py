@@ -145,6 +145,18 @@ class ProviderForm(FlaskForm):
     submit = SubmitField("Add provider", widget=GovSubmitInput())
 
 
+class TeamMailboxForm(FlaskForm):
+    """A provider administrator sets their organisation's team mailbox (empty removes it)."""
+
+    mailbox = email_field(
+        "Team mailbox email address (optional)",
+        None,
+        "A shared inbox, such as casework@yourcompany.co.uk. It gets a copy of every email "
+        "about your organisation's work. Leave it empty to stop the copies.",
+    )
+    submit = SubmitField("Save team mailbox", widget=GovSubmitInput())
+
+
 class ConfirmForm(FlaskForm):
     """A button that confirms an action (the button is the whole form)."""
 

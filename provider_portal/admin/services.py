@@ -66,3 +66,19 @@ def set_provider_active(provider: Provider, active: bool, actor: User) -> None:
     provider.active = active
     action = "provider_reactivated" if active else "provider_deactivated"
     audit.record(action, "provider", provider.id, actor=actor, provider_id=provider.id)
+
+
+def set_team_mailbox(provider: Provider, address: str | None, actor: User) -> bool:
+    """Set the provider's team mailbox (stored in lower case), or remove it when address is
+    empty; audited. Returns whether it changed. Raises AccountError for an unusable address."""
+    mailbox = normalise_email(address) if address and address.strip() else None
+    if mailbox is not None:
+        problem = email_problem(mailbox)
+        if problem:
+            raise AccountError(problem, "mailbox")
+    if mailbox == provider.team_mailbox:
+        return False
+    action = "team_mailbox_removed" if mailbox is None else "team_mailbox_set"
+    provider.team_mailbox = mailbox
+    audit.record(action, "provider", provider.id, actor=actor, provider_id=provider.id)
+    return True

@@ -1,8 +1,9 @@
 """Allocating work and moving it through the provider's answer, return, review and closing.
 
-Each function changes one allocation (or, allocate_batch, several), records the audit rows in
-the same transaction and never commits: the caller commits, so imports can run many
-operations all-or-nothing and a page commits once for its request.
+Each function changes one allocation (or, allocate_batch, several), records the audit rows and
+tells the people concerned (notifications.events) in the same transaction, and never commits:
+the caller commits, so imports can run many operations all-or-nothing and a page commits once
+for its request.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from provider_portal.models import (
     User,
     WorkType,
 )
+from provider_portal.notifications.events import work_event
 from provider_portal.papers.services import share
 from provider_portal.timescales import due_date, today
 
@@ -236,6 +238,7 @@ def allocate(
         ),
     )
     share(allocation, papers, actor=actor)
+    work_event("work_allocated", allocation, actor)
     return allocation
 
 
@@ -361,6 +364,7 @@ def record_return(
     allocation.status = AllocationStatus.RETURNED
     allocation.returned_by_id = actor.id if actor else None
     allocation_event("allocation_returned", allocation, actor)
+    work_event("work_returned", allocation, actor)
 
 
 def accept(allocation: Allocation, *, actor: User | None, accepted_on: date | None = None) -> None:
@@ -375,6 +379,7 @@ def accept(allocation: Allocation, *, actor: User | None, accepted_on: date | No
     allocation.accepted_by_id = actor.id if actor else None
     allocation.closed_on = when
     allocation_event("allocation_accepted", allocation, actor)
+    work_event("work_accepted", allocation, actor)
 
 
 def request_amendment(allocation: Allocation, comment: str, *, actor: User | None) -> None:
@@ -388,6 +393,7 @@ def request_amendment(allocation: Allocation, comment: str, *, actor: User | Non
     allocation.amendment_requested_by_id = actor.id if actor else None
     allocation.amendment_count = (allocation.amendment_count or 0) + 1
     allocation_event("allocation_amendment_requested", allocation, actor)
+    work_event("work_sent_back", allocation, actor)
 
 
 def withdraw(
@@ -407,6 +413,7 @@ def withdraw(
     allocation.withdrawn_by_id = actor.id if actor else None
     _close(allocation, AllocationStatus.WITHDRAWN, when)
     allocation_event("allocation_withdrawn", allocation, actor)
+    work_event("work_withdrawn", allocation, actor)
 
 
 def _check_provider_actor(allocation: Allocation, actor: User | None) -> None:
@@ -429,6 +436,7 @@ def provider_accept(
     allocation.provider_accepted_by_id = actor.id if actor else None
     _save(allocation)
     allocation_event("allocation_provider_accepted", allocation, actor)
+    work_event("work_taken_on", allocation, actor)
 
 
 def decline(
@@ -447,6 +455,7 @@ def decline(
     allocation.declined_by_id = actor.id if actor else None
     _close(allocation, AllocationStatus.DECLINED, when)
     allocation_event("allocation_declined", allocation, actor)
+    work_event("work_declined", allocation, actor)
 
 
 def assignable_people(provider_id: int) -> list[User]:
@@ -480,3 +489,4 @@ def assign(allocation: Allocation, assignee: User | None, *, actor: User | None)
     allocation.assigned_to_id = assignee.id
     _save(allocation)
     allocation_event("allocation_assigned", allocation, actor, detail=f"assigned_to={assignee.id}")
+    work_event("work_assigned", allocation, actor)

@@ -17,7 +17,7 @@ import click
 from sqlalchemy import func, select
 
 from provider_portal.accounts.services import create_user
-from provider_portal.admin.services import create_provider
+from provider_portal.admin.services import create_provider, set_team_mailbox
 from provider_portal.allocations.services import (
     accept,
     allocate,
@@ -43,6 +43,7 @@ from provider_portal.contracts.services import (
     set_turnaround,
 )
 from provider_portal.demo.guard import refuse_outside_development
+from provider_portal.demo.notifications import settle_notifications
 from provider_portal.demo.papers import (
     ensure_paper_kinds,
     returned_document,
@@ -80,6 +81,7 @@ from provider_portal.timescales import (
 DEFAULT_PASSWORD = "demo-password-2024"
 EP_AGENCY = "Northbrook Psychology Services"
 PLAN_AGENCY = "Clearwater Plan Writing Ltd"
+TEAM_MAILBOX = "casework@northbrook.example"
 # email, name, role, provider
 ACCOUNTS: tuple[tuple[str, str, Role, str | None], ...] = (
     ("admin@demo.example", "Asha Patel", Role.ADMIN, None),
@@ -620,17 +622,24 @@ def seed_command() -> None:
         )
         if user.provider_id is not None
     }
+    # Northbrook's casework inbox gets a copy of its work mail.
+    set_team_mailbox(providers[EP_AGENCY], TEAM_MAILBOX, uploaders[providers[EP_AGENCY].id])
     to_allocate = [c for c in case_list if c is not refused]
     counts = build_allocations(rng, now, to_allocate, providers, uploaders)
     build_outcomes(now, case_list, manager)
     assign_open_work(providers)
     build_contacts_and_questions(providers[EP_AGENCY], manager)
     papers = share_papers_with_open_work(manager)
+    notifications, unread = settle_notifications(now)
     db.session.commit()
 
     click.echo(
         f"Demo data created for {long_date(now)}: {len(case_list)} cases, "
         f"{papers} case papers shared with open work."
+    )
+    click.echo(
+        f"{notifications} notifications, {unread} of them from the last week and unread; "
+        "their emails are marked as sent (the demo sends no mail)."
     )
     for index, allocated in enumerate(counts.allocated):
         month = month_year(add_months(month_start(now), index - 3))

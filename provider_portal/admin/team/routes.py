@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import flash, url_for
+from flask import abort, flash, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from provider_portal.admin import bp
-from provider_portal.admin.forms import InvitePractitionerForm
+from provider_portal.admin.forms import InvitePractitionerForm, TeamMailboxForm
 from provider_portal.admin.queries import (
     find_team_member,
     find_team_practitioner,
@@ -22,10 +22,11 @@ from provider_portal.admin.routes import (
     reactivate_and_flash,
     resend_and_flash,
 )
+from provider_portal.admin.services import set_team_mailbox
 from provider_portal.extensions import db
 from provider_portal.models import Provider, Role
 from provider_portal.permissions import requires
-from provider_portal.web import page_number, redirect_after_post, render
+from provider_portal.web import page_number, redirect_after_post, render, run_form_action
 
 
 @bp.route("/team", endpoint="team")
@@ -97,3 +98,28 @@ def resend_team_invitation(user_id: int) -> Response:
     person = found(find_team_practitioner(current_user.provider_id, user_id))
     resend_and_flash(person)
     return redirect_after_post(url_for("admin.team_member", user_id=person.id))
+
+
+@bp.route("/team/mailbox", methods=["GET", "POST"])
+@requires("manage_practitioners")
+def team_mailbox() -> Response:
+    """Set or remove your organisation's team mailbox, which gets a copy of its work mail."""
+    organisation = db.session.get(Provider, current_user.provider_id)
+    if organisation is None:
+        abort(404)
+    form = TeamMailboxForm(data={"mailbox": organisation.team_mailbox or ""})
+    if form.validate_on_submit():
+        changed: list[bool] = []
+        if run_form_action(
+            form.mailbox,
+            lambda: changed.append(set_team_mailbox(organisation, form.mailbox.data, current_user)),
+        ):
+            if changed and changed[0]:
+                flash(
+                    f"Copies will go to {organisation.team_mailbox}"
+                    if organisation.team_mailbox
+                    else "The team mailbox is removed: no more copies will be sent",
+                    "success",
+                )
+            return redirect_after_post(url_for("admin.team"))
+    return render("admin/team/mailbox.html", form=form, organisation=organisation)

@@ -17,6 +17,7 @@ from provider_portal import audit, submissions
 from provider_portal.errors import AllocationError
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationMessage, User
+from provider_portal.notifications.events import work_event
 
 MAX_MESSAGE = 2000
 # As web.refuse_control_characters does for a posted form: line breaks and tabs may stay.
@@ -59,6 +60,7 @@ def _post(allocation: Allocation, text: str, actor: User, from_council: bool) ->
         case_id=allocation.case_id,
         provider_id=allocation.provider_id,
     )
+    work_event("question_answered" if from_council else "question_asked", allocation, actor)
     return message
 
 

@@ -12,6 +12,7 @@ from provider_portal import audit, submissions
 from provider_portal.allocations.clock import refresh_statutory_due
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Case, CaseException, User
+from provider_portal.notifications.events import work_event
 from provider_portal.timescales import ADVICE_EXCEPTIONS, FINAL_PLAN_EXCEPTIONS, today
 
 
@@ -97,4 +98,9 @@ def record_exception(
         actor=actor,
         case_id=case.id,
     )
+    # Only an advice exception (reg 8(2)) moves a piece of work's dates: its allocation's
+    # statutory due date. A 20-week exception (reg 10(4)) moves the case's final plan limit,
+    # which no allocation's due date follows, so no provider is told of it.
+    if allocation is not None and allocation.is_open:
+        work_event("exception_recorded", allocation, actor)
     return entry
