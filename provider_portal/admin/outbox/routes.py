@@ -27,13 +27,15 @@ def outbox() -> Response:
     """The emails the portal has queued, newest first, 50 a page, by status."""
     status = arg_choice("status", OUTBOX_STATUSES)
     counts = status_counts()
+    # The filter's choices: (status, label, how many), "" for every status.
+    choices = [("", "All", sum(counts.values()))] + [
+        (key, choice.label, counts[key]) for key, choice in STATUSES.items()
+    ]
     return render(
         "admin/outbox/index.html",
         result=page_of_messages(status, page_number()),
-        status=status,
-        statuses=STATUSES,
-        counts=counts,
-        total=sum(counts.values()),
+        chosen=status,
+        choices=choices,
     )
 
 
