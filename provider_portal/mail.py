@@ -71,14 +71,24 @@ def build_message(settings: MailSettings, to: str, subject: str, body: str) -> E
     return message
 
 
-def smtp_send(settings: MailSettings, message: EmailMessage) -> None:
-    """Hand one message to the mail server; smtplib's errors (and OSError) go to the caller,
-    who decides what a refusal means (the outbox tells a retry from a refusal for good)."""
-    with smtplib.SMTP(settings.server, settings.port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+def smtp_connect(settings: MailSettings) -> smtplib.SMTP:
+    """A connection to the mail server, secured and signed in as the settings say; smtplib's
+    errors (and OSError) go to the caller, who decides what a refusal means."""
+    smtp = smtplib.SMTP(settings.server, settings.port, timeout=SMTP_TIMEOUT_SECONDS)
+    try:
         if settings.use_tls:
             smtp.starttls(context=ssl.create_default_context())
         if settings.username:
             smtp.login(settings.username, settings.password or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def smtp_send(settings: MailSettings, message: EmailMessage) -> None:
+    """Hand one message to the mail server on a connection of its own."""
+    with smtp_connect(settings) as smtp:
         smtp.send_message(message)
 
 

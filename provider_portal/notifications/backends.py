@@ -19,7 +19,7 @@ from typing import Protocol
 from notifications_python_client.errors import HTTPError, InvalidResponse
 from notifications_python_client.notifications import NotificationsAPIClient
 
-from provider_portal.mail import SMTP_TIMEOUT_SECONDS, MailSettings, build_message, smtp_send
+from provider_portal.mail import SMTP_TIMEOUT_SECONDS, MailSettings, build_message, smtp_connect
 from provider_portal.settings import setting
 
 # OutboxMessage.failure_reason holds this many characters.
@@ -61,6 +61,9 @@ class Backend(Protocol):
     def send(self, email: Email) -> None:
         """Send, or raise TemporaryFailure or PermanentFailure."""
 
+    def close(self) -> None:
+        """Let go of any connection kept between messages."""
+
 
 def scrub(text: object) -> str:
     """A server's words, safe to store and show: no addresses, no control characters."""
@@ -71,17 +74,38 @@ def scrub(text: object) -> str:
 
 
 class SmtpBackend:
-    """The MAIL_* settings' server, one connection per message."""
+    """The MAIL_* settings' server. One connection serves a whole run (TLS and signing in
+    once, not per message); after any error it is dropped and the next message opens a new
+    one, so a refusal of one message never leaves the next on a connection in doubt."""
 
     def __init__(self, settings: MailSettings) -> None:
         self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
 
     def send(self, email: Email) -> None:
         message = build_message(self.settings, email.to, email.subject, email.body)
         try:
-            smtp_send(self.settings, message)
+            if self._smtp is None:
+                self._smtp = smtp_connect(self.settings)
+            self._smtp.send_message(message)
         except (smtplib.SMTPException, OSError) as error:
+            self._drop()
             raise smtp_failure(error) from None
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
+
+    def close(self) -> None:
+        """Say goodbye to the server (QUIT), if a connection is open."""
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass  # the messages are sent; a server that has gone needs no goodbye
+            finally:
+                self._drop()
 
 
 def smtp_failure(error: Exception) -> DeliveryFailure:
@@ -158,6 +182,9 @@ class NotifyBackend:
             return  # a 2xx whose body was not JSON: Notify took the message
         except HTTPError as error:
             raise notify_failure(error) from None
+
+    def close(self) -> None:
+        self.client.request_session.close()
 
 
 def notify_failure(error: HTTPError) -> DeliveryFailure:

@@ -250,21 +250,27 @@ def _deliver_one(
 
 def deliver_pending(*, now: datetime | None = None, limit: int | None = None) -> DeliveryReport:
     """Send every message that is due (at most limit), inside an app context; see the
-    module's note. now fixes the clock (tests); by default each step reads the time."""
+    module's note. now fixes the clock (tests); by default each step reads the time.
+
+    It commits as it goes (each claim, each outcome), so call it with nothing of the
+    caller's own waiting in the session."""
     clock: Callable[[], datetime] = (lambda: now) if now is not None else _utcnow
     backend = chosen_backend()
     report = DeliveryReport()
     tried = 0
     after = 0
-    while limit is None or tried < limit:
-        size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - tried)
-        batch = _due(clock(), after, size)
-        if not batch:
-            break
-        for due in batch:
-            after = due.id
-            tried += 1
-            claimed = _claim(due, clock())
-            if claimed is not None:
-                _deliver_one(backend, claimed, clock(), report)
+    try:
+        while limit is None or tried < limit:
+            size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - tried)
+            batch = _due(clock(), after, size)
+            if not batch:
+                break
+            for due in batch:
+                after = due.id
+                tried += 1
+                claimed = _claim(due, clock())
+                if claimed is not None:
+                    _deliver_one(backend, claimed, clock(), report)
+    finally:
+        backend.close()
     return report

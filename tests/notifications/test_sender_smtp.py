@@ -116,6 +116,14 @@ class Picky(Mailbox):
     def __init__(self, answers: dict[str, str]) -> None:
         super().__init__()
         self.answers = answers
+        self.connections = 0
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -175,6 +183,16 @@ def test_a_refused_recipient_fails_for_good_and_a_busy_one_is_tried_again(
     picky_server.answers = {}
     assert deliver_pending(now=datetime.now(UTC) + timedelta(minutes=1)).sent == 1
     assert len(picky_server.settle()) == 2
+
+
+def test_one_connection_serves_a_run_until_something_goes_wrong(make: Factory, picky_server: Picky):
+    queue(make, 6)
+    refused = messages()[2]
+    picky_server.answers = {refused.to_address: "550 5.1.1 No such mailbox"}
+    assert deliver_pending() == DeliveryReport(sent=5, failed=1)
+    assert len(picky_server.settle()) == 5
+    # The refusal drops the connection: the next message opens a new one.
+    assert picky_server.connections == 2
 
 
 def test_a_message_refused_by_the_server_fails_for_good(make: Factory, mail_server: Mailbox):
