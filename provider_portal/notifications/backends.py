@@ -91,6 +91,9 @@ class SmtpBackend:
         except (smtplib.SMTPException, OSError) as error:
             self._drop()
             raise smtp_failure(error) from None
+        except Exception:
+            self._drop()  # whatever it was, the connection is in doubt
+            raise
 
     def _drop(self) -> None:
         if self._smtp is not None:

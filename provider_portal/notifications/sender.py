@@ -85,6 +85,7 @@ class _Claimed:
     id: int
     token: str
     user_id: int | None
+    provider_id: int | None
     to_address: str
     template: str
     personalisation: str
@@ -142,6 +143,7 @@ def _claim(due: _Due, now: datetime) -> _Claimed | None:
     row = db.session.execute(
         select(
             OutboxMessage.user_id,
+            OutboxMessage.provider_id,
             OutboxMessage.to_address,
             OutboxMessage.template,
             OutboxMessage.personalisation,
@@ -156,6 +158,7 @@ def _claim(due: _Due, now: datetime) -> _Claimed | None:
         due.id,
         token,
         row.user_id,
+        row.provider_id,
         row.to_address,
         row.template,
         row.personalisation,
@@ -164,9 +167,16 @@ def _claim(due: _Due, now: datetime) -> _Claimed | None:
     )
 
 
+def _who(claimed: _Claimed) -> str:
+    """The recipient as the logs name them: by id, never by address."""
+    if claimed.user_id is not None:
+        return f"user {claimed.user_id}"
+    return f"the team mailbox of provider {claimed.provider_id}"
+
+
 def _finish(claimed: _Claimed, **values: Any) -> None:
     """Record the outcome, only while the claim is still this sender's."""
-    db.session.execute(
+    result: Any = db.session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == claimed.id,
@@ -177,6 +187,10 @@ def _finish(claimed: _Claimed, **values: Any) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+    if result.rowcount != 1:
+        # Only when this sender took longer than STALE_AFTER and another took the message
+        # over: that one records its own outcome.
+        log.warning("outbox message %s: its claim was taken over by another sender", claimed.id)
 
 
 def _email(claimed: _Claimed) -> Email:
@@ -215,7 +229,7 @@ def _deliver_one(
         tried = claimed.attempts if failure.reason == DEACTIVATED else attempts
         _finish(claimed, status=OUTBOX_FAILED, attempts=tried, failure_reason=failure.reason)
         report.failed += 1
-        log.warning("outbox message %s to user %s failed: %s", claimed.id, claimed.user_id, failure)
+        log.warning("outbox message %s to %s failed: %s", claimed.id, _who(claimed), failure)
     except TemporaryFailure as failure:
         if attempts >= MAX_ATTEMPTS:
             reason = f"Not sent after {attempts} attempts. The last: {failure.reason}"
@@ -236,16 +250,16 @@ def _deliver_one(
             )
             report.retrying += 1
         log.warning(
-            "outbox message %s to user %s not sent (attempt %s): %s",
+            "outbox message %s to %s not sent (attempt %s): %s",
             claimed.id,
-            claimed.user_id,
+            _who(claimed),
             attempts,
             failure,
         )
     else:
         _finish(claimed, status=OUTBOX_SENT, attempts=attempts, sent_at=now, failure_reason=None)
         report.sent += 1
-        log.info("outbox message %s sent to user %s", claimed.id, claimed.user_id)
+        log.info("outbox message %s sent to %s", claimed.id, _who(claimed))
 
 
 def deliver_pending(*, now: datetime | None = None, limit: int | None = None) -> DeliveryReport:

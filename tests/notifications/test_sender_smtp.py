@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask import Flask
 
@@ -348,3 +349,39 @@ def test_two_senders_at_once_send_each_message_exactly_once(
     assert sorted(arrived) == sorted(row.to_address for row in rows)  # each exactly once
     assert {row.status for row in messages()} == {OUTBOX_SENT}
     assert db.session.query(OutboxMessage).filter_by(attempts=1).count() == 50
+
+
+class TakenOver(Mailbox):
+    """While a message is being sent, another sender takes it over (as after STALE_AFTER)."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__()
+        self.app = app
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.app.app_context():
+            db.session.execute(
+                sa.update(OutboxMessage).values(claim_token="c" * 32, claimed_at=datetime.now(UTC))
+            )
+            db.session.commit()
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_an_outcome_is_recorded_only_under_the_senders_own_claim(
+    make: Factory, app: Flask, caplog: pytest.LogCaptureFixture
+):
+    queue(make)
+    mailbox = TakenOver(app)
+    controller = _Controller(mailbox)
+    controller.start()
+    saved = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    try:
+        assert deliver_pending() == DeliveryReport(sent=1)
+    finally:
+        app.config.update(MAIL_SERVER=saved[0], MAIL_PORT=saved[1])
+        controller.stop()
+    (row,) = messages()
+    # The other sender's claim stands: this one's "sent" was not written over it.
+    assert (row.status, row.claim_token, row.sent_at) == (OUTBOX_SENDING, "c" * 32, None)
+    assert f"outbox message {row.id}: its claim was taken over by another sender" in caplog.text
