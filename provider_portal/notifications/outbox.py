@@ -130,5 +130,5 @@ def send_again(message_id: int, actor: User, *, now: datetime | None = None) -> 
     if getattr(result, "rowcount", 0) != 1:
         if db.session.get(OutboxMessage, message_id) is None:
             raise NotFound()
-        raise Conflict("This message is not failed: it has been sent again already.")
+        raise Conflict("This email has already been queued to send again.")
     audit.record("outbox_message_resent", "outbox_message", message_id, actor=actor)

@@ -149,7 +149,7 @@ def test_send_again_twice_changes_nothing_the_second_time(make: Factory, client_
     admin = client_for(Role.ADMIN)
     assert admin.post(f"{URL}/{failed.id}/send-again").status_code == 303
     again = admin.post(f"{URL}/{failed.id}/send-again", follow_redirects=True)
-    assert "has been sent again already" in again.get_data(as_text=True)
+    assert "This email has already been queued to send again." in again.get_data(as_text=True)
     count = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "outbox_message_resent")
     ).all()

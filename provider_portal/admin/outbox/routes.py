@@ -42,7 +42,7 @@ def outbox() -> Response:
 @bp.route("/outbox/<int:message_id>/send-again", methods=["POST"])
 @requires("manage_accounts")
 def send_outbox_message_again(message_id: int) -> Response:
-    """Queue a failed message again: it goes with the next delivery."""
+    """Queue a failed email again: it goes with the next delivery."""
     if ConfirmForm().validate_on_submit():
         try:
             send_again(message_id, current_user)
@@ -54,5 +54,5 @@ def send_outbox_message_again(message_id: int) -> Response:
             db.session.rollback()
             flash(error.message, "error")
         else:
-            flash("The message will be sent again with the next delivery", "success")
+            flash("The email will be sent again with the next delivery", "success")
     return redirect_after_post(url_for("admin.outbox", status="failed"))
