@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,9 @@ def _int_env(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
 
+
+# The ways the outbox can be delivered (MAIL_BACKEND).
+MAIL_BACKENDS = ("smtp", "notify")
 
 # The contact the family letters name outside production (production must set its own).
 PLACEHOLDER_COUNCIL_CONTACT = "the SEND assessment team at the council (send@council.example)"
@@ -101,6 +105,18 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "portal@localhost")
+    # How the outbox (notifications, reminders, digests) is delivered: smtp, with the MAIL_*
+    # settings above, or notify (GOV.UK Notify). Invitations and password resets always go
+    # by SMTP, straight away: their sign-in links are never stored in the outbox.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    # GOV.UK Notify: the API key, and the template every message uses, whose subject is
+    # ((subject)) and body ((body)). NOTIFY_TEMPLATE_IDS, JSON such as
+    # {"work_allocated": "<template id>"}, names a template of the council's own for some
+    # kinds: those get the message's fields as well as its subject and body.
+    NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "")
+    NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+    NOTIFY_TEMPLATE_ID = os.environ.get("NOTIFY_TEMPLATE_ID", "")
+    NOTIFY_TEMPLATE_IDS = os.environ.get("NOTIFY_TEMPLATE_IDS", "")
     # Who the family letters tell parents to contact with questions.
     COUNCIL_CONTACT = os.environ.get("COUNCIL_CONTACT", PLACEHOLDER_COUNCIL_CONTACT)
     # Provider users keep access to a closed allocation's papers for this many days.
@@ -193,6 +209,35 @@ class ProductionConfig(Config):
                 "set ALLOW_NO_SCANNER=1 to run without one"
             )
         cls.SCANNER = scanner
+        cls._validate_mail_backend()
+
+    @classmethod
+    def _validate_mail_backend(cls) -> None:
+        """Refuse a MAIL_BACKEND the sender does not know, or Notify without its key and
+        template: the outbox would fill and nothing would ever be sent."""
+        backend = os.environ.get("MAIL_BACKEND", "smtp")
+        if backend not in MAIL_BACKENDS:
+            raise RuntimeError(f"MAIL_BACKEND must be smtp or notify, not {backend!r}")
+        cls.MAIL_BACKEND = backend
+        if backend != "notify":
+            return
+        for name in ("NOTIFY_API_KEY", "NOTIFY_TEMPLATE_ID"):
+            if not os.environ.get(name, "").strip():
+                raise RuntimeError(f"MAIL_BACKEND=notify needs {name}")
+        cls.NOTIFY_API_KEY = os.environ["NOTIFY_API_KEY"].strip()
+        cls.NOTIFY_TEMPLATE_ID = os.environ["NOTIFY_TEMPLATE_ID"].strip()
+        overrides = os.environ.get("NOTIFY_TEMPLATE_IDS", "").strip()
+        try:
+            parsed = json.loads(overrides) if overrides else {}
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict) or not all(
+            isinstance(value, str) for value in parsed.values()
+        ):
+            raise RuntimeError(
+                'NOTIFY_TEMPLATE_IDS must be JSON such as {"work_allocated": "<template id>"}'
+            )
+        cls.NOTIFY_TEMPLATE_IDS = overrides
 
 
 CONFIGS: dict[str, type[Config]] = {

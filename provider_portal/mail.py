@@ -60,7 +60,8 @@ def portal_link(path: str) -> str:
     return setting("PORTAL_URL").rstrip("/") + path
 
 
-def _message(settings: MailSettings, to: str, subject: str, body: str) -> EmailMessage:
+def build_message(settings: MailSettings, to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text email from the portal's sender address."""
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to
@@ -70,14 +71,30 @@ def _message(settings: MailSettings, to: str, subject: str, body: str) -> EmailM
     return message
 
 
+def smtp_connect(settings: MailSettings) -> smtplib.SMTP:
+    """A connection to the mail server, secured and signed in as the settings say; smtplib's
+    errors (and OSError) go to the caller, who decides what a refusal means."""
+    smtp = smtplib.SMTP(settings.server, settings.port, timeout=SMTP_TIMEOUT_SECONDS)
+    try:
+        if settings.use_tls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.username:
+            smtp.login(settings.username, settings.password or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def smtp_send(settings: MailSettings, message: EmailMessage) -> None:
+    """Hand one message to the mail server on a connection of its own."""
+    with smtp_connect(settings) as smtp:
+        smtp.send_message(message)
+
+
 def _deliver(settings: MailSettings, message: EmailMessage, user_id: int | None) -> None:
     try:
-        with smtplib.SMTP(settings.server, settings.port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-            if settings.use_tls:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.username:
-                smtp.login(settings.username, settings.password or "")
-            smtp.send_message(message)
+        smtp_send(settings, message)
     except (smtplib.SMTPException, OSError) as error:
         log.warning("email to user %s not sent: %s", user_id, type(error).__name__)
         raise MailError("the mail server did not accept the message") from error
@@ -87,7 +104,7 @@ def _deliver(settings: MailSettings, message: EmailMessage, user_id: int | None)
 def send_email(to: str, subject: str, body: str, *, user_id: int | None = None) -> None:
     """Send now; raises MailError if the mail server cannot be reached or refuses."""
     settings = MailSettings.from_app()
-    _deliver(settings, _message(settings, to, subject, body), user_id)
+    _deliver(settings, build_message(settings, to, subject, body), user_id)
 
 
 # Mail that need not hold up the answer goes through one small pool per process, so a
@@ -117,7 +134,7 @@ def _deliver_quietly(settings: MailSettings, message: EmailMessage, user_id: int
 def send_email_later(to: str, subject: str, body: str, *, user_id: int | None = None) -> None:
     """Send in the background; a failure is logged (by user id) and otherwise ignored."""
     settings = MailSettings.from_app()
-    message = _message(settings, to, subject, body)
+    message = build_message(settings, to, subject, body)
     future = _background_pool().submit(_deliver_quietly, settings, message, user_id)
     with _lock:
         _pending.add(future)

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from provider_portal.extensions import db
-from provider_portal.models import AllocationStatus, Notification, Role
+from provider_portal.models import AllocationStatus, Notification, OutboxMessage, Role
 from provider_portal.permissions import POLICIES
 from tests.files import PDF_BYTES
 from tests.helpers import PortalClient
@@ -191,6 +191,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("admin.letter_templates_list", "GET"): ADMIN_ONLY,
     ("admin.letter_template_edit", "GET"): ADMIN_ONLY,
     ("admin.letter_template_edit", "POST"): ADMIN_ONLY,
+    # The email outbox (message_id is a failed message to P's administrator): sending it
+    # again is a change, allowed to administrators only.
+    ("admin.outbox", "GET"): ADMIN_ONLY,
+    ("admin.send_outbox_message_again", "POST"): ADMIN_ACTS,
     # A provider administrator's own team: Q's administrator gets 404 for P's practitioner.
     ("admin.team", "GET"): TEAM_LIST,
     ("admin.invite_practitioner", "GET"): TEAM_LIST,
@@ -305,6 +309,10 @@ def world(app, make, client_for):
         user_id=users["manager"].id, kind="work_returned", allocation_id=allocation.id
     )
     db.session.add(notification)
+    message = OutboxMessage(
+        user_id=p_admin.id, to_address=p_admin.email, template="work_allocated", status="failed"
+    )
+    db.session.add(message)
     db.session.commit()
     ids = {
         "case_id": case.id,
@@ -322,6 +330,7 @@ def world(app, make, client_for):
         "fmt": "pdf",
         "letter_kind": "work_accepted",
         "notification_id": notification.id,
+        "message_id": message.id,
     }
     return users, ids, allocation
 

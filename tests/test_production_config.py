@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from config import INSECURE_DEV_TOTP_KEY, PLACEHOLDER_COUNCIL_CONTACT, ProductionConfig
@@ -99,3 +101,59 @@ def test_production_refuses_to_name_no_team_or_the_example_one_in_family_letters
 
 def test_production_family_letters_name_the_councils_own_team(production_environment, tmp_path):
     assert start(tmp_path).config["COUNCIL_CONTACT"] == "the SEND assessment team on 01632 960000"
+
+
+NOTIFY_KEY = "live-0c2e5bc5-4e1f-4bd0-9a3f-3a1bd9e6e0a1-5d1c1e4e-8f7b-4f3a-9d2e-6a7b8c9d0e1f"
+NOTIFY_TEMPLATE = "f33517ff-2a88-4f6e-b855-c550268ce08a"
+
+
+def _notify(monkeypatch) -> None:
+    monkeypatch.setenv("MAIL_BACKEND", "notify")
+    monkeypatch.setenv("NOTIFY_API_KEY", NOTIFY_KEY)
+    monkeypatch.setenv("NOTIFY_TEMPLATE_ID", NOTIFY_TEMPLATE)
+
+
+def test_production_sends_the_outbox_by_smtp_unless_told_otherwise(
+    production_environment, tmp_path
+):
+    assert start(tmp_path).config["MAIL_BACKEND"] == "smtp"
+
+
+def test_production_refuses_a_mail_backend_it_does_not_know(
+    production_environment, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("MAIL_BACKEND", "sendmail")
+    with pytest.raises(RuntimeError, match="MAIL_BACKEND must be smtp or notify, not 'sendmail'"):
+        start(tmp_path)
+
+
+@pytest.mark.parametrize("missing", ["NOTIFY_API_KEY", "NOTIFY_TEMPLATE_ID"])
+def test_production_refuses_notify_without_its_key_or_template(
+    production_environment, monkeypatch, tmp_path, missing
+):
+    _notify(monkeypatch)
+    monkeypatch.setenv(missing, " ")
+    with pytest.raises(RuntimeError, match=f"MAIL_BACKEND=notify needs {missing}"):
+        start(tmp_path)
+
+
+@pytest.mark.parametrize("overrides", ["work_allocated", "[]", '{"work_allocated": 7}'])
+def test_production_refuses_template_overrides_it_cannot_read(
+    production_environment, monkeypatch, tmp_path, overrides
+):
+    _notify(monkeypatch)
+    monkeypatch.setenv("NOTIFY_TEMPLATE_IDS", overrides)
+    with pytest.raises(RuntimeError, match="NOTIFY_TEMPLATE_IDS must be JSON"):
+        start(tmp_path)
+
+
+def test_production_sends_by_notify_with_its_key_and_templates(
+    production_environment, monkeypatch, tmp_path
+):
+    _notify(monkeypatch)
+    overrides = json.dumps({"work_allocated": NOTIFY_TEMPLATE})
+    monkeypatch.setenv("NOTIFY_TEMPLATE_IDS", overrides)
+    config = start(tmp_path).config
+    assert config["MAIL_BACKEND"] == "notify"
+    assert (config["NOTIFY_API_KEY"], config["NOTIFY_TEMPLATE_ID"]) == (NOTIFY_KEY, NOTIFY_TEMPLATE)
+    assert config["NOTIFY_TEMPLATE_IDS"] == overrides

@@ -207,3 +207,34 @@ def test_paper_pages_do_not_grow_with_papers(make, client_for, count_queries, ro
         _add_papers(case, 15, case.id * 1000 + 1)
     large = _count(count_queries, client, url.format(**ids))
     assert small == large, f"{url}: {small} queries with few papers, {large} with more"
+
+
+def _add_outbox(make, n: int) -> None:
+    """n emails, each to a different person or provider's team mailbox, in every status."""
+    from provider_portal.models import OutboxMessage
+    from provider_portal.models.notifications import OUTBOX_STATUSES
+
+    for i in range(n):
+        provider = make.provider()
+        user = make.user(Role.PROVIDER_ADMIN, provider=provider) if i % 2 else None
+        db.session.add(
+            OutboxMessage(
+                user_id=user.id if user else None,
+                provider_id=None if user else provider.id,
+                to_address=user.email if user else "team@provider.example",
+                template="work_allocated" if i % 3 else "digest",
+                status=OUTBOX_STATUSES[i % len(OUTBOX_STATUSES)],
+            )
+        )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("url", ["/admin/outbox", "/admin/outbox?status=failed&page=2"])
+def test_the_outbox_does_not_grow_the_queries(make, client_for, count_queries, url):
+    client = client_for(Role.ADMIN)
+    _add_outbox(make, 4)
+    small = _count(count_queries, client, url)
+    _add_outbox(make, 240)
+    large = _count(count_queries, client, url)
+    assert small == large, f"{url}: {small} queries with few emails, {large} with more"
+    assert large <= 10

@@ -1,0 +1,1 @@
+"""The email outbox for administrators: what was sent, what waits, what failed."""
