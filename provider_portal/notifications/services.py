@@ -13,9 +13,11 @@ that there is mail to deliver once the transaction commits.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from provider_portal.extensions import db
 from provider_portal.formatting import long_date
@@ -73,15 +75,16 @@ def _check_recipient(kind: Kind, user: User, allocation: Allocation | None) -> N
         raise ValueError(f"{kind.key} goes only to the council's people")
 
 
-def _outbox(
+def queue_email(
     template: str,
     to_address: str,
-    fields: Mapping[str, str],
+    fields: Mapping[str, object],
     *,
     user: User | None = None,
     provider: Provider | None = None,
     dedupe_key: str | None = None,
 ) -> OutboxMessage:
+    """Add one email to the outbox, for the sender to deliver after the commit."""
     message = OutboxMessage(
         user_id=user.id if user else None,
         provider_id=provider.id if provider else None,
@@ -95,12 +98,64 @@ def _outbox(
     return message
 
 
-def _taken_keys(keys: list[str]) -> set[str]:
-    if not keys:
-        return set()
-    return set(
-        db.session.scalars(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys)))
-    )
+# Keys asked about in one IN (...) query: well inside every database's parameter limit.
+KEYS_PER_QUERY = 500
+
+
+def taken_keys(column: InstrumentedAttribute[str | None], keys: Iterable[str]) -> set[str]:
+    """Which of the dedupe keys a table already holds; one query per KEYS_PER_QUERY keys."""
+    wanted = sorted(set(keys))
+    taken: set[str] = set()
+    for start in range(0, len(wanted), KEYS_PER_QUERY):
+        chunk = wanted[start : start + KEYS_PER_QUERY]
+        found = db.session.scalars(select(column).where(column.in_(chunk)))
+        taken.update(key for key in found if key is not None)
+    return taken
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One event to tell people about: notify()'s arguments, for notify_many()."""
+
+    kind_key: str
+    users: Sequence[User]
+    allocation: Allocation | None = None
+    fields: Mapping[str, str] | None = None
+    team_mailbox: bool = False
+    dedupe: str | None = None
+
+
+@dataclass
+class _Plan:
+    kind: Kind
+    notice: Notice
+    recipients: dict[int, User]
+    fields: Mapping[str, str]
+    keys: dict[int, str]
+
+
+def _plan(notice: Notice) -> _Plan:
+    kind = KINDS[notice.kind_key]
+    recipients: dict[int, User] = {}
+    for user in notice.users:
+        if user.active and user.id not in recipients:
+            _check_recipient(kind, user, notice.allocation)
+            recipients[user.id] = user
+    fields = notice.fields
+    if fields is None:
+        if notice.allocation is None:
+            raise ValueError("a notification needs an allocation or its fields")
+        fields = work_fields(notice.allocation, kind.side)
+    dedupe = notice.dedupe
+    keys = {user_id: f"{dedupe}:{user_id}" for user_id in recipients} if dedupe else {}
+    return _Plan(kind, notice, recipients, fields, keys)
+
+
+def _team_key(notice: Notice) -> str | None:
+    provider = notice.allocation.provider if notice.allocation is not None else None
+    if notice.dedupe and provider is not None:
+        return f"{notice.dedupe}:team:{provider.id}"
+    return None
 
 
 def notify(
@@ -120,24 +175,36 @@ def notify(
     had a notification with the same key gets nothing new, so a second run adds nothing.
     Returns the notifications written.
     """
-    kind = KINDS[kind_key]
-    recipients: dict[int, User] = {}
-    for user in users:
-        if user.active and user.id not in recipients:
-            _check_recipient(kind, user, allocation)
-            recipients[user.id] = user
-    if fields is None:
-        if allocation is None:
-            raise ValueError("a notification needs an allocation or its fields")
-        fields = work_fields(allocation, kind.side)
-    keys = {user_id: f"{dedupe}:{user_id}" for user_id in recipients} if dedupe else {}
-    taken = _taken_keys(list(keys.values()))
-    deliveries = delivery_for(recipients, kind)
+    notice = Notice(kind_key, list(users), allocation, fields, team_mailbox, dedupe)
+    return notify_many([notice])[0]
+
+
+def notify_many(notices: Sequence[Notice]) -> list[list[Notification]]:
+    """notify() for many events at once (the daily reminders), by the same rules, in a fixed
+    number of queries however many events there are; each notice's notifications in order.
+    Nothing is written if any notice is refused."""
+    plans = [_plan(notice) for notice in notices]
+    taken = taken_keys(Notification.dedupe_key, (k for p in plans for k in p.keys.values()))
+    team_keys = [key for key in map(_team_key, notices) if key is not None]
+    taken |= taken_keys(OutboxMessage.dedupe_key, team_keys)
+    deliveries: dict[str, dict[int, str]] = {}
+    for kind in {plan.kind for plan in plans}:
+        people = {uid for plan in plans if plan.kind == kind for uid in plan.recipients}
+        deliveries[kind.key] = delivery_for(people, kind)
+    return [_write(plan, taken, deliveries[plan.kind.key]) for plan in plans]
+
+
+def _write(plan: _Plan, taken: set[str], deliveries: dict[int, str]) -> list[Notification]:
+    """One notice's notifications and email; taken gains the keys it uses."""
+    kind, notice = plan.kind, plan.notice
+    allocation = notice.allocation
     written: list[Notification] = []
-    for user_id, user in recipients.items():
-        key = keys.get(user_id)
+    for user_id, user in plan.recipients.items():
+        key = plan.keys.get(user_id)
         if key is not None and key in taken:
             continue
+        if key is not None:
+            taken.add(key)
         delivery = deliveries[user_id]
         notification = Notification(
             user_id=user_id,
@@ -149,14 +216,14 @@ def notify(
         db.session.add(notification)
         written.append(notification)
         if delivery == DELIVER_IMMEDIATELY:
-            _outbox(kind.key, user.email, fields, user=user, dedupe_key=key)
+            queue_email(kind.key, user.email, plan.fields, user=user, dedupe_key=key)
         else:
             assert delivery in (DELIVER_DAILY, DELIVER_OFF)
     provider = allocation.provider if allocation is not None else None
-    if team_mailbox and provider is not None and provider.team_mailbox and (written or not dedupe):
-        team_key = f"{dedupe}:team:{provider.id}" if dedupe else None
-        if team_key is None or not db.session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == team_key)
-        ):
-            _outbox(kind.key, provider.team_mailbox, fields, provider=provider, dedupe_key=team_key)
+    mailbox = provider.team_mailbox if provider is not None and notice.team_mailbox else None
+    team_key = _team_key(notice)
+    if mailbox and (written or not notice.dedupe) and (team_key is None or team_key not in taken):
+        if team_key is not None:
+            taken.add(team_key)
+        queue_email(kind.key, mailbox, plan.fields, provider=provider, dedupe_key=team_key)
     return written
