@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
 from provider_portal.extensions import db
@@ -24,7 +24,12 @@ from provider_portal.models.notifications import (
 )
 from provider_portal.notifications.kinds import COUNCIL, KINDS, PROVIDER
 from provider_portal.notifications.links import notifications_link, work_link
-from provider_portal.notifications.services import queue_email, taken_keys
+from provider_portal.notifications.services import (
+    KEYS_PER_QUERY,
+    outbox_row,
+    queue_emails,
+    taken_keys,
+)
 
 DIGEST_TEMPLATE = "digest"
 # The most notifications one digest lists; the rest are counted, with a link to see them.
@@ -70,7 +75,8 @@ def send_digests(as_of: date) -> int:
         OutboxMessage.dedupe_key, (digest_key(user_id, as_of) for user_id in by_user)
     )
     everything = notifications_link()
-    queued = 0
+    emails: list[dict[str, object]] = []
+    included: list[int] = []
     for user_id, notifications in by_user.items():
         key = digest_key(user_id, as_of)
         if key in sent_today:
@@ -83,8 +89,15 @@ def send_digests(as_of: date) -> int:
             "more": len(notifications) - len(shown),
             "notifications_link": everything,
         }
-        queue_email(DIGEST_TEMPLATE, user.email, fields, user=user, dedupe_key=key)
-        for notification in notifications:
-            notification.digest = DIGEST_SENT
-        queued += 1
-    return queued
+        emails.append(
+            outbox_row(DIGEST_TEMPLATE, user.email, fields, user_id=user_id, dedupe_key=key)
+        )
+        included.extend(notification.id for notification in notifications)
+    queue_emails(emails)
+    for start in range(0, len(included), KEYS_PER_QUERY):
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(included[start : start + KEYS_PER_QUERY]))
+            .values(digest=DIGEST_SENT)
+        )
+    return len(emails)

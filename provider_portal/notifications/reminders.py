@@ -212,7 +212,7 @@ def _queue(kind_key: str, reminders: Sequence[Reminder], people: People, team: b
             Notice(kind_key, who[r.allocation.id], r.allocation, r.fields, team, r.dedupe)
             for r in batch
         ]
-        written += sum(len(notifications) for notifications in notify_many(notices))
+        written += sum(notify_many(notices))
     return written
 
 

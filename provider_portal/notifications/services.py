@@ -16,12 +16,12 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from provider_portal.extensions import db
 from provider_portal.formatting import long_date
-from provider_portal.models import Allocation, Provider, User
+from provider_portal.models import Allocation, User
 from provider_portal.models.notifications import (
     DELIVER_DAILY,
     DELIVER_IMMEDIATELY,
@@ -75,28 +75,37 @@ def _check_recipient(kind: Kind, user: User, allocation: Allocation | None) -> N
         raise ValueError(f"{kind.key} goes only to the council's people")
 
 
-def queue_email(
+def outbox_row(
     template: str,
     to_address: str,
     fields: Mapping[str, object],
     *,
-    user: User | None = None,
-    provider: Provider | None = None,
+    user_id: int | None = None,
+    provider_id: int | None = None,
     dedupe_key: str | None = None,
-) -> OutboxMessage:
-    """Add one email to the outbox, for the sender to deliver after the commit."""
-    message = OutboxMessage(
-        user_id=user.id if user else None,
-        provider_id=provider.id if provider else None,
-        to_address=to_address,
-        template=template,
-        personalisation=json.dumps(dict(fields), sort_keys=True),
-        dedupe_key=dedupe_key,
-    )
-    db.session.add(message)
-    db.session.info[OUTBOX_WRITTEN] = True
-    return message
+) -> dict[str, object]:
+    """One email for the outbox (to a person, or to a provider's team mailbox), as a row for
+    queue_emails()."""
+    return {
+        "user_id": user_id,
+        "provider_id": provider_id,
+        "to_address": to_address,
+        "template": template,
+        "personalisation": json.dumps(dict(fields), sort_keys=True),
+        "dedupe_key": dedupe_key,
+    }
 
+
+def queue_emails(rows: Sequence[Mapping[str, object]]) -> None:
+    """Add the emails to the outbox in one statement, for the sender to deliver after the
+    commit."""
+    if rows:
+        db.session.execute(insert(OutboxMessage).execution_options(render_nulls=True), list(rows))
+        db.session.info[OUTBOX_WRITTEN] = True
+
+
+# render_nulls: every row names the same columns, so the rows go in one executemany (the ORM
+# otherwise leaves out the None columns and starts a new statement whenever they change).
 
 # Keys asked about in one IN (...) query: well inside every database's parameter limit.
 KEYS_PER_QUERY = 500
@@ -134,6 +143,14 @@ class _Plan:
     keys: dict[int, str]
 
 
+@dataclass
+class _Rows:
+    """What one notice writes: its notifications and its emails, as rows."""
+
+    notifications: list[dict[str, object]]
+    emails: list[dict[str, object]]
+
+
 def _plan(notice: Notice) -> _Plan:
     kind = KINDS[notice.kind_key]
     recipients: dict[int, User] = {}
@@ -158,6 +175,60 @@ def _team_key(notice: Notice) -> str | None:
     return None
 
 
+def _prepare(notices: Sequence[Notice]) -> list[_Rows]:
+    """Each notice's rows, by notify()'s rules; a fixed number of queries for all of them.
+    Raises ValueError, before anything is written, if any notice breaks a rule."""
+    plans = [_plan(notice) for notice in notices]
+    taken = taken_keys(Notification.dedupe_key, (k for p in plans for k in p.keys.values()))
+    team_keys = [key for key in map(_team_key, notices) if key is not None]
+    taken |= taken_keys(OutboxMessage.dedupe_key, team_keys)
+    deliveries: dict[str, dict[int, str]] = {}
+    for kind in {plan.kind for plan in plans}:
+        people = {uid for plan in plans if plan.kind == kind for uid in plan.recipients}
+        deliveries[kind.key] = delivery_for(people, kind)
+    return [_rows(plan, taken, deliveries[plan.kind.key]) for plan in plans]
+
+
+def _rows(plan: _Plan, taken: set[str], deliveries: dict[int, str]) -> _Rows:
+    """One notice's notifications and emails; taken gains the keys it uses."""
+    kind, notice = plan.kind, plan.notice
+    allocation = notice.allocation
+    rows = _Rows([], [])
+    for user_id, user in plan.recipients.items():
+        key = plan.keys.get(user_id)
+        if key is not None and key in taken:
+            continue
+        if key is not None:
+            taken.add(key)
+        delivery = deliveries[user_id]
+        rows.notifications.append(
+            {
+                "user_id": user_id,
+                "kind": kind.key,
+                "allocation_id": allocation.id if allocation else None,
+                "dedupe_key": key,
+                "digest": DIGEST_WAITING if delivery == DELIVER_DAILY else None,
+            }
+        )
+        if delivery == DELIVER_IMMEDIATELY:
+            rows.emails.append(
+                outbox_row(kind.key, user.email, plan.fields, user_id=user_id, dedupe_key=key)
+            )
+        else:
+            assert delivery in (DELIVER_DAILY, DELIVER_OFF)
+    provider = allocation.provider if allocation is not None else None
+    mailbox = provider.team_mailbox if provider is not None and notice.team_mailbox else None
+    team_key = _team_key(notice)
+    wanted = rows.notifications or not notice.dedupe
+    if provider is not None and mailbox and wanted and (team_key is None or team_key not in taken):
+        if team_key is not None:
+            taken.add(team_key)
+        rows.emails.append(
+            outbox_row(kind.key, mailbox, plan.fields, provider_id=provider.id, dedupe_key=team_key)
+        )
+    return rows
+
+
 def notify(
     kind_key: str,
     users: Iterable[User],
@@ -176,54 +247,20 @@ def notify(
     Returns the notifications written.
     """
     notice = Notice(kind_key, list(users), allocation, fields, team_mailbox, dedupe)
-    return notify_many([notice])[0]
-
-
-def notify_many(notices: Sequence[Notice]) -> list[list[Notification]]:
-    """notify() for many events at once (the daily reminders), by the same rules, in a fixed
-    number of queries however many events there are; each notice's notifications in order.
-    Nothing is written if any notice is refused."""
-    plans = [_plan(notice) for notice in notices]
-    taken = taken_keys(Notification.dedupe_key, (k for p in plans for k in p.keys.values()))
-    team_keys = [key for key in map(_team_key, notices) if key is not None]
-    taken |= taken_keys(OutboxMessage.dedupe_key, team_keys)
-    deliveries: dict[str, dict[int, str]] = {}
-    for kind in {plan.kind for plan in plans}:
-        people = {uid for plan in plans if plan.kind == kind for uid in plan.recipients}
-        deliveries[kind.key] = delivery_for(people, kind)
-    return [_write(plan, taken, deliveries[plan.kind.key]) for plan in plans]
-
-
-def _write(plan: _Plan, taken: set[str], deliveries: dict[int, str]) -> list[Notification]:
-    """One notice's notifications and email; taken gains the keys it uses."""
-    kind, notice = plan.kind, plan.notice
-    allocation = notice.allocation
-    written: list[Notification] = []
-    for user_id, user in plan.recipients.items():
-        key = plan.keys.get(user_id)
-        if key is not None and key in taken:
-            continue
-        if key is not None:
-            taken.add(key)
-        delivery = deliveries[user_id]
-        notification = Notification(
-            user_id=user_id,
-            kind=kind.key,
-            allocation_id=allocation.id if allocation else None,
-            dedupe_key=key,
-            digest=DIGEST_WAITING if delivery == DELIVER_DAILY else None,
-        )
-        db.session.add(notification)
-        written.append(notification)
-        if delivery == DELIVER_IMMEDIATELY:
-            queue_email(kind.key, user.email, plan.fields, user=user, dedupe_key=key)
-        else:
-            assert delivery in (DELIVER_DAILY, DELIVER_OFF)
-    provider = allocation.provider if allocation is not None else None
-    mailbox = provider.team_mailbox if provider is not None and notice.team_mailbox else None
-    team_key = _team_key(notice)
-    if mailbox and (written or not notice.dedupe) and (team_key is None or team_key not in taken):
-        if team_key is not None:
-            taken.add(team_key)
-        queue_email(kind.key, mailbox, plan.fields, provider=provider, dedupe_key=team_key)
+    [rows] = _prepare([notice])
+    written = [Notification(**row) for row in rows.notifications]
+    db.session.add_all(written)
+    queue_emails(rows.emails)
     return written
+
+
+def notify_many(notices: Sequence[Notice]) -> list[int]:
+    """notify() for many events at once (the daily reminders), by the same rules, in a fixed
+    number of statements however many events there are; how many notifications each notice
+    wrote. Nothing is written if any notice is refused."""
+    prepared = _prepare(notices)
+    notifications = [row for rows in prepared for row in rows.notifications]
+    if notifications:
+        db.session.execute(insert(Notification).execution_options(render_nulls=True), notifications)
+    queue_emails([row for rows in prepared for row in rows.emails])
+    return [len(rows.notifications) for rows in prepared]
