@@ -1,0 +1,175 @@
+"""`flask notifications send-due`: the day's reminders then the digests, each step committed,
+a second run that day adding nothing, today as the London date, and delivery when there is no
+queue worker to do it."""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+from flask import Flask
+from freezegun import freeze_time
+from sqlalchemy import func, select
+
+from provider_portal.extensions import db
+from provider_portal.models import (
+    AllocationStatus,
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    Role,
+)
+from provider_portal.models.notifications import DELIVER_DAILY
+from tests.factories import Factory
+
+SENDER = "provider_portal.notifications.sender"
+
+
+@pytest.fixture(autouse=True)
+def deliveries(monkeypatch: pytest.MonkeyPatch, app: Flask) -> Iterator[list[int]]:
+    """The sender's deliver_pending(), standing in for the module the delivery work adds, so
+    these tests see whether the command asks for delivery: each call records the pending
+    outbox rows it would have sent."""
+    calls: list[int] = []
+
+    def deliver_pending() -> None:
+        calls.append(db.session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
+
+    module = types.ModuleType(SENDER)
+    module.deliver_pending = deliver_pending  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, SENDER, module)
+    monkeypatch.delitem(app.config, "REDIS_URL", raising=False)
+    yield calls
+
+
+def send_due(app: Flask, *args: str) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=["notifications", "send-due", *args])
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), result.exception
+    return result.exit_code, result.output
+
+
+def rows() -> tuple[int, int]:
+    count = select(func.count())
+    return (
+        db.session.scalar(count.select_from(Notification)) or 0,
+        db.session.scalar(count.select_from(OutboxMessage)) or 0,
+    )
+
+
+@pytest.mark.parametrize("bad", ["2024-13-01", "05/09/2024", "yesterday", "2024-9-5", "1066-10-14"])
+def test_a_bad_date_is_refused(app: Flask, make: Factory, deliveries: list[int], bad: str) -> None:
+    make.user(Role.PROVIDER_ADMIN, make.allocation(due_on=date(2024, 9, 1)).provider)
+    code, output = send_due(app, "--as-of", bad)
+    assert code == 2
+    assert deliveries == []
+    assert "Error: Invalid value for --as-of: Enter " in output
+    assert rows() == (0, 0)
+
+
+def test_the_command_queues_reminders_then_digests_and_a_second_run_adds_nothing(
+    app: Flask, make: Factory, deliveries: list[int]
+) -> None:
+    provider = make.provider(team_mailbox="team@provider.example")
+    admin = make.user(Role.PROVIDER_ADMIN, provider)
+    daily = make.user(Role.PROVIDER_ADMIN, provider)
+    db.session.add(NotificationPreference(user_id=daily.id, kind="overdue", delivery=DELIVER_DAILY))
+    manager = make.user(Role.MANAGER)
+    make.allocation(provider=provider, due_on=date(2024, 9, 1))
+    make.allocation(provider=provider, due_on=date(2024, 9, 10))
+    make.allocation(
+        provider=provider,
+        status=AllocationStatus.RETURNED,
+        returned_on=date(2024, 8, 1),
+        allocated_by_id=manager.id,
+        unanswered_question_at=datetime(2024, 8, 30, 9, 0, tzinfo=UTC),
+    )
+
+    code, output = send_due(app, "--as-of", "2024-09-05")
+    assert code == 0, output
+    assert output.splitlines() == [
+        "Work due in 7 days: 2 notifications",
+        "Work overdue: 2 notifications",
+        "Returned work waiting for review: 1 notification",
+        "Provider question waiting for an answer: 1 notification",
+        "Daily summaries: 1 email",
+    ]
+    # Emails: due soon to admin, daily and the team; overdue to admin and the team (daily's
+    # waits for the digest); the two council reminders; the digest.
+    assert rows() == (6, 8)
+    assert deliveries == [8]
+    addresses = db.session.scalars(select(OutboxMessage.to_address))
+    assert sorted(addresses) == sorted(
+        [admin.email, daily.email, "team@provider.example"]
+        + [admin.email, "team@provider.example"]
+        + [manager.email] * 2
+        + [daily.email]
+    )
+
+    code, output = send_due(app, "--as-of", "2024-09-05")
+    assert code == 0
+    assert output.splitlines() == [
+        "Work due in 7 days: 0 notifications",
+        "Work overdue: 0 notifications",
+        "Returned work waiting for review: 0 notifications",
+        "Provider question waiting for an answer: 0 notifications",
+        "Daily summaries: 0 emails",
+    ]
+    assert rows() == (6, 8)
+
+
+@pytest.mark.parametrize(
+    ("moment", "due_on", "overdue"),
+    [
+        # Summer: 23:30 UTC on 31 July is 00:30 on 1 August in London, day 1 overdue.
+        ("2024-07-31 23:30:00", date(2024, 7, 31), 1),
+        # Winter: 23:30 UTC on 30 March is 23:30 in London, still the due date.
+        ("2024-03-30 23:30:00", date(2024, 3, 30), 0),
+        # The night the clocks go forward: 00:30 UTC on 31 March is 00:30 GMT, day 1.
+        ("2024-03-31 00:30:00", date(2024, 3, 30), 1),
+        # The night the clocks go back: 23:30 UTC on 26 October is 00:30 BST on the 27th.
+        ("2024-10-26 23:30:00", date(2024, 10, 26), 1),
+    ],
+)
+def test_today_is_the_london_date(
+    app: Flask, make: Factory, moment: str, due_on: date, overdue: int
+) -> None:
+    provider = make.provider()
+    make.user(Role.PROVIDER_ADMIN, provider)
+    make.allocation(provider=provider, due_on=due_on)
+    with freeze_time(moment):
+        code, output = send_due(app)
+    assert code == 0, output
+    assert f"Work overdue: {overdue} notification" in output
+
+
+@freeze_time("2024-07-31 23:30:00")
+def test_due_in_seven_days_counts_from_the_london_date(app: Flask, make: Factory) -> None:
+    provider = make.provider()
+    make.user(Role.PROVIDER_ADMIN, provider)
+    # 8 August is 7 days after 1 August (London), 8 after 31 July (UTC).
+    make.allocation(provider=provider, due_on=date(2024, 8, 8))
+    code, output = send_due(app)
+    assert code == 0
+    assert "Work due in 7 days: 1 notification" in output
+
+
+def test_with_a_queue_worker_the_command_leaves_delivery_to_it(
+    app: Flask, make: Factory, deliveries: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/0")
+    make.allocation(due_on=date(2024, 9, 1))
+    code, _ = send_due(app, "--as-of", "2024-09-05")
+    assert code == 0 and deliveries == []
+
+
+def test_the_command_asks_for_delivery_even_with_nothing_new(
+    app: Flask, deliveries: list[int]
+) -> None:
+    # Mail left pending by an earlier run (a mail server that was down) goes out too.
+    code, _ = send_due(app, "--as-of", "2024-09-05")
+    assert code == 0 and deliveries == [0]
