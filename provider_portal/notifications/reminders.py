@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from provider_portal.extensions import db
@@ -165,18 +165,28 @@ def overdue(as_of: date) -> list[Reminder]:
 
 
 def awaiting_review(as_of: date) -> list[Reminder]:
-    """Returned work that has waited more than REVIEW_WORKING_DAYS working days."""
+    """Returned work that has waited more than REVIEW_WORKING_DAYS working days.
+
+    The allocation keeps only the first return date, so work sent back for amendment and
+    returned again waits from the later of that date and the day it was sent back: the clock
+    starts again for each return, never before it."""
+    last_start = _latest_start(as_of, REVIEW_WORKING_DAYS)
     work = _open_work(
         Allocation.status == AllocationStatus.RETURNED,
-        Allocation.returned_on <= _latest_start(as_of, REVIEW_WORKING_DAYS),
+        Allocation.returned_on <= last_start,
+        or_(
+            Allocation.amendment_requested_on.is_(None),
+            Allocation.amendment_requested_on <= last_start,
+        ),
     )
     reminders = []
     for allocation in work:
         returned_on = allocation.returned_on
         assert returned_on is not None
-        weeks = _weeks_after(add_working_days(returned_on, REVIEW_WORKING_DAYS), as_of)
+        waiting_since = max(returned_on, allocation.amendment_requested_on or returned_on)
+        weeks = _weeks_after(add_working_days(waiting_since, REVIEW_WORKING_DAYS), as_of)
         fields = work_fields(allocation, COUNCIL) | {"returned_on": long_date(returned_on)}
-        key = f"awaiting_review:{allocation.id}:{returned_on.isoformat()}:{weeks}"
+        key = f"awaiting_review:{allocation.id}:{waiting_since.isoformat()}:{weeks}"
         reminders.append(Reminder(allocation, key, fields))
     return reminders
 

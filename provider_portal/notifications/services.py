@@ -100,12 +100,11 @@ def queue_emails(rows: Sequence[Mapping[str, object]]) -> None:
     """Add the emails to the outbox in one statement, for the sender to deliver after the
     commit."""
     if rows:
+        # render_nulls: every row names the same columns, so they go in one executemany (the
+        # ORM otherwise leaves out None columns and starts a statement whenever they change).
         db.session.execute(insert(OutboxMessage).execution_options(render_nulls=True), list(rows))
         db.session.info[OUTBOX_WRITTEN] = True
 
-
-# render_nulls: every row names the same columns, so the rows go in one executemany (the ORM
-# otherwise leaves out the None columns and starts a new statement whenever they change).
 
 # Keys asked about in one IN (...) query: well inside every database's parameter limit.
 KEYS_PER_QUERY = 500

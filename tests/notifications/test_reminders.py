@@ -249,12 +249,20 @@ def test_a_bank_holiday_is_not_a_working_day_for_review(make: Factory, people: P
     assert run(date(2024, 8, 30))["awaiting_review"] == 1
 
 
-def test_a_new_return_starts_its_own_review_reminders(make: Factory, people: People) -> None:
+def test_work_returned_again_after_amendment_waits_from_the_send_back(
+    make: Factory, people: People
+) -> None:
+    # First returned on 2 September, sent back on Friday the 13th, returned again: the
+    # allocation keeps the first return date, so the wait counts from the 13th.
     allocation = work(make, people, status=AllocationStatus.RETURNED, returned_on=date(2024, 9, 2))
     assert run(date(2024, 9, 10))["awaiting_review"] == 1
-    allocation.returned_on = date(2024, 9, 3)
+    allocation.amendment_requested_on = date(2024, 9, 13)
+    allocation.amendment_count = 1
     db.session.commit()
-    assert run(date(2024, 9, 11))["awaiting_review"] == 1
+    assert run(date(2024, 9, 17))["awaiting_review"] == 0  # weekly from the first: now quiet
+    assert run(date(2024, 9, 20))["awaiting_review"] == 0  # the 5th working day since the 13th
+    assert run(date(2024, 9, 21))["awaiting_review"] == 1
+    assert run(date(2024, 9, 22))["awaiting_review"] == 0
 
 
 def test_a_question_waiting_a_working_day_reminds_the_council_weekly(
