@@ -159,9 +159,15 @@ def test_due_in_seven_days_counts_from_the_london_date(app: Flask, make: Factory
 
 
 def test_with_a_queue_worker_the_command_leaves_delivery_to_it(
-    app: Flask, make: Factory, deliveries: list[int], monkeypatch: pytest.MonkeyPatch
+    app: Flask,
+    make: Factory,
+    deliveries: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    worker_id: str,
 ) -> None:
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/0")
+    # A Redis database of this test worker's own (gw0 -> 1, gw1 -> 2; 1 without xdist).
+    number = int(worker_id.removeprefix("gw")) + 1 if worker_id.startswith("gw") else 1
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:6379/{number}")
     make.allocation(due_on=date(2024, 9, 1))
     code, _ = send_due(app, "--as-of", "2024-09-05")
     assert code == 0 and deliveries == []
