@@ -31,8 +31,7 @@ from provider_portal.extensions import db
 from provider_portal.formatting import LONDON, long_date
 from provider_portal.models import Allocation, AllocationStatus, Case, Provider, Role, User
 from provider_portal.models.work import OPEN_STATUSES
-from provider_portal.notifications.kinds import COUNCIL
-from provider_portal.notifications.services import Notice, notify_many, work_fields
+from provider_portal.notifications.services import Notice, notify_many
 from provider_portal.timescales import add_working_days
 
 # Allocations whose people are loaded and whose notifications are written together.
@@ -53,8 +52,8 @@ class Reminder:
 
     allocation: Allocation
     dedupe: str
-    # The message's fields when they are more than the work's (None: work_fields).
-    fields: Mapping[str, str] | None = None
+    # Fields the message has beyond the work's own (services.work_fields).
+    extra_fields: Mapping[str, str] | None = None
 
 
 def provider_people(allocations: Sequence[Allocation]) -> dict[int, list[User]]:
@@ -185,9 +184,8 @@ def awaiting_review(as_of: date) -> list[Reminder]:
         assert returned_on is not None
         waiting_since = max(returned_on, allocation.amendment_requested_on or returned_on)
         weeks = _weeks_after(add_working_days(waiting_since, REVIEW_WORKING_DAYS), as_of)
-        fields = work_fields(allocation, COUNCIL) | {"returned_on": long_date(returned_on)}
         key = f"awaiting_review:{allocation.id}:{waiting_since.isoformat()}:{weeks}"
-        reminders.append(Reminder(allocation, key, fields))
+        reminders.append(Reminder(allocation, key, {"returned_on": long_date(returned_on)}))
     return reminders
 
 
@@ -219,7 +217,14 @@ def _queue(kind_key: str, reminders: Sequence[Reminder], people: People, team: b
         batch = reminders[start : start + REMINDER_BATCH]
         who = people([reminder.allocation for reminder in batch])
         notices = [
-            Notice(kind_key, who[r.allocation.id], r.allocation, r.fields, team, r.dedupe)
+            Notice(
+                kind_key,
+                who[r.allocation.id],
+                r.allocation,
+                team_mailbox=team,
+                dedupe=r.dedupe,
+                extra_fields=r.extra_fields,
+            )
             for r in batch
         ]
         written += sum(notify_many(notices))

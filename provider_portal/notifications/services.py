@@ -131,6 +131,8 @@ class Notice:
     fields: Mapping[str, str] | None = None
     team_mailbox: bool = False
     dedupe: str | None = None
+    # Fields added to the work's fields (when fields is not given): "returned_on".
+    extra_fields: Mapping[str, str] | None = None
 
 
 @dataclass
@@ -138,8 +140,17 @@ class _Plan:
     kind: Kind
     notice: Notice
     recipients: dict[int, User]
-    fields: Mapping[str, str]
+    # Built only when an email is written: a repeated reminder writes none, and building
+    # each link costs more than everything else a reminder does.
+    fields: Mapping[str, str] | None
     keys: dict[int, str]
+
+    def message_fields(self) -> Mapping[str, str]:
+        if self.fields is None:
+            assert self.notice.allocation is not None
+            fields = work_fields(self.notice.allocation, self.kind.side)
+            self.fields = fields | dict(self.notice.extra_fields or {})
+        return self.fields
 
 
 @dataclass
@@ -157,14 +168,11 @@ def _plan(notice: Notice) -> _Plan:
         if user.active and user.id not in recipients:
             _check_recipient(kind, user, notice.allocation)
             recipients[user.id] = user
-    fields = notice.fields
-    if fields is None:
-        if notice.allocation is None:
-            raise ValueError("a notification needs an allocation or its fields")
-        fields = work_fields(notice.allocation, kind.side)
+    if notice.fields is None and notice.allocation is None:
+        raise ValueError("a notification needs an allocation or its fields")
     dedupe = notice.dedupe
     keys = {user_id: f"{dedupe}:{user_id}" for user_id in recipients} if dedupe else {}
-    return _Plan(kind, notice, recipients, fields, keys)
+    return _Plan(kind, notice, recipients, notice.fields, keys)
 
 
 def _team_key(notice: Notice) -> str | None:
@@ -211,7 +219,9 @@ def _rows(plan: _Plan, taken: set[str], deliveries: dict[int, str]) -> _Rows:
         )
         if delivery == DELIVER_IMMEDIATELY:
             rows.emails.append(
-                outbox_row(kind.key, user.email, plan.fields, user_id=user_id, dedupe_key=key)
+                outbox_row(
+                    kind.key, user.email, plan.message_fields(), user_id=user_id, dedupe_key=key
+                )
             )
         else:
             assert delivery in (DELIVER_DAILY, DELIVER_OFF)
@@ -223,7 +233,13 @@ def _rows(plan: _Plan, taken: set[str], deliveries: dict[int, str]) -> _Rows:
         if team_key is not None:
             taken.add(team_key)
         rows.emails.append(
-            outbox_row(kind.key, mailbox, plan.fields, provider_id=provider.id, dedupe_key=team_key)
+            outbox_row(
+                kind.key,
+                mailbox,
+                plan.message_fields(),
+                provider_id=provider.id,
+                dedupe_key=team_key,
+            )
         )
     return rows
 
