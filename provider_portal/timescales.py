@@ -31,6 +31,7 @@ as "within 20 weeks" means on or before request date + 140 days.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -168,6 +169,78 @@ def months_between(first: date, last: date) -> list[date]:
         months.append(current)
         current = add_months(current, 1)
     return months
+
+
+# Bank holidays in England and Wales moved or added by proclamation, beyond the usual rules.
+_BANK_HOLIDAYS_MOVED = {
+    2020: ({date(2020, 5, 4)}, {date(2020, 5, 8)}),  # VE Day: the early May holiday moved
+    2022: (
+        {date(2022, 5, 30)},
+        # The Platinum Jubilee (the spring holiday moved, one added) and the Queen's funeral.
+        {date(2022, 6, 2), date(2022, 6, 3), date(2022, 9, 19)},
+    ),
+    2023: (set(), {date(2023, 5, 8)}),  # the King's coronation
+}
+
+
+def _easter_sunday(year: int) -> date:
+    """Easter Day in the Gregorian calendar (the anonymous Gregorian algorithm)."""
+    golden = year % 19
+    century, year_of_century = divmod(year, 100)
+    leap_centuries, century_rest = divmod(century, 4)
+    correction = (century - (century + 8) // 25 + 1) // 3
+    epact = (19 * golden + century - leap_centuries - correction + 15) % 30
+    quarter, quarter_rest = divmod(year_of_century, 4)
+    weekday = (32 + 2 * century_rest + 2 * quarter - epact - quarter_rest) % 7
+    shift = (golden + 11 * epact + 22 * weekday) // 451
+    month, day = divmod(epact + weekday - 7 * shift + 114, 31)
+    return date(year, month, day + 1)
+
+
+def _monday_on_or_after(day: date) -> date:
+    return day + timedelta(days=-day.weekday() % 7)
+
+
+def _last_monday(year: int, month: int) -> date:
+    last = month_end(date(year, month, 1))
+    return last - timedelta(days=last.weekday())
+
+
+@functools.cache
+def bank_holidays(year: int) -> frozenset[date]:
+    """The bank holidays in England and Wales in a year, substitute days included."""
+    easter = _easter_sunday(year)
+    days = {
+        easter - timedelta(days=2),  # Good Friday
+        easter + timedelta(days=1),  # Easter Monday
+        _monday_on_or_after(date(year, 5, 1)),  # early May
+        _last_monday(year, 5),  # spring
+        _last_monday(year, 8),  # summer
+    }
+    # New Year's Day, Christmas Day and Boxing Day: one on a weekend moves to the next
+    # weekday that is not already a holiday.
+    for fixed in (date(year, 1, 1), date(year, 12, 25), date(year, 12, 26)):
+        while fixed.weekday() >= 5 or fixed in days:
+            fixed += timedelta(days=1)
+        days.add(fixed)
+    removed, added = _BANK_HOLIDAYS_MOVED.get(year, (set(), set()))
+    return frozenset((days - removed) | added)
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a bank holiday in England and Wales."""
+    return day.weekday() < 5 and day not in bank_holidays(day.year)
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The day that is `days` working days after start (start itself not counted):
+    returned on a Friday, 5 working days later is the next Friday."""
+    day = start
+    for _ in range(days):
+        day += timedelta(days=1)
+        while not is_working_day(day):
+            day += timedelta(days=1)
+    return day
 
 
 def financial_year(on: date) -> int:

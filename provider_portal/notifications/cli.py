@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
+
+from provider_portal.extensions import db
+from provider_portal.formatting import plural
+from provider_portal.notifications.digests import send_digests
+from provider_portal.notifications.kinds import KINDS
+from provider_portal.notifications.reminders import queue_reminders
+from provider_portal.reports.cli import as_of_option
 
 notifications_cli = AppGroup("notifications", help="Send notifications and reminders.")
 
@@ -22,3 +30,28 @@ def deliver_command(limit: int | None) -> None:
             "The database cannot be reached, so nothing was sent. Try again when it is back."
         ) from error
     click.echo(str(report))
+
+
+def deliver_after_queuing() -> None:
+    """Send what was just queued, when no queue worker (REDIS_URL) is there to send it."""
+    from provider_portal.notifications.sender import deliver_pending
+
+    click.echo(str(deliver_pending()))
+
+
+@notifications_cli.command("send-due")
+@click.option(
+    "--as-of", "as_of", help="Queue the reminders of this day, YYYY-MM-DD (default today)"
+)
+def send_due_command(as_of: str | None) -> None:
+    """Queue the day's reminders, then the daily digests, and (without a queue) send them."""
+    day = as_of_option(as_of)
+    counts = queue_reminders(day)
+    db.session.commit()
+    for kind, count in counts.items():
+        click.echo(f"{KINDS[kind].label}: {plural(count, 'notification')}")
+    digests = send_digests(day)
+    db.session.commit()
+    click.echo(f"Daily summaries: {plural(digests, 'email')}")
+    if not current_app.config.get("REDIS_URL"):
+        deliver_after_queuing()

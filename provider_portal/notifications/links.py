@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
+from werkzeug.routing import BuildError
 
 from provider_portal.mail import portal_link
 from provider_portal.models import Allocation
@@ -25,3 +26,16 @@ def work_link(allocation: Allocation, side: str) -> str:
     if side == PROVIDER:
         return link("provider.show", allocation_id=allocation.id)
     return link("allocations.show", allocation_id=allocation.id)
+
+
+# The Notifications page: where a digest too long to list in full sends people.
+NOTIFICATIONS_ENDPOINT = "notifications.index"
+NOTIFICATIONS_PATH = "/notifications"
+
+
+def notifications_link() -> str:
+    """The link to the person's Notifications page (its path until the page's route exists)."""
+    try:
+        return link(NOTIFICATIONS_ENDPOINT)
+    except BuildError:
+        return portal_link(NOTIFICATIONS_PATH)

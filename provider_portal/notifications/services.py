@@ -13,13 +13,15 @@ that there is mail to deliver once the transaction commits.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from provider_portal.extensions import db
 from provider_portal.formatting import long_date
-from provider_portal.models import Allocation, Provider, User
+from provider_portal.models import Allocation, User
 from provider_portal.models.notifications import (
     DELIVER_DAILY,
     DELIVER_IMMEDIATELY,
@@ -73,34 +75,173 @@ def _check_recipient(kind: Kind, user: User, allocation: Allocation | None) -> N
         raise ValueError(f"{kind.key} goes only to the council's people")
 
 
-def _outbox(
+def outbox_row(
     template: str,
     to_address: str,
-    fields: Mapping[str, str],
+    fields: Mapping[str, object],
     *,
-    user: User | None = None,
-    provider: Provider | None = None,
+    user_id: int | None = None,
+    provider_id: int | None = None,
     dedupe_key: str | None = None,
-) -> OutboxMessage:
-    message = OutboxMessage(
-        user_id=user.id if user else None,
-        provider_id=provider.id if provider else None,
-        to_address=to_address,
-        template=template,
-        personalisation=json.dumps(dict(fields), sort_keys=True),
-        dedupe_key=dedupe_key,
-    )
-    db.session.add(message)
-    db.session.info[OUTBOX_WRITTEN] = True
-    return message
+) -> dict[str, object]:
+    """One email for the outbox (to a person, or to a provider's team mailbox), as a row for
+    queue_emails()."""
+    return {
+        "user_id": user_id,
+        "provider_id": provider_id,
+        "to_address": to_address,
+        "template": template,
+        "personalisation": json.dumps(dict(fields), sort_keys=True),
+        "dedupe_key": dedupe_key,
+    }
 
 
-def _taken_keys(keys: list[str]) -> set[str]:
-    if not keys:
-        return set()
-    return set(
-        db.session.scalars(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys)))
-    )
+def queue_emails(rows: Sequence[Mapping[str, object]]) -> None:
+    """Add the emails to the outbox in one statement, for the sender to deliver after the
+    commit."""
+    if rows:
+        # render_nulls: every row names the same columns, so they go in one executemany (the
+        # ORM otherwise leaves out None columns and starts a statement whenever they change).
+        db.session.execute(insert(OutboxMessage).execution_options(render_nulls=True), list(rows))
+        db.session.info[OUTBOX_WRITTEN] = True
+
+
+# Keys asked about in one IN (...) query: well inside every database's parameter limit.
+KEYS_PER_QUERY = 500
+
+
+def taken_keys(column: InstrumentedAttribute[str | None], keys: Iterable[str]) -> set[str]:
+    """Which of the dedupe keys a table already holds; one query per KEYS_PER_QUERY keys."""
+    wanted = sorted(set(keys))
+    taken: set[str] = set()
+    for start in range(0, len(wanted), KEYS_PER_QUERY):
+        chunk = wanted[start : start + KEYS_PER_QUERY]
+        found = db.session.scalars(select(column).where(column.in_(chunk)))
+        taken.update(key for key in found if key is not None)
+    return taken
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One event to tell people about: notify()'s arguments, for notify_many()."""
+
+    kind_key: str
+    users: Sequence[User]
+    allocation: Allocation | None = None
+    fields: Mapping[str, str] | None = None
+    team_mailbox: bool = False
+    dedupe: str | None = None
+    # Fields added to the work's fields (when fields is not given): "returned_on".
+    extra_fields: Mapping[str, str] | None = None
+
+
+@dataclass
+class _Plan:
+    kind: Kind
+    notice: Notice
+    recipients: dict[int, User]
+    # Built only when an email is written: a repeated reminder writes none, and building
+    # each link costs more than everything else a reminder does.
+    fields: Mapping[str, str] | None
+    keys: dict[int, str]
+
+    def message_fields(self) -> Mapping[str, str]:
+        if self.fields is None:
+            assert self.notice.allocation is not None
+            fields = work_fields(self.notice.allocation, self.kind.side)
+            self.fields = fields | dict(self.notice.extra_fields or {})
+        return self.fields
+
+
+@dataclass
+class _Rows:
+    """What one notice writes: its notifications and its emails, as rows."""
+
+    notifications: list[dict[str, object]]
+    emails: list[dict[str, object]]
+
+
+def _plan(notice: Notice) -> _Plan:
+    kind = KINDS[notice.kind_key]
+    recipients: dict[int, User] = {}
+    for user in notice.users:
+        if user.active and user.id not in recipients:
+            _check_recipient(kind, user, notice.allocation)
+            recipients[user.id] = user
+    if notice.fields is None and notice.allocation is None:
+        raise ValueError("a notification needs an allocation or its fields")
+    dedupe = notice.dedupe
+    keys = {user_id: f"{dedupe}:{user_id}" for user_id in recipients} if dedupe else {}
+    return _Plan(kind, notice, recipients, notice.fields, keys)
+
+
+def _team_key(notice: Notice) -> str | None:
+    provider = notice.allocation.provider if notice.allocation is not None else None
+    if notice.dedupe and provider is not None:
+        return f"{notice.dedupe}:team:{provider.id}"
+    return None
+
+
+def _prepare(notices: Sequence[Notice]) -> list[_Rows]:
+    """Each notice's rows, by notify()'s rules; a fixed number of queries for all of them.
+    Raises ValueError, before anything is written, if any notice breaks a rule."""
+    plans = [_plan(notice) for notice in notices]
+    taken = taken_keys(Notification.dedupe_key, (k for p in plans for k in p.keys.values()))
+    team_keys = [key for key in map(_team_key, notices) if key is not None]
+    taken |= taken_keys(OutboxMessage.dedupe_key, team_keys)
+    deliveries: dict[str, dict[int, str]] = {}
+    for kind in {plan.kind for plan in plans}:
+        people = {uid for plan in plans if plan.kind == kind for uid in plan.recipients}
+        deliveries[kind.key] = delivery_for(people, kind)
+    return [_rows(plan, taken, deliveries[plan.kind.key]) for plan in plans]
+
+
+def _rows(plan: _Plan, taken: set[str], deliveries: dict[int, str]) -> _Rows:
+    """One notice's notifications and emails; taken gains the keys it uses."""
+    kind, notice = plan.kind, plan.notice
+    allocation = notice.allocation
+    rows = _Rows([], [])
+    for user_id, user in plan.recipients.items():
+        key = plan.keys.get(user_id)
+        if key is not None and key in taken:
+            continue
+        if key is not None:
+            taken.add(key)
+        delivery = deliveries[user_id]
+        rows.notifications.append(
+            {
+                "user_id": user_id,
+                "kind": kind.key,
+                "allocation_id": allocation.id if allocation else None,
+                "dedupe_key": key,
+                "digest": DIGEST_WAITING if delivery == DELIVER_DAILY else None,
+            }
+        )
+        if delivery == DELIVER_IMMEDIATELY:
+            rows.emails.append(
+                outbox_row(
+                    kind.key, user.email, plan.message_fields(), user_id=user_id, dedupe_key=key
+                )
+            )
+        else:
+            assert delivery in (DELIVER_DAILY, DELIVER_OFF)
+    provider = allocation.provider if allocation is not None else None
+    mailbox = provider.team_mailbox if provider is not None and notice.team_mailbox else None
+    team_key = _team_key(notice)
+    wanted = rows.notifications or not notice.dedupe
+    if provider is not None and mailbox and wanted and (team_key is None or team_key not in taken):
+        if team_key is not None:
+            taken.add(team_key)
+        rows.emails.append(
+            outbox_row(
+                kind.key,
+                mailbox,
+                plan.message_fields(),
+                provider_id=provider.id,
+                dedupe_key=team_key,
+            )
+        )
+    return rows
 
 
 def notify(
@@ -120,43 +261,21 @@ def notify(
     had a notification with the same key gets nothing new, so a second run adds nothing.
     Returns the notifications written.
     """
-    kind = KINDS[kind_key]
-    recipients: dict[int, User] = {}
-    for user in users:
-        if user.active and user.id not in recipients:
-            _check_recipient(kind, user, allocation)
-            recipients[user.id] = user
-    if fields is None:
-        if allocation is None:
-            raise ValueError("a notification needs an allocation or its fields")
-        fields = work_fields(allocation, kind.side)
-    keys = {user_id: f"{dedupe}:{user_id}" for user_id in recipients} if dedupe else {}
-    taken = _taken_keys(list(keys.values()))
-    deliveries = delivery_for(recipients, kind)
-    written: list[Notification] = []
-    for user_id, user in recipients.items():
-        key = keys.get(user_id)
-        if key is not None and key in taken:
-            continue
-        delivery = deliveries[user_id]
-        notification = Notification(
-            user_id=user_id,
-            kind=kind.key,
-            allocation_id=allocation.id if allocation else None,
-            dedupe_key=key,
-            digest=DIGEST_WAITING if delivery == DELIVER_DAILY else None,
-        )
-        db.session.add(notification)
-        written.append(notification)
-        if delivery == DELIVER_IMMEDIATELY:
-            _outbox(kind.key, user.email, fields, user=user, dedupe_key=key)
-        else:
-            assert delivery in (DELIVER_DAILY, DELIVER_OFF)
-    provider = allocation.provider if allocation is not None else None
-    if team_mailbox and provider is not None and provider.team_mailbox and (written or not dedupe):
-        team_key = f"{dedupe}:team:{provider.id}" if dedupe else None
-        if team_key is None or not db.session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == team_key)
-        ):
-            _outbox(kind.key, provider.team_mailbox, fields, provider=provider, dedupe_key=team_key)
+    notice = Notice(kind_key, list(users), allocation, fields, team_mailbox, dedupe)
+    [rows] = _prepare([notice])
+    written = [Notification(**row) for row in rows.notifications]
+    db.session.add_all(written)
+    queue_emails(rows.emails)
     return written
+
+
+def notify_many(notices: Sequence[Notice]) -> list[int]:
+    """notify() for many events at once (the daily reminders), by the same rules, in a fixed
+    number of statements however many events there are; how many notifications each notice
+    wrote. Nothing is written if any notice is refused."""
+    prepared = _prepare(notices)
+    notifications = [row for rows in prepared for row in rows.notifications]
+    if notifications:
+        db.session.execute(insert(Notification).execution_options(render_nulls=True), notifications)
+    queue_emails([row for rows in prepared for row in rows.emails])
+    return [len(rows.notifications) for rows in prepared]

@@ -38,7 +38,7 @@ OUTPUT = click.option(
 )
 
 
-def _as_of(value: str | None) -> date:
+def as_of_option(value: str | None) -> date:
     """The --as-of date, today when it is not given; from 1900 to 2100, as on the pages."""
     if not value:
         return today()
@@ -100,7 +100,7 @@ def report_monthly(
     output: str | None,
 ) -> None:
     """Allocated, returned and outstanding by month of allocation."""
-    as_of_date = _as_of(as_of)
+    as_of_date = as_of_option(as_of)
     provider = provider_by_name(provider_name) if provider_name else None
     if provider_name and provider is None:
         raise click.BadParameter(f"No provider called {provider_name!r}", param_hint="--provider")
@@ -136,7 +136,7 @@ def report_compliance(start: str, end: str, output: str | None) -> None:
 @OUTPUT
 def report_spend(as_of: str | None, output: str | None) -> None:
     """Committed and actual spend by financial year, contract, provider and work type."""
-    rows = spend.csv_rows(spend.spend_by_financial_year(_as_of(as_of)))
+    rows = spend.csv_rows(spend.spend_by_financial_year(as_of_option(as_of)))
     with opened(output) as handle:
         write_csv(handle, spend.CSV_HEADER, rows)
 
@@ -154,7 +154,7 @@ def report_spend(as_of: str | None, output: str | None) -> None:
 )
 def report_pack(reference: str, start: str, end: str, as_of: str | None, output: str) -> None:
     """The contract monitoring pack as an Excel workbook, one sheet per table."""
-    as_of_date = _as_of(as_of)
+    as_of_date = as_of_option(as_of)
     contract = contract_by_reference(reference)
     if contract is None:
         raise click.BadParameter(f"No contract {reference!r}", param_hint="--contract")
@@ -178,7 +178,7 @@ def report_backlog(as_of: str | None, output: str | None) -> None:
     2: phase-transfer deadline within 12 weeks; 3: the rest, longest waiting first), reasons
     and open_work (each piece of work open on the date). No child's name is written.
     """
-    as_of_date = _as_of(as_of)
+    as_of_date = as_of_option(as_of)
     rows = [row.as_csv() for row in board_export.backlog_rows(as_of_date)]
     # Recorded before the file is written, as every report that leaves the portal is.
     record_export(f"backlog as_of={as_of_date.isoformat()} rows={len(rows)} via=cli")

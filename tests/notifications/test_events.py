@@ -343,7 +343,7 @@ def _administrator_reads(statements: list[str]) -> int:
         for s in statements
         if s.lstrip().upper().startswith("SELECT")
         and "FROM user_account" in s
-        and "user_account.provider_id =" in s
+        and "user_account.provider_id IN" in s
     )
 
 
