@@ -180,6 +180,8 @@ class Allocation(db.Model):  # type: ignore[name-defined]
         Index("ix_allocation_provider_status", "provider_id", "status"),
         # Covers the monthly cohort report: it reads only these columns, by allocation date.
         Index("ix_allocation_cohort", "allocated_on", "status", "returned_on"),
+        # The daily reminders: open work not yet returned, by its due date.
+        Index("ix_allocation_status_due_on", "status", "due_on"),
     )
 
     @property
