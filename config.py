@@ -67,6 +67,9 @@ class Config:
     # Flask-Limiter's store: Redis in production, so every worker shares the counts.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
+    # Background jobs (imports, email delivery) go on RQ's "portal" queue here, for
+    # `flask jobs worker`; empty, they run in a thread of the web process.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
     # If the store is unreachable, each worker counts in its own memory until it is back
     # (fail open): the per-account lockout lives in the database and still holds.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
@@ -138,6 +141,9 @@ class TestConfig(Config):
     # Tests that exercise two-factor sign-in switch it on for themselves.
     TOTP_REQUIRED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    # Jobs run in a thread of the test process; the job tests give the RQ worker they start
+    # their own Redis here (tests/job_runners.py).
+    REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
     # The scanner tests point the app at the clamd they start (tests/clamd.py).
     SCANNER = "none"
 

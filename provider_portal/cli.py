@@ -17,6 +17,7 @@ def register_cli(app: Flask) -> None:
     from provider_portal.database_roles import grant_app_role_command
     from provider_portal.demo import demo_cli
     from provider_portal.imports.cli import allocations_cli, cases_cli
+    from provider_portal.jobs.cli import jobs_cli
     from provider_portal.reports.cli import report_cli
     from provider_portal.reports.sen2.cli import report_sen2
     from provider_portal.retention import retention_cli
@@ -37,5 +38,6 @@ def register_cli(app: Flask) -> None:
         totp_cli,
         documents_cli,
         backup_cli,
+        jobs_cli,
     ):
         app.cli.add_command(group)
