@@ -31,6 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKER_TIMEOUT_SECONDS = 120
 
 
+@pytest.fixture(autouse=True)
+def _jobs_finished() -> Iterator[None]:
+    """A job a test started in a thread ends before the next test empties the database."""
+    yield
+    wait_for_jobs()
+
+
 @pytest.fixture(scope="session")
 def job_redis() -> Iterator[OwnRedis]:
     """This test worker's own Redis server."""
@@ -90,7 +97,6 @@ def job_runner(
     if request.param == "thread":
         monkeypatch.setitem(app.config, "REDIS_URL", "")
         yield JobRunner("thread", app)
-        wait_for_jobs()
         return
     server: OwnRedis = request.getfixturevalue("job_redis")
     url = redis_url(server)
