@@ -20,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
-from flask import Flask, current_app
+from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from provider_portal.extensions import db
 from provider_portal.notifications.services import OUTBOX_WRITTEN
+from provider_portal.settings import running_app, setting
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +90,9 @@ def enqueue(name: str, **kwargs: Any) -> bool:
     if name not in registered():
         raise ValueError(f"no job is registered as {name!r}")
     json.dumps(kwargs)  # a TypeError here, in the caller, rather than in a worker later
-    url = current_app.config.get("REDIS_URL") or ""
+    url = setting("REDIS_URL")
     if not url:
-        _submit(current_app._get_current_object(), name, kwargs)  # type: ignore[attr-defined]
+        _submit(running_app(), name, kwargs)
         return True
     try:
         _queue(url).enqueue(
