@@ -143,7 +143,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     # Jobs run in a thread of the test process; the job tests give the RQ worker they start
     # their own Redis here (tests/job_runners.py).
-    REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+    REDIS_URL = os.environ.get("TEST_JOBS_REDIS_URL", "")
     # The scanner tests point the app at the clamd they start (tests/clamd.py).
     SCANNER = "none"
 

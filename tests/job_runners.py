@@ -4,7 +4,7 @@ Redis with a real `flask --app wsgi jobs worker --burst` process.
 Each pytest-xdist worker has a Redis of its own (tests/servers.py: a redis-server on a Unix
 socket in a temporary folder, emptied before each test), so two workers, or two people running
 the tests at once, never take each other's jobs. The RQ worker runs against the test database
-under TestConfig, told where by TEST_DATABASE_URL and TEST_REDIS_URL.
+under TestConfig, told where by TEST_DATABASE_URL and TEST_JOBS_REDIS_URL.
 
     def test_something(job_runner):      # parametrised: "thread", then "redis"
         ... enqueue ...
@@ -57,7 +57,8 @@ def run_worker(app: Flask, url: str) -> subprocess.CompletedProcess[str]:
         **os.environ,
         "PORTAL_ENV": "test",
         "TEST_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "TEST_REDIS_URL": url,
+        "TEST_JOBS_REDIS_URL": url,
+        "UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"],
     }
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--burst"],
