@@ -273,11 +273,13 @@ def import_progress(job_id: int) -> Response:
         form.file.errors = [_problem_count(count)]
     context: dict[str, Any] = {"progress": progress, "form": form, "columns": COLUMNS}
     if not wants_fragment():
-        return render("imports/progress.html", **context)
-    if progress.running:
-        return make_response(render_template("imports/_progress.html", **context))
-    # Ended: the whole answer replaces the page's content, and nothing polls any more.
-    response = make_response(render_template("imports/_job.html", fragment=True, **context))
-    response.headers["HX-Retarget"] = "#import-job"
-    response.headers["HX-Reswap"] = "outerHTML"
+        response = render("imports/progress.html", **context)
+    elif progress.running:
+        response = make_response(render_template("imports/_progress.html", **context))
+    else:
+        # Ended: the whole answer replaces the page's content, and nothing polls any more.
+        response = make_response(render_template("imports/_job.html", fragment=True, **context))
+        response.headers["HX-Retarget"] = "#import-job"
+        response.headers["HX-Reswap"] = "outerHTML"
+    response.vary.add("HX-Request")  # one URL, a page or a fragment
     return response

@@ -28,6 +28,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from provider_portal.database import immediate_transactions
 from provider_portal.extensions import db
 from provider_portal.notifications.services import OUTBOX_WRITTEN
 from provider_portal.settings import running_app, setting
@@ -79,9 +80,11 @@ def registered() -> frozenset[str]:
 
 
 def run(name: str, kwargs: dict[str, Any]) -> None:
-    """Run a registered job now, in the current app context."""
+    """Run a registered job now, in the current app context; on SQLite its transactions take
+    the write lock when they begin, as a web request's do (provider_portal.database)."""
     load_jobs()
-    _registry[name](**kwargs)
+    with immediate_transactions():
+        _registry[name](**kwargs)
 
 
 def enqueue(name: str, **kwargs: Any) -> bool:

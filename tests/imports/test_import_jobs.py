@@ -187,6 +187,7 @@ def test_while_it_runs_the_count_polls_itself_and_is_not_activity(
     )
     assert json.loads(poller["hx-headers"]) == {POLL_HEADER: "1"}
     assert page.find("a", id="import-refresh")["href"] == url
+    assert "HX-Request" in manager.get(url).headers["Vary"]
     fragment = manager.page(url, htmx=True)
     assert [tag["id"] for tag in fragment.find_all(id=True)] == ["import-progress"]
     assert fragment.find(id="import-progress")["hx-trigger"] == "every 2s"
