@@ -82,7 +82,6 @@ def _import_page(form: ImportForm) -> Response:
 
 def _start(
     kind: str,
-    table: Table,
     data: bytes,
     file_name: str,
     mapping: dict[str, str],
@@ -198,7 +197,7 @@ def import_cases() -> Response:
             nonce=new_nonce(),
         )
         return _columns_page(asked, kind, match, table)
-    return _start(kind, table, data, form.file.data.filename or "", saved, nonce, create)
+    return _start(kind, data, form.file.data.filename or "", saved, nonce, create)
 
 
 @bp.route("/import/columns", methods=["POST"])
@@ -250,7 +249,7 @@ def import_columns() -> Response:
     db.session.commit()
     create = form.create_missing_providers.data == "y"
     name = form.file.data.filename or ""
-    return _start(kind, table, data, name, mapping, nonce, create)
+    return _start(kind, data, name, mapping, nonce, create)
 
 
 @bp.route("/import/<int:job_id>")
