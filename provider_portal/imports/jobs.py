@@ -222,7 +222,7 @@ class ProgressRecorder:
                 sqlite = connection.dialect.name == "sqlite"
                 raw = connection.connection.driver_connection
                 if sqlite:
-                    # The import holds the only write lock while it saves: don't wait for it.
+                    # An open import transaction holds the only write lock: do not wait for it.
                     waits = raw.execute("PRAGMA busy_timeout").fetchone()[0]  # type: ignore[union-attr]
                     raw.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
                 try:
