@@ -183,6 +183,17 @@ def import_job_for(job_id: int, user: User) -> BackgroundJob | None:
     )
 
 
+def running_imports_for(user: User) -> list[BackgroundJob]:
+    """The imports this person started that are still queued or running."""
+    return list(
+        db.session.scalars(
+            select(BackgroundJob)
+            .where(BackgroundJob.started_by_id == user.id, BackgroundJob.running_key.is_not(None))
+            .order_by(BackgroundJob.id)
+        )
+    )
+
+
 # --- The job ----------------------------------------------------------------------------------
 
 

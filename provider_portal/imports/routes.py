@@ -77,7 +77,8 @@ def _problem_count(count: int) -> str:
 def _import_page(form: ImportForm) -> Response:
     if not form.nonce.data:
         form.nonce.data = new_nonce()
-    return render("imports/import.html", form=form, columns=COLUMNS)
+    running = import_jobs.running_imports_for(_actor())
+    return render("imports/import.html", form=form, columns=COLUMNS, running=running)
 
 
 def _start(

@@ -234,6 +234,21 @@ def test_polling_does_not_keep_the_session_alive(client_for: Any, polling: bool)
         assert response.status_code == 200
 
 
+def test_the_import_page_links_to_the_persons_running_import(
+    client_for: Any, make: Factory
+) -> None:
+    manager = client_for(Role.MANAGER)
+    mine = _running_job(manager.user)
+    _running_job(
+        make.user(Role.MANAGER), kind="import_allocations", running_key="import_allocations"
+    )
+    soup = manager.page(URL)
+    running = soup.find_all(id=lambda value: bool(value) and value.startswith("import-running-"))
+    assert [tag["id"] for tag in running] == [f"import-running-{mine.id}"]
+    assert running[0].a["href"] == f"/cases/import/{mine.id}"
+    assert "Your case import is still running" in running[0].get_text()
+
+
 @pytest.mark.parametrize("who", [Role.MANAGER, Role.ADMIN])
 def test_only_the_person_who_started_it_sees_it(client_for: Any, make: Factory, who: Role) -> None:
     job = _running_job(make.user(Role.MANAGER))
