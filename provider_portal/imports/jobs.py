@@ -136,9 +136,7 @@ def start_import(
         raise Resubmitted()
     running = _running(key)
     if running is not None:
-        if running.started_by_id == actor.id and _parameters(running).get("nonce") == nonce:
-            return running
-        raise ImportRunning(_started_message(running))
+        return _same_form_or_refuse(running, actor, nonce)
     parameters = {
         "file_name": file_name,
         "mapping": mapping,
@@ -156,11 +154,20 @@ def start_import(
         with db.session.begin_nested():
             db.session.add(new_job)
     except IntegrityError as error:
-        # Another import of the kind started between the look and the insert.
+        # Another import of the kind started between the look and the insert (or the same
+        # form, sent twice at once).
         running = _running(key)
-        message = _started_message(running) if running else "An import is already running"
-        raise ImportRunning(message) from error
+        if running is None:
+            raise ImportRunning("An import is already running") from error
+        return _same_form_or_refuse(running, actor, nonce)
     return new_job
+
+
+def _same_form_or_refuse(running: BackgroundJob, actor: User, nonce: str) -> BackgroundJob:
+    """The running job if it is this form's (sent again), else ImportRunning."""
+    if running.started_by_id == actor.id and _parameters(running).get("nonce") == nonce:
+        return running
+    raise ImportRunning(_started_message(running))
 
 
 def could_not_start(job_id: int) -> None:

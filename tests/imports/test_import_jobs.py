@@ -293,6 +293,32 @@ def test_the_same_form_sent_twice_while_it_runs_shows_the_same_job(
     assert _job_id(_upload(manager, GOOD, nonce="n" * 32)) == job.id
 
 
+@pytest.mark.parametrize("same_form", [True, False])
+def test_a_race_to_start_is_settled_by_the_unique_key(
+    make: Factory, monkeypatch: pytest.MonkeyPatch, same_form: bool
+) -> None:
+    starter = make.user(Role.MANAGER, name="A Person")
+    first = _running_job(starter, parameters=json.dumps({"nonce": "n" * 32}))
+    real = import_jobs._running
+    looks: list[str] = []
+
+    def late_look(key: str) -> BackgroundJob | None:
+        # The first look comes before the other import's insert was committed.
+        looks.append(key)
+        return None if len(looks) == 1 else real(key)
+
+    monkeypatch.setattr(import_jobs, "_running", late_look)
+    actor = starter if same_form else make.user(Role.MANAGER)
+    start = import_jobs.start_import
+    if same_form:
+        assert start("cases", actor, GOOD, "f.csv", {}, False, "n" * 32).id == first.id
+    else:
+        with pytest.raises(import_jobs.ImportRunning, match="started at .* by A Person"):
+            start("cases", actor, GOOD, "f.csv", {}, False, "m" * 32)
+    db.session.commit()
+    assert db.session.scalars(select(BackgroundJob.id)).all() == [first.id]
+
+
 @pytest.mark.parametrize(("minutes", "released"), [(61, True), (59, False)])
 def test_a_job_left_by_a_stopped_worker_is_released_after_an_hour(
     client_for: Any, make: Factory, minutes: int, released: bool
