@@ -34,7 +34,7 @@ from provider_portal.notifications.services import OUTBOX_WRITTEN
 from tests.factories import Factory
 from tests.imports.files import CASE_HEADER, csv_bytes
 from tests.job_runners import JobRunner, redis_url
-from tests.servers import OwnRedis
+from tests.servers import OwnRedis, own_redis
 
 NAME = "Zephyrine"  # a child's first name that must appear in no log
 REFUSED = "redis://127.0.0.1:1/0"  # nothing listens on port 1: the connection is refused
@@ -194,8 +194,6 @@ def test_enqueue_with_redis_refusing_answers_false_at_once_and_logs(
 def test_enqueue_with_redis_hanging_gives_up_after_its_timeout(
     app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from tests.servers import own_redis
-
     with own_redis() as server:
         monkeypatch.setitem(app.config, "REDIS_URL", redis_url(server))
         server.pause()
