@@ -26,7 +26,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 from rq.serializers import JSONSerializer
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from provider_portal.database import immediate_transactions
 from provider_portal.extensions import db
@@ -219,13 +219,19 @@ def _after_commit(session: Session) -> None:
         enqueue(DELIVER_OUTBOX)
 
 
-def _after_rollback(session: Session) -> None:
-    """Outbox rows rolled back are not there to deliver."""
-    session.info.pop(OUTBOX_WRITTEN, None)
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    """Outbox rows rolled back are not there to deliver. Only the outermost transaction's end
+    counts: rows written before a savepoint that was rolled back are still to be sent."""
+    if transaction.parent is None:
+        session.info.pop(OUTBOX_WRITTEN, None)
 
 
 def install_after_commit() -> None:
     """Listen to the app's sessions: after a commit that wrote to the outbox, deliver it."""
-    for name, listener in (("after_commit", _after_commit), ("after_rollback", _after_rollback)):
+    listeners: tuple[tuple[str, Callable[..., None]], ...] = (
+        ("after_commit", _after_commit),
+        ("after_transaction_end", _after_transaction_end),
+    )
+    for name, listener in listeners:
         if not event.contains(db.session, name, listener):
             event.listen(db.session, name, listener)

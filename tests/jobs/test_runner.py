@@ -16,12 +16,13 @@ from redis import Redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from provider_portal.extensions import db
 from provider_portal.imports.jobs import start_import
 from provider_portal.jobs import QUEUE_NAME, enqueue, registered, runner, wait_for_jobs
 from provider_portal.jobs.cli import worker_command
-from provider_portal.models import Case, Role, User
+from provider_portal.models import Case, Role, User, WorkType
 from provider_portal.models.notifications import (
     JOB_DONE,
     JOB_FAILED,
@@ -153,6 +154,18 @@ def test_mail_rolled_back_is_not_delivered(
     db.session.commit()
     wait_for_jobs()
     assert deliveries == []
+
+
+def test_mail_written_before_a_savepoint_that_failed_is_still_delivered(
+    app: Flask, deliveries: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "REDIS_URL", "")
+    _write_mail()
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(WorkType(code="ep_advice", name="Twice", turnaround_days=1))
+    db.session.commit()
+    wait_for_jobs()
+    assert deliveries == [1]
 
 
 def test_on_redis_the_delivery_is_queued_for_the_worker(
