@@ -71,6 +71,12 @@ class Config:
     # Flask-Limiter's store: Redis in production, so every worker shares the counts.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
+    # Background jobs (imports, email delivery) go on RQ's "portal" queue here, for
+    # `flask jobs worker`; empty, they run in a thread of the web process.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Email written to the outbox is sent straight after the commit that wrote it (a job);
+    # off, it waits for `flask notifications deliver` or `send-due` (a cron-only server).
+    DELIVER_AFTER_COMMIT = os.environ.get("DELIVER_AFTER_COMMIT", "true").lower() != "false"
     # If the store is unreachable, each worker counts in its own memory until it is back
     # (fail open): the per-account lockout lives in the database and still holds.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
@@ -154,6 +160,12 @@ class TestConfig(Config):
     # Tests that exercise two-factor sign-in switch it on for themselves.
     TOTP_REQUIRED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    # Jobs run in a thread of the test process; the job tests give the RQ worker they start
+    # their own Redis here (tests/job_runners.py).
+    REDIS_URL = os.environ.get("TEST_JOBS_REDIS_URL", "")
+    # Tests deliver the outbox when they mean to (the tests of delivery after a commit turn
+    # this on), not in a thread racing every other test's own checks of the outbox.
+    DELIVER_AFTER_COMMIT = False
     # The scanner tests point the app at the clamd they start (tests/clamd.py).
     SCANNER = "none"
 

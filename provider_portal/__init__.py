@@ -76,6 +76,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     configure_database(app)
 
+    from provider_portal.jobs import install_after_commit
+
+    install_after_commit()
+
     from provider_portal.accounts import bp as accounts_bp
     from provider_portal.admin import bp as admin_bp
     from provider_portal.allocations import bp as allocations_bp

@@ -17,6 +17,7 @@ def register_cli(app: Flask) -> None:
     from provider_portal.database_roles import grant_app_role_command
     from provider_portal.demo import demo_cli
     from provider_portal.imports.cli import allocations_cli, cases_cli
+    from provider_portal.jobs.cli import jobs_cli
     from provider_portal.notifications.cli import notifications_cli
     from provider_portal.reports.cli import report_cli
     from provider_portal.reports.sen2.cli import report_sen2
@@ -39,5 +40,6 @@ def register_cli(app: Flask) -> None:
         documents_cli,
         backup_cli,
         notifications_cli,
+        jobs_cli,
     ):
         app.cli.add_command(group)

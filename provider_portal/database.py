@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask, has_request_context
 from sqlalchemy import event
 
 from provider_portal.extensions import db
+
+# Set by a background job that writes (an import): its transactions begin as a request's do.
+_begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
+
+
+@contextmanager
+def immediate_transactions() -> Iterator[None]:
+    """SQLite: transactions begun inside this block take the write lock at once (BEGIN
+    IMMEDIATE), as a web request's do. A job that reads and then writes needs it: begun
+    deferred, its read snapshot goes stale when another connection commits in between, and its
+    first write then fails at once instead of waiting its turn."""
+    token = _begin_immediate.set(True)
+    try:
+        yield
+    finally:
+        _begin_immediate.reset(token)
 
 
 def configure_database(app: Flask) -> None:
@@ -35,4 +54,5 @@ def configure_database(app: Flask) -> None:
 
         @event.listens_for(engine, "begin")
         def sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if has_request_context() else "BEGIN")
+            immediate = has_request_context() or _begin_immediate.get()
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 
 
 def setting(name: str) -> Any:
     """The configured value called name (config.py); a missing name is a KeyError."""
     return current_app.config[name]
+
+
+def running_app() -> Flask:
+    """The running application itself, for work handed to a thread that needs its context."""
+    return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]

@@ -22,7 +22,13 @@ from tests.helpers import PortalClient, throwaway_database
 # The kinds of paper migration 0011 gave every work type by default.
 DEFAULT_PAPER_KINDS = ("request_for_assessment", "parental_views", "consent_to_share")
 
-pytest_plugins = ["tests.factories", "tests.mail_server", "tests.clamd", "pytester"]
+pytest_plugins = [
+    "tests.factories",
+    "tests.mail_server",
+    "tests.clamd",
+    "tests.job_runners",
+    "pytester",
+]
 
 # pytest times every setup, call and teardown with the clock functions in _pytest.timing.
 # A freeze_time that starts in a fixture patches those too (freezegun's own ignore entry,

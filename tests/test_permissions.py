@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date
 
@@ -10,7 +11,8 @@ import pytest
 from flask import Flask
 
 from provider_portal.extensions import db
-from provider_portal.models import AllocationStatus, Notification, OutboxMessage, Role
+from provider_portal.models import AllocationStatus, Notification, OutboxMessage, Role, User
+from provider_portal.models.notifications import JOB_DONE, BackgroundJob
 from provider_portal.permissions import POLICIES
 from tests.files import PDF_BYTES
 from tests.helpers import PortalClient
@@ -102,6 +104,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("cases.import_cases", "POST"): COUNCIL_ONLY,
     # The columns step needs the header row the upload step sent: without it, a 400.
     ("cases.import_columns", "POST"): {**COUNCIL_ONLY, "admin": 400, "manager": 400},
+    # The manager's own import; anyone else's is not found.
+    ("cases.import_progress", "GET"): {**COUNCIL_ONLY, "admin": 404},
     ("allocations.index", "GET"): COUNCIL_ONLY,
     ("allocations.show", "GET"): COUNCIL_ONLY,
     ("allocations.accept_work", "POST"): COUNCIL_ONLY,
@@ -331,8 +335,21 @@ def world(app, make, client_for):
         "letter_kind": "work_accepted",
         "notification_id": notification.id,
         "message_id": message.id,
+        "job_id": _finished_import(users["manager"]),
     }
     return users, ids, allocation
+
+
+def _finished_import(user: User) -> int:
+    job = BackgroundJob(
+        kind="import_cases",
+        status=JOB_DONE,
+        started_by_id=user.id,
+        result=json.dumps({"outcome": "imported", "summary": "Imported 1 case: 1 new, 0 updated"}),
+    )
+    db.session.add(job)
+    db.session.commit()
+    return job.id
 
 
 def _url(app: Flask, endpoint: str, ids: dict[str, int]) -> str:

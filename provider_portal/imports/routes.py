@@ -8,16 +8,19 @@ import with a clean-up job to go wrong, and with two servers the second step may
 that does not have it; the header row, which is all the questions need, travels in the form.
 The answers are saved per person and header row (provider_portal.imports.mappings), so the next
 file with the same headers goes straight through.
+
+Once the columns are matched, the file is imported by a background job
+(provider_portal.imports.jobs): the upload is answered at once with the job's progress page,
+which shows how far it has got and then the answer, the summary or every problem.
 """
 
 from __future__ import annotations
 
+import io
 import json
-import shutil
-import tempfile
 from typing import Any
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, make_response, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
@@ -27,10 +30,9 @@ from provider_portal.errors import Resubmitted, TabularError
 from provider_portal.extensions import db
 from provider_portal.forms import new_nonce, posted_nonce
 
-# The modules, not their names: the allocation services they use import the blueprint
-# packages, and the cases blueprint imports this module.
-from provider_portal.imports import allocations as allocation_import
-from provider_portal.imports import cases as case_import
+# The module, not its names: the import services it uses import the blueprint packages,
+# and the cases blueprint imports this module.
+from provider_portal.imports import jobs as import_jobs
 from provider_portal.imports.columns import (
     COLUMNS,
     ColumnMatch,
@@ -45,98 +47,75 @@ from provider_portal.imports.forms import (
     columns_form,
 )
 from provider_portal.imports.mappings import save_mapping, saved_mapping
-from provider_portal.imports.rows import ImportResult, ignored_sentence
+from provider_portal.jobs import enqueue
 from provider_portal.models import User
+from provider_portal.models.notifications import JOB_QUEUED
 from provider_portal.permissions import requires
 from provider_portal.tabular import MAX_COLUMNS, Table, cell_text, read_table
-from provider_portal.web import redirect_after_post, render
+from provider_portal.web import redirect_after_post, render, wants_fragment
 
-MAX_PROBLEMS_SHOWN = 1_000  # a table of every problem in a 50,000-row file would not load
-SPOOL_BYTES = 1024 * 1024
 PREVIEW_ROWS = 5  # children's details: enough to recognise a column, no more
 MAX_HEADER_CHARS = 1_000
 
 
-def _read_upload(upload: FileStorage) -> Table:
-    """Read the uploaded file through a temporary file that is deleted straight after."""
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
-        shutil.copyfileobj(upload.stream, spool)
-        spool.seek(0)
-        return read_table(spool, upload.filename or "")
+def _read_upload(upload: FileStorage) -> tuple[Table, bytes]:
+    """The uploaded file's table, and its bytes for the import job to read again."""
+    data = upload.stream.read()
+    return read_table(io.BytesIO(data), upload.filename or ""), data
 
 
 def _actor() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def _problem_count(result: ImportResult) -> str:
-    count = len(result.errors)
+def _problem_count(count: int) -> str:
     if count == 1:
         return "The file has 1 problem. Fix it and upload the file again"
     return f"The file has {count:,} problems. Fix them and upload the file again"
 
 
-def _chosen_sentence(result: ImportResult) -> str | None:
-    """Says the columns were matched as the person chose before (or just now)."""
-    if not result.chosen:
-        return None
-    labels = {
-        column.name: column.label.lower() for columns in COLUMNS.values() for column in columns
-    }
-    pairs = ", ".join(f'"{header}" as the {labels[name]}' for header, name in result.chosen.items())
-    return f"Your columns were matched as you chose: {pairs}"
-
-
-def _import_page(form: ImportForm, result: ImportResult | None = None) -> Response:
+def _import_page(form: ImportForm) -> Response:
     if not form.nonce.data:
         form.nonce.data = new_nonce()
-    return render(
-        "imports/import.html",
-        form=form,
-        result=result,
-        problems=result.errors[:MAX_PROBLEMS_SHOWN] if result else [],
-        ignored=ignored_sentence(result.ignored) if result else None,
-        chosen=_chosen_sentence(result) if result else None,
-        columns=COLUMNS,
-    )
+    running = import_jobs.running_imports_for(_actor())
+    return render("imports/import.html", form=form, columns=COLUMNS, running=running)
 
 
-def _run(
+def _start(
     kind: str,
-    table: Table,
+    data: bytes,
+    file_name: str,
     mapping: dict[str, str],
     nonce: str,
     create_missing_providers: bool,
 ) -> Response:
-    """Import the file with the mapping; the cases on success, else the problems."""
-    actor = _actor()
-    try:
-        if kind == "allocations":
-            result = allocation_import.import_allocations(
-                table,
-                actor,
-                create_missing_providers=create_missing_providers,
-                mapping=mapping,
-                nonce=nonce,
-            )
-        else:
-            result = case_import.import_cases(table, actor, mapping=mapping, nonce=nonce)
-    except Resubmitted:
-        db.session.rollback()  # imported the first time: answered as the first time
-        flash("The file was imported when you first sent it", "success")
-        return redirect_after_post(url_for("cases.index"))
-    if result.ok:
-        said = (result.summary, _chosen_sentence(result), ignored_sentence(result.ignored))
-        flash(". ".join(text for text in said if text), "success")
-        return redirect_after_post(url_for("cases.index"))
-    form = ImportForm(
+    """Queue the import of the file and send the person to its progress page; the import
+    page again, with the reason, if it cannot start."""
+    refused = ImportForm(
         formdata=None,
         kind=kind,
         create_missing_providers=create_missing_providers,
         nonce=new_nonce(),
     )
-    form.file.errors = [_problem_count(result)]
-    return _import_page(form, result)
+    try:
+        started = import_jobs.start_import(
+            kind, _actor(), data, file_name, mapping, create_missing_providers, nonce
+        )
+        db.session.commit()
+    except Resubmitted:
+        db.session.rollback()  # imported the first time: answered as the first time
+        flash("The file was imported when you first sent it", "success")
+        return redirect_after_post(url_for("cases.index"))
+    except import_jobs.ImportRunning as error:
+        db.session.commit()  # the release of a stale job, if there was one, still stands
+        refused.file.errors = [str(error)]
+        return _import_page(refused)
+    if started.status == JOB_QUEUED and not enqueue("import", job_id=started.id):
+        import_jobs.could_not_start(started.id)
+        db.session.commit()
+        refused.file.errors = ["The import could not be started. Try again in a few minutes"]
+        return _import_page(refused)
+    return redirect_after_post(url_for("cases.import_progress", job_id=started.id))
 
 
 def _needs_answers(match: ColumnMatch) -> bool:
@@ -200,7 +179,7 @@ def import_cases() -> Response:
         return _import_page(form)
     nonce = posted_nonce(form.nonce)
     try:
-        table = _read_upload(form.file.data)
+        table, data = _read_upload(form.file.data)
     except TabularError as error:
         form.file.errors = [str(error)]
         return _import_page(form)
@@ -219,7 +198,7 @@ def import_cases() -> Response:
             nonce=new_nonce(),
         )
         return _columns_page(asked, kind, match, table)
-    return _run(kind, table, saved, nonce, create)
+    return _start(kind, data, form.file.data.filename or "", saved, nonce, create)
 
 
 @bp.route("/import/columns", methods=["POST"])
@@ -249,9 +228,10 @@ def import_columns() -> Response:
         elif header:
             answered[header] = column.label.lower()
     table: Table | None = None
+    data = b""
     if form.file.data:
         try:
-            table = _read_upload(form.file.data)
+            table, data = _read_upload(form.file.data)
         except TabularError as error:
             form.file.errors = [str(error)]
         else:
@@ -268,4 +248,38 @@ def import_columns() -> Response:
     mapping = {**saved, **chosen}
     save_mapping(actor, kind, headers, mapping)
     db.session.commit()
-    return _run(kind, table, mapping, nonce, form.create_missing_providers.data == "y")
+    create = form.create_missing_providers.data == "y"
+    name = form.file.data.filename or ""
+    return _start(kind, data, name, mapping, nonce, create)
+
+
+@bp.route("/import/<int:job_id>")
+@requires("import_data")
+def import_progress(job_id: int) -> Response:
+    """How far the person's import has got, then its answer: the summary, or the problems with
+    the form to upload the file again. htmx polls the count while it runs (not activity)."""
+    started = import_jobs.import_job_for(job_id, _actor())
+    if started is None:
+        abort(404)
+    progress = import_jobs.import_progress(started)
+    form = ImportForm(
+        formdata=None,
+        kind=progress.kind,
+        create_missing_providers=progress.create_missing_providers,
+        nonce=new_nonce(),
+    )
+    count = progress.outcome.get("problem_count", 0)
+    if count:
+        form.file.errors = [_problem_count(count)]
+    context: dict[str, Any] = {"progress": progress, "form": form, "columns": COLUMNS}
+    if not wants_fragment():
+        response = render("imports/progress.html", **context)
+    elif progress.running:
+        response = make_response(render_template("imports/_progress.html", **context))
+    else:
+        # Ended: the whole answer replaces the page's content, and nothing polls any more.
+        response = make_response(render_template("imports/_job.html", fragment=True, **context))
+        response.headers["HX-Retarget"] = "#import-job"
+        response.headers["HX-Reswap"] = "outerHTML"
+    response.vary.add("HX-Request")  # one URL, a page or a fragment
+    return response

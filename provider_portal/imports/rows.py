@@ -123,6 +123,16 @@ def _short(header: str) -> str:
     return header if len(header) <= MAX_NAME_SHOWN else header[: MAX_NAME_SHOWN - 1] + "…"
 
 
+def chosen_sentence(result: ImportResult) -> str | None:
+    """Says the columns were matched as the person chose before (or just now)."""
+    if not result.chosen:
+        return None
+    pairs = ", ".join(
+        f'"{header}" as the {LABELS[name].lower()}' for header, name in result.chosen.items()
+    )
+    return f"Your columns were matched as you chose: {pairs}"
+
+
 def ignored_sentence(ignored: list[str]) -> str | None:
     """The sentence naming the file's columns an import did not use, if there were any."""
     if not ignored:
