@@ -20,3 +20,9 @@ def setting(name: str) -> Any:
 def running_app() -> Flask:
     """The running application itself, for work handed to a thread that needs its context."""
     return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+
+
+def change_setting(name: str, value: Any) -> None:
+    """Change a setting for the rest of this process (a command that knows better than the
+    environment: the demo, which has no email to deliver)."""
+    current_app.config[name] = value

@@ -57,3 +57,12 @@ def test_the_test_environment_still_seeds(app):
     result = app.test_cli_runner().invoke(args=["demo", "generate", "--cases", "3"])
     assert result.exit_code == 0, result.output
     assert _rows()[1] == 3
+
+
+def test_the_demo_sends_none_of_its_email(app, monkeypatch):
+    """The demo's notifications are made-up history: nothing is delivered after its commits,
+    which would also make a delivery thread contend with the demo's own writes."""
+    monkeypatch.setitem(app.config, "DELIVER_AFTER_COMMIT", True)
+    result = app.test_cli_runner().invoke(args=["demo", "generate", "--cases", "3"])
+    assert result.exit_code == 0, result.output
+    assert app.config["DELIVER_AFTER_COMMIT"] is False
