@@ -30,7 +30,10 @@ from provider_portal.tabular import Row, Table, cell_text, parse_date
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500  # IN lists stay well inside every database's parameter limit
+# Values in one IN list: well inside every database's limit on parameters (SQLite's 32,766
+# since 3.32, PostgreSQL's 65,535), and large enough that an import of a few thousand rows
+# reads what it needs in one query each.
+BATCH_SIZE = 5_000
 
 
 # How each column is named in messages ("Enter the request date"), from the one table.
@@ -214,11 +217,14 @@ def batches(values: Iterable[str]) -> Iterable[list[str]]:
         yield ordered[start : start + BATCH_SIZE]
 
 
-def cases_by_ref(refs: Iterable[str]) -> dict[str, Case]:
-    """Existing cases for these references, a few queries however many rows there are."""
+def cases_by_ref(refs: Iterable[str], *, exceptions: bool = True) -> dict[str, Case]:
+    """Existing cases for these references (with their exceptions unless told not to), a few
+    queries however many rows there are."""
     found: dict[str, Case] = {}
     for batch in batches(refs):
-        query = select(Case).where(Case.case_ref.in_(batch)).options(selectinload(Case.exceptions))
+        query = select(Case).where(Case.case_ref.in_(batch))
+        if exceptions:
+            query = query.options(selectinload(Case.exceptions))
         for case in db.session.scalars(query):
             found[case.case_ref] = case
     return found
