@@ -32,7 +32,7 @@ from provider_portal.errors import AccountError, AlreadyExists, ContractError
 from provider_portal.extensions import db
 from provider_portal.formatting import long_date
 from provider_portal.imports import rows
-from provider_portal.imports.bulk import CHUNK, SavingProgress, insert_returning_ids
+from provider_portal.imports.bulk import CHUNK, SavingProgress, insert_returning
 from provider_portal.imports.columns import ALLOCATIONS, column_names, required_names
 from provider_portal.imports.rows import (
     CHECKING,
@@ -72,6 +72,8 @@ ENDINGS = {
     "withdrawn": ("withdrawn_on", "withdrawal_reason"),
     "declined": ("declined_on", "decline_reason"),
 }
+# What tells apart the allocations one import creates (a line repeating another is refused).
+NEW_KEY = ("case_id", "provider_id", "work_type_id", "allocated_on")
 # The allocation's column for each ending's reason.
 STORED_REASON = {"withdrawn": "withdrawn_reason", "declined": "decline_reason"}
 
@@ -479,8 +481,11 @@ def _record_allocations(
         return
     for start in range(0, len(new), CHUNK):
         chunk = new[start : start + CHUNK]
-        ids = insert_returning_ids(Allocation.__table__, chunk)
-        entries = zip(ids, chunk, details[start : start + CHUNK], strict=True)
+        ids = insert_returning(Allocation.__table__, chunk, NEW_KEY)
+        entries = (
+            (ids[tuple(values[key] for key in NEW_KEY)], values, detail)
+            for values, detail in zip(chunk, details[start : start + CHUNK], strict=True)
+        )
         audit.record_all(
             (entry for id_, values, detail in entries for entry in _events(id_, values, detail)),
             actor=actor,

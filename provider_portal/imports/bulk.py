@@ -27,12 +27,20 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def insert_returning_ids(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Insert the rows (one multi-row INSERT a few thousand rows); their new ids, in order."""
+def insert_returning(
+    table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> dict[tuple[Any, ...], int]:
+    """Insert the rows (a multi-row INSERT a few thousand rows): their new ids by the values
+    of `keys`, which must tell the rows apart.
+
+    The ids come back by key, not by position: SQLite does not promise RETURNING's order, and
+    asking SQLAlchemy to sort them makes it insert one row a statement there.
+    """
     if not rows:
-        return []
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(db.session.execute(statement, list(rows)).scalars())
+        return {}
+    columns = [table.c[key] for key in keys]
+    statement = insert(table).returning(table.c.id, *columns)
+    return {tuple(row[1:]): row[0] for row in db.session.execute(statement, list(rows)).all()}
 
 
 def update_versioned(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
