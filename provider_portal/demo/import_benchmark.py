@@ -105,7 +105,9 @@ def _iso(day: date | None) -> str:
     return day.isoformat() if day is not None else ""
 
 
-def case_rows(rng: random.Random, count: int, now: date) -> list[list[str]]:
+def case_rows(
+    rng: random.Random, count: int, now: date, prefix: str = IMPORT_REF_PREFIX
+) -> list[list[str]]:
     """A cases file's rows: requests over the last two years, most with a decision to assess."""
     rows = []
     for number in range(1, count + 1):
@@ -121,7 +123,7 @@ def case_rows(rng: random.Random, count: int, now: date) -> list[list[str]]:
             decision, decided_on = "yes", decided
         rows.append(
             [
-                f"{IMPORT_REF_PREFIX}{number:07d}",
+                f"{prefix}{number:07d}",
                 rng.choice(FIRST_NAMES),
                 rng.choice(LAST_NAMES),
                 _iso(born),
@@ -205,7 +207,7 @@ def scratch_database(url: URL, folder: Path) -> Iterator[str]:
         server.dispose()
 
 
-def _contracts(names: Sequence[str], now: date) -> None:
+def add_providers(names: Sequence[str], now: date) -> None:
     """Each provider with one contract running through the file's dates, every work type
     priced, with a rise a year ago, so each allocation's price is looked up by its date."""
     work_types = list(db.session.scalars(select(WorkType)))
@@ -271,7 +273,7 @@ def run_import_benchmark(database: URL, rows: int = IMPORT_ROWS) -> list[ImportT
         with app.app_context():
             db.create_all()
             ensure_work_types()
-            _contracts(providers, now)
+            add_providers(providers, now)
             db.session.remove()
             runner = app.test_cli_runner()
             for name, args, header, file_rows in commands:
