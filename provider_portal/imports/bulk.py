@@ -61,8 +61,8 @@ def update_versioned(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
             update(table)
             .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
             .values(
-                {name: bindparam(f"new_{name}") for name in columns},
-                version=bindparam("b_next_version"),
+                {name: bindparam(f"new_{name}") for name in columns}
+                | {"version": bindparam("b_next_version")}
             )
         )
         matched = db.session.execute(statement, parameters).rowcount  # type: ignore[attr-defined]

@@ -15,7 +15,12 @@ from provider_portal import audit, submissions
 from provider_portal.errors import CellError
 from provider_portal.extensions import db
 from provider_portal.imports import outcome_rules
-from provider_portal.imports.bulk import SavingProgress, chunks, insert_returning
+from provider_portal.imports.bulk import (
+    SavingProgress,
+    chunks,
+    insert_returning,
+    update_versioned,
+)
 from provider_portal.imports.columns import CASES, column_names, required_names
 from provider_portal.imports.rows import (
     CHECKING,
@@ -36,6 +41,7 @@ from provider_portal.models import (
     CaseException,
     User,
 )
+from provider_portal.models.types import utcnow
 from provider_portal.tabular import Row, Table, cell_text, parse_bool
 from provider_portal.timescales import (
     IMPORTABLE_FINAL_PLAN_EXCEPTIONS,
@@ -229,10 +235,11 @@ def _save(
     result: ImportResult,
     saving: SavingProgress,
 ) -> None:
-    """Update the cases already recorded (through the ORM, which batches its UPDATEs) and
-    insert the new ones in bulk, with their exceptions; every outcome the rows set or change
-    recorded as the importing person's."""
+    """Update the cases already recorded and insert the new ones, in bulk, with their
+    exceptions; every outcome the rows set or change recorded as the importing person's."""
     new: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    now = utcnow()
     exceptions: list[tuple[str, str]] = []  # (case reference, reason) for new cases
     exception_rows: list[dict[str, Any]] = []
     recorded_by = actor.id if actor else None
@@ -250,15 +257,15 @@ def _save(
             if exception is not None:
                 exceptions.append((values["case_ref"], exception))
             continue
-        before = outcome_rules.outcome_state(case)
-        for name, value in values.items():
-            setattr(case, name, value)
-        outcome_rules.stamp_recorders(case, before, actor)
+        changed = _changes(case, values, actor)
+        if changed:
+            updates.append({"id": case.id, "version": case.version, "updated_at": now, **changed})
         if exception is not None and _new_exception(case, exception):
             exception_rows.append(_exception_row(case.id, exception, recorded_by))
         result.updated += 1
+    for chunk in chunks(updates):
+        update_versioned(Case.__table__, chunk)
     if result.updated:
-        db.session.flush()
         saving.chunk_saved(result.updated)
     ids: dict[tuple[Any, ...], int] = {}
     for chunk in chunks(new):
@@ -270,6 +277,18 @@ def _save(
     ]
     for chunk in chunks(exception_rows):
         db.session.execute(insert(CaseException.__table__), list(chunk))
+
+
+def _changes(case: Case, values: dict[str, Any], actor: User | None) -> dict[str, Any]:
+    """The columns the row changes on a case already recorded, with the outcomes' recorders:
+    what the ORM would write after setting every value (nothing for a value already held)."""
+    names = set(values) | set(_OUTCOME_NAMES)
+    record = SimpleNamespace(**{name: getattr(case, name) for name in names})
+    before = outcome_rules.outcome_state(case)
+    for name, value in values.items():
+        setattr(record, name, value)
+    outcome_rules.stamp_recorders(record, before, actor)  # type: ignore[arg-type]
+    return {name: value for name, value in vars(record).items() if getattr(case, name) != value}
 
 
 def _new_exception(case: Case, reason: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from provider_portal.errors import CellError
@@ -23,6 +23,7 @@ from provider_portal.extensions import db
 from provider_portal.imports.columns import COLUMNS, ColumnMatch, match_columns
 from provider_portal.models import (
     Case,
+    CaseException,
     Contract,
     Provider,
 )
@@ -218,16 +219,29 @@ def batches(values: Iterable[str]) -> Iterable[list[str]]:
 
 
 def cases_by_ref(refs: Iterable[str], *, exceptions: bool = True) -> dict[str, Case]:
-    """Existing cases for these references (with their exceptions unless told not to), a few
-    queries however many rows there are."""
+    """Existing cases for these references (with their exceptions unless told not to), a
+    query or two a batch of references however many rows there are."""
     found: dict[str, Case] = {}
     for batch in batches(refs):
-        query = select(Case).where(Case.case_ref.in_(batch))
-        if exceptions:
-            query = query.options(selectinload(Case.exceptions))
-        for case in db.session.scalars(query):
-            found[case.case_ref] = case
+        cases = list(db.session.scalars(select(Case).where(Case.case_ref.in_(batch))))
+        found.update((case.case_ref, case) for case in cases)
+        if exceptions and cases:
+            _load_exceptions(cases)
     return found
+
+
+def _load_exceptions(cases: list[Case]) -> None:
+    """Fill each case's exceptions in one query (selectinload would send one per 500 cases)."""
+    by_case: dict[int, list[CaseException]] = {case.id: [] for case in cases}
+    query = (
+        select(CaseException)
+        .where(CaseException.case_id.in_(by_case))
+        .order_by(CaseException.case_id, CaseException.id)
+    )
+    for exception in db.session.scalars(query):
+        by_case[exception.case_id].append(exception)
+    for case in cases:
+        set_committed_value(case, "exceptions", by_case[case.id])
 
 
 def commit_or_report(result: ImportResult, problems: Problems) -> ImportResult:
