@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import insert
 
+from provider_portal.bulk import insert_rows
 from provider_portal.extensions import db
 from provider_portal.models import AuditEvent, User
 
@@ -81,8 +81,7 @@ def record_all(entries: Iterable[Entry], actor: User | None = None) -> None:
         }
         for entry in entries
     ]
-    if rows:
-        db.session.execute(insert(AuditEvent.__table__), rows)
+    insert_rows(AuditEvent.__table__, rows)
 
 
 def record_list_view(

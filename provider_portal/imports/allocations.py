@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from provider_portal import audit, submissions
 from provider_portal.admin.services import create_provider
 from provider_portal.allocations.clock import statutory_due
+from provider_portal.bulk import insert_returning
 from provider_portal.contracts.allocating import (
     NewProvider,
     contract_named,
@@ -32,7 +33,7 @@ from provider_portal.errors import AccountError, AlreadyExists, ContractError
 from provider_portal.extensions import db
 from provider_portal.formatting import long_date
 from provider_portal.imports import rows
-from provider_portal.imports.bulk import CHUNK, SavingProgress, insert_returning
+from provider_portal.imports.bulk import CHUNK, SavingProgress
 from provider_portal.imports.columns import ALLOCATIONS, column_names, required_names
 from provider_portal.imports.rows import (
     CHECKING,

@@ -7,20 +7,15 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from provider_portal import audit, submissions
+from provider_portal.bulk import insert_returning, insert_rows, update_versioned
 from provider_portal.errors import CellError
 from provider_portal.extensions import db
 from provider_portal.imports import outcome_rules
-from provider_portal.imports.bulk import (
-    SavingProgress,
-    chunks,
-    insert_returning,
-    update_versioned,
-)
+from provider_portal.imports.bulk import SavingProgress, chunks
 from provider_portal.imports.columns import CASES, column_names, required_names
 from provider_portal.imports.rows import (
     CHECKING,
@@ -276,7 +271,7 @@ def _save(
         _exception_row(ids[(ref,)], reason, recorded_by) for ref, reason in exceptions
     ]
     for chunk in chunks(exception_rows):
-        db.session.execute(insert(CaseException.__table__), list(chunk))
+        insert_rows(CaseException.__table__, chunk)
 
 
 def _changes(case: Case, values: dict[str, Any], actor: User | None) -> dict[str, Any]:
