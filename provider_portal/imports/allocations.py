@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -43,7 +43,7 @@ from provider_portal.imports.rows import (
     ImportResult,
     Problems,
     Progress,
-    cases_by_ref,
+    batches,
     commit_or_report,
     matched_table,
     no_progress,
@@ -254,6 +254,26 @@ def _ending(
     return ending
 
 
+class _Case(NamedTuple):
+    """What the import needs of a case: allocate() refuses work on one closed without a plan."""
+
+    id: int
+    case_ref: str
+    closed_on: date | None
+    final_plan_issued_on: date | None
+
+
+def _cases_by_ref(refs: Iterable[str]) -> dict[str, _Case]:
+    """The existing cases for these references, a query a batch of references."""
+    found: dict[str, _Case] = {}
+    for batch in batches(refs):
+        query = select(Case.id, Case.case_ref, Case.closed_on, Case.final_plan_issued_on).where(
+            Case.case_ref.in_(batch)
+        )
+        found.update((row.case_ref, _Case(*row)) for row in db.session.execute(query).all())
+    return found
+
+
 @dataclass
 class _Recorded:
     """The allocations already recorded on the file's cases: the keys the file must not repeat
@@ -355,7 +375,7 @@ def _price_on(
 
 def _refusal(
     allocation_row: _AllocationRow,
-    case: Case,
+    case: _Case,
     provider: Provider,
     open_work: dict[tuple[int, int], str],
 ) -> str | None:
@@ -378,7 +398,7 @@ def _refusal(
 
 def _columns(
     allocation_row: _AllocationRow,
-    case: Case,
+    case: _Case,
     provider: Provider,
     prices: dict[tuple[int, int], list[tuple[date, Decimal]]],
     actor_id: int | None,
@@ -447,7 +467,7 @@ def _columns(
 
 def _record_allocations(
     parsed: list[_AllocationRow],
-    cases: dict[str, Case],
+    cases: dict[str, _Case],
     providers: dict[str, list[Provider]],
     recorded: _Recorded,
     actor: User | None,
@@ -495,7 +515,7 @@ def _record_allocations(
     result.created = len(new)
 
 
-def _created_detail(allocation_row: _AllocationRow, case: Case, provider: Provider) -> str:
+def _created_detail(allocation_row: _AllocationRow, case: _Case, provider: Provider) -> str:
     """The detail of the allocation_created row allocations.services.allocate writes."""
     contract = allocation_row.contract
     return f"case={case.id} provider={provider.id} work_type={allocation_row.work_type.code}" + (
@@ -561,7 +581,7 @@ def import_allocations(
             parsed.append(allocation_row)
         if number % PROGRESS_EVERY == 0 and number < result.rows:
             progress(CHECKING, number, result.rows)
-    cases = cases_by_ref((allocation_row.case_ref for allocation_row in parsed), exceptions=False)
+    cases = _cases_by_ref(allocation_row.case_ref for allocation_row in parsed)
     recorded = _recorded_allocations(case.id for case in cases.values())
 
     new_providers: dict[str, str] = {}  # folded name -> the spelling first seen

@@ -218,14 +218,14 @@ def batches(values: Iterable[str]) -> Iterable[list[str]]:
         yield ordered[start : start + BATCH_SIZE]
 
 
-def cases_by_ref(refs: Iterable[str], *, exceptions: bool = True) -> dict[str, Case]:
-    """Existing cases for these references (with their exceptions unless told not to), a
-    query or two a batch of references however many rows there are."""
+def cases_by_ref(refs: Iterable[str]) -> dict[str, Case]:
+    """Existing cases for these references, with their exceptions: two queries a batch of
+    references however many rows there are."""
     found: dict[str, Case] = {}
     for batch in batches(refs):
         cases = list(db.session.scalars(select(Case).where(Case.case_ref.in_(batch))))
         found.update((case.case_ref, case) for case in cases)
-        if exceptions and cases:
+        if cases:
             _load_exceptions(cases)
     return found
 
