@@ -13,20 +13,22 @@ from typing import Any
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from provider_portal.allocations.services import accept, allocate, decline, record_return, withdraw
 from provider_portal.contracts.allocating import contracts_by_reference
 from provider_portal.errors import AllocationError
 from provider_portal.extensions import db
 from provider_portal.imports.allocations import import_allocations
-from provider_portal.imports.rows import cases_by_ref
+from provider_portal.imports.rows import CONCURRENT_CHANGE, RowError, cases_by_ref
 from provider_portal.models import (
     Allocation,
     AllocationStatus,
     AuditEvent,
     Case,
     ContractTurnaround,
+    Notification,
+    OutboxMessage,
     Provider,
     Role,
     User,
@@ -266,3 +268,29 @@ def test_each_refusal_is_the_services_own(tmp_path: Path, world, make) -> None: 
     assert "Gone Ltd is not taking work" in expected[2][1]
     assert "closed on 1 November 2024 without a plan" in expected[3][1]
     assert len(_allocations("A")) == 1  # only the one there before: all or nothing
+
+
+def test_imported_history_sends_no_notifications(tmp_path: Path, world) -> None:  # type: ignore[no-untyped-def]
+    assert import_allocations(table(tmp_path, HEADER, *_lines("A", HISTORY)), actor=world).ok
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_work_opened_by_someone_else_meanwhile_fails_the_whole_import(
+    tmp_path: Path, world, make, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from provider_portal.imports import allocations as allocation_import
+
+    acme = db.session.scalar(select(Provider).where(Provider.name == "Acme Psychology"))
+    case = db.session.scalar(select(Case).where(Case.case_ref == "A2"))
+    make.allocation(case=case, provider=acme, work_type="ep_advice")
+    # As if that allocation was made after the import looked for open work: the partial
+    # unique index on open work refuses the insert.
+    monkeypatch.setattr(
+        allocation_import, "_recorded_allocations", lambda ids: allocation_import._Recorded()
+    )
+    result = import_allocations(table(tmp_path, HEADER, *_lines("A", HISTORY)), actor=world)
+    assert result.errors == [RowError(None, "", CONCURRENT_CHANGE)]
+    assert len(_allocations("A")) == 1
+    actions = db.session.scalars(select(AuditEvent.action))
+    assert "allocations_imported" not in set(actions)
