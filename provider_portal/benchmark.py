@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import click
@@ -27,7 +27,6 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from provider_portal import audit
-from provider_portal.demo.import_benchmark import IMPORT_ROWS, ImportTiming, run_import_benchmark
 from provider_portal.extensions import db
 from provider_portal.models import (
     Allocation,
@@ -41,6 +40,9 @@ from provider_portal.models import (
 )
 from provider_portal.models.accounts import new_session_token
 from provider_portal.timescales import add_months, month_start, today
+
+if TYPE_CHECKING:
+    from provider_portal.demo.import_benchmark import ImportTiming
 
 # The pages timed, in order. {case_id} and {allocation_id} are a case and an allocation with
 # returned work; {contract_id} and {contract_ref} the contract with the most work under it;
@@ -75,6 +77,8 @@ BENCHMARK_URLS: tuple[str, ...] = (
     "/reports/foi",
 )
 REPORT_MONTHS = 24
+# Rows in each generated import file (see demo.import_benchmark).
+IMPORT_ROWS = 10_000
 BENCHMARK_EMAIL = "benchmark@portal.invalid"
 
 
@@ -373,6 +377,9 @@ def print_import_timings(timings: list[ImportTiming]) -> None:
 def benchmark_command(repeat: int, import_rows: int) -> None:
     """Time the main pages and reports against this database, signed in as a manager, then
     the two imports into a scratch database."""
+    # demo.import_benchmark uses the demo generator, whose package registers this command.
+    from provider_portal.demo.import_benchmark import run_import_benchmark
+
     results = run_benchmark(current_app._get_current_object(), repeat)  # type: ignore[attr-defined]
     print_results(results, repeat)
     timings = run_import_benchmark(db.engine.url, import_rows) if import_rows else []

@@ -26,6 +26,7 @@ from flask import Flask
 from sqlalchemy import URL, create_engine, select, text
 
 from config import CONFIGS
+from provider_portal.benchmark import IMPORT_ROWS, QueryCounter
 from provider_portal.demo.generate import (
     GENERATED_OTHER_PRICE,
     GENERATED_PRICES,
@@ -53,7 +54,6 @@ from provider_portal.models import (
 )
 from provider_portal.timescales import today, under_25_on
 
-IMPORT_ROWS = 10_000
 IMPORT_SEED = 1
 IMPORT_PROVIDERS = 6
 IMPORT_REF_PREFIX = "IMP"
@@ -253,8 +253,6 @@ def _scratch_app(url: str) -> Flask:
 def run_import_benchmark(database: URL, rows: int = IMPORT_ROWS) -> list[ImportTiming]:
     """Import a generated cases file, then an allocation log, of `rows` rows each, from the
     command line into a scratch database next to `database`."""
-    from provider_portal.benchmark import QueryCounter  # which runs this: imported once loaded
-
     rng = random.Random(IMPORT_SEED)
     now = today()
     providers = provider_names(rng, IMPORT_PROVIDERS)
