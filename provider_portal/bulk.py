@@ -51,12 +51,7 @@ def insert_rows(
     names = list(filled[0])
     statement: Any
     if db.session.get_bind().dialect.name == "postgresql":
-        # The psycopg dialect casts each array to its column's type (…::DATE[]).
-        arrays = [
-            bindparam(f"column_{n}", [row[name] for row in filled], ARRAY(table.c[name].type))
-            for n, name in enumerate(names)
-        ]
-        rowset = func.unnest(*arrays).table_valued(*names).render_derived(name="imported")
+        rowset = _unnested(table, filled, names, "imported")
         statement = insert(table).from_select(names, select(*rowset.c))
         parameters = None
     else:
@@ -80,34 +75,62 @@ def insert_returning(
     return {tuple(row[1:]): row[0] for row in insert_rows(table, rows, ("id", *keys))}
 
 
+def _unnested(
+    table: Table, rows: Sequence[Mapping[str, Any]], names: Sequence[str], alias: str
+) -> Any:
+    """PostgreSQL: the rows as a derived table, each column sent as one array and unnested on
+    the server (the psycopg dialect casts each array to its column's type, …::DATE[])."""
+    arrays = [
+        bindparam(f"column_{n}", [row[name] for row in rows], ARRAY(table.c[name].type))
+        for n, name in enumerate(names)
+    ]
+    return func.unnest(*arrays).table_valued(*names).render_derived(name=alias)
+
+
 def update_versioned(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """UPDATE rows by id, as the ORM's version counter would: each row's "id" and the
     "version" it was read at, the columns to set, and the version goes up by one.
 
     A row someone else changed since it was read matches nothing: StaleDataError, as a flush
-    would raise. Rows setting different columns go in separate executemany statements.
+    would raise. Rows setting different columns go in separate statements: on PostgreSQL an
+    UPDATE … FROM unnest(…) (see insert_rows), elsewhere an executemany.
     """
-    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    by_columns: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     for row in rows:
         columns = tuple(sorted(name for name in row if name not in ("id", "version")))
-        by_columns.setdefault(columns, []).append(
-            {**{f"new_{name}": row[name] for name in columns}, "b_id": row["id"], **_version(row)}
-        )
-    for columns, parameters in by_columns.items():
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-            .values(
-                {name: bindparam(f"new_{name}") for name in columns}
-                | {"version": bindparam("b_next_version")}
+        by_columns.setdefault(columns, []).append(row)
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    for columns, group in by_columns.items():
+        statement: Any
+        parameters: list[dict[str, Any]] | None = None
+        if postgresql:
+            changed = _unnested(table, group, ("id", "version", *columns), "changed")
+            statement = (
+                update(table)
+                .where(table.c.id == changed.c.id, table.c.version == changed.c.version)
+                .values(
+                    {name: changed.c[name] for name in columns} | {"version": changed.c.version + 1}
+                )
             )
-        )
+        else:
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+                .values(
+                    {name: bindparam(f"new_{name}") for name in columns}
+                    | {"version": bindparam("b_next_version")}
+                )
+            )
+            parameters = [_executemany_row(row, columns) for row in group]
         matched = db.session.execute(statement, parameters).rowcount  # type: ignore[attr-defined]
-        if matched != len(parameters):
-            raise StaleDataError(
-                f"{table.name}: {len(parameters) - matched} rows changed meanwhile"
-            )
+        if matched != len(group):
+            raise StaleDataError(f"{table.name}: {len(group) - matched} rows changed meanwhile")
 
 
-def _version(row: Mapping[str, Any]) -> dict[str, int]:
-    return {"b_version": row["version"], "b_next_version": row["version"] + 1}
+def _executemany_row(row: Mapping[str, Any], columns: Sequence[str]) -> dict[str, Any]:
+    return {
+        **{f"new_{name}": row[name] for name in columns},
+        "b_id": row["id"],
+        "b_version": row["version"],
+        "b_next_version": row["version"] + 1,
+    }
