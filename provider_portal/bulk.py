@@ -19,7 +19,11 @@ from provider_portal.extensions import db
 
 def with_defaults(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The rows with every column default the model gives (a timestamp, a starting version)
-    filled in where a row has no value, the same for every row of the batch."""
+    filled in where a row has no value, the same for every row of the batch.
+
+    A callable default is called without an execution context: the tables imported into
+    have none that reads one (WorkType's is_advice does, so it is not for work types).
+    """
     if not rows:
         return []
     defaults: dict[str, Any] = {}
