@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import click
@@ -40,6 +40,9 @@ from provider_portal.models import (
 )
 from provider_portal.models.accounts import new_session_token
 from provider_portal.timescales import add_months, month_start, today
+
+if TYPE_CHECKING:
+    from provider_portal.demo.import_benchmark import ImportTiming
 
 # The pages timed, in order. {case_id} and {allocation_id} are a case and an allocation with
 # returned work; {contract_id} and {contract_ref} the contract with the most work under it;
@@ -74,6 +77,8 @@ BENCHMARK_URLS: tuple[str, ...] = (
     "/reports/foi",
 )
 REPORT_MONTHS = 24
+# Rows in each generated import file (see demo.import_benchmark).
+IMPORT_ROWS = 10_000
 BENCHMARK_EMAIL = "benchmark@portal.invalid"
 
 
@@ -348,11 +353,38 @@ def print_results(results: BenchmarkResults, repeat: int) -> None:
         click.echo(f"Skipped {skipped}")
 
 
+def print_import_timings(timings: list[ImportTiming]) -> None:
+    """The imports' table: rows, seconds and SQL statements, and what each command said."""
+    click.echo("\nImports from the command line, into a scratch database")
+    width = max(len(timing.name) for timing in timings) + 2
+    click.echo(f"{'Command':<{width}}{'Rows':>8}{'Seconds':>10}{'Queries':>9}  Outcome")
+    for timing in timings:
+        click.echo(
+            f"{timing.name:<{width}}{timing.rows:>8,}{timing.seconds:>10.2f}"
+            f"{timing.statements:>9}  {timing.outcome}"
+        )
+
+
 @click.command("benchmark")
 @click.option("--repeat", type=click.IntRange(min=1), default=5, show_default=True)
-def benchmark_command(repeat: int) -> None:
-    """Time the main pages and reports against this database, signed in as a manager."""
+@click.option(
+    "--import-rows",
+    type=click.IntRange(min=0),
+    default=IMPORT_ROWS,
+    show_default=True,
+    help="Rows in each generated import file (0: time no imports).",
+)
+def benchmark_command(repeat: int, import_rows: int) -> None:
+    """Time the main pages and reports against this database, signed in as a manager, then
+    the two imports into a scratch database."""
+    # demo.import_benchmark uses the demo generator, whose package registers this command.
+    from provider_portal.demo.import_benchmark import run_import_benchmark
+
     results = run_benchmark(current_app._get_current_object(), repeat)  # type: ignore[attr-defined]
     print_results(results, repeat)
-    if any(result.failed for result in results.pages + results.reports):
+    timings = run_import_benchmark(db.engine.url, import_rows) if import_rows else []
+    if timings:
+        print_import_timings(timings)
+    failed = [result.failed for result in results.pages + results.reports]
+    if any(failed + [timing.failed for timing in timings]):
         click.get_current_context().exit(1)

@@ -308,8 +308,16 @@ def test_generate_refuses_nonsense(app: Flask) -> None:
 @pytest.mark.parametrize("repeat", [1])
 def test_benchmark_times_the_pages(app: Flask, repeat: int) -> None:
     _generate(app, cases=120)
-    output = _invoke(app, "benchmark", "--repeat", str(repeat))
+    output = _invoke(app, "benchmark", "--repeat", str(repeat), "--import-rows", "40")
     lines = output.splitlines()
+    # Then the two imports, into a scratch database of their own.
+    assert any(
+        line.startswith("flask cases import ") and "Imported 40 cases" in line for line in lines
+    )
+    assert any(
+        line.startswith("flask allocations import ") and "Imported 40 allocations" in line
+        for line in lines
+    ), output
     assert any(line.startswith("/cases ") and " 200 " in line for line in lines), output
     assert any(line.startswith("/allocations/") for line in lines), output
     assert "/reports/monthly?start=" in output

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
 from provider_portal import audit, submissions
+from provider_portal.bulk import insert_returning, insert_rows, update_versioned
 from provider_portal.errors import CellError
 from provider_portal.extensions import db
 from provider_portal.imports import outcome_rules
+from provider_portal.imports.bulk import SavingProgress, chunks
 from provider_portal.imports.columns import CASES, column_names, required_names
 from provider_portal.imports.rows import (
     CHECKING,
-    SAVING,
+    CONCURRENT_CHANGE,
+    PROGRESS_EVERY,
     ImportResult,
     Problems,
     Progress,
@@ -29,6 +36,7 @@ from provider_portal.models import (
     CaseException,
     User,
 )
+from provider_portal.models.types import utcnow
 from provider_portal.tabular import Row, Table, cell_text, parse_bool
 from provider_portal.timescales import (
     IMPORTABLE_FINAL_PLAN_EXCEPTIONS,
@@ -161,7 +169,9 @@ def import_cases(
 
     first_line: dict[str, int] = {}
     parsed: list[_CaseRow] = []
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
+        if number % PROGRESS_EVERY == 0 and number < result.rows:
+            progress(CHECKING, number, result.rows)
         ref = cell_text(row.get("case_ref"))
         if ref is not None and ref in first_line:
             problems.add(
@@ -184,26 +194,14 @@ def import_cases(
         return commit_or_report(result, problems)
 
     progress(CHECKING, result.rows, result.rows)
-    progress(SAVING, 0, result.rows)
-    for case_row in parsed:
-        values = dict(case_row.values)
-        exception = values.pop("_exception", None)
-        from_dob = values.pop("_reception_year_from_dob", None)
-        case = existing.get(values["case_ref"])
-        before = outcome_rules.outcome_state(case)
-        if case is None:
-            if "reception_year" not in values:
-                values["reception_year"] = from_dob
-            case = Case(**values)
-            db.session.add(case)
-            result.created += 1
-        else:
-            for name, value in values.items():
-                setattr(case, name, value)
-            result.updated += 1
-        outcome_rules.stamp_recorders(case, before, actor)
-        if exception is not None:
-            _record_imported_exception(case, exception, actor)
+    saving = SavingProgress(progress, result.rows)
+    try:
+        _save(parsed, existing, actor, result, saving)
+    except (IntegrityError, StaleDataError):
+        # Someone else added or changed one of the same cases meanwhile.
+        db.session.rollback()
+        problems.add(None, "", CONCURRENT_CHANGE)
+        return commit_or_report(result, problems)
     audit.record(
         "cases_imported",
         detail=f"rows={result.rows} created={result.created} updated={result.updated}",
@@ -211,23 +209,97 @@ def import_cases(
     )
     done = commit_or_report(result, problems)
     if done.ok:
-        progress(SAVING, result.rows, result.rows)
+        saving.done()
     return done
 
 
-def _record_imported_exception(case: Case, reason: str, actor: User | None) -> None:
-    """Add a 20-week exception to the case's ledger unless the same reason is already there.
+# Every outcome a new case's row may leave blank, and who recorded each: set on every new
+# row, so one INSERT covers them all (None is what a case without them holds anyway).
+_OUTCOME_NAMES = tuple(
+    dict.fromkeys(
+        [recorder for recorder in outcome_rules.RECORDED_BY]
+        + [name for names in outcome_rules.RECORDED_BY.values() for name in names]
+    )
+)
+
+
+def _save(
+    parsed: list[_CaseRow],
+    existing: dict[str, Case],
+    actor: User | None,
+    result: ImportResult,
+    saving: SavingProgress,
+) -> None:
+    """Update the cases already recorded and insert the new ones, in bulk, with their
+    exceptions; every outcome the rows set or change recorded as the importing person's."""
+    new: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    now = utcnow()
+    exceptions: list[tuple[str, str]] = []  # (case reference, reason) for new cases
+    exception_rows: list[dict[str, Any]] = []
+    recorded_by = actor.id if actor else None
+    for case_row in parsed:
+        values = dict(case_row.values)
+        exception = values.pop("_exception", None)
+        from_dob = values.pop("_reception_year_from_dob", None)
+        case = existing.get(values["case_ref"])
+        if case is None:
+            if "reception_year" not in values:
+                values["reception_year"] = from_dob
+            record = SimpleNamespace(**(dict.fromkeys(_OUTCOME_NAMES) | values))
+            outcome_rules.stamp_recorders(record, outcome_rules.outcome_state(None), actor)  # type: ignore[arg-type]
+            new.append(vars(record))
+            if exception is not None:
+                exceptions.append((values["case_ref"], exception))
+            continue
+        changed = _changes(case, values, actor)
+        if changed:
+            updates.append({"id": case.id, "version": case.version, "updated_at": now, **changed})
+        if exception is not None and _new_exception(case, exception):
+            exception_rows.append(_exception_row(case.id, exception, recorded_by))
+        result.updated += 1
+    for chunk in chunks(updates):
+        update_versioned(Case.__table__, chunk)
+    if result.updated:
+        saving.chunk_saved(result.updated)
+    ids: dict[tuple[Any, ...], int] = {}
+    for chunk in chunks(new):
+        ids.update(insert_returning(Case.__table__, chunk, ("case_ref",)))
+        saving.chunk_saved(len(chunk))
+    result.created = len(new)
+    exception_rows += [
+        _exception_row(ids[(ref,)], reason, recorded_by) for ref, reason in exceptions
+    ]
+    for chunk in chunks(exception_rows):
+        insert_rows(CaseException.__table__, chunk)
+
+
+def _changes(case: Case, values: dict[str, Any], actor: User | None) -> dict[str, Any]:
+    """The columns the row changes on a case already recorded, with the outcomes' recorders:
+    what the ORM would write after setting every value (nothing for a value already held)."""
+    names = set(values) | set(_OUTCOME_NAMES)
+    record = SimpleNamespace(**{name: getattr(case, name) for name in names})
+    before = outcome_rules.outcome_state(case)
+    for name, value in values.items():
+        setattr(record, name, value)
+    outcome_rules.stamp_recorders(record, before, actor)  # type: ignore[arg-type]
+    return {name: value for name, value in vars(record).items() if getattr(case, name) != value}
+
+
+def _new_exception(case: Case, reason: str) -> bool:
+    """Whether a 20-week exception is new to the case's ledger.
 
     The ledger only grows: a blank cell, or a later import without the exception, never
     removes one; that is done on the case page, where it is audited.
     """
-    if any(e.applies_to == "final_plan" and e.reason == reason for e in case.exceptions):
-        return
-    case.exceptions.append(
-        CaseException(
-            applies_to="final_plan",
-            reason=reason,
-            note="Recorded by import",
-            recorded_by_id=actor.id if actor else None,
-        )
-    )
+    return not any(e.applies_to == "final_plan" and e.reason == reason for e in case.exceptions)
+
+
+def _exception_row(case_id: int, reason: str, recorded_by: int | None) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "applies_to": "final_plan",
+        "reason": reason,
+        "note": "Recorded by import",
+        "recorded_by_id": recorded_by,
+    }
