@@ -7,6 +7,7 @@ far too long. The same seed, day and starting state give the same records.
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -147,6 +148,18 @@ def _written_year_group(rng: random.Random, year_group: str | None) -> str | Non
     )
 
 
+def provider_name(rng: random.Random, number: int, taken: Collection[str]) -> str:
+    """The number-th generated provider's name: a place and a kind of provider, numbered
+    when the name is taken."""
+    kind = PROVIDER_KINDS[number % len(PROVIDER_KINDS)]
+    base = f"{rng.choice(PROVIDER_PLACES)} {rng.choice(PROVIDER_SUFFIXES[kind])}"
+    name, suffix = base, 1
+    while name in taken:
+        suffix += 1
+        name = f"{base} {suffix}"
+    return name
+
+
 class Generator:
     """Builds plain rows for cases and their children and bulk-inserts them a chunk at a time.
 
@@ -241,11 +254,7 @@ class Generator:
         created = []
         for number in range(count):
             kind = PROVIDER_KINDS[number % len(PROVIDER_KINDS)]
-            base = f"{self.rng.choice(PROVIDER_PLACES)} {self.rng.choice(PROVIDER_SUFFIXES[kind])}"
-            name, suffix = base, 1
-            while name in taken:
-                suffix += 1
-                name = f"{base} {suffix}"
+            name = provider_name(self.rng, number, taken)
             taken.add(name)
             provider_id = self._new_id("provider")
             self._add(

@@ -30,9 +30,7 @@ from provider_portal.benchmark import IMPORT_ROWS, QueryCounter
 from provider_portal.demo.generate import (
     GENERATED_OTHER_PRICE,
     GENERATED_PRICES,
-    PROVIDER_KINDS,
-    PROVIDER_PLACES,
-    PROVIDER_SUFFIXES,
+    provider_name,
 )
 from provider_portal.demo.seed import (
     FIRST_NAMES,
@@ -91,12 +89,7 @@ def provider_names(rng: random.Random, count: int) -> list[str]:
     """Provider names as the demo generator makes them."""
     names: list[str] = []
     for number in range(count):
-        kind = PROVIDER_KINDS[number % len(PROVIDER_KINDS)]
-        base = f"{rng.choice(PROVIDER_PLACES)} {rng.choice(PROVIDER_SUFFIXES[kind])}"
-        name, suffix = base, 1
-        while name in names:
-            suffix += 1
-            name = f"{base} {suffix}"
+        name = provider_name(rng, number, names)
         names.append(name)
     return names
 
