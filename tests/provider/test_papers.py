@@ -45,7 +45,11 @@ def test_administrator_and_assigned_practitioner_see_and_download_papers(org, ma
         assert response.headers["Content-Disposition"].startswith("attachment")
         assert response.headers["Cache-Control"] == "no-store"
     downloads = list(
-        db.session.scalars(select(AuditEvent).where(AuditEvent.action == "case_paper_downloaded"))
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "case_paper_downloaded")
+            .order_by(AuditEvent.id)
+        )
     )
     assert [e.actor_id for e in downloads] == [org.admin.id, org.p1.id]
     assert {e.provider_id for e in downloads} == {org.provider.id}
