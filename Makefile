@@ -3,6 +3,7 @@
 #   make test  set up, then lint, type-check and run every test on SQLite and PostgreSQL
 # and one for performance, not part of `make test`:
 #   make bench time the main pages against 100,000 generated cases (instance/bench.sqlite)
+#   make loadtest  50 simulated people for 60 s against gunicorn on PostgreSQL (loadtest/run.py)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -24,7 +25,7 @@ BENCH_CASES ?= 100000
 # An absolute path: Flask-SQLAlchemy reads a relative SQLite path from the instance folder.
 BENCH_FLASK := DATABASE_URL=sqlite:///$(abspath $(BENCH_DB)) $(FLASK)
 
-.PHONY: run test install bench
+.PHONY: run test install bench loadtest
 
 run: install
 	$(FLASK) db upgrade
@@ -57,6 +58,11 @@ bench: install
 	  || { rm -f $(BENCH_DB) $(BENCH_DB)-wal $(BENCH_DB)-shm; exit 1; }; \
 	fi
 	$(BENCH_FLASK) demo benchmark
+
+# PostgreSQL's 100k data set (database `bench`, generated if missing, then only read) is copied
+# to a database of the run's own, dropped afterwards. Exit status 1 if a pass mark fails.
+loadtest: install
+	$(BIN)/python -m loadtest.run
 
 # Dependencies are reinstalled only when requirements.txt or package-lock.json change.
 install: .venv/.installed node_modules/.package-lock.json

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Literal
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -120,26 +121,37 @@ def _cell_value(kind: Kind, value: object) -> object:
 
 
 def write_workbook(sheets: Sequence[Sheet]) -> bytes:
-    """The tables as an .xlsx workbook, one worksheet each, in order."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    """The tables as an .xlsx workbook, one worksheet each, in order.
+
+    Write-only mode: each row goes to the file as it is made, so a long table costs the
+    memory of one row rather than an object per cell.
+    """
+    workbook = Workbook(write_only=True)
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     for sheet in sheets:
         worksheet = workbook.create_sheet(sheet.title)
+        # Widths and the frozen header row are written before the rows, so set them first.
         for index, column in enumerate(sheet.columns, start=1):
-            cell = worksheet.cell(row=1, column=index, value=safe_cell(column.header))
-            cell.font = bold
             worksheet.column_dimensions[get_column_letter(index)].width = column.width
-        for row_index, row in enumerate(sheet.rows, start=2):
-            for index, (column, value) in enumerate(zip(sheet.columns, row, strict=True), 1):
+        worksheet.freeze_panes = "A2"
+        header = []
+        for column in sheet.columns:
+            cell = WriteOnlyCell(worksheet, value=safe_cell(column.header))
+            cell.font = bold
+            header.append(cell)
+        worksheet.append(header)
+        for row in sheet.rows:
+            cells = []
+            for column, value in zip(sheet.columns, row, strict=True):
                 kind = _kind_of(column.kind, value)
-                cell = worksheet.cell(row=row_index, column=index, value=_cell_value(kind, value))
+                cell = WriteOnlyCell(worksheet, value=_cell_value(kind, value))
                 if cell.data_type == "s" and column.width >= 40:
                     cell.alignment = wrap
                 elif kind in FORMATS and not isinstance(value, str | bool):
                     cell.number_format = FORMATS[kind]
-        worksheet.freeze_panes = "A2"
+                cells.append(cell)
+            worksheet.append(cells)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.client import HTTPConnection
 from http.cookies import SimpleCookie
@@ -103,6 +104,7 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: str
+    content: bytes = b""  # the body as it came, for a download
 
 
 class LiveClient:
@@ -129,7 +131,9 @@ class LiveClient:
                 cookie = SimpleCookie()
                 cookie.load(value)
                 self.cookies.update({name: morsel.value for name, morsel in cookie.items()})
-            return Reply(response.status, dict(response.headers), response.read().decode())
+            content = response.read()
+            body = content.decode(errors="replace")
+            return Reply(response.status, dict(response.headers), body, content)
         finally:
             connection.close()
 
@@ -174,10 +178,11 @@ def multipart(
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-@pytest.fixture(scope="module")
-def server(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """gunicorn with two workers on the suite's database and upload folder."""
-    folder = tmp_path_factory.mktemp("gunicorn")
+@contextmanager
+def run_gunicorn(folder: Path, settings: dict[str, str]) -> Iterator[Server]:
+    """gunicorn with two workers serving tests/reliability/gunicorn_app, with a fake clamd of
+    its own; settings is the rest of its environment (the PORTAL_TEST_SERVER_* variables that
+    gunicorn_app reads, and any the portal's Config reads itself)."""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.set_inheritable(True)
     port = int(listener.getsockname()[1])
@@ -186,12 +191,11 @@ def server(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
     with FakeClamd(folder / "clamd.sock") as scanner:
         environment = {
             **os.environ,
-            "PORTAL_TEST_SERVER_DATABASE": app.config["SQLALCHEMY_DATABASE_URI"],
-            "PORTAL_TEST_SERVER_UPLOADS": app.config["UPLOAD_FOLDER"],
             "PORTAL_TEST_SERVER_SCANNER": "clamd",
             "PORTAL_TEST_SERVER_CLAMD": str(scanner.path),
             "PORTAL_TEST_SERVER_MARKERS": str(markers),
             "PYTHONPATH": str(ROOT),
+            **settings,
         }
         command = [
             sys.executable, "-m", "gunicorn",
@@ -225,3 +229,14 @@ def server(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """gunicorn with two workers on the suite's database and upload folder."""
+    settings = {
+        "PORTAL_TEST_SERVER_DATABASE": app.config["SQLALCHEMY_DATABASE_URI"],
+        "PORTAL_TEST_SERVER_UPLOADS": app.config["UPLOAD_FOLDER"],
+    }
+    with run_gunicorn(tmp_path_factory.mktemp("gunicorn"), settings) as running:
+        yield running

@@ -1,5 +1,6 @@
-"""The portal as gunicorn serves it in the worker-kill tests: the suite's own database and
-upload folder, and the scanner the test chose, all passed in the environment."""
+"""The portal as gunicorn serves it in the worker-kill and two-server tests: the suite's own
+database and upload folder, the scanner and the rate limit store the test chose, all passed in
+the environment."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ class ServerConfig(TestConfig):
     CLAMD_TIMEOUT = 60
     MAX_UPLOAD_MB = 1
     MAX_CONTENT_LENGTH = 1024 * 1024 + 64 * 1024
+    # Redis, when the test shares the sign-in counts between servers; else each worker's own.
+    RATELIMIT_STORAGE_URI = os.environ.get("PORTAL_TEST_SERVER_RATELIMIT", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("PORTAL_TEST_SERVER_RATELIMIT_PREFIX", "")
 
 
 app = create_app(ServerConfig)
