@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from flask import Flask, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from provider_portal.extensions import db
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Set by a background job that writes (an import): its transactions begin as a request's do.
 _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
@@ -61,6 +64,20 @@ def immediate_transactions() -> Iterator[None]:
         yield
     finally:
         _begin_immediate.reset(token)
+
+
+def writes_when_read(view: F) -> F:
+    """For a route whose GET must change something (a two-factor set-up page issues the
+    secret it shows): the request's read transaction ends, and the view runs in transactions
+    that take the write lock at once, as a POST's do, so it reads what it changes afresh."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        db.session.rollback()
+        with immediate_transactions():
+            return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
 
 
 def configure_database(app: Flask) -> None:
