@@ -201,7 +201,7 @@ def test_a_page_whose_audit_row_cannot_be_written_is_not_sent(
     with _writer_holding_the_lock(portal, SLOW_SECONDS):
         response = manager.get(f"/cases/{case.id}")
 
-    assert response.status_code == 500
+    assert response.status_code == 503  # the database is busy: try again
     assert "Unseenchild" not in response.get_data(as_text=True)
     assert _viewed(case.id) == 0
 
