@@ -76,6 +76,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     configure_database(app)
 
+    from provider_portal.web import read_requests_read_only
+
+    read_requests_read_only(app)
+
     from provider_portal.jobs import install_after_commit
 
     install_after_commit()

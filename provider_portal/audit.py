@@ -1,16 +1,25 @@
-"""The one way to record an audit event; it commits with the change it describes."""
+"""The one way to record an audit event; it commits with the change it describes.
+
+A request that only reads (GET, HEAD: database.read_request()) changes nothing, so its audit
+rows cannot commit with a change: they are kept aside and written once the response is
+built, before it is sent, in a short write transaction of their own (write_pending). If that
+write fails, the person gets the error page instead of what they asked for: nothing about a
+child leaves the portal unaudited.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 
 from provider_portal.bulk import insert_rows
+from provider_portal.database import immediate_transactions, read_request
 from provider_portal.extensions import db
 from provider_portal.models import AuditEvent, User
+from provider_portal.models.types import utcnow
 
 
 def _who(actor: User | None) -> dict[str, int | str | None]:
@@ -35,7 +44,8 @@ def record(
     case_id: int | None = None,
     provider_id: int | None = None,
 ) -> AuditEvent:
-    """Add an audit row to the current transaction (the caller commits)."""
+    """Add an audit row to the current transaction (the caller commits); in a request that
+    only reads, keep it for write_pending() instead."""
     event = AuditEvent(
         action=action,
         object_type=object_type,
@@ -43,10 +53,35 @@ def record(
         detail=detail,
         case_id=case_id,
         provider_id=provider_id,
+        occurred_at=utcnow(),  # when it was seen, though it may be written a moment later
         **_who(actor),
     )
-    db.session.add(event)
+    if read_request():
+        g.setdefault("pending_audit", []).append(event)
+    else:
+        db.session.add(event)
     return event
+
+
+def write_pending() -> None:
+    """After a request that only reads: write the audit rows it recorded, in a transaction of
+    their own that takes the write lock (waiting its turn, up to the busy timeout).
+
+    The request's read transaction ends first: on SQLite a transaction that has read a
+    snapshot cannot start writing once another connection has committed. Raises if the rows
+    cannot be written, so the response is not sent.
+    """
+    events: list[AuditEvent] = g.pop("pending_audit", [])
+    if not events:
+        return
+    db.session.rollback()  # the read transaction: a request that only reads changed nothing
+    with immediate_transactions():
+        try:
+            db.session.add_all(events)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
 
 
 @dataclass(frozen=True)
@@ -68,6 +103,10 @@ def record_all(entries: Iterable[Entry], actor: User | None = None) -> None:
     For imports that create thousands of records at once; runs in the current transaction
     (the caller commits).
     """
+    if read_request():
+        for entry in entries:
+            record(**vars(entry), actor=actor)
+        return
     who = _who(actor)
     rows = [
         {

@@ -86,8 +86,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> Response:
-        reference = secrets.token_hex(6)
         original = getattr(error, "original_exception", None)
+        if isinstance(original, DATABASE_UNAVAILABLE):
+            # Raised after the view, where no handler looks (a GET's audit rows, written once
+            # its page is built): answered as the same error in the view is.
+            return database_unavailable(original)
+        reference = secrets.token_hex(6)
         log.error("unhandled error, reference %s", reference, exc_info=original)
         return _render_error(500, reference=reference)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import abort, g, make_response, redirect, render_template, send_file, url_for
+from flask import Flask, abort, g, make_response, redirect, render_template, send_file, url_for
 from htmx_flask import request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
@@ -17,6 +17,7 @@ from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 from wtforms import Field
 
+from provider_portal import audit, database
 from provider_portal.documents import IntegrityFailure
 from provider_portal.errors import PortalError, Unavailable
 from provider_portal.extensions import db
@@ -54,6 +55,30 @@ def refuse_control_characters() -> None:
         for key, value in values.items(multi=True)
     ):
         raise UnusableCharacters()
+
+
+def read_requests_read_only(app: Flask) -> None:
+    """GET and HEAD requests read without taking the write lock; their audit rows are
+    written after the response is built, before it is sent (database.read_request()).
+
+    Registered before every other hook, so the request is marked before anything reads, and
+    its audit rows are written after every other hook has finished the response.
+    """
+
+    @app.before_request
+    def mark_request() -> None:
+        g.read_request_token = database.start_request(request.method)
+
+    @app.after_request
+    def write_audit(response: Response) -> Response:
+        audit.write_pending()
+        return response
+
+    @app.teardown_request
+    def unmark_request(_error: BaseException | None) -> None:
+        token = g.pop("read_request_token", None)
+        if token is not None:
+            database.end_request(token)
 
 
 def wants_fragment() -> bool:

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import freezegun
 import pytest
 from flask import Flask
 from sqlalchemy import event
 
-from config import TestConfig
+from config import Config, TestConfig
 from provider_portal import create_app
-from provider_portal.extensions import db
+from provider_portal.extensions import db, limiter
 from provider_portal.models import DEFAULT_WORK_TYPES, WorkType, WorkTypePaperKind
 from tests.helpers import PortalClient, throwaway_database
 
@@ -105,17 +106,54 @@ def _clean_state(app: Flask) -> Iterator[None]:
 
 
 @pytest.fixture
+def other_portal(app: Flask) -> Iterator[Callable[..., Flask]]:
+    """other_portal(RATELIMIT_STORAGE_URI=..., base=TestConfig): another app on the suite's
+    database and upload folder, with some settings changed.
+
+    Flask-Limiter's limiter is one object for every app, and each new app points it at that
+    app's store; afterwards it is pointed back at the suite app's store.
+    """
+    made: list[Flask] = []
+
+    def build(base: type[Config] = TestConfig, **settings: Any) -> Flask:
+        values = {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"],
+            **settings,
+        }
+        config = type("OtherConfig", (base,), values)
+        # Flask-Limiter keeps the first RATELIMIT_KEY_PREFIX it is given: forget it, so each
+        # portal counts under its own.
+        limiter._key_prefix = ""
+        portal = create_app(config)
+        made.append(portal)
+        return portal
+
+    yield build
+    for portal in made:
+        with portal.app_context():
+            db.engine.dispose()
+    # A store that was down must not leave the suite app's limiter on its memory fallback.
+    limiter._storage_dead = False
+    limiter._key_prefix = ""
+    limiter.init_app(app)
+    limiter.reset()
+
+
+@pytest.fixture
 def client(app: Flask) -> PortalClient:
     return PortalClient(app)
 
 
 @pytest.fixture
 def count_queries(app: Flask) -> Iterator[list[str]]:
-    """A list that collects every SQL statement run while it is in use."""
+    """A list that collects every SQL statement run while it is in use, but the BEGIN that
+    starts a transaction on SQLite (PostgreSQL's driver sends its own, unseen)."""
     statements: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
+        if not statement.startswith("BEGIN"):
+            statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", before)
     yield statements

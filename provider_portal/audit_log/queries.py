@@ -11,7 +11,7 @@ case_id existed, and by code paths that do not pass it yet, in the case's histor
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -389,9 +389,12 @@ class Viewer:
         return f"{self.role.label}, {self.provider_name}" if self.provider_name else self.role.label
 
 
-def seen_by(case_id: int) -> list[Viewer]:
+def seen_by(case_id: int, viewing: AuditEvent | None = None) -> list[Viewer]:
     """Distinct people who viewed the case, an allocation page of it or one of its documents,
-    with the last time each did, latest first: one grouped query."""
+    with the last time each did, latest first: one grouped query.
+
+    `viewing` is the view being recorded now, by a page that only reads: its row is written
+    after the page is built (audit.write_pending), so its viewer is put first here."""
     last_seen = func.max(AuditEvent.occurred_at)
     rows = db.session.execute(
         select(User.id, User.name, User.role, Provider.name, last_seen)
@@ -402,7 +405,22 @@ def seen_by(case_id: int) -> list[Viewer]:
         .group_by(User.id, User.name, User.role, Provider.name)
         .order_by(last_seen.desc(), User.id)
     )
-    return [
+    viewers = [
         Viewer(user_id=user_id, name=name, role=role, provider_name=provider, last_seen=seen)
         for user_id, name, role, provider, seen in rows
     ]
+    if viewing is None or viewing.actor_id is None:
+        return viewers
+    earlier = next((v for v in viewers if v.user_id == viewing.actor_id), None)
+    if earlier is None:
+        user = db.session.get(User, viewing.actor_id)
+        assert user is not None
+        earlier = Viewer(
+            user_id=user.id,
+            name=user.name,
+            role=user.role,
+            provider_name=user.provider.name if user.provider else None,
+            last_seen=viewing.occurred_at,
+        )
+    now = replace(earlier, last_seen=viewing.occurred_at)
+    return [now, *(v for v in viewers if v.user_id != viewing.actor_id)]

@@ -29,7 +29,7 @@ from provider_portal.errors import AllocationError, ContractError
 from provider_portal.extensions import db
 from provider_portal.formatting import long_date
 from provider_portal.forms import error_list, options
-from provider_portal.models import Allocation, Case, CasePaper, Provider, WorkType
+from provider_portal.models import Allocation, AuditEvent, Case, CasePaper, Provider, WorkType
 from provider_portal.papers.queries import case_papers, live_papers, paper_defaults, shared_words
 from provider_portal.papers.services import chosen_papers, default_papers
 from provider_portal.permissions import requires
@@ -103,8 +103,11 @@ def case_or_404(case_id: int) -> Case:
     return case
 
 
-def case_page(case: Case, status: int = 200, **forms: Any) -> Response:
-    """The case page with every form; a form with errors replaces its blank twin."""
+def case_page(
+    case: Case, status: int = 200, viewing: AuditEvent | None = None, **forms: Any
+) -> Response:
+    """The case page with every form; a form with errors replaces its blank twin. `viewing`:
+    the view of it being recorded, for "seen by"."""
     outcomes = outcome_section(case, forms.get("outcome_forms"))
     exception_form = forms.get("exception_form") or case_exception_form(case)
     choices = forms.get("choices") or allocation_choices(today())
@@ -136,7 +139,7 @@ def case_page(case: Case, status: int = 200, **forms: Any) -> Response:
         exception_form=exception_form,
         **letters,
         timeline=milestones(case, today()),
-        seen_by=seen_by(case.id),
+        seen_by=seen_by(case.id, viewing),
         anonymised_on=case.anonymised_at.astimezone(LONDON).date() if case.anonymised_at else None,
         page_errors=page_errors,
         conflict=forms.get("conflict", False),
@@ -148,13 +151,9 @@ def case_page(case: Case, status: int = 200, **forms: Any) -> Response:
 def show(case_id: int) -> Response:
     """One child's case: details, statutory timeline, allocations, exceptions and forms."""
     case = case_or_404(case_id)
-    # Recorded before the page is built, so its "seen by" includes this view; committed after
-    # rendering (the commit would expire what the page reads) and before the page is sent:
-    # an unrecorded view is never shown.
-    record_viewed(case)
-    response = case_page(case)
-    db.session.commit()
-    return response
+    # Written after the page is built and before it is sent (audit.write_pending): an
+    # unrecorded view is never shown. "Seen by" includes this view.
+    return case_page(case, viewing=record_viewed(case))
 
 
 def _due_words(allocation: Allocation) -> str:

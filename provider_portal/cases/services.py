@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from provider_portal import audit
 from provider_portal.extensions import db
-from provider_portal.models import OPEN_STATUSES, Allocation, Case, Provider, WorkType
+from provider_portal.models import OPEN_STATUSES, Allocation, AuditEvent, Case, Provider, WorkType
 from provider_portal.pagination import Page, paginate
 
 
@@ -74,9 +74,9 @@ def get_case(case_id: int) -> Case | None:
     )
 
 
-def record_viewed(case: Case) -> None:
-    """Someone opened the case's page (the caller commits it before the page is sent)."""
-    audit.record("case_viewed", "case", case.id, case_id=case.id)
+def record_viewed(case: Case) -> AuditEvent:
+    """Someone opened the case's page (written before the page is sent)."""
+    return audit.record("case_viewed", "case", case.id, case_id=case.id)
 
 
 def active_providers() -> list[Provider]:

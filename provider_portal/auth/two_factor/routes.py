@@ -27,6 +27,7 @@ from provider_portal.auth.two_factor.services import (
     recovery_codes_left,
     secret_digest,
 )
+from provider_portal.database import writes_when_read
 from provider_portal.extensions import db, limiter
 from provider_portal.models import User
 from provider_portal.permissions import requires
@@ -156,6 +157,7 @@ def _recovery_codes_page(codes: list[str], continue_url: str) -> Response:
 @bp.route("/sign-in/set-up-two-factor", methods=["GET", "POST"])
 @requires("public")
 @second_step_limit
+@writes_when_read  # showing the page issues the secret it shows
 def set_up_two_factor() -> Response:
     """Two-factor sign-in is required and this person has none yet: set it up to sign in."""
     found = _pending_at(pending.SET_UP)
@@ -181,6 +183,7 @@ def set_up_two_factor() -> Response:
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @requires("own_account")
+@writes_when_read  # showing the set-up issues the secret it shows
 def account_two_factor() -> Response:
     """Your two-factor sign-in: set it up, or see how many recovery codes are left."""
     user = current_user._get_current_object()
