@@ -94,10 +94,12 @@ class Case(db.Model):  # type: ignore[name-defined]
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        # The backlog board reads open cases by request date.
+        # The backlog board reads open cases by request date, and counts them (those not
+        # closed) from the index alone.
         Index(
             "ix_case_open_by_request",
             "request_received_on",
+            "closed_on",
             sqlite_where=text("final_plan_issued_on IS NULL"),
             postgresql_where=text("final_plan_issued_on IS NULL"),
         ),

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import select
 
 from provider_portal.cases.board.queries import BoardFilters, _page_ids, ordered_board_query
 from provider_portal.extensions import db
