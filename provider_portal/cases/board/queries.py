@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import selectinload
 
 from provider_portal.cases.services import contains, matching
+from provider_portal.extensions import db
 from provider_portal.formatting import day_and_month
 from provider_portal.models import (
     OPEN_STATUSES,
@@ -336,8 +337,13 @@ def board_page(
         )
     )
     by_id = sorted(work_types, key=lambda wt: wt.id)
+    # SQLite's planner sorts each group in full (measured slower at 100,000 cases than one
+    # sort of the board): there the page's ids come from the board's own order.
+    grouped = db.session.get_bind().dialect.name == "postgresql"
     return paginate(
         query,
         page,
-        page_ids=lambda offset, limit: _page_ids(filters, as_of, offset, limit),
+        page_ids=(lambda offset, limit: _page_ids(filters, as_of, offset, limit))
+        if grouped
+        else None,
     ).map(lambda case_: board_row(case_, as_of, by_id))
