@@ -6,6 +6,7 @@ from alembic import context
 from flask import current_app
 
 from provider_portal.database_roles import grant_app_role
+from provider_portal.models.cases import MIGRATION_ONLY_INDEXES
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -81,6 +82,11 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Autogenerate never proposes dropping the indexes only migrations make."""
+    return not (type_ == "index" and name in MIGRATION_ONLY_INDEXES)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -102,6 +108,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

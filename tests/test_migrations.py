@@ -14,7 +14,14 @@ from flask_migrate import downgrade, upgrade
 from config import TestConfig
 from provider_portal import create_app
 from provider_portal.extensions import db
+from provider_portal.models.cases import MIGRATION_ONLY_INDEXES
 from tests.helpers import throwaway_database
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """As migrations/env.py: the trigram indexes only migration 0014 makes are compared apart
+    (test_search_index.py)."""
+    return not (type_ == "index" and name in MIGRATION_ONLY_INDEXES)
 
 
 @pytest.fixture
@@ -56,7 +63,11 @@ def test_migrations_round_trip_on_seeded_data(empty_database_url, tmp_path):
         upgrade()
         with db.engine.connect() as connection:
             diff = compare_metadata(
-                MigrationContext.configure(connection, opts={"compare_type": True}), db.metadata
+                MigrationContext.configure(
+                    connection,
+                    opts={"compare_type": True, "include_object": include_object},
+                ),
+                db.metadata,
             )
             assert diff == []
             codes = connection.execute(sa.text("SELECT code FROM work_type ORDER BY code"))

@@ -82,6 +82,35 @@ def test_paginate_counts_and_slices_in_sql(count_queries):
     assert last.page == 3
 
 
+def test_a_page_skips_rows_as_ids_only(count_queries):
+    """The skipped rows are passed over in a subquery of ids; only the page's rows are read."""
+    _cases(7)
+    query = select(Case).where(Case.case_ref.like("PG%")).order_by(Case.last_name.desc())
+    count_queries.clear()
+    page = paginate(query, 3, per_page=2)
+    _counted, listed = _selects(count_queries)
+    outer, inner = listed.split("in (select", 1)
+    assert "offset" not in outer and "limit" not in outer
+    selected = inner.split("from", 1)[0]
+    assert "id" in selected and "last_name" not in selected
+    assert "offset" in inner
+    assert [case.case_ref for case in page.items] == ["PG002", "PG001"]
+
+
+def test_a_page_from_ids_given_by_the_list(count_queries):
+    """A list can say how to find one page's ids (the board does); the rows come in the
+    list's own order, with the count as before."""
+    _cases(7)
+    query = select(Case).where(Case.case_ref.like("PG%")).order_by(Case.case_ref)
+
+    def page_ids(offset: int, limit: int):
+        return select(Case.id).order_by(Case.case_ref).limit(limit).offset(offset)
+
+    page = paginate(query, 2, per_page=3, page_ids=page_ids)
+    assert [case.case_ref for case in page.items] == ["PG003", "PG004", "PG005"]
+    assert (page.page, page.pages, page.total) == (2, 3, 7)
+
+
 def test_paginate_rows_with_its_own_count(count_queries):
     _cases(PAGE_SIZE + 2)
     query = select(Case.case_ref, Case.last_name).order_by(Case.case_ref.desc())

@@ -3,7 +3,7 @@ record that someone saw it), and the providers and work types the forms offer.""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, func, literal_column, or_, select
 from sqlalchemy.orm import selectinload
 
 from provider_portal import audit
@@ -19,12 +19,16 @@ def contains(value: str) -> str:
 
 
 def matching(query: Select[Case], q: str) -> Select[Case]:
-    """The cases whose reference or child's name contains what was typed (if anything)."""
+    """The cases whose reference or child's name contains what was typed (if anything).
+
+    On PostgreSQL both expressions have trigram indexes (migration 0014), which match only
+    the expressions exactly as written here: the space is SQL text, not a bound parameter.
+    """
     term = q.strip()
     if not term:
         return query
     pattern = contains(term)
-    full_name = func.lower(Case.first_name + " " + Case.last_name)
+    full_name = func.lower(Case.first_name + literal_column("' '") + Case.last_name)
     return query.where(
         or_(
             func.lower(Case.case_ref).like(pattern, escape="\\"),
