@@ -181,9 +181,17 @@ def keep(received: ReceivedFile) -> None:
 
 
 def discard(received: ReceivedFile) -> None:
-    """Delete a received file whose database row never committed, wherever it got to."""
+    """Delete a received file whose database row never committed, wherever it got to.
+
+    Called while another error is on its way out: a store that cannot delete either (the
+    bucket down) must not hide that error. What is left is an orphan without a row, which
+    `flask documents check` lists.
+    """
     received.temp_path.unlink(missing_ok=True)
-    remove_stored(received.stored_name)
+    try:
+        remove_stored(received.stored_name)
+    except OSError:
+        log.warning("an upload's file could not be removed: %s", received.stored_name)
 
 
 def remove_stored(stored_name: str) -> None:

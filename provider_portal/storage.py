@@ -13,6 +13,7 @@ the callers' handling is the same for both.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -197,16 +198,22 @@ class BucketStore:
 
     def _failed(self, doing: str, error: Exception) -> StoreError:
         log.error("the document bucket %s could not %s: %s", self.bucket, doing, type(error))
-        return StoreError(f"the bucket could not {doing}")
+        return StoreError(errno.EIO, f"the bucket could not {doing}")
 
     def keep(self, temp_path: Path, name: str) -> None:
+        from boto3.s3.transfer import TransferConfig  # noqa: PLC0415
         from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
         extra = {"ServerSideEncryption": self.sse} if self.sse else {}
         try:
-            # upload_file streams from the file, in parts for a large one.
+            # upload_file streams from the file, in 8 MB parts above 8 MB; each part in flight
+            # holds about 2 MB of buffers, so two at a time keep a worker's memory flat.
             self.client.upload_file(
-                str(temp_path), self.bucket, self.prefix + name, ExtraArgs=extra
+                str(temp_path),
+                self.bucket,
+                self.prefix + name,
+                ExtraArgs=extra,
+                Config=TransferConfig(max_concurrency=2),
             )
         except (BotoCoreError, ClientError) as error:
             raise self._failed("keep an upload", error) from error
