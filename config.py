@@ -231,6 +231,11 @@ class ProductionConfig(Config):
                 "set ALLOW_NO_SCANNER=1 to run without one"
             )
         cls.SCANNER = scanner
+        # Read again here, as the keys above are; create_app refuses a STORAGE it does not
+        # know, or s3 without S3_BUCKET (storage.check_settings), on every configuration.
+        for name in ("STORAGE", "S3_BUCKET", "S3_ENDPOINT_URL", "S3_PREFIX", "S3_REGION"):
+            setattr(cls, name, os.environ.get(name, "local" if name == "STORAGE" else ""))
+        cls.S3_SSE = os.environ.get("S3_SSE", "AES256")
         cls._validate_mail_backend()
 
     @classmethod
