@@ -89,7 +89,7 @@ def file_store() -> FileStore:
     if setting("STORAGE") == "s3":
         return BucketStore(
             bucket=setting("S3_BUCKET"),
-            prefix=_prefix(setting("S3_PREFIX")),
+            prefix=key_prefix(setting("S3_PREFIX")),
             endpoint_url=setting("S3_ENDPOINT_URL") or None,
             region=setting("S3_REGION") or None,
             sse=setting("S3_SSE") or None,
@@ -108,7 +108,7 @@ def sha256_chunks(chunks: Iterator[bytes]) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def _prefix(value: str | None) -> str:
+def key_prefix(value: str | None) -> str:
     """S3_PREFIX as a folder-like key prefix: 'documents' and 'documents/' are the same."""
     cleaned = (value or "").strip().strip("/")
     return f"{cleaned}/" if cleaned else ""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from provider_portal.storage import BucketStore, _prefix, check_settings, file_store
+from provider_portal.storage import BucketStore, check_settings, file_store, key_prefix
 
 
 def _temp(app, data: bytes) -> Path:
@@ -98,7 +98,7 @@ def test_the_bucket_lists_only_its_own_prefix(app, store):
     ],
 )
 def test_a_prefix_is_used_as_a_folder(given, expected):
-    assert _prefix(given) == expected
+    assert key_prefix(given) == expected
 
 
 @pytest.mark.parametrize(
