@@ -247,6 +247,8 @@ def file_response(document: Document | CasePaper, handle: IO[bytes]) -> Response
         conditional=False,
         etag=False,
     )
+    # An open file has no size werkzeug can see; this one was just read whole and matched.
+    response.content_length = document.size_bytes
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -35,6 +35,7 @@ def test_an_upload_comes_back_byte_for_byte_and_each_download_is_audited(
         response = _download(manager, document)
         assert response.status_code == 200 and response.data == PDF_BYTES
         assert response.headers["Content-Disposition"].startswith("attachment")
+        assert response.headers["Content-Length"] == str(len(PDF_BYTES))
     assert len(_actions("document_downloaded")) == 2
 
 
