@@ -44,7 +44,17 @@ class Config:
     # (rather than refusing) gets the 503 page after this, not a request hanging until
     # gunicorn kills the worker.
     DATABASE_CONNECT_TIMEOUT = _int_env("DATABASE_CONNECT_TIMEOUT", 10)
+    # Uploads are written, checked and scanned here; with STORAGE=local they stay here.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
+    # local: documents in UPLOAD_FOLDER (one server). s3: in an S3-compatible bucket that every
+    # server shares; credentials from the standard AWS variables or the instance's role.
+    STORAGE = os.environ.get("STORAGE", "local")
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    S3_REGION = os.environ.get("S3_REGION", "")
+    # The server-side encryption asked for on every object put; empty asks for none.
+    S3_SSE = os.environ.get("S3_SSE", "AES256")
     # Where `flask backup` finds pg_dump and pg_restore (default: the server's version's).
     PG_BIN_DIR = os.environ.get("PG_BIN_DIR") or None
     MAX_UPLOAD_MB = _int_env("MAX_UPLOAD_MB", 20)
@@ -221,6 +231,11 @@ class ProductionConfig(Config):
                 "set ALLOW_NO_SCANNER=1 to run without one"
             )
         cls.SCANNER = scanner
+        # Read again here, as the keys above are; create_app refuses a STORAGE it does not
+        # know, or s3 without S3_BUCKET (storage.check_settings), on every configuration.
+        for name in ("STORAGE", "S3_BUCKET", "S3_ENDPOINT_URL", "S3_PREFIX", "S3_REGION"):
+            setattr(cls, name, os.environ.get(name, "local" if name == "STORAGE" else ""))
+        cls.S3_SSE = os.environ.get("S3_SSE", "AES256")
         cls._validate_mail_backend()
 
     @classmethod

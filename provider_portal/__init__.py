@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from config import BASE_DIR, CONFIGS, Config, ProductionConfig
 from provider_portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from provider_portal.jinja import configure_jinja
+from provider_portal.storage import check_settings as check_storage_settings
 
 
 def _check_security_settings(app: Flask) -> None:
@@ -44,6 +45,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     )
     app.config.from_object(config_class)
     _check_security_settings(app)
+    check_storage_settings(app.config)
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,9 @@
 
     database.dump    PostgreSQL: pg_dump -Fc, taken in the same snapshot as the counts below
     database.sqlite  SQLite: one self-contained file, made with SQLite's online backup API
-    files/           every file in the upload folder
+    files/           every file in the upload folder (STORAGE=local; with STORAGE=s3 the
+                     bucket keeps its own copies, by its versioning and replication, and the
+                     manifest names the bucket and prefix instead)
     manifest.json    when, the portal's version and migration, every table's row count, every
                      file's SHA-256 and size, the dump's SHA-256, and the monthly report's
                      figures as the backup holds them
@@ -12,7 +14,8 @@
 `flask backup verify DIR` restores the database into a scratch database (PostgreSQL: a new
 database on the same server, dropped afterwards; SQLite: a temporary file), then compares every
 table's row count, the migration, the monthly report and every file's SHA-256 with the
-manifest, and checks every document the restored database lists has its file, unchanged.
+manifest, and checks every document the restored database lists has its file, unchanged: in
+the backup's files/, or for a bucket backup, in the bucket the portal is configured with.
 
 Both exit non-zero and say what is wrong on any failure. GitLab lost six hours of data in 2017
 because its pg_dump, older than the server, had been failing silently: so a pg_dump older than
@@ -55,6 +58,7 @@ from provider_portal.models import Allocation
 from provider_portal.models.types import utcnow
 from provider_portal.reports.monthly.queries import csv_rows, monthly_report
 from provider_portal.settings import setting
+from provider_portal.storage import file_store, key_prefix, sha256_chunks
 from provider_portal.timescales import add_months, month_start, today
 
 MANIFEST = "manifest.json"
@@ -359,7 +363,13 @@ def create_backup(folder: Path) -> dict[str, Any]:
         else:
             raise BackupError(f"Backups of {url.get_backend_name()} are not supported")
         dump = work / DUMPS[url.get_backend_name()]
-        files = _copy_files(Path(setting("UPLOAD_FOLDER")), work / FILES)
+        if setting("STORAGE") == "s3":
+            (work / FILES).mkdir()
+            files: dict[str, dict[str, Any]] = {}
+            storage = _bucket_settings()
+        else:
+            files = _copy_files(Path(setting("UPLOAD_FOLDER")), work / FILES)
+            storage = {"backend": "local"}
         manifest = {
             "format": FORMAT,
             "created_at": created_at.isoformat(),
@@ -374,6 +384,7 @@ def create_backup(folder: Path) -> dict[str, Any]:
             },
             "tables": description.tables,
             "files": files,
+            "storage": storage,
             "figures": description.figures,
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
@@ -474,7 +485,39 @@ def _restore_sqlite(copy: Path, report: dict[str, str]) -> Description:
         return _describe_sqlite(path, report, today())
 
 
-def _compare(manifest: dict[str, Any], restored: Description) -> list[str]:
+def _bucket_settings() -> dict[str, str]:
+    """The bucket the portal keeps documents in, as a manifest records it."""
+    return {
+        "backend": "s3",
+        "bucket": setting("S3_BUCKET"),
+        "prefix": key_prefix(setting("S3_PREFIX")),
+    }
+
+
+def _bucket_files(
+    manifest: dict[str, Any], restored: Description
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """For a bucket backup: the restored rows' files as the bucket holds them now, hashed as
+    they stream by; and a problem if the portal is not configured with the backup's bucket."""
+    if setting("STORAGE") != "s3" or _bucket_settings() != manifest["storage"]:
+        where = manifest["storage"]
+        return {}, [
+            f"documents: the backup's files are in the bucket {where.get('bucket')} under "
+            f"{where.get('prefix')!r}; set STORAGE=s3, S3_BUCKET and S3_PREFIX to match"
+        ]
+    store = file_store()
+    present = {item.name for item in store.objects()}
+    files: dict[str, dict[str, Any]] = {}
+    for stored_name, _ in restored.documents.values():
+        if stored_name in present:
+            size, sha256 = sha256_chunks(store.chunks(stored_name))
+            files[stored_name] = {"sha256": sha256, "bytes": size}
+    return files, []
+
+
+def _compare(
+    manifest: dict[str, Any], restored: Description, files: dict[str, dict[str, Any]]
+) -> list[str]:
     problems = []
     expected: dict[str, int] = manifest.get("tables", {})
     for name in sorted(set(expected) | set(restored.tables)):
@@ -494,10 +537,10 @@ def _compare(manifest: dict[str, Any], restored: Description) -> list[str]:
         )
     if manifest.get("figures") != restored.figures:
         problems.append("monthly report: the restored figures differ from the backup's")
-    files: dict[str, dict[str, Any]] = manifest.get("files", {})
+    holder = "bucket" if files is not manifest.get("files") else "backup"
     for what, (stored_name, sha256) in sorted(restored.documents.items()):
         if stored_name not in files:
-            problems.append(f"{what}: its file {stored_name} is not in the backup")
+            problems.append(f"{what}: its file {stored_name} is not in the {holder}")
         elif files[stored_name].get("sha256") != sha256:
             problems.append(
                 f"{what}: its file {stored_name} does not match the SHA-256 "
@@ -536,7 +579,11 @@ def verify_backup(folder: Path, server_url: str | None = None) -> VerifyResult:
     except BackupError as error:
         problems.append(f"restore: {error.message}")
         return VerifyResult(problems, notes, "The backup could not be restored")
-    problems += _compare(manifest, restored)
+    files: dict[str, dict[str, Any]] = manifest.get("files", {})
+    if manifest.get("storage", {}).get("backend") == "s3":
+        files, wrong_bucket = _bucket_files(manifest, restored)
+        problems += wrong_bucket
+    problems += _compare(manifest, restored, files)
     head = code_head()
     if restored.migration_head != head:
         notes.append(
@@ -545,7 +592,7 @@ def verify_backup(folder: Path, server_url: str | None = None) -> VerifyResult:
         )
     summary = (
         f"{len(restored.tables)} tables, {sum(restored.tables.values())} rows, "
-        f"{len(manifest.get('files', {}))} files, migration {restored.migration_head}, "
+        f"{len(files)} files, migration {restored.migration_head}, "
         f"made {manifest.get('created_at')}"
     )
     return VerifyResult(problems, notes, summary)
@@ -565,9 +612,15 @@ def create_command(folder: Path) -> None:
     except BackupError as error:
         raise click.ClickException(error.message) from error
     tables = manifest["tables"]
+    storage = manifest["storage"]
+    files = (
+        f"{len(manifest['files'])} files"
+        if storage["backend"] == "local"
+        else f"no files (they stay in the bucket {storage['bucket']}, kept by its versioning)"
+    )
     click.echo(
-        f"Backed up {len(tables)} tables ({sum(tables.values())} rows) and "
-        f"{len(manifest['files'])} files to {folder}, migration {manifest['migration_head']}."
+        f"Backed up {len(tables)} tables ({sum(tables.values())} rows) and {files} "
+        f"to {folder}, migration {manifest['migration_head']}."
     )
 
 

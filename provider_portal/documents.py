@@ -15,10 +15,11 @@ from typing import IO
 from werkzeug.exceptions import NotFound
 
 from provider_portal.active_content import NOT_PDF_OR_DOCX, check_docx, check_pdf
-from provider_portal.errors import StorageFailed, UploadRejected
+from provider_portal.errors import StorageFailed, StoreUnavailable, UploadRejected
 from provider_portal.models import CasePaper, Document
 from provider_portal.scanner import scan
 from provider_portal.settings import setting
+from provider_portal.storage import file_store, temp_folder
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +147,7 @@ def receive_upload(
 
     Nothing is left behind if any step refuses it. keep() then gives it its stored name.
     """
-    folder = Path(setting("UPLOAD_FOLDER"))
-    temp_path, size, sha256 = _copy_to_temp(stream, folder)
+    temp_path, size, sha256 = _copy_to_temp(stream, temp_folder())
     try:
         if size == 0:
             raise UploadRejected("The selected file is empty", reason="empty")
@@ -167,33 +167,36 @@ def receive_upload(
 
 
 def keep(received: ReceivedFile) -> None:
-    """Rename the checked file to its stored name, durably (the folder is fsynced too).
+    """Keep the checked file under its stored name, durably (storage.FileStore.keep: a rename
+    and an fsynced folder, or a put to the bucket), and the temp file gone.
 
     Done once its database row is flushed, just before the caller commits: a crash before
     this leaves only a temp file, after it at worst an orphan file, never a row without one.
     """
-    folder = received.temp_path.parent
     try:
-        received.temp_path.rename(folder / received.stored_name)
-        directory = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        file_store().keep(received.temp_path, received.stored_name)
     except OSError as error:
         log.error("the document store could not keep an upload: %s", error.strerror)
         raise StorageFailed() from error
 
 
 def discard(received: ReceivedFile) -> None:
-    """Delete a received file whose database row never committed, wherever it got to."""
+    """Delete a received file whose database row never committed, wherever it got to.
+
+    Called while another error is on its way out: a store that cannot delete either (the
+    bucket down) must not hide that error. What is left is an orphan without a row, which
+    `flask documents check` lists.
+    """
     received.temp_path.unlink(missing_ok=True)
-    remove_stored(received.stored_name)
+    try:
+        remove_stored(received.stored_name)
+    except OSError:
+        log.warning("an upload's file could not be removed: %s", received.stored_name)
 
 
 def remove_stored(stored_name: str) -> None:
     """Delete a stored file whose database row never committed."""
-    (Path(setting("UPLOAD_FOLDER")) / stored_name).unlink(missing_ok=True)
+    file_store().delete(stored_name)
 
 
 class IntegrityFailure(Exception):
@@ -210,19 +213,25 @@ class DocumentRemoved(NotFound):
     description = "This document was removed under the council's retention policy."
 
 
-def checked_file(document: Document | CasePaper) -> Path:
-    """The document's (or case paper's) stored file, once it matches the SHA-256 recorded
-    at upload."""
+def checked_file(document: Document | CasePaper) -> IO[bytes]:
+    """The document's (or case paper's) stored file, open at its start, once all of it has
+    been read and found to match the SHA-256 recorded at upload. The caller closes it.
+
+    The check comes before the first byte is sent, on both backends: a file streamed while
+    it was hashed could only be refused after the person had most of it, and the response
+    would already say 200. A bucket's object is therefore copied to an unnamed temp file on
+    the way (storage.BucketStore.fetch), never held in memory.
+    """
     if document.deleted_at is not None:
         raise DocumentRemoved()
-    path = Path(setting("UPLOAD_FOLDER")) / document.stored_name
     digest = hashlib.sha256()
     try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(CHUNK):
-                digest.update(chunk)
+        handle = file_store().fetch(document.stored_name, digest)
     except FileNotFoundError as error:
         raise IntegrityFailure(document.id) from error
+    except OSError as error:
+        raise StoreUnavailable() from error
     if digest.hexdigest() != document.sha256:
+        handle.close()
         raise IntegrityFailure(document.id)
-    return path
+    return handle

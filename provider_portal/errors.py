@@ -13,7 +13,8 @@ row error. Nothing here knows about HTTP; `field` names the input at fault, when
     ├── Unavailable       a service the portal relies on is down
     │   ├── MailError
     │   ├── ScannerUnavailable (the virus scanner did not answer: no file is stored unscanned)
-    │   └── StorageFailed  (the document store could not take the file: disk full, read-only)
+    │   ├── StorageFailed  (the document store could not take the file: disk full, read-only)
+    │   └── StoreUnavailable (the document store could not hand a file back: the bucket is down)
     ├── Resubmitted       the same form was sent again; what it records is saved once
     ├── AllocationError, PaperError, ContractError, AccountError, LinkInvalid, ReportError,
     │   LetterError
@@ -72,6 +73,12 @@ class StorageFailed(Unavailable):
 
     default_message = "The file could not be saved, so nothing was recorded. Try again later."
     reason = "storage_failed"
+
+
+class StoreUnavailable(Unavailable):
+    """The document store could not be read (the bucket unreachable): nothing is served."""
+
+    default_message = "Documents cannot be opened at the moment. Try again later."
 
 
 class Resubmitted(PortalError):

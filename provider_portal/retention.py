@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import click
 from flask.cli import AppGroup
@@ -45,6 +44,7 @@ from provider_portal.models import (
 from provider_portal.models.types import utcnow
 from provider_portal.outcomes import CLOSED_REASONS, closing_date, closing_date_column
 from provider_portal.settings import setting
+from provider_portal.storage import file_store
 from provider_portal.timescales import today
 
 log = logging.getLogger(__name__)
@@ -248,11 +248,11 @@ def _forget_letters(case_id: int) -> None:
 
 def _delete_files(stored_names: list[str]) -> list[str]:
     """Delete committed-as-deleted files; the names of any that could not be deleted."""
-    folder = Path(setting("UPLOAD_FOLDER"))
+    store = file_store()
     left = []
     for name in stored_names:
         try:
-            (folder / name).unlink(missing_ok=True)
+            store.delete(name)
         except OSError:
             log.exception("retention could not delete stored file %s", name)
             left.append(name)

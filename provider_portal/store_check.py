@@ -6,13 +6,14 @@ what does not match, by document id and stored name only (a document's own name 
 child). It changes nothing: an orphan file may be the only copy of someone's work, and a
 missing file needs restoring from the backup, so each is for a person to look at.
 
-Files still named .upload-* are uploads in progress; one older than an hour was left by an
-upload that was interrupted (the worker killed, the machine stopped) and is listed too.
+The store is the upload folder or the bucket (storage.py); uploads are written to the upload
+folder first either way. Files still named .upload-* are uploads in progress; one older than
+an hour was left by an upload that was interrupted (the worker killed, the machine stopped)
+and is listed too.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
@@ -24,10 +25,10 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from provider_portal.documents import CHUNK, TEMP_PREFIX
+from provider_portal.documents import TEMP_PREFIX
 from provider_portal.extensions import db
 from provider_portal.models import CasePaper, Document
-from provider_portal.settings import setting
+from provider_portal.storage import FileStore, StoredObject, file_store, sha256_chunks, temp_folder
 
 # A temp file younger than this may belong to an upload still being checked or scanned.
 TEMP_FILE_GRACE = timedelta(hours=1)
@@ -48,17 +49,13 @@ class StoreReport:
         return not self.problems
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _local_entries(folder: Path, report: StoreReport, now: datetime) -> None:
+    """Sort out the temp folder: uploads in progress, leftovers and anything unexpected.
 
-
-def _files(folder: Path, report: StoreReport, now: datetime) -> dict[str, os.stat_result]:
-    """The store's regular files by name; temp files and anything else sorted out."""
-    found: dict[str, os.stat_result] = {}
+    Uploads are written here on both backends before they are kept.
+    """
+    if not folder.is_dir():
+        return
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         info = entry.stat(follow_symlinks=False)
         if not stat.S_ISREG(info.st_mode):
@@ -70,16 +67,15 @@ def _files(folder: Path, report: StoreReport, now: datetime) -> dict[str, os.sta
                 report.problems.append(f"leftover temp file from an interrupted upload: {line}")
             else:
                 report.in_progress.append(line)
-        else:
-            found[entry.name] = info
-    return found
 
 
 def check_store(now: datetime | None = None) -> StoreReport:
     """Compare the store with the document and case paper rows; change nothing."""
     now = now or datetime.now(UTC)
     report = StoreReport()
-    files = _files(Path(setting("UPLOAD_FOLDER")), report, now)
+    _local_entries(temp_folder(), report, now)
+    store = file_store()
+    files = {item.name: item for item in store.objects()}
     report.files = len(files)
     for noun, model in (("document", Document), ("case paper", CasePaper)):
         rows = db.session.execute(
@@ -92,23 +88,25 @@ def check_store(now: datetime | None = None) -> StoreReport:
                 report.documents += 1
             else:
                 report.papers += 1
-            _check_row(row, f"{noun} {row.id} (stored as {row.stored_name})", files, report)
+            where = f"{noun} {row.id} (stored as {row.stored_name})"
+            _check_row(row, where, files, store, report)
     report.problems.extend(f"orphan file (no document row): {name}" for name in sorted(files))
     return report
 
 
-def _check_row(row: Any, where: str, files: dict[str, os.stat_result], report: StoreReport) -> None:
+def _check_row(
+    row: Any, where: str, files: dict[str, StoredObject], store: FileStore, report: StoreReport
+) -> None:
     """One row against the store: its file there, matching, unless retention deleted it."""
-    name = row.stored_name
-    info = files.pop(name, None)
+    found = files.pop(row.stored_name, None)
     if row.deleted_at is not None:
-        if info is not None:
+        if found is not None:
             report.problems.append(f"file kept after retention deleted it: {where}")
-    elif info is None:
+    elif found is None:
         report.problems.append(f"missing file: {where}")
     elif (
-        info.st_size != row.size_bytes
-        or _sha256(Path(setting("UPLOAD_FOLDER")) / name) != row.sha256
+        found.size != row.size_bytes
+        or sha256_chunks(store.chunks(row.stored_name))[1] != row.sha256
     ):
         report.problems.append(f"file does not match its SHA-256: {where}")
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from flask import Flask, abort, g, make_response, redirect, render_template, send_file, url_for
 from htmx_flask import request
@@ -261,10 +260,11 @@ def run_form_action(
     return True
 
 
-def file_response(document: Document | CasePaper, path: Path) -> Response:
-    """A checked file served as an attachment that no browser will run or keep."""
+def file_response(document: Document | CasePaper, handle: IO[bytes]) -> Response:
+    """A checked file served as an attachment that no browser will run or keep; the
+    response streams it in chunks and closes it."""
     response = send_file(
-        path,
+        handle,
         mimetype=document.content_type,
         as_attachment=True,
         download_name=document.original_filename,
@@ -272,22 +272,28 @@ def file_response(document: Document | CasePaper, path: Path) -> Response:
         conditional=False,
         etag=False,
     )
+    # An open file has no size werkzeug can see; this one was just read whole and matched.
+    response.content_length = document.size_bytes
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def serve_document(document: S, open_file: Callable[[S], Path]) -> Response:
+def serve_document(document: S, open_file: Callable[[S], IO[bytes]]) -> Response:
     """Serve a document the person may see through the service that checks and audits it
     (allocations.services.open_document); a file that fails its check is answered with a
     500 once its audit row is committed."""
     try:
-        path = open_file(document)
+        handle = open_file(document)
     except IntegrityFailure:
         db.session.commit()
         abort(500)
-    response = file_response(document, path)
-    db.session.commit()
+    try:
+        response = file_response(document, handle)
+        db.session.commit()
+    except BaseException:
+        handle.close()
+        raise
     return response
 
 

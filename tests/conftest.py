@@ -28,6 +28,7 @@ pytest_plugins = [
     "tests.mail_server",
     "tests.clamd",
     "tests.job_runners",
+    "tests.object_store",
     "pytester",
 ]
 

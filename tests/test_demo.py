@@ -204,7 +204,8 @@ def test_seed_stores_case_papers_and_returned_documents(app: Flask) -> None:
     ).all()
     assert returned and all(allocation.documents for allocation in returned)
     for allocation in returned[:5]:
-        text = PdfReader(checked_file(allocation.documents[0])).pages[0].extract_text()
+        with checked_file(allocation.documents[0]) as handle:
+            text = PdfReader(handle).pages[0].extract_text()
         assert "Demo data: not about a real child." in text
     shared = db.session.scalars(
         select(AllocationPaper).where(AllocationPaper.unshared_at.is_(None))

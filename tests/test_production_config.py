@@ -157,3 +157,28 @@ def test_production_sends_by_notify_with_its_key_and_templates(
     assert config["MAIL_BACKEND"] == "notify"
     assert (config["NOTIFY_API_KEY"], config["NOTIFY_TEMPLATE_ID"]) == (NOTIFY_KEY, NOTIFY_TEMPLATE)
     assert config["NOTIFY_TEMPLATE_IDS"] == overrides
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"STORAGE": "s3"}, "STORAGE=s3 needs S3_BUCKET"),
+        ({"STORAGE": "s3", "S3_BUCKET": ""}, "STORAGE=s3 needs S3_BUCKET"),
+        ({"STORAGE": "disk"}, "STORAGE must be local or s3, not 'disk'"),
+    ],
+)
+def test_production_refuses_storage_it_cannot_use(
+    production_environment, monkeypatch, tmp_path, environment, message
+):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(RuntimeError, match=message):
+        start(tmp_path)
+
+
+def test_production_starts_with_a_bucket_named(production_environment, monkeypatch, tmp_path):
+    monkeypatch.setenv("STORAGE", "s3")
+    monkeypatch.setenv("S3_BUCKET", "council-documents")
+    portal = start(tmp_path)
+    assert (portal.config["STORAGE"], portal.config["S3_BUCKET"]) == ("s3", "council-documents")
+    assert portal.config["S3_SSE"] == "AES256"

@@ -169,15 +169,15 @@ def _snapshot():
     )
 
 
-def test_dry_run_then_apply(app, world):
+def test_dry_run_then_apply(app, store, world):
     old, over = world["old"], world["over"]
     documents = {
-        d.id: stored_path(d)
+        d.id: d.stored_name
         for d in db.session.scalars(
             select(Document).join(Allocation).where(Allocation.case_id.in_([old.id, over.id]))
         )
     }
-    assert len(documents) == 3 and all(path.exists() for path in documents.values())
+    assert len(documents) == 3 and set(documents.values()) <= set(store.names())
     figures = _figures()
     before = _snapshot()
 
@@ -189,15 +189,15 @@ def test_dry_run_then_apply(app, world):
     ]
     assert "Nothing was changed" in dry.output
     assert _snapshot() == before
-    assert all(path.exists() for path in documents.values())
+    assert set(documents.values()) <= set(store.names())
 
     applied = _run(app, "--as-of", AS_OF.isoformat())
     assert applied.exit_code == 0, applied.output
     assert _case_lines(applied.output) == _case_lines(dry.output)
     assert "Anonymised 2 cases and deleted 3 documents." in applied.output
 
-    # Files gone; rows kept, marked and renamed.
-    assert not any(path.exists() for path in documents.values())
+    # Files gone (from the folder or the bucket); rows kept, marked and renamed.
+    assert not set(documents.values()) & set(store.names())
     for document_id in documents:
         document = db.session.get(Document, document_id)
         assert document.deleted_at is not None
@@ -371,7 +371,7 @@ def test_cases_closed_without_a_plan_are_kept_from_their_closing_date(app, make,
     assert db.session.get(Case, still_open.id).first_name == "Jasmine"
 
 
-def test_case_papers_go_with_the_rest_of_the_cases_documents(app, world, make):
+def test_case_papers_go_with_the_rest_of_the_cases_documents(app, store, world, make):
     """Papers' files deleted, rows marked and their titles cleared, audited; figures kept."""
     old = world["old"]
     manager = make.user(Role.MANAGER)
@@ -385,7 +385,7 @@ def test_case_papers_go_with_the_rest_of_the_cases_documents(app, world, make):
         nonce=new_nonce(),
     )
     db.session.commit()
-    path = stored_path(paper)
+    assert paper.stored_name in store.names()
     kept = shared_paper(make.allocation(case=world["open"], provider=make.provider()), manager)
     figures = _figures()
 
@@ -394,10 +394,10 @@ def test_case_papers_go_with_the_rest_of_the_cases_documents(app, world, make):
     assert "Anonymised 2 cases and deleted 3 documents and 1 case papers." in applied.output
     db.session.expire_all()
     paper = db.session.get(CasePaper, paper.id)
-    assert paper.deleted_at is not None and not path.exists()
+    assert paper.deleted_at is not None and paper.stored_name not in store.names()
     assert (paper.title, paper.original_filename) == (REMOVED_TEXT, "removed.pdf")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "case_paper_deleted"))
     assert (event.object_id, event.case_id, event.actor_id) == (paper.id, old.id, None)
     assert db.session.get(CasePaper, kept.id).deleted_at is None
-    assert stored_path(kept).exists()
+    assert kept.stored_name in store.names()
     assert _figures() == figures

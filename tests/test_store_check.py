@@ -1,4 +1,5 @@
-"""`flask documents check` lists every way the store and the rows disagree, and fixes none."""
+"""`flask documents check` lists every way the store and the rows disagree, and fixes none,
+on both backends (the upload folder and an S3 bucket)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from provider_portal.extensions import db
 from provider_portal.models import Role
-from tests.audit_log.support import stored_document, stored_path
+from tests.audit_log.support import stored_document
 from tests.papers import shared_paper
 
 # What an upload is called until it is checked, scanned and accepted.
@@ -21,12 +22,12 @@ def _check(app):
     return app.test_cli_runner().invoke(args=["documents", "check"])
 
 
-def test_a_consistent_store_passes(app, make):
+def test_a_consistent_store_passes(app, make, store):
     allocation = make.allocation()
     stored_document(allocation)
     stored_document(allocation, kind="docx", version=2)
     removed = stored_document(allocation, version=3)
-    stored_path(removed).unlink()
+    store.remove(removed.stored_name)
     removed.deleted_at = datetime.now(UTC)  # as retention leaves it
     # An upload still being checked or scanned is not a problem (yet).
     (Path(app.config["UPLOAD_FOLDER"]) / f"{TEMP_PREFIX}abc123").write_bytes(b"%PDF-")
@@ -38,24 +39,26 @@ def test_a_consistent_store_passes(app, make):
     assert f"upload in progress (not checked): {TEMP_PREFIX}abc123 (5 bytes" in result.output
 
 
-def test_every_disagreement_is_listed_by_id_and_stored_name_and_nothing_is_changed(app, make):
+def test_every_disagreement_is_listed_by_id_and_stored_name_and_nothing_is_changed(
+    app, make, store
+):
     folder = Path(app.config["UPLOAD_FOLDER"])
     allocation = make.allocation()
     missing, tampered, resized, kept, fine = (
         stored_document(allocation, version=n) for n in range(1, 6)
     )
-    stored_path(missing).unlink()
-    path = stored_path(tampered)
-    path.write_bytes(path.read_bytes().replace(b"%PDF-1.3", b"%PDF-1.4"))  # same size
-    stored_path(resized).write_bytes(b"%PDF-short")
+    store.remove(missing.stored_name)
+    original = store.read(tampered.stored_name)
+    store.write(tampered.stored_name, original.replace(b"%PDF-1.3", b"%PDF-1.4"))  # same size
+    store.write(resized.stored_name, b"%PDF-short")
     kept.deleted_at = datetime.now(UTC)  # retention said deleted, the file is still there
-    (folder / "0123456789abcdef0123456789abcdef").write_bytes(b"no row")
+    store.write("0123456789abcdef0123456789abcdef", b"no row")
     stale = folder / f"{TEMP_PREFIX}old"
     stale.write_bytes(b"half an upload")
     two_hours_ago = time.time() - 7200
     os.utime(stale, (two_hours_ago, two_hours_ago))
     (folder / "subfolder").mkdir()
-    before = sorted(os.listdir(folder))
+    before = sorted(os.listdir(folder)), {name: store.read(name) for name in store.names()}
 
     result = _check(app)
 
@@ -78,15 +81,17 @@ def test_every_disagreement_is_listed_by_id_and_stored_name_and_nothing_is_chang
     assert not [line for line in lines if fine.stored_name in line]
     assert "7 problems. Nothing was changed." in result.stderr
     assert "Report on the child" not in result.output  # no document's name
-    assert sorted(os.listdir(folder)) == before
+    assert (sorted(os.listdir(folder)), {name: store.read(name) for name in store.names()}) == (
+        before
+    )
 
 
-def test_case_papers_are_checked_too(app, make):
+def test_case_papers_are_checked_too(app, make, store):
     manager = make.user(Role.MANAGER)
     allocation = make.allocation()
     fine = shared_paper(allocation, manager)
     tampered = shared_paper(allocation, manager)
-    stored_path(tampered).write_bytes(b"%PDF-1.4 something else")
+    store.write(tampered.stored_name, b"%PDF-1.4 something else")
     result = _check(app)
     assert result.exit_code == 1
     assert (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from typing import IO
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -84,7 +84,7 @@ def document_event(action: str, document: Document) -> None:
     )
 
 
-def open_document(document: Document) -> Path:
+def open_document(document: Document) -> IO[bytes]:
     """The stored file of a document someone may download, checked and the download audited.
 
     A file that no longer matches the SHA-256 recorded at upload is audited as an integrity
@@ -93,12 +93,12 @@ def open_document(document: Document) -> Path:
     own access rules.
     """
     try:
-        path = checked_file(document)
+        handle = checked_file(document)
     except IntegrityFailure:
         document_event("document_integrity_failure", document)
         raise
     document_event("document_downloaded", document)
-    return path
+    return handle
 
 
 def _clean_text(value: str | None) -> str:

@@ -9,7 +9,6 @@ leaves the commit to its caller.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from pathlib import Path
 from typing import IO
 
 from sqlalchemy import delete, select
@@ -287,13 +286,13 @@ def set_default_kinds(work_type: WorkType, kinds: Collection[str], *, actor: Use
     return True
 
 
-def open_paper(paper: CasePaper, allocation: Allocation | None) -> Path:
+def open_paper(paper: CasePaper, allocation: Allocation | None) -> IO[bytes]:
     """The paper's stored file, checked against its SHA-256, the download audited (with the
     work it was opened through, for a provider). The caller commits either row."""
     try:
-        path = checked_file(paper)
+        handle = checked_file(paper)
     except IntegrityFailure:
         _paper_event("case_paper_integrity_failure", paper, None, allocation=allocation)
         raise
     _paper_event("case_paper_downloaded", paper, None, allocation=allocation)
-    return path
+    return handle

@@ -179,8 +179,8 @@ def _document(app, make) -> Document:  # type: ignore[no-untyped-def]
 
 def test_a_download_is_checked_and_audited(app, make):
     document = _document(app, make)
-    path = open_document(document)
-    assert path.read_bytes() == PDF_BYTES
+    with open_document(document) as handle:
+        assert handle.read() == PDF_BYTES
     [event] = _events("document_downloaded")
     assert (event.object_id, event.case_id) == (document.id, document.allocation.case_id)
     assert _events("document_integrity_failure") == []

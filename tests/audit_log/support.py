@@ -13,6 +13,7 @@ from flask import current_app
 from provider_portal.documents import DOCX, PDF
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AuditEvent, CasePaper, Document, User
+from provider_portal.storage import file_store
 from tests.files import PDF_BYTES, docx_bytes
 
 _names = itertools.count(1)
@@ -44,7 +45,9 @@ def stored_document(allocation: Allocation, kind: str = "pdf", version: int = 1)
     """A document row with its file in the store, as an upload leaves them."""
     content = PDF_BYTES if kind == "pdf" else docx_bytes()
     stored_name = f"test{next(_names):06d}{hashlib.sha256(content).hexdigest()[:8]}"
-    (Path(current_app.config["UPLOAD_FOLDER"]) / stored_name).write_bytes(content)
+    temp = Path(current_app.config["UPLOAD_FOLDER"]) / f".upload-{stored_name}"
+    temp.write_bytes(content)
+    file_store().keep(temp, stored_name)  # in the folder or the bucket, as configured
     document = Document(
         allocation=allocation,
         version=version,
@@ -60,4 +63,5 @@ def stored_document(allocation: Allocation, kind: str = "pdf", version: int = 1)
 
 
 def stored_path(document: Document | CasePaper) -> Path:
+    """Where a document's file is with STORAGE=local (tests of the store use tests.object_store)."""
     return Path(current_app.config["UPLOAD_FOLDER"]) / document.stored_name

@@ -243,7 +243,7 @@ def test_manager_stops_sharing_a_paper_with_one_piece_of_work(make, client_for):
     )
 
 
-def test_council_download_is_checked_and_audited(app, make, client_for):
+def test_council_download_is_checked_and_audited(app, make, client_for, store):
     case = make.case()
     manager = client_for(Role.MANAGER)
     post_paper(manager, case.id, title="Parental views")
@@ -254,7 +254,7 @@ def test_council_download_is_checked_and_audited(app, make, client_for):
     assert len(_actions("case_paper_downloaded")) == 1
     assert manager.get(f"/cases/{make.case().id}/papers/{paper.id}").status_code == 404
     # A file changed on disk is refused and the failure audited.
-    (Path(app.config["UPLOAD_FOLDER"]) / paper.stored_name).write_bytes(b"%PDF-1.4 changed")
+    store.write(paper.stored_name, b"%PDF-1.4 changed")
     assert manager.get(f"/cases/{case.id}/papers/{paper.id}").status_code == 500
     assert len(_actions("case_paper_integrity_failure")) == 1
 
