@@ -3,7 +3,7 @@
 Random cases (some closed), allocations under two contracts and none (returned, accepted,
 sent back, withdrawn, declined, still out), price changes and turnarounds, checked at random
 as-of dates and month ranges for everything, one provider and one contract: the backlog in
-its parts with the coming weeks' inflow, and the pack's flow table.
+its parts with the coming weeks' inflow, the pack's flow table and its cohort table.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from provider_portal.models import (
 )
 from provider_portal.outcomes import case_open_on
 from provider_portal.reports.backlog import INFLOW_WEEKS, Backlog, backlog_on
+from provider_portal.reports.monthly.queries import monthly_counts_by, monthly_report
 from provider_portal.reports.pack.cache import cached_pack
-from provider_portal.reports.pack.figures import FlowRow, build_pack, flow
+from provider_portal.reports.pack.figures import FlowRow, build_pack, cohort, flow
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.sql import MEDIAN, P90, nearest_rank
 from provider_portal.timescales import FINAL_PLAN_DAYS, add_months, months_between
@@ -261,6 +262,11 @@ def test_backlog_and_flow_match_their_definitions(make, seed):
             assert backlog_on(as_of, scope) == expected_backlog(as_of, scope), (seed, as_of)
             rows, total = flow(scope, first, last, as_of)
             assert [*rows, total] == expected_flow(scope, first, last, as_of), (seed, as_of)
+            # The pack's cohort, added up from its work type rows, is the monthly report's.
+            scoped = {"provider": scope.provider, "contract": scope.contract}
+            by_type = monthly_counts_by(Allocation.work_type_id, first, last, as_of, **scoped)
+            monthly = monthly_report(first, last, as_of, **scoped)
+            assert cohort(months_between(first, last), by_type) == (monthly.rows, monthly.total)
 
 
 @pytest.mark.parametrize("seed", SEEDS[:2])

@@ -46,7 +46,7 @@ from provider_portal.errors import ReportError
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Contract, ContractTurnaround, WorkType
 from provider_portal.reports.forecast import FUNDING, Forecast, forecast, outstanding_on
-from provider_portal.reports.monthly.queries import MonthlyRow, monthly_counts_by, monthly_report
+from provider_portal.reports.monthly.queries import MonthlyRow, monthly_counts_by
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import SpendMonth, spend_by_month
 from provider_portal.reports.sql import MEDIAN, P90, DaysBetween, nearest_rank, percent
@@ -206,14 +206,20 @@ def _scope_args(scope: Scope) -> dict[str, Any]:
 
 
 def cohort_by_work_type(
-    scope: Scope, first_month: date, last_month: date, as_of: date
+    scope: Scope,
+    first_month: date,
+    last_month: date,
+    as_of: date,
+    found: Mapping[tuple[date, Any], MonthlyRow] | None = None,
 ) -> list[WorkTypeCohortRow]:
     """The cohort counts per work type: every month for each work type with work in the range,
-    then that work type's total. One GROUP BY, plus the work type names."""
+    then that work type's total. One GROUP BY (unless `found` already holds its rows), plus
+    the work type names."""
     months = check_range(first_month, last_month)
-    found = monthly_counts_by(
-        Allocation.work_type_id, first_month, last_month, as_of, **_scope_args(scope)
-    )
+    if found is None:
+        found = monthly_counts_by(
+            Allocation.work_type_id, first_month, last_month, as_of, **_scope_args(scope)
+        )
     present = {work_type_id for _, work_type_id in found}
     if not present:
         return []
@@ -241,6 +247,20 @@ def cohort_by_work_type(
             )
         )
     return rows
+
+
+def cohort(
+    months: list[date], by_work_type: Mapping[tuple[date, Any], MonthlyRow]
+) -> tuple[list[MonthlyRow], MonthlyRow]:
+    """The cohort table (monthly_report's rows and total) added up from its work type rows,
+    so the pack reads the work allocated in its months once, not twice."""
+    counts: dict[date, tuple[int, int]] = {}
+    for (month, _work_type_id), row in by_work_type.items():
+        allocated, returned = counts.get(month, (0, 0))
+        counts[month] = (allocated + row.allocated, returned + row.returned)
+    rows = [MonthlyRow(month, *counts.get(month, (0, 0))) for month in months]
+    total = MonthlyRow(None, sum(r.allocated for r in rows), sum(r.returned for r in rows))
+    return rows, total
 
 
 def _in_range(
@@ -543,8 +563,11 @@ def backlog(
 def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -> Pack:
     """Every table of the monitoring pack for the scope, months and as-of date."""
     first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
-    check_range(first_month, last_month)
-    monthly = monthly_report(first_month, last_month, as_of, **_scope_args(scope))
+    months = check_range(first_month, last_month)
+    by_work_type = monthly_counts_by(
+        Allocation.work_type_id, first_month, last_month, as_of, **_scope_args(scope)
+    )
+    cohort_rows, cohort_total = cohort(months, by_work_type)
     flow_rows, flow_total = flow(scope, first_month, last_month, as_of)
     projection = forecast(scope, as_of)
     return Pack(
@@ -552,13 +575,15 @@ def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -
         first_month=first_month,
         last_month=last_month,
         as_of=as_of,
-        cohort=monthly.rows,
-        cohort_total=monthly.total,
-        cohort_by_work_type=cohort_by_work_type(scope, first_month, last_month, as_of),
+        cohort=cohort_rows,
+        cohort_total=cohort_total,
+        cohort_by_work_type=cohort_by_work_type(
+            scope, first_month, last_month, as_of, by_work_type
+        ),
         flow=flow_rows,
         flow_total=flow_total,
         targets=(
-            targets(scope.contract, monthly.rows, flow_rows, as_of)
+            targets(scope.contract, cohort_rows, flow_rows, as_of)
             if scope.contract is not None
             else None
         ),
