@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from provider_portal.contracts.pricing import count_if
 from provider_portal.extensions import db
@@ -50,40 +50,59 @@ def data_marker() -> str:
     prices, turnarounds, variations and types of work (small tables, added to far more than
     edited) by their count, highest id and figures.
     """
-    aggregates: list[tuple[Any, Any]] = [
-        (Allocation, func.count()),
-        (Allocation, func.sum(Allocation.id)),
-        (Allocation, func.max(Allocation.updated_at)),
-        (Allocation, func.sum(Allocation.version)),
-        (Allocation, func.sum(Allocation.unit_price)),
-        (Case, func.count()),
-        (Case, func.sum(Case.id)),
-        (Case, func.max(Case.updated_at)),
-        (Case, func.sum(Case.version)),
-        (Contract, func.count()),
-        (Contract, func.max(Contract.updated_at)),
-        (Contract, func.sum(Contract.version)),
-        (ContractPrice, func.count()),
-        (ContractPrice, func.max(ContractPrice.id)),
-        (ContractPrice, func.sum(ContractPrice.unit_price)),
-        (ContractTurnaround, func.count()),
-        (ContractTurnaround, func.max(ContractTurnaround.id)),
-        (ContractTurnaround, func.sum(ContractTurnaround.days * ContractTurnaround.work_type_id)),
-        (ContractVariation, func.count()),
-        (ContractVariation, func.max(ContractVariation.id)),
-        (ContractVariation, func.sum(ContractVariation.amount)),
-        (WorkType, func.count()),
-        (WorkType, func.sum(WorkType.turnaround_days * WorkType.id)),
-        (WorkType, count_if(WorkType.is_advice.is_(True))),
+    per_table: list[tuple[Any, list[Any]]] = [
+        (
+            Allocation,
+            [
+                func.count(),
+                func.sum(Allocation.id),
+                func.max(Allocation.updated_at),
+                func.sum(Allocation.version),
+                func.sum(Allocation.unit_price),
+            ],
+        ),
+        (
+            Case,
+            [func.count(), func.sum(Case.id), func.max(Case.updated_at), func.sum(Case.version)],
+        ),
+        (Contract, [func.count(), func.max(Contract.updated_at), func.sum(Contract.version)]),
+        (
+            ContractPrice,
+            [func.count(), func.max(ContractPrice.id), func.sum(ContractPrice.unit_price)],
+        ),
+        (
+            ContractTurnaround,
+            [
+                func.count(),
+                func.max(ContractTurnaround.id),
+                func.sum(ContractTurnaround.days * ContractTurnaround.work_type_id),
+            ],
+        ),
+        (
+            ContractVariation,
+            [func.count(), func.max(ContractVariation.id), func.sum(ContractVariation.amount)],
+        ),
+        (
+            WorkType,
+            [
+                func.count(),
+                func.sum(WorkType.turnaround_days * WorkType.id),
+                count_if(WorkType.is_advice.is_(True)),
+            ],
+        ),
     ]
-    row = db.session.execute(
-        select(
-            *(
-                select(aggregate).select_from(table).scalar_subquery()
-                for table, aggregate in aggregates
-            )
-        )
-    ).one()
+    # One scan of each table: its aggregates together in a one-row subquery, the subqueries
+    # side by side.
+    parts = [
+        select(*(a.label(f"m{i}") for i, a in enumerate(aggregates)))
+        .select_from(table)
+        .subquery(f"marker_{n}")
+        for n, (table, aggregates) in enumerate(per_table)
+    ]
+    query = select(*(c for part in parts for c in part.c)).select_from(parts[0])
+    for part in parts[1:]:
+        query = query.join(part, true())
+    row = db.session.execute(query).one()
     return hashlib.sha256(repr(tuple(row)).encode()).hexdigest()
 
 
