@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from provider_portal.contracts.pricing import count_if
@@ -82,6 +82,39 @@ def outstanding_on(as_of: date) -> ColumnElement[bool]:
     )
 
 
+def work_taken_on(as_of: date, scope: Scope = EVERYTHING) -> ColumnElement[bool]:
+    """The case has work (in scope) allocated by as_of that was neither withdrawn nor declined
+    by then: open, returned or accepted work all count."""
+    return exists().where(
+        Allocation.case_id == Case.id,
+        Allocation.allocated_on <= as_of,
+        _not_by(Allocation.withdrawn_on, as_of),
+        _not_by(Allocation.declined_on, as_of),
+        *scope.allocation_filters(),
+    )
+
+
+def with_a_provider(as_of: date, scope: Scope = EVERYTHING) -> ColumnElement[bool]:
+    """The case has work (in scope) still out with a provider on as_of."""
+    return exists().where(
+        Allocation.case_id == Case.id, outstanding_on(as_of), *scope.allocation_filters()
+    )
+
+
+def _parts(
+    as_of: date, scope: Scope
+) -> tuple[ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
+    """The three parts as conditions on a case. In a scope, a case is with a provider when
+    its work in scope is out, has its advice back when its work in scope came back and no
+    provider has work of it out; cases nobody was given are council-wide whatever the scope."""
+    out_anywhere = with_a_provider(as_of)
+    return (
+        with_a_provider(as_of, scope),
+        and_(~out_anywhere, work_taken_on(as_of, scope)),
+        ~work_taken_on(as_of),
+    )
+
+
 def past_twenty_weeks(as_of: date) -> ColumnElement[bool]:
     """The request date plus 140 days was before as_of."""
     return Case.request_received_on < as_of - timedelta(days=FINAL_PLAN_DAYS)
@@ -103,52 +136,20 @@ def _crossing_in_week(
     )
 
 
-def _work_by_case(as_of: date, scope: Scope) -> Subquery:
-    """Per case with work allocated by as_of, in one pass over the work: whether any of it
-    (and any of it in scope) was out on as_of, and whether any was taken on (allocated by
-    then and not withdrawn or declined by then: open, returned or accepted work all count).
-
-    A case's parts, in these terms: with a provider when its work in scope is out; advice
-    back when its work in scope was taken on and no provider has work of it out; not yet
-    allocated when nobody took work of it on, council-wide whatever the scope."""
-    in_scope = and_(true(), *scope.allocation_filters())
-    out = outstanding_on(as_of)
-    taken = and_(_not_by(Allocation.withdrawn_on, as_of), _not_by(Allocation.declined_on, as_of))
-    return (
-        select(
-            Allocation.case_id.label("case_id"),
-            func.max(case((out, 1), else_=0)).label("out_anywhere"),
-            func.max(case((and_(out, in_scope), 1), else_=0)).label("out_in_scope"),
-            func.max(case((taken, 1), else_=0)).label("taken_anywhere"),
-            func.max(case((and_(taken, in_scope), 1), else_=0)).label("taken_in_scope"),
-        )
-        .where(Allocation.allocated_on <= as_of)
-        .group_by(Allocation.case_id)
-        .subquery("work_by_case")
-    )
-
-
 def backlog_on(as_of: date, scope: Scope = EVERYTHING) -> Backlog:
     """The backlog on as_of in its parts, and the inflow of the coming weeks, in one query.
 
-    The work is summed up per case once (_work_by_case) and joined to the open cases, whose
-    parts (_parts, put in those terms) are then counted.
+    The open cases' parts are worked out once per case in a subquery, then counted.
     """
-    work = _work_by_case(as_of, scope)
-    out_anywhere = func.coalesce(work.c.out_anywhere, 0) == 1
-    out_in_scope = func.coalesce(work.c.out_in_scope, 0) == 1
-    taken_anywhere = func.coalesce(work.c.taken_anywhere, 0) == 1
-    taken_in_scope = func.coalesce(work.c.taken_in_scope, 0) == 1
+    with_provider, advice_back, not_allocated = _parts(as_of, scope)
     everything = scope.contract is None and scope.provider is None
     each = (
         select(
             Case.request_received_on.label("requested"),
-            out_in_scope.label("with_provider"),
-            and_(~out_anywhere, taken_in_scope).label("advice_back"),
-            (~taken_anywhere).label("not_allocated"),
+            with_provider.label("with_provider"),
+            advice_back.label("advice_back"),
+            not_allocated.label("not_allocated"),
         )
-        .select_from(Case)
-        .outerjoin(work, work.c.case_id == Case.id)
         .where(case_open_on(as_of), Case.anonymised_at.is_(None))
         .subquery("open_case")
     )
