@@ -39,6 +39,7 @@ from provider_portal.models import (
     User,
 )
 from provider_portal.models.accounts import new_session_token
+from provider_portal.reports.pack.cache import forget_packs
 from provider_portal.timescales import add_months, month_start, today
 
 if TYPE_CHECKING:
@@ -48,7 +49,9 @@ if TYPE_CHECKING:
 # returned work; {contract_id} and {contract_ref} the contract with the most work under it;
 # {first_month} and {last_month} span the last REPORT_MONTHS months. A URL the app does not
 # route (a page still being built) is listed as skipped, not failed. "POST <path> <form>" is a
-# posted search (the search boxes are never in a URL).
+# posted search (the search boxes are never in a URL). Every pack URL is timed cold: the packs
+# kept from earlier requests are dropped first (see PACK_WITH_CHARTS for the page as a browser
+# loads it, the page and then its three charts).
 BENCHMARK_URLS: tuple[str, ...] = (
     "/cases",
     "POST /cases q=GEN0001",
@@ -74,9 +77,14 @@ BENCHMARK_URLS: tuple[str, ...] = (
     "/reports/pack?start={first_month}&end={last_month}",
     "/reports/pack?contract={contract_ref}&start={first_month}&end={last_month}",
     "/reports/pack.xlsx?start={first_month}&end={last_month}",
+    "/reports/pack/chart/allocated-returned.svg?start={first_month}&end={last_month}",
+    "/reports/pack/chart/backlog.svg?start={first_month}&end={last_month}",
+    "/reports/pack/chart/spend.svg?start={first_month}&end={last_month}",
     "/reports/foi",
 )
 REPORT_MONTHS = 24
+PACK_CHARTS = ("allocated-returned", "backlog", "spend")
+PACK_WITH_CHARTS = "/reports/pack?start={first_month}&end={last_month} and its 3 charts"
 # Rows in each generated import file (see demo.import_benchmark).
 IMPORT_ROWS = 10_000
 BENCHMARK_EMAIL = "benchmark@portal.invalid"
@@ -292,11 +300,27 @@ def run_benchmark(app: Flask, repeat: int = 5) -> BenchmarkResults:
                 def call(
                     method: str = method, path: str = path, data: dict[str, str] = data
                 ) -> str:
+                    if path.startswith("/reports/pack"):
+                        forget_packs()
                     if method == "POST":
                         return str(client.post(path, data=data).status_code)
                     return str(client.get(path).status_code)
 
                 pages.append(_measure(url, call, repeat, counter))
+
+            def pack_with_charts() -> str:
+                """The all-providers pack page, then its charts, as a browser loads them."""
+                forget_packs()
+                query = f"start={params['first_month']}&end={params['last_month']}"
+                statuses = {client.get(f"/reports/pack?{query}").status_code}
+                for chart in PACK_CHARTS:
+                    url = f"/reports/pack/chart/{chart}.svg?{query}"
+                    statuses.add(client.get(url).status_code)
+                return "/".join(str(status) for status in sorted(statuses))
+
+            pages.append(
+                _measure(PACK_WITH_CHARTS.format(**params), pack_with_charts, repeat, counter)
+            )
 
             def report() -> str:
                 with app.app_context():

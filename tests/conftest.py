@@ -18,6 +18,7 @@ from config import Config, TestConfig
 from provider_portal import create_app
 from provider_portal.extensions import db, limiter
 from provider_portal.models import DEFAULT_WORK_TYPES, WorkType, WorkTypePaperKind
+from provider_portal.reports.pack.cache import forget_packs
 from tests.helpers import PortalClient, throwaway_database
 
 # The kinds of paper migration 0011 gave every work type by default.
@@ -81,6 +82,9 @@ def app(database_url: str, tmp_root: Path) -> Iterator[Flask]:
 
 def _empty_database() -> None:
     db.session.rollback()
+    # Each test starts from an empty database in the same process, which a server never
+    # sees: packs kept from the last test's data must not meet the next test's.
+    forget_packs()
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())

@@ -321,6 +321,13 @@ def test_benchmark_times_the_pages(app: Flask, repeat: int) -> None:
     assert any(line.startswith("/cases ") and " 200 " in line for line in lines), output
     assert any(line.startswith("/allocations/") for line in lines), output
     assert "/reports/monthly?start=" in output
+    # Each of the pack's charts on its own, and the page with all three as a browser loads it.
+    for chart in ("allocated-returned", "backlog", "spend"):
+        assert any(
+            line.startswith(f"/reports/pack/chart/{chart}.svg?") and " 200 " in line
+            for line in lines
+        ), output
+    assert any("and its 3 charts" in line and " 200 " in line for line in lines), output
     assert "flask report monthly" in output
     assert "error" not in output
     # The benchmark account exists only to sign in; it is switched off after the run.

@@ -15,11 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from provider_portal.formatting import format_money, long_date
 from provider_portal.reports.charts import GOVUK_BLUE, load_matplotlib, render_svg
-from provider_portal.reports.forecast import forecast
-from provider_portal.reports.monthly.queries import MonthlyRow, monthly_report
-from provider_portal.reports.pack.figures import BacklogPoint, backlog
-from provider_portal.reports.scope import Scope
-from provider_portal.reports.spend.queries import SpendMonth, scope_value, spend_by_month
+from provider_portal.reports.monthly.queries import MonthlyRow
+from provider_portal.reports.pack.figures import BacklogPoint, Pack
+from provider_portal.reports.spend.queries import SpendMonth
 from provider_portal.timescales import add_months, months_between
 
 if TYPE_CHECKING:
@@ -35,21 +33,19 @@ CHARTS = ("allocated-returned", "backlog", "spend")
 FIGSIZE = (7.2, 4.2)
 
 
-def pack_chart_svg(chart: str, scope: Scope, first: date, last: date, as_of: date) -> bytes:
-    """One of the CHARTS, computing only the figures it draws."""
+def pack_chart_svg(chart: str, pack: Pack) -> bytes:
+    """One of the CHARTS, drawn from the pack's own figures (nothing is computed again)."""
     if chart == "allocated-returned":
-        cohort = monthly_report(
-            first, last, as_of, provider=scope.provider, contract=scope.contract
-        )
-        return allocated_returned_svg(cohort.rows, as_of)
+        return allocated_returned_svg(pack.cohort, pack.as_of)
     if chart == "backlog":
-        projection = forecast(scope, as_of)
-        points = backlog(scope, first, last, as_of, projection)
         # The forecast may run past the chosen months: the axis runs to its last point.
-        last_point = max([last, *(point.day for point in points)])
-        return backlog_svg(points, months_between(first, last_point), projection.clears_on)
+        last_point = max([pack.last_month, *(point.day for point in pack.backlog)])
+        return backlog_svg(
+            pack.backlog, months_between(pack.first_month, last_point), pack.forecast.clears_on
+        )
     if chart == "spend":
-        return spend_svg(spend_by_month(scope, first, last, as_of), scope_value(scope))
+        # The pack's value is the contracts' current value (scope_value), as funding agreed.
+        return spend_svg(pack.spend, pack.value)
     raise ValueError(f"no chart {chart!r}")
 
 

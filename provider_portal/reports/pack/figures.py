@@ -46,7 +46,7 @@ from provider_portal.errors import ReportError
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Contract, ContractTurnaround, WorkType
 from provider_portal.reports.forecast import FUNDING, Forecast, forecast, outstanding_on
-from provider_portal.reports.monthly.queries import MonthlyRow, monthly_counts_by, monthly_report
+from provider_portal.reports.monthly.queries import MonthlyRow, monthly_counts_by
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import SpendMonth, spend_by_month
 from provider_portal.reports.sql import MEDIAN, P90, DaysBetween, nearest_rank, percent
@@ -206,14 +206,20 @@ def _scope_args(scope: Scope) -> dict[str, Any]:
 
 
 def cohort_by_work_type(
-    scope: Scope, first_month: date, last_month: date, as_of: date
+    scope: Scope,
+    first_month: date,
+    last_month: date,
+    as_of: date,
+    found: Mapping[tuple[date, Any], MonthlyRow] | None = None,
 ) -> list[WorkTypeCohortRow]:
     """The cohort counts per work type: every month for each work type with work in the range,
-    then that work type's total. One GROUP BY, plus the work type names."""
+    then that work type's total. One GROUP BY (unless `found` already holds its rows), plus
+    the work type names."""
     months = check_range(first_month, last_month)
-    found = monthly_counts_by(
-        Allocation.work_type_id, first_month, last_month, as_of, **_scope_args(scope)
-    )
+    if found is None:
+        found = monthly_counts_by(
+            Allocation.work_type_id, first_month, last_month, as_of, **_scope_args(scope)
+        )
     present = {work_type_id for _, work_type_id in found}
     if not present:
         return []
@@ -243,6 +249,20 @@ def cohort_by_work_type(
     return rows
 
 
+def cohort(
+    months: list[date], by_work_type: Mapping[tuple[date, Any], MonthlyRow]
+) -> tuple[list[MonthlyRow], MonthlyRow]:
+    """The cohort table (monthly_report's rows and total) added up from its work type rows,
+    so the pack reads the work allocated in its months once, not twice."""
+    counts: dict[date, tuple[int, int]] = {}
+    for (month, _work_type_id), row in by_work_type.items():
+        allocated, returned = counts.get(month, (0, 0))
+        counts[month] = (allocated + row.allocated, returned + row.returned)
+    rows = [MonthlyRow(month, *counts.get(month, (0, 0))) for month in months]
+    total = MonthlyRow(None, sum(r.allocated for r in rows), sum(r.returned for r in rows))
+    return rows, total
+
+
 def _in_range(
     column: Any, first_month: date, last_month: date, as_of: date
 ) -> list[ColumnElement[bool]]:
@@ -253,14 +273,25 @@ def _in_range(
     ]
 
 
-# (days to first return, on time against the contract, on time by the statutory date, sent back)
-ReturnKey = tuple[int, bool, bool, bool]
+@dataclass(frozen=True)
+class Returned:
+    """The work first returned in a month after the same number of days: how many, and of
+    those how many were on time each way and how many were sent back."""
+
+    count: int
+    on_time: int
+    on_time_statutory: int
+    sent_back: int
 
 
-def _returns_histogram(
+def _returns_by_days(
     scope: Scope, first_month: date, last_month: date, as_of: date
-) -> dict[date, dict[ReturnKey, int]]:
-    """{month: {ReturnKey: count}} for the work first returned each month."""
+) -> dict[date, dict[int, Returned]]:
+    """{month: {days to first return: Returned}} for the work first returned each month.
+
+    One pass: grouped by month and days only, each measure a conditional count, so the
+    groups are few enough for PostgreSQL to hash rather than sort them on disk.
+    """
     target = func.coalesce(ContractTurnaround.days, WorkType.turnaround_days)
     days = DaysBetween(Allocation.allocated_on, Allocation.returned_on)
     on_time = days <= target
@@ -283,10 +314,9 @@ def _returns_histogram(
             extract("year", Allocation.returned_on).label("year"),
             extract("month", Allocation.returned_on).label("month"),
             days.label("days"),
-            on_time.label("on_time"),
-            on_time_statutory.label("on_time_statutory"),
-            sent_back.label("sent_back"),
-            Allocation.id.label("id"),
+            case((on_time, 1), else_=0).label("on_time"),
+            case((on_time_statutory, 1), else_=0).label("on_time_statutory"),
+            case((sent_back, 1), else_=0).label("sent_back"),
         )
         .select_from(Allocation)
         .join(WorkType, WorkType.id == Allocation.work_type_id)
@@ -304,20 +334,19 @@ def _returns_histogram(
         )
         .subquery("returned_work")
     )
-    keys = (
-        each.c.year,
-        each.c.month,
-        each.c.days,
-        each.c.on_time,
-        each.c.on_time_statutory,
-        each.c.sent_back,
-    )
-    query = select(*keys, func.count()).group_by(*keys)
-    found: dict[date, dict[ReturnKey, int]] = {}
-    for year, month, day_count, in_turnaround, by_due, reworked, count in db.session.execute(query):
-        key = (int(day_count), bool(in_turnaround), bool(by_due), bool(reworked))
-        bucket = found.setdefault(date(int(year), int(month), 1), {})
-        bucket[key] = bucket.get(key, 0) + int(count)
+    keys = (each.c.year, each.c.month, each.c.days)
+    query = select(
+        *keys,
+        func.count(),
+        func.sum(each.c.on_time),
+        func.sum(each.c.on_time_statutory),
+        func.sum(each.c.sent_back),
+    ).group_by(*keys)
+    found: dict[date, dict[int, Returned]] = {}
+    for year, month, day_count, count, in_turnaround, by_due, reworked in db.session.execute(query):
+        found.setdefault(date(int(year), int(month), 1), {})[int(day_count)] = Returned(
+            int(count), int(in_turnaround), int(by_due), int(reworked)
+        )
     return found
 
 
@@ -350,22 +379,19 @@ def _events(
 
 def _flow_row(
     month: date | None,
-    histogram: Mapping[ReturnKey, int],
+    by_days: Mapping[int, Returned],
     accepted: int,
     declined: int,
     withdrawn: int,
 ) -> FlowRow:
-    by_days: dict[int, int] = {}
-    for (days, *_), count in histogram.items():
-        by_days[days] = by_days.get(days, 0) + count
     return FlowRow(
         month=month,
-        returned=sum(histogram.values()),
-        on_time=sum(c for (_, in_turnaround, _, _), c in histogram.items() if in_turnaround),
-        on_time_statutory=sum(c for (_, _, by_due, _), c in histogram.items() if by_due),
-        sent_back=sum(c for (*_, reworked), c in histogram.items() if reworked),
-        median_days=nearest_rank(by_days, MEDIAN),
-        p90_days=nearest_rank(by_days, P90),
+        returned=sum(r.count for r in by_days.values()),
+        on_time=sum(r.on_time for r in by_days.values()),
+        on_time_statutory=sum(r.on_time_statutory for r in by_days.values()),
+        sent_back=sum(r.sent_back for r in by_days.values()),
+        median_days=nearest_rank({d: r.count for d, r in by_days.items()}, MEDIAN),
+        p90_days=nearest_rank({d: r.count for d, r in by_days.items()}, P90),
         accepted=accepted,
         declined=declined,
         withdrawn=withdrawn,
@@ -377,22 +403,28 @@ def flow(
 ) -> tuple[list[FlowRow], FlowRow]:
     """Returns, acceptances, declines and withdrawals per month, and over the range."""
     months = check_range(first_month, last_month)
-    histograms = _returns_histogram(scope, first_month, last_month, as_of)
+    returns = _returns_by_days(scope, first_month, last_month, as_of)
     events = _events(scope, first_month, last_month, as_of)
     rows = [
         _flow_row(
             month,
-            histograms.get(month, {}),
+            returns.get(month, {}),
             events.get(("accepted", month), 0),
             events.get(("declined", month), 0),
             events.get(("withdrawn", month), 0),
         )
         for month in months
     ]
-    merged: dict[ReturnKey, int] = {}
-    for histogram in histograms.values():
-        for key, count in histogram.items():
-            merged[key] = merged.get(key, 0) + count
+    merged: dict[int, Returned] = {}
+    for by_days in returns.values():
+        for day_count, r in by_days.items():
+            m = merged.get(day_count, Returned(0, 0, 0, 0))
+            merged[day_count] = Returned(
+                m.count + r.count,
+                m.on_time + r.on_time,
+                m.on_time_statutory + r.on_time_statutory,
+                m.sent_back + r.sent_back,
+            )
     total = _flow_row(
         None,
         merged,
@@ -531,8 +563,11 @@ def backlog(
 def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -> Pack:
     """Every table of the monitoring pack for the scope, months and as-of date."""
     first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
-    check_range(first_month, last_month)
-    monthly = monthly_report(first_month, last_month, as_of, **_scope_args(scope))
+    months = check_range(first_month, last_month)
+    by_work_type = monthly_counts_by(
+        Allocation.work_type_id, first_month, last_month, as_of, **_scope_args(scope)
+    )
+    cohort_rows, cohort_total = cohort(months, by_work_type)
     flow_rows, flow_total = flow(scope, first_month, last_month, as_of)
     projection = forecast(scope, as_of)
     return Pack(
@@ -540,13 +575,15 @@ def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -
         first_month=first_month,
         last_month=last_month,
         as_of=as_of,
-        cohort=monthly.rows,
-        cohort_total=monthly.total,
-        cohort_by_work_type=cohort_by_work_type(scope, first_month, last_month, as_of),
+        cohort=cohort_rows,
+        cohort_total=cohort_total,
+        cohort_by_work_type=cohort_by_work_type(
+            scope, first_month, last_month, as_of, by_work_type
+        ),
         flow=flow_rows,
         flow_total=flow_total,
         targets=(
-            targets(scope.contract, monthly.rows, flow_rows, as_of)
+            targets(scope.contract, cohort_rows, flow_rows, as_of)
             if scope.contract is not None
             else None
         ),

@@ -15,13 +15,13 @@ from provider_portal.reports.backlog import INFLOW_WEEKS
 from provider_portal.reports.forecast import RATE_WEEKS
 from provider_portal.reports.forms import read_form, report_args
 from provider_portal.reports.monthly.queries import parse_month
+from provider_portal.reports.pack.cache import cached_pack
 from provider_portal.reports.pack.charts import CHARTS, pack_chart_svg
 from provider_portal.reports.pack.figures import (
     ON_TIME_CONTRACT,
     ON_TIME_STATUTORY,
     PERCENTILE_METHOD,
     Pack,
-    build_pack,
     check_range,
 )
 from provider_portal.reports.pack.forms import PackForm
@@ -60,7 +60,8 @@ class PackChoice:
         return args
 
     def pack(self) -> Pack:
-        return build_pack(self.scope, self.first_month, self.last_month, self.as_of)
+        """The pack, computed once for the page, its downloads and its charts."""
+        return cached_pack(self.scope, self.first_month, self.last_month, self.as_of)
 
 
 def _read() -> tuple[PackForm, PackChoice | None]:
@@ -122,8 +123,6 @@ def pack_xlsx() -> Response:
 @bp.route('/pack/chart/<any("allocated-returned", "backlog", "spend"):chart>.svg')
 @requires("view_reports")
 def pack_chart(chart: str) -> Response:
-    """One of the pack's charts as SVG, computing only the figures it draws."""
+    """One of the pack's charts as SVG, from the same computed pack as the page."""
     assert chart in CHARTS
-    return PACK.chart(
-        lambda c: pack_chart_svg(chart, c.scope, c.first_month, c.last_month, c.as_of)
-    )
+    return PACK.chart(lambda chosen: pack_chart_svg(chart, chosen.pack()))

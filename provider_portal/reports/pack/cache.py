@@ -1,0 +1,137 @@
+"""The pack computed once per scope, months and as-of date, for its page, downloads and charts.
+
+The page shows three charts, each a separate request; without this each recomputed the whole
+pack. A pack is kept in the process, keyed by what it was asked for and by a marker of the
+data it was computed from (data_marker), so the next request for the same pack reuses it,
+and any change to the work, cases, contracts, prices, turnarounds, variations or types of
+work gives a new marker, and so a fresh computation: a kept pack is never out of date.
+
+Only a few packs are kept (the most recently used); each server process keeps its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select, true
+
+from provider_portal.contracts.pricing import count_if
+from provider_portal.extensions import db
+from provider_portal.models import (
+    Allocation,
+    Case,
+    Contract,
+    ContractPrice,
+    ContractTurnaround,
+    ContractVariation,
+    WorkType,
+)
+from provider_portal.reports.pack.figures import Pack, build_pack
+from provider_portal.reports.scope import Scope
+
+KEEP = 8  # packs kept per process: a few monitors looking at a few packs at once
+
+_LOCK = threading.Lock()
+_kept: OrderedDict[tuple[Any, ...], Pack] = OrderedDict()
+
+
+def data_marker() -> str:
+    """A digest that changes whenever anything a pack is computed from changes, in one query.
+
+    Work and cases by their row count, the sum of their ids (one row deleted and another
+    added), the latest updated_at and the sum of their version counters (the ORM bumps both
+    on every change, so a change shows even under a frozen clock); work also by the sum of
+    its prices, which reprice's bulk update changes without a version. Contracts likewise;
+    prices, turnarounds, variations and types of work (small tables, added to far more than
+    edited) by their count, highest id and figures.
+    """
+    per_table: list[tuple[Any, list[Any]]] = [
+        (
+            Allocation,
+            [
+                func.count(),
+                func.sum(Allocation.id),
+                func.max(Allocation.updated_at),
+                func.sum(Allocation.version),
+                func.sum(Allocation.unit_price),
+            ],
+        ),
+        (
+            Case,
+            [func.count(), func.sum(Case.id), func.max(Case.updated_at), func.sum(Case.version)],
+        ),
+        (Contract, [func.count(), func.max(Contract.updated_at), func.sum(Contract.version)]),
+        (
+            ContractPrice,
+            [func.count(), func.max(ContractPrice.id), func.sum(ContractPrice.unit_price)],
+        ),
+        (
+            ContractTurnaround,
+            [
+                func.count(),
+                func.max(ContractTurnaround.id),
+                func.sum(ContractTurnaround.days * ContractTurnaround.work_type_id),
+            ],
+        ),
+        (
+            ContractVariation,
+            [func.count(), func.max(ContractVariation.id), func.sum(ContractVariation.amount)],
+        ),
+        (
+            WorkType,
+            [
+                func.count(),
+                func.sum(WorkType.turnaround_days * WorkType.id),
+                count_if(WorkType.is_advice.is_(True)),
+            ],
+        ),
+    ]
+    # One scan of each table: its aggregates together in a one-row subquery, the subqueries
+    # side by side.
+    parts = [
+        select(*(a.label(f"m{i}") for i, a in enumerate(aggregates)))
+        .select_from(table)
+        .subquery(f"marker_{n}")
+        for n, (table, aggregates) in enumerate(per_table)
+    ]
+    query = select(*(c for part in parts for c in part.c)).select_from(parts[0])
+    for part in parts[1:]:
+        query = query.join(part, true())
+    row = db.session.execute(query).one()
+    return hashlib.sha256(repr(tuple(row)).encode()).hexdigest()
+
+
+def _key(scope: Scope, first_month: date, last_month: date, as_of: date) -> tuple[Any, ...]:
+    contract = scope.contract.id if scope.contract is not None else None
+    provider = scope.provider.id if scope.provider is not None else None
+    return (contract, provider, first_month, last_month, as_of, data_marker())
+
+
+def cached_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -> Pack:
+    """build_pack's pack, reused while the data it came from is unchanged."""
+    first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
+    key = _key(scope, first_month, last_month, as_of)
+    with _LOCK:
+        kept = _kept.get(key)
+        if kept is not None:
+            _kept.move_to_end(key)
+    if kept is not None:
+        # The scope's contract and provider belong to this request's session, not the first's.
+        return replace(kept, scope=scope)
+    pack = build_pack(scope, first_month, last_month, as_of)
+    with _LOCK:
+        _kept[key] = pack
+        while len(_kept) > KEEP:
+            _kept.popitem(last=False)
+    return pack
+
+
+def forget_packs() -> None:
+    """Drop every kept pack (for tests that time or count a cold computation)."""
+    with _LOCK:
+        _kept.clear()

@@ -1,0 +1,125 @@
+"""The pack is computed once for its page and charts, and never served out of date."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from provider_portal.contracts.services import set_price
+from provider_portal.extensions import db
+from provider_portal.models import Allocation, AllocationStatus, Role
+from provider_portal.reports.pack.cache import cached_pack, data_marker, forget_packs
+from provider_portal.reports.pack.charts import CHARTS, pack_chart_svg
+from provider_portal.reports.pack.figures import build_pack
+from provider_portal.reports.scope import Scope
+from tests.reports.test_pack import build_dataset
+
+TODAY = "2025-04-15 10:00:00"
+AS_OF = date(2025, 4, 15)
+FEB, APR = date(2025, 2, 1), date(2025, 4, 1)
+QUERY = "contract=CON-A&start=2025-02&end=2025-04"
+
+
+@pytest.fixture
+def data(make):
+    return build_dataset(make)
+
+
+def _chart(client, name: str) -> bytes:
+    response = client.get(f"/reports/pack/chart/{name}.svg?{QUERY}")
+    assert response.status_code == 200
+    return response.data
+
+
+def _computed(name: str, contract) -> bytes:
+    """The chart drawn from a pack computed afresh, whatever is kept."""
+    return pack_chart_svg(name, build_pack(Scope(contract=contract), FEB, APR, AS_OF))
+
+
+def _aggregates(statements: list[str]) -> int:
+    """The statements that read the work itself, other than the data marker."""
+    return sum(1 for s in statements if "FROM allocation" in s and "sum(allocation.id)" not in s)
+
+
+@freeze_time(TODAY)
+def test_the_charts_reuse_the_pages_computation(data, client_for, count_queries):
+    monitor = client_for(Role.MONITOR)
+    forget_packs()
+    count_queries.clear()
+    _chart(monitor, "spend")
+    cold = _aggregates(count_queries)
+    assert cold >= 5  # the pack's own aggregates: cohort, flow, forecast, backlog, spend
+
+    forget_packs()
+    assert monitor.get(f"/reports/pack?{QUERY}").status_code == 200
+    for name in CHARTS:
+        count_queries.clear()
+        svg = _chart(monitor, name)
+        assert _aggregates(count_queries) == 0, name
+        assert svg == _computed(name, data.contract)
+
+
+@freeze_time(TODAY)
+def test_a_changed_allocation_shows_in_the_next_chart(data, client_for):
+    """Under a frozen clock updated_at cannot move: the version counter still does."""
+    monitor = client_for(Role.MONITOR)
+    before = {name: _chart(monitor, name) for name in CHARTS}
+    open_work = db.session.scalars(
+        select(Allocation).where(
+            Allocation.status == AllocationStatus.ALLOCATED,
+            Allocation.contract_id == data.contract.id,
+        )
+    ).first()
+    assert open_work is not None
+    open_work.status = AllocationStatus.RETURNED
+    open_work.returned_on = date(2025, 4, 14)
+    db.session.commit()
+
+    after = {name: _chart(monitor, name) for name in CHARTS}
+    assert after["allocated-returned"] != before["allocated-returned"]
+    assert after["backlog"] != before["backlog"]
+    for name in CHARTS:
+        assert after[name] == _computed(name, data.contract), name
+
+
+@freeze_time(TODAY)
+def test_a_new_price_shows_in_the_next_spend_chart(data, client_for, make):
+    """A price row reprices the work in one bulk UPDATE, which bumps no version counter."""
+    monitor = client_for(Role.MONITOR)
+    before = _chart(monitor, "spend")
+    set_price(data.contract, make.work_type("ep_advice"), Decimal("1500"), FEB, actor=None)
+    db.session.commit()
+    after = _chart(monitor, "spend")
+    assert after != before
+    assert after == _computed("spend", data.contract)
+
+
+@freeze_time(TODAY)
+def test_each_as_of_date_has_its_own_pack(data):
+    scope = Scope(contract=data.contract)
+    for as_of in (date(2025, 3, 31), AS_OF, date(2025, 4, 20), AS_OF):
+        kept = cached_pack(scope, FEB, APR, as_of)
+        fresh = build_pack(scope, FEB, APR, as_of)
+        assert kept.as_of == as_of
+        assert (kept.cohort, kept.flow, kept.backlog, kept.spend) == (
+            fresh.cohort,
+            fresh.flow,
+            fresh.backlog,
+            fresh.spend,
+        )
+
+
+@freeze_time(TODAY)
+def test_the_marker_moves_with_every_input_and_only_then(data, make):
+    first = data_marker()
+    assert data_marker() == first
+    make.allocation(provider=data.provider, contract=data.contract, allocated_on=AS_OF)
+    second = data_marker()
+    assert second != first
+    data.contract.monthly_volume = 9
+    db.session.commit()
+    assert data_marker() != second
