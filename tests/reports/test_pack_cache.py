@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from provider_portal.contracts.services import set_price
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, AllocationStatus, Role
+from provider_portal.models import Allocation, AllocationStatus, ContractPrice, Role
 from provider_portal.reports.pack.cache import cached_pack, data_marker, forget_packs
 from provider_portal.reports.pack.charts import CHARTS, pack_chart_svg
 from provider_portal.reports.pack.figures import build_pack
@@ -123,3 +123,14 @@ def test_the_marker_moves_with_every_input_and_only_then(data, make):
     data.contract.monthly_volume = 9
     db.session.commit()
     assert data_marker() != second
+
+
+def test_the_marker_moves_when_two_prices_are_swapped(data):
+    prices = list(db.session.scalars(select(ContractPrice).order_by(ContractPrice.id)))
+    different = [(a, b) for a in prices for b in prices if a.unit_price != b.unit_price]
+    assert different, "the data set needs two different prices"
+    first, second = different[0]
+    before = data_marker()
+    first.unit_price, second.unit_price = second.unit_price, first.unit_price
+    db.session.commit()
+    assert data_marker() != before

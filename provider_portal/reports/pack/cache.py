@@ -68,7 +68,13 @@ def data_marker() -> str:
         (Contract, [func.count(), func.max(Contract.updated_at), func.sum(Contract.version)]),
         (
             ContractPrice,
-            [func.count(), func.max(ContractPrice.id), func.sum(ContractPrice.unit_price)],
+            [
+                func.count(),
+                func.max(ContractPrice.id),
+                func.sum(ContractPrice.unit_price),
+                # Weighted by id, so two prices swapped in one edit still change it.
+                func.sum(ContractPrice.unit_price * ContractPrice.id),
+            ],
         ),
         (
             ContractTurnaround,
@@ -76,11 +82,17 @@ def data_marker() -> str:
                 func.count(),
                 func.max(ContractTurnaround.id),
                 func.sum(ContractTurnaround.days * ContractTurnaround.work_type_id),
+                func.sum(ContractTurnaround.days * ContractTurnaround.id),
             ],
         ),
         (
             ContractVariation,
-            [func.count(), func.max(ContractVariation.id), func.sum(ContractVariation.amount)],
+            [
+                func.count(),
+                func.max(ContractVariation.id),
+                func.sum(ContractVariation.amount),
+                func.sum(ContractVariation.amount * ContractVariation.id),
+            ],
         ),
         (
             WorkType,
