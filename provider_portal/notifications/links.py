@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
-from werkzeug.routing import BuildError
 
 from provider_portal.mail import portal_link
 from provider_portal.models import Allocation
@@ -17,8 +16,12 @@ def link(endpoint: str, **values: Any) -> str:
     """An absolute link to a page of the portal (PORTAL_URL and the page's path)."""
     if has_request_context():
         return portal_link(url_for(endpoint, **values))
-    with current_app.test_request_context():
-        return portal_link(url_for(endpoint, **values))
+    # From the command line (the reminders build thousands): the URL map alone, without the
+    # whole request context each link used to set up.
+    root = current_app.config["APPLICATION_ROOT"]
+    return portal_link(
+        current_app.url_map.bind("localhost", script_name=root).build(endpoint, values)
+    )
 
 
 def work_link(allocation: Allocation, side: str) -> str:
@@ -28,14 +31,7 @@ def work_link(allocation: Allocation, side: str) -> str:
     return link("allocations.show", allocation_id=allocation.id)
 
 
-# The Notifications page: where a digest too long to list in full sends people.
-NOTIFICATIONS_ENDPOINT = "notifications.index"
-NOTIFICATIONS_PATH = "/notifications"
-
-
 def notifications_link() -> str:
-    """The link to the person's Notifications page (its path until the page's route exists)."""
-    try:
-        return link(NOTIFICATIONS_ENDPOINT)
-    except BuildError:
-        return portal_link(NOTIFICATIONS_PATH)
+    """The link to the person's Notifications page, where a digest too long to list in full
+    sends people."""
+    return link("notifications.index")
