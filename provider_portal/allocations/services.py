@@ -42,6 +42,8 @@ from provider_portal.models import (
     Document,
     Provider,
     Role,
+    SendBack,
+    SendBackReason,
     User,
     WorkType,
 )
@@ -382,18 +384,38 @@ def accept(allocation: Allocation, *, actor: User | None, accepted_on: date | No
     work_event("work_accepted", allocation, actor)
 
 
-def request_amendment(allocation: Allocation, comment: str, *, actor: User | None) -> None:
-    """Send returned work back to the provider with a comment saying what to change."""
+def request_amendment(
+    allocation: Allocation,
+    comment: str,
+    *,
+    actor: User | None,
+    reasons: Sequence[SendBackReason] = (),
+) -> SendBack:
+    """Send returned work back to the provider with a comment saying what to change.
+
+    Each request is kept as a SendBack row with the reasons ticked, so figures as of a date
+    count requests made by then; the allocation's amendment_* columns hold the latest one.
+    """
     if allocation.status is not AllocationStatus.RETURNED:
         raise AllocationError("Only returned work can be sent back for amendment")
     comment = _required(comment, "Enter what needs to be amended")
+    when = today()
     allocation.status = AllocationStatus.AMENDMENT_REQUESTED
     allocation.amendment_comment = comment
-    allocation.amendment_requested_on = today()
+    allocation.amendment_requested_on = when
     allocation.amendment_requested_by_id = actor.id if actor else None
     allocation.amendment_count = (allocation.amendment_count or 0) + 1
+    sendback = SendBack(
+        allocation=allocation,
+        requested_on=when,
+        comment=comment,
+        requested_by_id=actor.id if actor else None,
+        reasons=list(reasons),
+    )
+    db.session.add(sendback)
     allocation_event("allocation_amendment_requested", allocation, actor)
     work_event("work_sent_back", allocation, actor)
+    return sendback
 
 
 def withdraw(

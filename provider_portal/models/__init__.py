@@ -34,6 +34,14 @@ from provider_portal.models.papers import (
     LetterTemplate,
     WorkTypePaperKind,
 )
+from provider_portal.models.quality import (
+    REASON_APPLIES_TO,
+    QualityCheck,
+    QualityScore,
+    SendBack,
+    SendBackReason,
+    sendback_reason_link,
+)
 from provider_portal.models.submissions import FormSubmission
 from provider_portal.models.work import (
     OPEN_STATUSES,
@@ -86,6 +94,12 @@ __all__ = [
     "FormSubmission",
     "ImportMapping",
     "Provider",
+    "QualityCheck",
+    "QualityScore",
+    "REASON_APPLIES_TO",
+    "SendBack",
+    "SendBackReason",
+    "sendback_reason_link",
     "Role",
     "User",
     "WorkType",

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     Date,
     Enum,
     ForeignKey,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -71,6 +73,9 @@ class Contract(db.Model):  # type: ignore[name-defined]
     on_time_target_percent: Mapped[int | None] = mapped_column(Integer)
     max_rework_percent: Mapped[int | None] = mapped_column(Integer)
     stated_monthly_capacity: Mapped[int | None] = mapped_column(Integer)
+    # Whether the council scores the quality rubric when it accepts plan writing under this
+    # contract (provider_portal.models.quality). On unless the contract says otherwise.
+    quality_check: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
