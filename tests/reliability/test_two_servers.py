@@ -6,9 +6,10 @@ sign-in counts and the document store. A practitioner signs in and uploads on on
 from the other and signs out there, and the first then refuses the old cookie (the session
 token is in the user's row, not in a server). Failed sign-ins on one count on the other.
 
-The document store's settings are made in one place, storage_settings: the local store on a
-folder both servers share here; an object store variant passes its own settings there.
-Runs once, in the PostgreSQL run of the suite (SQLite is one file on one machine).
+Both document stores are tried (the `servers` fixture's two parameters): the local store on a
+folder both servers share, and an S3 bucket on the worker's moto server (tests/object_store.py),
+where each server has an upload folder of its own, so the download can only come from the
+bucket. Runs once, in the PostgreSQL run of the suite (SQLite is one file on one machine).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -27,8 +29,10 @@ from sqlalchemy import select
 
 from provider_portal.extensions import db
 from provider_portal.models import Document, Role
+from provider_portal.storage import _client
 from tests import files
 from tests.factories import Factory
+from tests.object_store import BUCKET
 from tests.reliability.conftest import LiveClient, Server, multipart, run_gunicorn
 
 pytestmark = [
@@ -44,9 +48,44 @@ ADVICE = files.pdf_with_stream(b"% the advice\n" * 2_000)
 UNKNOWN = "nobody-two-servers@example.test"
 
 
-def storage_settings(shared: Path) -> dict[str, str]:
-    """Where both servers keep documents: the local store on one folder they share."""
-    return {"PORTAL_TEST_SERVER_UPLOADS": str(shared)}
+@dataclass(frozen=True)
+class Store:
+    """Where the two servers keep documents: a folder they share, or a bucket and prefix."""
+
+    backend: str
+    shared_folder: Path | None = None
+    endpoint: str = ""
+    prefix: str = ""
+
+    def settings(self, own_folder: Path) -> dict[str, str]:
+        """One server's storage environment; own_folder is that server's alone."""
+        if self.shared_folder is not None:
+            return {"PORTAL_TEST_SERVER_UPLOADS": str(self.shared_folder), "STORAGE": "local"}
+        return {
+            "PORTAL_TEST_SERVER_UPLOADS": str(own_folder),
+            "STORAGE": "s3",
+            "S3_BUCKET": BUCKET,
+            "S3_ENDPOINT_URL": self.endpoint,
+            "S3_PREFIX": self.prefix,
+        }
+
+    def object_names(self) -> list[str]:
+        """The names under this store's prefix in the bucket (S3 only)."""
+        listing = _client(self.endpoint, None).list_objects_v2(Bucket=BUCKET, Prefix=self.prefix)
+        return [item["Key"][len(self.prefix) :] for item in listing.get("Contents", [])]
+
+
+@pytest.fixture(scope="module", params=["local", "s3"])
+def document_store(request: pytest.FixtureRequest, app: Flask) -> Iterator[Store]:
+    if request.param == "local":
+        yield Store("local", shared_folder=Path(app.config["UPLOAD_FOLDER"]))
+        return
+    endpoint = request.getfixturevalue("s3_endpoint")
+    bucket = Store("s3", endpoint=endpoint, prefix=f"two-servers-{uuid.uuid4().hex}/")
+    yield bucket
+    client = _client(endpoint, None)
+    for name in bucket.object_names():
+        client.delete_object(Bucket=BUCKET, Key=bucket.prefix + name)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +106,10 @@ def shared_redis() -> Iterator[tuple[redis.Redis, str]]:
 
 @pytest.fixture(scope="module")
 def servers(
-    app: Flask, tmp_path_factory: pytest.TempPathFactory, shared_redis: tuple[redis.Redis, str]
+    app: Flask,
+    tmp_path_factory: pytest.TempPathFactory,
+    shared_redis: tuple[redis.Redis, str],
+    document_store: Store,
 ) -> Iterator[tuple[Server, Server]]:
     """Two gunicorn instances sharing the database, the rate limit store and the documents."""
     _, prefix = shared_redis
@@ -75,15 +117,28 @@ def servers(
         "PORTAL_TEST_SERVER_DATABASE": app.config["SQLALCHEMY_DATABASE_URI"],
         "PORTAL_TEST_SERVER_RATELIMIT": REDIS_URL,
         "PORTAL_TEST_SERVER_RATELIMIT_PREFIX": prefix,
-        **storage_settings(Path(app.config["UPLOAD_FOLDER"])),
     }
-    with ExitStack() as stack:
-        first, second = (
-            stack.enter_context(run_gunicorn(tmp_path_factory.mktemp(name), settings))
-            for name in ("first", "second")
+
+    def start(name: str) -> Server:
+        folder = tmp_path_factory.mktemp(name)
+        own_uploads = folder / "uploads"
+        own_uploads.mkdir()
+        return stack.enter_context(
+            run_gunicorn(folder, {**settings, **document_store.settings(own_uploads)})
         )
+
+    with ExitStack() as stack:
+        first, second = start("first"), start("second")
         assert first.port != second.port
         yield first, second
+
+
+@pytest.fixture(autouse=True)
+def no_sign_in_counts(shared_redis: tuple[redis.Redis, str]) -> None:
+    """Each test starts with no failed sign-ins counted (each store's run repeats them)."""
+    connection, prefix = shared_redis
+    for key in connection.scan_iter(f"*{prefix}*"):
+        connection.delete(key)
 
 
 def _upload(client: LiveClient, allocation_id: int, token: str) -> None:
@@ -96,7 +151,7 @@ def _upload(client: LiveClient, allocation_id: int, token: str) -> None:
 
 
 def test_a_session_and_its_documents_work_on_either_server(
-    app: Flask, make: Factory, servers: tuple[Server, Server]
+    app: Flask, make: Factory, servers: tuple[Server, Server], document_store: Store
 ) -> None:
     first, second = servers
     provider = make.provider()
@@ -110,7 +165,13 @@ def test_a_session_and_its_documents_work_on_either_server(
     on_first.sign_in(practitioner)
     _upload(on_first, allocation.id, on_first.token("/provider/allocations"))
     db.session.rollback()  # read what the server committed
-    document_id = db.session.scalars(select(Document.id)).one()
+    document = db.session.scalars(select(Document)).one()
+    document_id = document.id
+    if document_store.backend == "s3":
+        # In the bucket, and on neither server's disk: the second server can only read it there.
+        assert document_store.object_names() == [document.stored_name]
+        for server in servers:
+            assert not list(server.log.parent.rglob(document.stored_name))
 
     # The same cookie, on the other server: the session and the file are both there.
     on_second = LiveClient(second.port)
@@ -132,11 +193,8 @@ def test_a_session_and_its_documents_work_on_either_server(
 
 
 def test_failed_sign_ins_on_one_server_count_on_the_other(
-    make: Factory, servers: tuple[Server, Server], shared_redis: tuple[redis.Redis, str]
+    make: Factory, servers: tuple[Server, Server]
 ) -> None:
-    connection, prefix = shared_redis
-    for key in connection.scan_iter(f"*{prefix}*"):
-        connection.delete(key)  # the other test's sign-in counts too
     first, second = servers
     on_first, on_second = first.client(), second.client()
     token = on_first.token()
