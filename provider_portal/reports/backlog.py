@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from provider_portal.contracts.pricing import count_if
@@ -82,36 +82,39 @@ def outstanding_on(as_of: date) -> ColumnElement[bool]:
     )
 
 
-def work_taken_on(as_of: date, scope: Scope = EVERYTHING) -> ColumnElement[bool]:
-    """The case has work (in scope) allocated by as_of that was neither withdrawn nor declined
-    by then: open, returned or accepted work all count."""
-    return exists().where(
-        Allocation.case_id == Case.id,
+def taken_on(as_of: date) -> ColumnElement[bool]:
+    """Allocated by as_of and neither withdrawn nor declined by then: open, returned or
+    accepted work all count."""
+    return and_(
         Allocation.allocated_on <= as_of,
         _not_by(Allocation.withdrawn_on, as_of),
         _not_by(Allocation.declined_on, as_of),
-        *scope.allocation_filters(),
     )
 
 
-def with_a_provider(as_of: date, scope: Scope = EVERYTHING) -> ColumnElement[bool]:
-    """The case has work (in scope) still out with a provider on as_of."""
-    return exists().where(
-        Allocation.case_id == Case.id, outstanding_on(as_of), *scope.allocation_filters()
-    )
+def _any(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """1 when any of the group's allocations meets the condition, else 0."""
+    return func.max(case((condition, 1), else_=0))
 
 
-def _parts(
-    as_of: date, scope: Scope
-) -> tuple[ColumnElement[bool], ColumnElement[bool], ColumnElement[bool]]:
-    """The three parts as conditions on a case. In a scope, a case is with a provider when
-    its work in scope is out, has its advice back when its work in scope came back and no
-    provider has work of it out; cases nobody was given are council-wide whatever the scope."""
-    out_anywhere = with_a_provider(as_of)
+def _case_parts(as_of: date, scope: Scope) -> Subquery:
+    """One row per open case with work allocated by as_of: whether work (in scope, and
+    anywhere) was out with a provider on as_of, and whether work (in scope, and anywhere) had
+    been taken on by then. One grouped pass over the open cases' allocations, not a probe of
+    the allocations per case and part."""
+    in_scope = and_(true(), *scope.allocation_filters())
     return (
-        with_a_provider(as_of, scope),
-        and_(~out_anywhere, work_taken_on(as_of, scope)),
-        ~work_taken_on(as_of),
+        select(
+            Allocation.case_id.label("case_id"),
+            _any(and_(outstanding_on(as_of), in_scope)).label("out_in_scope"),
+            _any(outstanding_on(as_of)).label("out_anywhere"),
+            _any(and_(taken_on(as_of), in_scope)).label("taken_in_scope"),
+            _any(taken_on(as_of)).label("taken_anywhere"),
+        )
+        .join(Case, Case.id == Allocation.case_id)
+        .where(Allocation.allocated_on <= as_of, case_open_on(as_of), Case.anonymised_at.is_(None))
+        .group_by(Allocation.case_id)
+        .subquery("case_parts")
     )
 
 
@@ -139,17 +142,25 @@ def _crossing_in_week(
 def backlog_on(as_of: date, scope: Scope = EVERYTHING) -> Backlog:
     """The backlog on as_of in its parts, and the inflow of the coming weeks, in one query.
 
-    The open cases' parts are worked out once per case in a subquery, then counted.
+    Each open case's parts come from one grouped pass over its allocations (_case_parts). In
+    a scope, a case is with a provider when its work in scope is out, has its advice back
+    when its work in scope came back and no provider has work of it out; cases nobody was
+    given are council-wide whatever the scope.
     """
-    with_provider, advice_back, not_allocated = _parts(as_of, scope)
     everything = scope.contract is None and scope.provider is None
+    parts = _case_parts(as_of, scope)
+    flag = func.coalesce
     each = (
         select(
             Case.request_received_on.label("requested"),
-            with_provider.label("with_provider"),
-            advice_back.label("advice_back"),
-            not_allocated.label("not_allocated"),
+            (flag(parts.c.out_in_scope, 0) == 1).label("with_provider"),
+            and_(flag(parts.c.out_anywhere, 0) == 0, flag(parts.c.taken_in_scope, 0) == 1).label(
+                "advice_back"
+            ),
+            (flag(parts.c.taken_anywhere, 0) == 0).label("not_allocated"),
         )
+        .select_from(Case)
+        .outerjoin(parts, parts.c.case_id == Case.id)
         .where(case_open_on(as_of), Case.anonymised_at.is_(None))
         .subquery("open_case")
     )
