@@ -2,7 +2,8 @@
 #   make run   set up, migrate, load the demo data and serve on http://127.0.0.1:5000
 #   make test  set up, then lint, type-check and run every test on SQLite and PostgreSQL
 # and one for performance, not part of `make test`:
-#   make bench time the main pages against 100,000 generated cases (instance/bench.sqlite)
+#   make bench time the main pages against 100,000 generated cases, on SQLite
+#              (instance/bench.sqlite) and PostgreSQL (database bench), and over HTTP
 #   make loadtest  50 simulated people for 60 s against gunicorn on PostgreSQL (loadtest/run.py)
 
 SHELL := /bin/bash
@@ -24,6 +25,8 @@ BENCH_DB := instance/bench.sqlite
 BENCH_CASES ?= 100000
 # An absolute path: Flask-SQLAlchemy reads a relative SQLite path from the instance folder.
 BENCH_FLASK := DATABASE_URL=sqlite:///$(abspath $(BENCH_DB)) $(FLASK)
+# The PostgreSQL data set: loadtest/run.py makes it (database `bench`) and the load test copies it.
+BENCH_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
 .PHONY: run test install bench loadtest
 
@@ -50,14 +53,27 @@ test: install
 	  DATABASE_URL="$(TEST_POSTGRES_URL)" $(PYTEST); \
 	fi
 
-# The dataset is generated once and kept; delete $(BENCH_DB) to start again.
+# The data sets are generated once and kept: delete $(BENCH_DB) (SQLite) or drop the
+# PostgreSQL database `bench` to start again. The pages are timed in the app on SQLite and on
+# PostgreSQL, then over HTTP (gunicorn, PostgreSQL; loadtest/pages.py) with the board's
+# throughput under 8 clients at once. Without PostgreSQL only the SQLite figures are made.
 bench: install
 	@if [ ! -f $(BENCH_DB) ]; then \
 	  $(BENCH_FLASK) db upgrade \
 	  && $(BENCH_FLASK) demo generate --cases $(BENCH_CASES) --seed 1 \
 	  || { rm -f $(BENCH_DB) $(BENCH_DB)-wal $(BENCH_DB)-shm; exit 1; }; \
 	fi
+	@echo "== SQLite"
 	$(BENCH_FLASK) demo benchmark
+	@if $(BIN)/python -c '$(PG_REACHABLE)' "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
+	  echo "== PostgreSQL"; \
+	  LOADTEST_CASES=$(BENCH_CASES) $(BIN)/python -c 'from loadtest.run import ensure_data_set; ensure_data_set()' \
+	  && DATABASE_URL=$(BENCH_POSTGRES_URL) $(FLASK) demo benchmark \
+	  && echo "== Over HTTP, PostgreSQL" \
+	  && LOADTEST_CASES=$(BENCH_CASES) $(BIN)/python -m loadtest.pages; \
+	else \
+	  echo "PostgreSQL not reachable at $(TEST_POSTGRES_URL): SQLite figures only"; \
+	fi
 
 # PostgreSQL's 100k data set (database `bench`, generated if missing, then only read) is copied
 # to a database of the run's own, dropped afterwards. Exit status 1 if a pass mark fails.
