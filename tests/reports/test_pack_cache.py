@@ -12,6 +12,7 @@ from sqlalchemy import select
 from provider_portal.contracts.services import set_price
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationStatus, ContractPrice, Role
+from provider_portal.reports.pack import cache
 from provider_portal.reports.pack.cache import cached_pack, data_marker, forget_packs
 from provider_portal.reports.pack.charts import CHARTS, pack_chart_svg
 from provider_portal.reports.pack.figures import build_pack
@@ -61,6 +62,27 @@ def test_the_charts_reuse_the_pages_computation(data, client_for, count_queries)
         svg = _chart(monitor, name)
         assert _aggregates(count_queries) == 0, name
         assert svg == _computed(name, data.contract)
+
+
+@freeze_time(TODAY)
+def test_a_chart_asked_for_again_is_not_drawn_again(data, client_for, monkeypatch):
+    monitor = client_for(Role.MONITOR)
+    forget_packs()
+    drawn: list[str] = []
+    real = cache.pack_chart_svg
+
+    def counting(chart, pack):
+        drawn.append(chart)
+        return real(chart, pack)
+
+    monkeypatch.setattr(cache, "pack_chart_svg", counting)
+    first = {name: _chart(monitor, name) for name in CHARTS}
+    again = {name: _chart(monitor, name) for name in CHARTS}
+    assert again == first
+    assert sorted(drawn) == sorted(CHARTS)  # each drawn once
+    forget_packs()
+    _chart(monitor, "spend")
+    assert drawn.count("spend") == 2  # forgotten with its pack
 
 
 @freeze_time(TODAY)

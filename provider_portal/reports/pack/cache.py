@@ -6,6 +6,9 @@ data it was computed from (data_marker), so the next request for the same pack r
 and any change to the work, cases, contracts, prices, turnarounds, variations or types of
 work gives a new marker, and so a fresh computation: a kept pack is never out of date.
 
+The charts drawn from a kept pack are kept with it (cached_chart), so a chart is drawn once
+per pack, not once per request.
+
 Only a few packs are kept (the most recently used); each server process keeps its own.
 """
 
@@ -31,6 +34,7 @@ from provider_portal.models import (
     ContractVariation,
     WorkType,
 )
+from provider_portal.reports.pack.charts import CHARTS, pack_chart_svg
 from provider_portal.reports.pack.figures import Pack, build_pack
 from provider_portal.reports.scope import Scope
 
@@ -38,6 +42,8 @@ KEEP = 8  # packs kept per process: a few monitors looking at a few packs at onc
 
 _LOCK = threading.Lock()
 _kept: OrderedDict[tuple[Any, ...], Pack] = OrderedDict()
+# The charts drawn from a kept pack, by the pack's key and the chart's name; dropped with it.
+_drawn: dict[tuple[Any, ...], bytes] = {}
 
 
 def data_marker() -> str:
@@ -124,10 +130,7 @@ def _key(scope: Scope, first_month: date, last_month: date, as_of: date) -> tupl
     return (contract, provider, first_month, last_month, as_of, data_marker())
 
 
-def cached_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -> Pack:
-    """build_pack's pack, reused while the data it came from is unchanged."""
-    first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
-    key = _key(scope, first_month, last_month, as_of)
+def _pack_for(key: tuple[Any, ...], scope: Scope, first: date, last: date, as_of: date) -> Pack:
     with _LOCK:
         kept = _kept.get(key)
         if kept is not None:
@@ -135,15 +138,43 @@ def cached_pack(scope: Scope, first_month: date, last_month: date, as_of: date) 
     if kept is not None:
         # The scope's contract and provider belong to this request's session, not the first's.
         return replace(kept, scope=scope)
-    pack = build_pack(scope, first_month, last_month, as_of)
+    pack = build_pack(scope, first, last, as_of)
     with _LOCK:
         _kept[key] = pack
         while len(_kept) > KEEP:
-            _kept.popitem(last=False)
+            dropped, _ = _kept.popitem(last=False)
+            for chart in CHARTS:
+                _drawn.pop((*dropped, chart), None)
     return pack
 
 
+def cached_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -> Pack:
+    """build_pack's pack, reused while the data it came from is unchanged."""
+    first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
+    key = _key(scope, first_month, last_month, as_of)
+    return _pack_for(key, scope, first_month, last_month, as_of)
+
+
+def cached_chart(
+    chart: str, scope: Scope, first_month: date, last_month: date, as_of: date
+) -> bytes:
+    """One of the pack's charts as SVG, drawn once from the kept pack and kept with it: the
+    same data marker decides when both are out of date."""
+    first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
+    key = _key(scope, first_month, last_month, as_of)
+    with _LOCK:
+        drawn = _drawn.get((*key, chart))
+    if drawn is not None:
+        return drawn
+    svg = pack_chart_svg(chart, _pack_for(key, scope, first_month, last_month, as_of))
+    with _LOCK:
+        if key in _kept:  # not already pushed out by other packs
+            _drawn[(*key, chart)] = svg
+    return svg
+
+
 def forget_packs() -> None:
-    """Drop every kept pack (for tests that time or count a cold computation)."""
+    """Drop every kept pack and chart (for tests that time or count a cold computation)."""
     with _LOCK:
         _kept.clear()
+        _drawn.clear()

@@ -15,8 +15,8 @@ from provider_portal.reports.backlog import INFLOW_WEEKS
 from provider_portal.reports.forecast import RATE_WEEKS
 from provider_portal.reports.forms import read_form, report_args
 from provider_portal.reports.monthly.queries import parse_month
-from provider_portal.reports.pack.cache import cached_pack
-from provider_portal.reports.pack.charts import CHARTS, pack_chart_svg
+from provider_portal.reports.pack.cache import cached_chart, cached_pack
+from provider_portal.reports.pack.charts import CHARTS
 from provider_portal.reports.pack.figures import (
     ON_TIME_CONTRACT,
     ON_TIME_STATUTORY,
@@ -125,4 +125,8 @@ def pack_xlsx() -> Response:
 def pack_chart(chart: str) -> Response:
     """One of the pack's charts as SVG, from the same computed pack as the page."""
     assert chart in CHARTS
-    return PACK.chart(lambda chosen: pack_chart_svg(chart, chosen.pack()))
+    return PACK.chart(
+        lambda chosen: cached_chart(
+            chart, chosen.scope, chosen.first_month, chosen.last_month, chosen.as_of
+        )
+    )
