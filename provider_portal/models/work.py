@@ -184,6 +184,17 @@ class Allocation(db.Model):  # type: ignore[name-defined]
         Index("ix_allocation_cohort", "allocated_on", "status", "returned_on"),
         # The daily reminders: open work not yet returned, by its due date.
         Index("ix_allocation_status_due_on", "status", "due_on"),
+        # Every column the contract spend totals read (contracts.queries.spend_by_contract),
+        # by contract: the allocation form's headroom figures come from the index alone.
+        Index(
+            "ix_allocation_contract_spend",
+            "contract_id",
+            "allocated_on",
+            "accepted_on",
+            "withdrawn_on",
+            "declined_on",
+            "unit_price",
+        ),
     )
 
     @property
