@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from provider_portal.allocations.queries import (
     awaiting_answer_condition,
@@ -150,7 +150,7 @@ def _first(
         filtered(scoped, status=status, due=due, answer=answer, on=on)
         .order_by(due_column(), Allocation.id)
         .limit(SHORT_LIST)
-        .options(selectinload(Allocation.case), selectinload(Allocation.work_type))
+        .options(joinedload(Allocation.case), joinedload(Allocation.work_type))
     )
     return list(db.session.scalars(query))
 
