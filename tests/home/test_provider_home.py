@@ -134,3 +134,15 @@ def test_provider_users_start_at_their_home_page(make, app):
         assert client.sign_in(make.user(role, provider=p)).headers["Location"] == "/provider/home"
         page = client.page("/provider/home")
         assert page.find("a", string="See all your work")["href"] == "/provider/allocations"
+
+
+@freeze_time(TODAY)
+def test_the_provider_list_says_which_filter_it_shows(organisations, client_for):
+    p, _q, _ = organisations
+    admin = client_for(Role.PROVIDER_ADMIN, provider=p)
+    page = admin.page("/provider/allocations?answer=awaiting")
+    assert "new work waiting for you to accept or decline" in page.select_one("#work-filter").text
+    assert page.select_one("form.portal-filters input[name=answer]")["value"] == "awaiting"
+    page = admin.page("/provider/allocations?due=this_week")
+    assert "work due from today to Sunday" in page.select_one("#work-filter").text
+    assert admin.page("/provider/allocations?due=soon").select_one("#work-filter") is None
