@@ -1,4 +1,4 @@
-"""The backlog board (the manager's home page) and allocating from it in bulk."""
+"""The backlog board and allocating from it in bulk, with a selection kept in the session."""
 
 from __future__ import annotations
 
