@@ -135,6 +135,18 @@ class Config:
     NOTIFY_TEMPLATE_IDS = os.environ.get("NOTIFY_TEMPLATE_IDS", "")
     # Who the family letters tell parents to contact with questions.
     COUNCIL_CONTACT = os.environ.get("COUNCIL_CONTACT", PLACEHOLDER_COUNCIL_CONTACT)
+    # The council's own look (provider_portal.branding, checked as the portal starts): its
+    # name in the header, footer and title; a logo file (PNG, JPEG, GIF or SVG) shown instead
+    # of the name in the header; the header's colour, which white text must reach 4.5:1 on;
+    # and the footer's links. The accessibility statement names COUNCIL_ACCESSIBILITY_CONTACT.
+    COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "Example Council")
+    COUNCIL_LOGO = os.environ.get("COUNCIL_LOGO", "")
+    COUNCIL_BRAND_COLOUR = os.environ.get("COUNCIL_BRAND_COLOUR", "#1d70b8")
+    COUNCIL_ACCESSIBILITY_CONTACT = os.environ.get(
+        "COUNCIL_ACCESSIBILITY_CONTACT", "the SEND assessment team (send@council.example)"
+    )
+    COUNCIL_PRIVACY_URL = os.environ.get("COUNCIL_PRIVACY_URL", "")
+    COUNCIL_CONTACT_URL = os.environ.get("COUNCIL_CONTACT_URL", "")
     # Provider users keep access to a closed allocation's papers for this many days.
     PROVIDER_ACCESS_DAYS_AFTER_CLOSE = _int_env("PROVIDER_ACCESS_DAYS_AFTER_CLOSE", 28)
     # Documents deleted and personal details anonymised this long after the final plan.

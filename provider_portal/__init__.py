@@ -30,6 +30,17 @@ def _check_security_settings(app: Flask) -> None:
     trust_proxies(app)
 
 
+def _check_branding(app: Flask) -> None:
+    """Refuse to start with a logo that is not an image or a brand colour white text cannot
+    be read on (provider_portal.branding); keep the checked values."""
+    from provider_portal.branding import BrandingProblem, check_branding
+
+    try:
+        app.config.update(check_branding(app.config))
+    except BrandingProblem as problem:
+        raise RuntimeError(str(problem)) from None
+
+
 def create_app(config_class: type[Config] | None = None) -> Flask:
     """Build the application: configuration, extensions, templates, blueprints, handlers."""
     if config_class is None:
@@ -45,6 +56,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     )
     app.config.from_object(config_class)
     _check_security_settings(app)
+    _check_branding(app)
     check_storage_settings(app.config)
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -95,6 +107,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from provider_portal.cases import bp as cases_bp
     from provider_portal.contracts import bp as contracts_bp
     from provider_portal.error_pages import register_error_handlers
+    from provider_portal.home import bp as home_bp
     from provider_portal.notifications.routes import bp as notifications_bp
     from provider_portal.permissions import requires
     from provider_portal.provider import bp as provider_bp
@@ -112,6 +125,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         accounts_bp,
         admin_bp,
         notifications_bp,
+        home_bp,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"] = requires("public")(app.view_functions["static"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Flask, g, url_for
+from flask import Flask, current_app, g, url_for
 from flask_login import current_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader, Undefined
 from jinja2.exceptions import UndefinedError
@@ -99,11 +99,15 @@ def unread_notifications() -> int:
 
 
 def template_context() -> dict[str, object]:
-    """Values bound to the request: the CSP nonce, the service name and the person."""
+    """Values bound to the request: the CSP nonce, the service name, the person and the
+    council whose service this is (its name, logo and footer links)."""
+    from provider_portal.branding import council_from
+
     return {
         "cspNonce": g.get("csp_nonce", ""),
         "serviceName": SERVICE_NAME,
         "current_user": current_user,
+        "council": council_from(current_app.config),
     }
 
 

@@ -75,6 +75,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("cases.board", "GET"): COUNCIL_ONLY,
     ("cases.board", "POST"): {**COUNCIL_ONLY, "admin": 303, "manager": 303},
     ("cases.bulk_check", "POST"): COUNCIL_ONLY,
+    # An empty form keeps the selection as it was and goes back to the board.
+    ("cases.board_selection", "POST"): {**COUNCIL_ONLY, "admin": 303, "manager": 303},
+    # The home pages: the council's, and each provider's own.
+    ("home.manager", "GET"): COUNCIL_ONLY,
+    ("provider.home", "GET"): PROVIDER_LIST,
+    ("home.accessibility", "GET"): {w: 200 for w in WHO},
     ("cases.bulk_confirm", "POST"): {**COUNCIL_ONLY, "admin": 400, "manager": 400},
     ("cases.show", "GET"): COUNCIL_ONLY,
     ("cases.allocate_work", "POST"): COUNCIL_ONLY,
@@ -224,7 +230,13 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("notifications.settings", "GET"): SIGNED_IN,
     ("notifications.settings", "POST"): {**SIGNED_IN, "monitor": 303},
 }
-PUBLIC_FILES = {"static", "assets.govuk_assets", "assets.vendor"}
+PUBLIC_FILES = {
+    "static",
+    "assets.govuk_assets",
+    "assets.vendor",
+    "assets.brand_css",
+    "assets.council_logo",
+}
 
 
 def _routes(app: Flask) -> set[tuple[str, str]]:
@@ -259,6 +271,7 @@ def test_file_routes_are_the_only_public_ones(app):
         "accounts.forgotten_password",
         "accounts.password_reset_sent",
         "accounts.reset_password",
+        "home.accessibility",
     }
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qsl
 
 import pytest
+import sqlalchemy as sa
 
 from provider_portal.extensions import db
 from provider_portal.models import (
@@ -96,6 +97,10 @@ def _count(count_queries, client, url) -> int:
         (Role.MANAGER, "/allocations?status=declined"),
         (Role.ADMIN, "/audit"),
         (Role.ADMIN, "/audit?case_ref=QCa-00000&date_from=1&date_from=1&date_from=2024"),
+        (Role.MANAGER, "/allocations?due=this_week"),
+        (Role.MANAGER, "/allocations?due=overdue"),
+        (Role.PROVIDER_ADMIN, "/provider/allocations?due=this_week&answer=awaiting"),
+        (Role.MANAGER, "/cases/backlog?unallocated=nothing&window=0"),
     ],
 )
 def test_queries_do_not_grow_with_data(make, client_for, count_queries, role, url):
@@ -238,3 +243,103 @@ def test_the_outbox_does_not_grow_the_queries(make, client_for, count_queries, u
     large = _count(count_queries, client, url)
     assert small == large, f"{url}: {small} queries with few emails, {large} with more"
     assert large <= 10
+
+
+def _add_home_data(make, n: int, batch: str) -> None:
+    """n providers with a contract each, and n pieces of work of every kind the home pages
+    count (one case each): new, due this week, overdue, sent back, returned, with a
+    question waiting."""
+    from provider_portal.timescales import today
+
+    on = today()
+    providers = []
+    for i in range(n):
+        provider = make.provider(f"Home {batch} {i}")
+        make.contract(provider=provider, stated_monthly_capacity=10 + i)
+        providers.append(provider)
+    kinds = [
+        (AllocationStatus.ALLOCATED, None),
+        (AllocationStatus.ALLOCATED, on),
+        (AllocationStatus.AMENDMENT_REQUESTED, on),
+        (AllocationStatus.RETURNED, on),
+    ]
+    work_type = db.session.query(WorkType).filter_by(code="plan_writing").one()
+    for i in range(n):
+        for j, (status, accepted) in enumerate(kinds):
+            case = Case(
+                case_ref=f"HM{batch}-{i:05d}-{j}",
+                first_name="Sam",
+                last_name=f"Home{i}",
+                date_of_birth=date(2014, 1, 1),
+                request_received_on=date(2024, 1, 1) + timedelta(i % 100),
+            )
+            db.session.add(case)
+            db.session.add(
+                Allocation(
+                    case=case,
+                    provider=providers[(i + j) % n],
+                    work_type=work_type,
+                    allocated_on=on - timedelta(days=i % 3),
+                    due_on=on + timedelta(days=(i + j) % 9 - 3),
+                    status=status,
+                    provider_accepted_on=accepted,
+                    unanswered_question_at=datetime(2024, 8, 1, tzinfo=UTC) if j == 3 else None,
+                )
+            )
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [(Role.MANAGER, "/home"), (Role.ADMIN, "/home"), (Role.PROVIDER_ADMIN, "/provider/home")],
+)
+def test_the_home_pages_do_not_grow_with_data(make, client_for, count_queries, role, url):
+    client = client_for(role, provider=make.provider() if role.is_provider else None)
+    _add_home_data(make, 2, "a")
+    if role.is_provider:
+        _give_work_to(client.user.provider, 2)
+    small = _count(count_queries, client, url)
+    _add_home_data(make, 40, "b")
+    if role.is_provider:
+        _give_work_to(client.user.provider, 40)
+    large = _count(count_queries, client, url)
+    assert small == large, f"{url}: {small} queries with little data, {large} with more"
+    assert large <= 12
+
+
+def _give_work_to(provider, n: int) -> None:
+    """Move n pieces of the home data's work of each kind to the provider."""
+    allocations = db.session.scalars(
+        sa.select(Allocation).where(Allocation.provider_id != provider.id).limit(4 * n)
+    ).all()
+    for allocation in allocations:
+        allocation.provider_id = provider.id
+    db.session.commit()
+
+
+def test_the_bulk_check_does_not_grow_with_the_selection_or_conflicts(
+    make, client_for, count_queries
+):
+    provider = make.provider()
+    other = make.provider()
+    client = client_for(Role.MANAGER)
+    form = {"bulk-work_type": "ep_advice", "bulk-provider": str(provider.id)}
+
+    def check(n: int, batch: str) -> int:
+        cases = [
+            make.case(case_ref=f"BK{batch}{i:03d}", request_received_on=date(2024, 1, 1))
+            for i in range(n)
+        ]
+        for case in cases[: n // 2]:  # half already have the work open elsewhere
+            make.allocation(case=case, provider=other)
+        client.post("/cases/backlog/selection", {"selection": "clear"})
+        client.post("/cases/backlog/selection", {"case_id": [str(c.id) for c in cases]})
+        client.token()
+        count_queries.clear()
+        response = client.post("/cases/backlog/allocate", form)
+        assert response.status_code == 200 and "conflict-list" in response.get_data(as_text=True)
+        return len(count_queries)
+
+    small = check(2, "a")
+    large = check(60, "b")
+    assert small == large, f"bulk check: {small} queries for 2 cases, {large} for 60"

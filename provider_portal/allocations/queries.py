@@ -2,12 +2,55 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import selectinload
 
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationStatus, Document, User
 from provider_portal.pagination import Page, paginate
+
+# Work in the provider's hands: not yet returned, or sent back to be amended.
+WITH_PROVIDER = (AllocationStatus.ALLOCATED, AllocationStatus.AMENDMENT_REQUESTED)
+# ?due= on the allocation lists (the home pages link to them): what each shows.
+DUE_FILTERS = {
+    "this_week": "work due from today to Sunday",
+    "overdue": "work past its due date with the provider",
+}
+# ?answer=awaiting: work the provider has not yet accepted or declined.
+ANSWER_FILTERS = {"awaiting": "new work waiting for you to accept or decline"}
+
+
+def due_column() -> ColumnElement[date]:
+    """When work is due, as the board says it: the statutory date for advice (reg 8), the
+    contract's for other work."""
+    return func.coalesce(Allocation.statutory_due_on, Allocation.due_on)
+
+
+def week_end(on: date) -> date:
+    """The Sunday that ends the week (Monday to Sunday) of a day."""
+    return on + timedelta(days=6 - on.weekday())
+
+
+def due_condition(due: str, on: date) -> ColumnElement[bool] | None:
+    """Work with the provider due from `on` to the end of its week, or already past due;
+    None for any other value."""
+    with_provider = Allocation.status.in_(WITH_PROVIDER)
+    if due == "this_week":
+        return and_(with_provider, due_column() >= on, due_column() <= week_end(on))
+    if due == "overdue":
+        return and_(with_provider, due_column() < on)
+    return None
+
+
+def awaiting_answer_condition() -> ColumnElement[bool]:
+    """New work the provider can still accept or decline (allocations.services.awaiting_answer)."""
+    return and_(
+        Allocation.status == AllocationStatus.ALLOCATED,
+        Allocation.provider_accepted_on.is_(None),
+        Allocation.returned_on.is_(None),
+    )
 
 
 def filtered(
@@ -15,7 +58,16 @@ def filtered(
     status: str = "",
     provider_id: int | None = None,
     work_type_code: str = "",
+    due: str = "",
+    answer: str = "",
+    on: date | None = None,
 ) -> Select[Allocation]:
+    """The list narrowed by the filters chosen; due needs the day (today) it is judged on."""
+    condition = due_condition(due, on) if on is not None else None
+    if condition is not None:
+        query = query.where(condition)
+    if answer == "awaiting":
+        query = query.where(awaiting_answer_condition())
     if status in {s.value for s in AllocationStatus}:
         query = query.where(Allocation.status == AllocationStatus(status))
     if provider_id:

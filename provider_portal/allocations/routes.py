@@ -16,7 +16,13 @@ from provider_portal.allocations.forms import (
     AmendmentForm,
     WithdrawForm,
 )
-from provider_portal.allocations.queries import filtered, get_allocation, page_of, people_names
+from provider_portal.allocations.queries import (
+    DUE_FILTERS,
+    filtered,
+    get_allocation,
+    page_of,
+    people_names,
+)
 from provider_portal.allocations.questions.forms import questions_context
 from provider_portal.allocations.services import (
     accept,
@@ -32,6 +38,7 @@ from provider_portal.extensions import db
 from provider_portal.forms import offered, options
 from provider_portal.models import Allocation, AllocationStatus, Document
 from provider_portal.permissions import requires
+from provider_portal.timescales import today
 from provider_portal.web import (
     arg_choice,
     once_per_request,
@@ -59,8 +66,15 @@ def index() -> Response:
     provider_id = to_id(form.provider.data)
     status = arg_choice("status", {s.value for s in AllocationStatus})
     work_type = form.work_type.data or ""  # one not offered lists nothing
+    # ?due=this_week or overdue: work with providers by its due date (the home page links here).
+    due = arg_choice("due", set(DUE_FILTERS))
     query = filtered(
-        select(Allocation), status=status, provider_id=provider_id, work_type_code=work_type
+        select(Allocation),
+        status=status,
+        provider_id=provider_id,
+        work_type_code=work_type,
+        due=due,
+        on=today(),
     )
     # ?questions=waiting: only work whose provider's question waits (the board links here).
     questions = arg_choice("questions", {"waiting"})
@@ -73,6 +87,8 @@ def index() -> Response:
         form=form,
         result=result,
         questions=questions,
+        due=due,
+        due_filters=DUE_FILTERS,
     )
     # The audit row names a work type only by a code the page offers, never text from a URL.
     listed = work_type if work_type in offered(form.work_type) else work_type and "unlisted"
@@ -83,6 +99,7 @@ def index() -> Response:
         status=status,
         work_type=listed,
         questions=questions,
+        due=due,
     )
     db.session.commit()
     return response

@@ -39,10 +39,10 @@ def safe_next(target: str | None) -> str | None:
 
 def home_for(role: Role) -> str:
     if role in (Role.PROVIDER_ADMIN, Role.PRACTITIONER):
-        return url_for("provider.allocations")
+        return url_for("provider.home")
     if role is Role.MONITOR:
         return url_for("reports.index")
-    return url_for("cases.board")
+    return url_for("home.manager")
 
 
 def sign_in_rate_limit() -> str:

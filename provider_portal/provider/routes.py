@@ -15,7 +15,13 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from provider_portal.allocations.forms import AllocationFilterForm
-from provider_portal.allocations.queries import filtered, page_of, people_names
+from provider_portal.allocations.queries import (
+    ANSWER_FILTERS,
+    DUE_FILTERS,
+    filtered,
+    page_of,
+    people_names,
+)
 from provider_portal.allocations.questions.forms import questions_context
 from provider_portal.allocations.services import (
     assign,
@@ -32,6 +38,7 @@ from provider_portal.audit import record_list_view
 from provider_portal.cases.contacts.services import contacts_for_provider
 from provider_portal.extensions import db
 from provider_portal.forms import options
+from provider_portal.home.queries import provider_home
 from provider_portal.models import Allocation, AllocationStatus, Document, User
 from provider_portal.permissions import (
     access_until,
@@ -51,6 +58,7 @@ from provider_portal.provider.forms import (
     UploadForm,
 )
 from provider_portal.provider.services import add_document, record_refused_upload
+from provider_portal.timescales import today
 from provider_portal.web import (
     arg_choice,
     page_number,
@@ -63,6 +71,18 @@ from provider_portal.web import (
 )
 
 
+@bp.route("/home")
+@requires("provider_work")
+def home() -> Response:
+    """What needs doing: new work to accept, work due this week, work sent back to amend."""
+    as_of = today()
+    summary = provider_home(provider_allocations(), as_of)
+    response = render("provider/home.html", summary=summary, as_of=as_of)
+    record_list_view("provider_home", 1, provider_id=current_user.provider_id)
+    db.session.commit()
+    return response
+
+
 @bp.route("/allocations")
 @requires("provider_work")
 def allocations() -> Response:
@@ -71,11 +91,28 @@ def allocations() -> Response:
     form.provider.choices = options([("", "")])
     form.work_type.choices = options([("", "")])
     status = arg_choice("status", {s.value for s in AllocationStatus})
-    query = filtered(provider_allocations(), status=status)
+    # The provider home links here: ?due=this_week and ?answer=awaiting.
+    due = arg_choice("due", set(DUE_FILTERS))
+    answer = arg_choice("answer", set(ANSWER_FILTERS))
+    query = filtered(provider_allocations(), status=status, due=due, answer=answer, on=today())
     result = page_of(query, page_number())
-    response = render("provider/index.html", "provider/_results.html", form=form, result=result)
+    response = render(
+        "provider/index.html",
+        "provider/_results.html",
+        form=form,
+        result=result,
+        due=due,
+        answer=answer,
+        due_filters=DUE_FILTERS,
+        answer_filters=ANSWER_FILTERS,
+    )
     record_list_view(
-        "provider_allocations", result.page, provider_id=current_user.provider_id, status=status
+        "provider_allocations",
+        result.page,
+        provider_id=current_user.provider_id,
+        status=status,
+        due=due,
+        answer=answer,
     )
     db.session.commit()
     return response

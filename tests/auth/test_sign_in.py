@@ -15,11 +15,11 @@ from tests.helpers import PortalClient
 
 def test_sign_in_sends_each_role_home(app, make):
     expectations = {
-        Role.MANAGER: "/cases/backlog",
-        Role.ADMIN: "/cases/backlog",
+        Role.MANAGER: "/home",
+        Role.ADMIN: "/home",
         Role.MONITOR: "/reports/",
-        Role.PROVIDER_ADMIN: "/provider/allocations",
-        Role.PRACTITIONER: "/provider/allocations",
+        Role.PROVIDER_ADMIN: "/provider/home",
+        Role.PRACTITIONER: "/provider/home",
     }
     for role, path in expectations.items():
         client = PortalClient(app)

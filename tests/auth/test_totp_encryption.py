@@ -66,7 +66,7 @@ def test_the_users_table_holds_no_plain_secret(app, make, monkeypatch):
     assert Fernet(INSECURE_DEV_TOTP_KEY).decrypt(stored[user.id].encode()).decode() == secret
     # Signing in with the app's code still works, for both.
     client.sign_out()
-    assert PortalClient(app).sign_in(user).headers["Location"] == "/provider/allocations"
+    assert PortalClient(app).sign_in(user).headers["Location"] == "/provider/home"
     assert PortalClient(app).sign_in(from_factory).status_code == 303
 
 

@@ -59,7 +59,7 @@ def test_password_then_code_signs_in(app, make):
 
     response = client.post("/sign-in/two-factor", {"code": code_at(user, 0)})
     assert response.status_code == 303
-    assert response.headers["Location"] == "/cases/backlog"
+    assert response.headers["Location"] == "/home"
     assert client.get("/cases").status_code == 200
     db.session.refresh(user)
     assert user.totp_last_step == current_step()
@@ -307,7 +307,7 @@ def test_set_up_when_two_factor_is_required(app, make, monkeypatch):
     assert page.h1.get_text(strip=True) == "Save your recovery codes"
     codes = [li.get_text(strip=True) for li in page.select("#recovery-codes li")]
     assert len(codes) == 10 and all(RECOVERY_CODE.match(code) for code in codes)
-    assert page.find("a", string="Continue")["href"] == "/provider/allocations"
+    assert page.find("a", string="Continue")["href"] == "/provider/home"
     assert response.headers["Cache-Control"] == "no-store"
     db.session.refresh(user)
     assert plain_totp_secret(user) == secret and user.totp_confirmed_at is not None
@@ -316,7 +316,7 @@ def test_set_up_when_two_factor_is_required(app, make, monkeypatch):
     # Signed in now, and the codes are never shown again.
     assert client.get("/provider/allocations").status_code == 200
     again = client.get("/sign-in/set-up-two-factor")
-    assert again.status_code == 302 and again.headers["Location"] == "/provider/allocations"
+    assert again.status_code == 302 and again.headers["Location"] == "/provider/home"
     client.sign_out()
 
     # From now on the app's code is asked for, and the saved codes work.

@@ -28,6 +28,8 @@ def test_filter_swaps_the_table_and_the_url_can_be_shared(
     make.user(Role.MANAGER, email="board@council.test")
 
     sign_in(page, "board@council.test")
+    expect(page.get_by_role("heading", level=1, name="What needs doing")).to_be_visible()
+    page.get_by_role("link", name="Go to the backlog").click()
     expect(page.get_by_role("heading", level=1, name="Backlog")).to_be_visible()
     rows = page.locator("#board-table tbody tr")
     expect(rows).to_have_count(2)

@@ -56,6 +56,7 @@ def test_papers_question_acceptance_and_family_letter(
 
     # The provider downloads the paper and asks the council a question.
     sign_in(page, "admin@northbrook.test")
+    page.goto("/provider/allocations")
     page.locator("#allocation-list tbody tr").get_by_role("link", name="EHC24-0077").click()
     with page.expect_download() as download_info:
         page.locator("#paper-table").get_by_role("link", name="EP request form").click()

@@ -67,6 +67,8 @@ def test_allocate_upload_return_accept_and_report(
 
     # The manager allocates EP advice on the case; htmx swaps the allocations in place.
     sign_in(page, "manager@council.test", two_factor=True)
+    expect(page.get_by_role("heading", level=1)).to_have_text("What needs doing")
+    page.get_by_role("link", name="Go to the backlog").click()
     page.get_by_role("link", name="EHC24-0042").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("EHC24-0042")
     expect(page.locator("main")).to_contain_text("Amelia Hughes")
@@ -91,6 +93,9 @@ def test_allocate_upload_return_accept_and_report(
 
     # The provider's administrator finds the work, uploads the advice and returns it.
     sign_in(page, "admin@northbrook.test")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What needs doing")
+    expect(page.locator("#list-to-accept")).to_contain_text("EHC24-0042")
+    page.get_by_role("link", name="See all your work").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
     work = page.locator("#allocation-list tbody tr")
     expect(work).to_have_count(1)
@@ -173,10 +178,10 @@ def test_two_factor_set_up_and_sign_in(
     expect(page.get_by_role("heading", level=1)).to_have_text("Save your recovery codes")
     expect(page.locator("#recovery-codes li")).to_have_count(10)
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What needs doing")
     sign_out(page)
 
     sign_in(page, "pat@northbrook.test", two_factor=True)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What needs doing")
     assert page.evaluate("window.__cspViolations") == []
     page_problems.assert_none()

@@ -37,6 +37,37 @@ class ProviderLoad:
     overdue: int
 
 
+@dataclass(frozen=True)
+class OpenWork:
+    """A selected case that already has open work of the type chosen: left out of the batch."""
+
+    case_id: int
+    case_ref: str
+    provider_name: str
+    status: AllocationStatus
+
+
+def open_work_of_type(case_ids: list[int], work_type: WorkType) -> dict[int, OpenWork]:
+    """By case id, the cases among case_ids with open work of this type (one query)."""
+    if not case_ids:
+        return {}
+    rows = db.session.execute(
+        select(Allocation.case_id, Case.case_ref, Provider.name, Allocation.status)
+        .join(Case, Case.id == Allocation.case_id)
+        .join(Provider, Provider.id == Allocation.provider_id)
+        .where(
+            Allocation.case_id.in_(case_ids),
+            Allocation.work_type_id == work_type.id,
+            Allocation.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Case.case_ref, Allocation.id)
+    )
+    found: dict[int, OpenWork] = {}
+    for case_id, case_ref, provider_name, status in rows:
+        found.setdefault(case_id, OpenWork(case_id, case_ref, provider_name, status))
+    return found
+
+
 def cases_for(ids: list[int]) -> list[Case]:
     if not ids:
         return []

@@ -70,6 +70,8 @@ OVERDUE_BANDS: tuple[tuple[str, str, int | None, int | None], ...] = (
     ("over_26", "More than 26 weeks overdue", 183, None),
 )
 FLAGS = {"looked_after": "Looked after", "phase_transfer": "Phase transfer deadline soon"}
+# "Not yet allocated for" this value: no work of any type taken (the manager home links here).
+NOTHING_ALLOCATED = "nothing"
 # The work types every row shows, allocated or not; others appear once they are allocated.
 ALWAYS_SHOWN = ("ep_advice", "plan_writing")
 
@@ -157,7 +159,11 @@ def board_query(filters: BoardFilters, as_of: date) -> Select[Case]:
         select(Case).where(open_on(as_of), Case.request_received_on <= latest_request),
         filters.q,
     )
-    if filters.unallocated:
+    if filters.unallocated == NOTHING_ALLOCATED:
+        query = query.where(
+            ~exists().where(Allocation.case_id == Case.id, Allocation.status.not_in(NOT_TAKEN))
+        )
+    elif filters.unallocated:
         query = query.where(
             ~exists().where(
                 Allocation.case_id == Case.id,

@@ -1,8 +1,10 @@
-"""The backlog board (the manager's home page) and allocating from it in bulk."""
+"""The backlog board and allocating from it in bulk, with a selection kept in the session."""
 
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from typing import Any
+
+from flask import abort, flash, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -13,11 +15,19 @@ from provider_portal.cases import bp
 from provider_portal.cases.board.bulk import (
     MAX_BULK,
     BulkCheck,
+    OpenWork,
     bulk_figures,
     cases_for,
+    open_work_of_type,
 )
 from provider_portal.cases.board.forms import BoardFilterForm, BulkAllocateForm, ConfirmForm
-from provider_portal.cases.board.queries import FLAGS, OVERDUE_BANDS, BoardFilters, board_page
+from provider_portal.cases.board.queries import (
+    FLAGS,
+    NOTHING_ALLOCATED,
+    OVERDUE_BANDS,
+    BoardFilters,
+    board_page,
+)
 from provider_portal.cases.services import active_providers, work_types
 from provider_portal.contracts.allocating import turnaround_days
 from provider_portal.extensions import db
@@ -37,19 +47,65 @@ from provider_portal.web import (
     redirect_after_post,
     render,
     to_id,
+    wants_fragment,
 )
+
+# The cases ticked on the board, by id, kept in the session so ticks survive a change of
+# filters or page; at most MAX_BULK (a signed cookie holds them).
+SELECTION = "board_selection"
+# What a link back to the board may carry: its filters but the search box, and the page.
+BOARD_LINK_ARGS = frozenset(
+    {"unallocated", "flags", "setting", "band", "provider", "window", "page"}
+)
+
+
+def _posted_ids(name: str) -> list[int]:
+    """Distinct case ids posted under name, in the order they came."""
+    ids = (to_id(value) for value in request.form.getlist(name))
+    return list(dict.fromkeys(case_id for case_id in ids if case_id is not None))
 
 
 def _ticked_case_ids() -> list[int]:
     """Distinct case ids from the ticked boxes, in the order they were ticked."""
-    ids = (to_id(value) for value in request.form.getlist("case_id"))
-    return list(dict.fromkeys(case_id for case_id in ids if case_id is not None))
+    return _posted_ids("case_id")
+
+
+def _selection() -> list[int]:
+    """The case ids kept in the session's selection."""
+    kept = session.get(SELECTION)
+    if not isinstance(kept, list):
+        return []
+    return [case_id for case_id in kept if isinstance(case_id, int)]
+
+
+def _apply_ticks() -> tuple[list[int], bool]:
+    """Bring the posted page's ticks into the selection: each case the page showed
+    ("shown") is in it when ticked and out of it when not; cases on other pages or outside
+    the filters stay as they were. The selection, and whether ticks past MAX_BULK were left
+    out."""
+    shown = set(_posted_ids("shown"))
+    ticked = _ticked_case_ids()
+    kept = [case_id for case_id in _selection() if case_id not in shown or case_id in ticked]
+    selection = list(dict.fromkeys(kept + ticked))
+    session[SELECTION] = selection[:MAX_BULK]
+    return selection[:MAX_BULK], len(selection) > MAX_BULK
+
+
+def _board_args() -> dict[str, Any]:
+    """The board's filters (and page) from this request's query string, for the way back:
+    only the names the filter form has, never a search box."""
+    return {
+        name: values
+        for name, values in request.args.to_dict(flat=False).items()
+        if name in BOARD_LINK_ARGS and any(values)
+    }
 
 
 def _filter_form(filters: ListFilters) -> BoardFilterForm:
     form = BoardFilterForm(filters.data)
     form.unallocated.choices = options(
-        [("", "Any")] + [(wt.code, wt.name) for wt in once_per_request(work_types)]
+        [("", "Any"), (NOTHING_ALLOCATED, "Any work (nothing allocated yet)")]
+        + [(wt.code, wt.name) for wt in once_per_request(work_types)]
     )
     form.provider.choices = options(
         [("", "Any")] + [(str(p.id), p.name) for p in once_per_request(active_providers)]
@@ -93,7 +149,6 @@ def _board_filters() -> ListFilters:
 
 def _board(
     bulk_form: BulkAllocateForm,
-    selected: list[int],
     page_errors: list[dict[str, str]] | None = None,
 ) -> Response:
     filters = _board_filters()
@@ -109,7 +164,7 @@ def _board(
         form=bulk_form,
         result=result,
         as_of=as_of,
-        selected=selected,
+        selected=set(_selection()),
         page_errors=page_errors or [],
         questions=waiting_questions(),
     )
@@ -131,7 +186,26 @@ def _board(
 @requires("view_cases")
 def board() -> Response:
     """Open cases out of timescale or nearly so, in priority order, with the reasons."""
-    return answer_list(_board_filters(), lambda: _board(_bulk_form(), []))
+    return answer_list(_board_filters(), lambda: _board(_bulk_form()))
+
+
+@bp.route("/backlog/selection", methods=["POST"])
+@requires("allocate")
+def board_selection() -> Response:
+    """Keep this page's ticks in the selection (each tick, with htmx), or clear it."""
+    if request.form.get("selection") == "clear":
+        session.pop(SELECTION, None)
+        selection: list[int] = []
+        over = False
+    else:
+        selection, over = _apply_ticks()
+    if wants_fragment():
+        return render(
+            "cases/board/_selection_count.html", count=len(selection), over=over, limit=MAX_BULK
+        )
+    if over:
+        flash(f"You can select up to {MAX_BULK} cases at a time: the rest were not selected")
+    return redirect_after_post(url_for("cases.board", **_board_args()))
 
 
 def _chosen(form: BulkAllocateForm) -> tuple[WorkType, Provider]:
@@ -150,8 +224,10 @@ def _check_page(
     provider: Provider,
     check: BulkCheck,
     problems: list[str],
+    conflicts: list[OpenWork] | None = None,
 ) -> Response:
-    """The check-your-answers page, with the problems that stopped the allocation if any."""
+    """The check-your-answers page, with the problems that stopped the allocation if any,
+    and the selected cases left out because they already have this work open."""
     confirm_form.contract.choices = options(
         [(str(option.contract.id), option.contract.reference) for option in check.options]
     )
@@ -180,6 +256,8 @@ def _check_page(
         problems=problems,
         page_errors=page_errors,
         as_of=today(),
+        conflicts=conflicts or [],
+        back_args=_board_args(),
     )
 
 
@@ -197,23 +275,27 @@ def _papers_by_case(confirm_form: ConfirmForm, cases: list[Case]) -> dict[int, l
 def bulk_check() -> Response:
     """Check the chosen cases, work type and provider before anything is saved."""
     form = _bulk_form()
-    ids = _ticked_case_ids()
+    ids, over = _apply_ticks()
     valid = form.validate_on_submit()
     page_errors = []
     if not ids:
         page_errors.append({"text": "Select at least one case to allocate", "href": "#board-table"})
-    elif len(ids) > MAX_BULK:
+    elif over:
         page_errors.append(
             {"text": f"Select {MAX_BULK} cases or fewer at a time", "href": "#board-table"}
         )
     if not valid or page_errors:
-        return _board(form, ids, page_errors=page_errors)
+        return _board(form, page_errors=page_errors)
     work_type, provider = _chosen(form)
-    cases = cases_for(ids)
+    selected = cases_for(ids)
+    conflicts = open_work_of_type([case.id for case in selected], work_type)
+    cases = [case for case in selected if case.id not in conflicts]
     check = bulk_figures(provider, work_type, len(cases), today())
     confirm_form = ConfirmForm(formdata=None, prefix="confirm")
     confirm_form.paper_kinds.data = sorted(default_kinds(work_type.id), key=list(PAPER_KINDS).index)
-    return _check_page(form, confirm_form, cases, work_type, provider, check, [])
+    return _check_page(
+        form, confirm_form, cases, work_type, provider, check, [], list(conflicts.values())
+    )
 
 
 def _allocated_message(outcome: BatchOutcome, provider: Provider, work_type: WorkType) -> str:
@@ -254,10 +336,13 @@ def bulk_confirm() -> Response:
     )
     if outcome.done:
         db.session.commit()
+        # The cases allocated leave the selection; any others ticked stay ticked.
+        done = {case.id for case in cases}
+        session[SELECTION] = [case_id for case_id in _selection() if case_id not in done]
         shared = sum(len(found) for found in papers.values())
         message = _allocated_message(outcome, provider, work_type)
         flash(message + (f".{shared_words(shared)}" if shared else ""), "success")
-        return redirect_after_post(url_for("cases.board"))
+        return redirect_after_post(url_for("cases.board", **_board_args()))
     if outcome.refused is not None:
         refused_field = confirm_form[outcome.refused.field or "contract"]
         refused_field.errors = [outcome.refused.message]
