@@ -94,11 +94,6 @@ def test_adding_a_reason_offers_it_when_work_is_sent_back(make, client_for):
     [
         ({"label": ""}, "Enter the reason", "#label"),
         ({"label": "x" * 201}, "The reason must be 200 characters or fewer", "#label"),
-        (
-            {"label": "Bad\x07name"},
-            "Enter the reason using letters, numbers, spaces and punctuation only",
-            "#label",
-        ),
         ({"applies_to": ""}, "Select whether the reason is for plans or advice", "#applies_to"),
         (
             {"applies_to": "both"},
