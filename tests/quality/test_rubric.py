@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from provider_portal.allocations.services import accept
-from provider_portal.errors import QualityError
+from provider_portal.errors import AllocationError, QualityError
 from provider_portal.extensions import db
 from provider_portal.models import (
     Allocation,
@@ -147,8 +147,6 @@ def test_the_check_is_saved_with_the_acceptance_or_not_at_all(make):
     db.session.rollback()
     assert _count(QualityCheck) == 0
     # A refused acceptance (a date before the return) leaves no check behind either.
-    from provider_portal.errors import AllocationError
-
     with pytest.raises(AllocationError):
         accept(
             allocation,

@@ -8,6 +8,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
+from provider_portal.allocations.services import request_amendment
 from provider_portal.errors import QualityError
 from provider_portal.extensions import db
 from provider_portal.models import (
@@ -206,8 +207,6 @@ def test_the_allocation_page_lists_every_send_back(make, client_for):
 
 def test_a_send_back_without_reasons_still_shows(make, client_for):
     """The import, the CLI and migrated history give no reasons."""
-    from provider_portal.allocations.services import request_amendment
-
     allocation = _returned(make)
     with freeze_time("2024-09-03"):
         request_amendment(allocation, "From the import", actor=None)
@@ -218,3 +217,33 @@ def test_a_send_back_without_reasons_still_shows(make, client_for):
     assert db.session.scalar(select(func.count()).select_from(SendBackReason)) == len(
         DEFAULT_REASONS
     )
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.PROVIDER_ADMIN])
+def test_the_work_pages_read_every_send_back_in_fixed_queries(
+    make, client_for, count_queries, role
+):
+    """However often the work was sent back, and with however many reasons."""
+    provider = make.provider()
+    allocation = _returned(make, provider=provider)
+    reasons = db.session.scalars(
+        select(SendBackReason).where(SendBackReason.applies_to == "plan")
+    ).all()
+    client = client_for(role, provider=provider if role.is_provider else None)
+    url = (
+        f"/allocations/{allocation.id}"
+        if not role.is_provider
+        else f"/provider/allocations/{allocation.id}"
+    )
+
+    def send_back(times: int) -> int:
+        for i in range(times):
+            allocation.status = AllocationStatus.RETURNED
+            request_amendment(allocation, f"Round {i}", actor=None, reasons=reasons[: 1 + i % 4])
+        db.session.commit()
+        client.page(url)  # warm: the first view of a page records who saw it
+        count_queries.clear()
+        client.page(url)
+        return len(count_queries)
+
+    assert send_back(1) == send_back(12)
