@@ -92,6 +92,10 @@ class AllocationError(PortalError):
     """A piece of work cannot be allocated, answered, returned, reviewed or closed."""
 
 
+class QualityError(PortalError):
+    """A send-back reason or a quality check cannot be recorded as given."""
+
+
 class PaperError(PortalError):
     """A case paper cannot be added, shared or un-shared."""
 

@@ -40,6 +40,7 @@ from provider_portal.models import (
     CasePaper,
     Document,
     FamilyLetter,
+    SendBack,
 )
 from provider_portal.models.types import utcnow
 from provider_portal.outcomes import CLOSED_REASONS, closing_date, closing_date_column
@@ -174,6 +175,16 @@ def _anonymise(due: DueCase, as_of: date) -> tuple[list[str], list[str]] | None:
         return None
     now = utcnow()
     files: list[str] = []
+    # Each request for amendment keeps its own copy of the comment (the reasons are the
+    # council's list, and stay for the figures).
+    db.session.execute(
+        update(SendBack)
+        .where(
+            SendBack.allocation_id.in_([a.id for a in case.allocations]),
+            SendBack.comment.is_not(None),
+        )
+        .values(comment=REMOVED_TEXT)
+    )
     for allocation in case.allocations:
         for name in FREE_TEXT_FIELDS:
             if getattr(allocation, name):

@@ -18,6 +18,7 @@ from config import Config, TestConfig
 from provider_portal import create_app
 from provider_portal.extensions import db, limiter
 from provider_portal.models import DEFAULT_WORK_TYPES, WorkType, WorkTypePaperKind
+from provider_portal.quality.reasons import ensure_default_reasons
 from provider_portal.reports.pack.cache import forget_packs
 from tests.helpers import PortalClient, throwaway_database
 
@@ -95,6 +96,7 @@ def _empty_database() -> None:
         # As migration 0011 gave every work type: the papers each takes by default.
         for kind in DEFAULT_PAPER_KINDS:
             db.session.add(WorkTypePaperKind(work_type_id=work_type.id, kind=kind))
+    ensure_default_reasons()  # as migration 0015 seeds them
     db.session.commit()
 
 

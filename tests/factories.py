@@ -29,6 +29,7 @@ from provider_portal.models import (
     ContractStatus,
     Provider,
     Role,
+    SendBackReason,
     User,
     WorkType,
 )
@@ -120,6 +121,12 @@ class Factory:
         work_type = db.session.scalar(select(WorkType).where(WorkType.code == code))
         assert work_type is not None
         return work_type
+
+    def reason(self, code: str = "outcomes_not_smart") -> SendBackReason:
+        """One of the send-back reasons every database starts with."""
+        reason = db.session.scalar(select(SendBackReason).where(SendBackReason.code == code))
+        assert reason is not None
+        return reason
 
     def allocation(
         self,

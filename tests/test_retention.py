@@ -23,6 +23,7 @@ from provider_portal.models import (
     CasePaper,
     Document,
     Role,
+    SendBack,
 )
 from provider_portal.papers.services import add_paper
 from provider_portal.reports.compliance.queries import compliance_report
@@ -70,6 +71,15 @@ def _closed_case(make, provider, issued: date, ref: str) -> Case:
         accepted_on=issued - timedelta(days=75),
         amendment_comment="Jasmine's mother asked for the diagnosis to be added",
     )
+    db.session.add(
+        SendBack(
+            allocation=case.allocations[0],
+            requested_on=issued - timedelta(days=78),
+            comment="Jasmine's mother asked for the diagnosis to be added",
+            reasons=[make.reason("outcomes_not_smart")],
+        )
+    )
+    db.session.commit()
     return case
 
 
@@ -220,6 +230,12 @@ def test_dry_run_then_apply(app, store, world):
     assert [e.reason for e in case.exceptions] == ["exceptional_personal_circumstances"]
     accepted = next(a for a in case.allocations if a.status is AllocationStatus.ACCEPTED)
     assert accepted.amendment_comment == REMOVED_TEXT
+    # Its request for amendment keeps its reasons, not its words.
+    sendback = db.session.scalars(
+        select(SendBack).where(SendBack.allocation_id == accepted.id)
+    ).one()
+    assert sendback.comment == REMOVED_TEXT
+    assert [r.code for r in sendback.reasons] == ["outcomes_not_smart"]
     assert accepted.decline_reason is None and accepted.withdrawn_reason is None
     assert db.session.get(Allocation, world["withdrawn"].id).withdrawn_reason == REMOVED_TEXT
     assert db.session.get(Allocation, world["declined"].id).decline_reason == REMOVED_TEXT

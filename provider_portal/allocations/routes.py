@@ -11,10 +11,11 @@ from werkzeug.wrappers import Response
 
 from provider_portal.allocations import bp
 from provider_portal.allocations.forms import (
-    AcceptForm,
     AllocationFilterForm,
-    AmendmentForm,
+    RubricAcceptForm,
     WithdrawForm,
+    accept_form,
+    amendment_form,
 )
 from provider_portal.allocations.queries import (
     DUE_FILTERS,
@@ -36,8 +37,17 @@ from provider_portal.cases.outcomes.services import closed_without_plan
 from provider_portal.cases.services import active_providers, work_types
 from provider_portal.extensions import db
 from provider_portal.forms import offered, options
-from provider_portal.models import Allocation, AllocationStatus, Document
+from provider_portal.models import Allocation, AllocationStatus, Document, SendBackReason
 from provider_portal.permissions import requires
+from provider_portal.quality.rubric import score_label, section_title
+from provider_portal.quality.services import (
+    chosen_reasons,
+    current_reasons,
+    needs_quality_check,
+    quality_check_for,
+    reasons_apply_to,
+    sendbacks_for,
+)
 from provider_portal.timescales import today
 from provider_portal.web import (
     arg_choice,
@@ -112,11 +122,17 @@ def _allocation_or_404(allocation_id: int) -> Allocation:
     return allocation
 
 
+def _reasons(allocation: Allocation) -> list[SendBackReason]:
+    return current_reasons(reasons_apply_to(allocation.work_type))
+
+
 def _review_context(allocation: Allocation, **extra: Any) -> dict[str, Any]:
+    reviewing = allocation.status is AllocationStatus.RETURNED
     forms = {
-        "accept_form": extra.get("accept_form") or AcceptForm(formdata=None, prefix="accept"),
+        "accept_form": extra.get("accept_form")
+        or accept_form(reviewing and needs_quality_check(allocation), formdata=None),
         "amendment_form": extra.get("amendment_form")
-        or AmendmentForm(formdata=None, prefix="amend"),
+        or amendment_form(_reasons(allocation) if reviewing else [], formdata=None),
         "withdraw_form": extra.get("withdraw_form")
         or WithdrawForm(formdata=None, prefix="withdraw"),
     }
@@ -132,6 +148,16 @@ def _review_context(allocation: Allocation, **extra: Any) -> dict[str, Any]:
         "banner": extra.get("banner"),
         # The case closed without a plan while this work is open: the manager withdraws it.
         "case_closed": closed_without_plan(allocation.case) if allocation.is_open else None,
+        # Every request for amendment (each is counted in amendment_count), and the rubric.
+        "sendbacks": sendbacks_for(allocation.id) if allocation.amendment_count else [],
+        "quality_check": (
+            quality_check_for(allocation.id)
+            if allocation.status is AllocationStatus.ACCEPTED
+            else None
+        ),
+        "rubric_form": isinstance(forms["accept_form"], RubricAcceptForm),
+        "section_title": section_title,
+        "score_label": score_label,
         **questions_context(allocation, True, extra.get("question_form")),
         # Read by base.html to put "Error: " in the title.
         "page_errors": [name for name, form in forms.items() if form.errors]
@@ -168,11 +194,14 @@ def _after_review(allocation_id: int, message: str) -> Response:
 @bp.route("/<int:allocation_id>/accept", methods=["POST"])
 @requires("review_work")
 def accept_work(allocation_id: int) -> Response:
-    """Accept the returned work."""
+    """Accept the returned work, scoring the quality rubric when its contract asks."""
     allocation = _allocation_or_404(allocation_id)
-    form = AcceptForm(prefix="accept")
+    rubric = allocation.status is AllocationStatus.RETURNED and needs_quality_check(allocation)
+    form = accept_form(rubric)
+    scores = form.scores if isinstance(form, RubricAcceptForm) else None
     if form.validate_on_submit() and run_form_action(
-        form.submit, lambda: accept(allocation, actor=current_user)
+        form.submit,
+        lambda: accept(allocation, actor=current_user, scores=scores() if scores else None),
     ):
         return _after_review(allocation_id, "Work accepted")
     return _review_panel(allocation_id, accept_form=form)
@@ -181,12 +210,17 @@ def accept_work(allocation_id: int) -> Response:
 @bp.route("/<int:allocation_id>/amendment", methods=["POST"])
 @requires("review_work")
 def send_back(allocation_id: int) -> Response:
-    """Send the returned work back to the provider with a comment."""
+    """Send the returned work back to the provider with its reasons and a comment."""
     allocation = _allocation_or_404(allocation_id)
-    form = AmendmentForm(prefix="amend")
+    form = amendment_form(_reasons(allocation))
     if form.validate_on_submit() and run_form_action(
-        form.comment,
-        lambda: request_amendment(allocation, form.comment.data or "", actor=current_user),
+        form.reasons,
+        lambda: request_amendment(
+            allocation,
+            form.comment.data or "",
+            actor=current_user,
+            reasons=chosen_reasons(allocation, form.reason_ids()),
+        ),
     ):
         return _after_review(allocation_id, "Work sent back to the provider for amendment")
     return _review_panel(allocation_id, amendment_form=form)

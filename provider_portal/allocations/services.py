@@ -49,6 +49,7 @@ from provider_portal.models import (
 )
 from provider_portal.notifications.events import work_event
 from provider_portal.papers.services import share
+from provider_portal.quality.services import record_quality_check
 from provider_portal.timescales import due_date, today
 
 # Who a provider administrator may give work to: people of their own organisation.
@@ -369,8 +370,18 @@ def record_return(
     work_event("work_returned", allocation, actor)
 
 
-def accept(allocation: Allocation, *, actor: User | None, accepted_on: date | None = None) -> None:
-    """The council accepts the returned work; the allocation closes."""
+def accept(
+    allocation: Allocation,
+    *,
+    actor: User | None,
+    accepted_on: date | None = None,
+    scores: Mapping[str, int] | None = None,
+) -> None:
+    """The council accepts the returned work; the allocation closes.
+
+    With scores (the quality rubric's, section code -> 0, 1 or 2), the quality check is
+    recorded in the same transaction; the import and the CLI accept without one.
+    """
     if allocation.status is not AllocationStatus.RETURNED:
         raise AllocationError("Only returned work can be accepted")
     when = accepted_on or today()
@@ -380,6 +391,8 @@ def accept(allocation: Allocation, *, actor: User | None, accepted_on: date | No
     allocation.accepted_on = when
     allocation.accepted_by_id = actor.id if actor else None
     allocation.closed_on = when
+    if scores is not None:
+        record_quality_check(allocation, scores, actor=actor, checked_on=when)
     allocation_event("allocation_accepted", allocation, actor)
     work_event("work_accepted", allocation, actor)
 

@@ -234,6 +234,24 @@ def capacity_field() -> WholeNumberField:
     )
 
 
+QUALITY_CHECK_CHOICES = options([("yes", "Yes"), ("no", "No")])
+
+
+def quality_check_field() -> RadioField:
+    return RadioField(
+        "Score the quality rubric when accepting plan writing?",
+        description=(
+            "When the council accepts a draft plan written under this contract, the reviewer "
+            "scores each section of the plan as met, partly met or not met. Advice is not scored."
+        ),
+        widget=GovRadioInput(),
+        choices=QUALITY_CHECK_CHOICES,
+        validate_choice=False,
+        default="yes",
+        validators=[chosen("Select yes if the quality rubric is scored when accepting plans")],
+    )
+
+
 class NewContractForm(ContractForm):
     """Let a contract: who with, what for, when, how much, and its targets."""
 
@@ -265,6 +283,7 @@ class NewContractForm(ContractForm):
     on_time_target_percent = on_time_field()
     max_rework_percent = rework_field()
     stated_monthly_capacity = capacity_field()
+    quality_check = quality_check_field()
     submit = SubmitField("Add contract", widget=GovSubmitInput())
 
     def validate_end_on(self, field: DateField) -> None:
@@ -290,6 +309,7 @@ class EditContractForm(ContractForm):
     on_time_target_percent = on_time_field()
     max_rework_percent = rework_field()
     stated_monthly_capacity = capacity_field()
+    quality_check = quality_check_field()
     version = HiddenField()
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 

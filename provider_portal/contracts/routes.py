@@ -134,6 +134,7 @@ def new() -> Response:
                 on_time_target_percent=form.on_time_target_percent.data,
                 max_rework_percent=form.max_rework_percent.data,
                 stated_monthly_capacity=form.stated_monthly_capacity.data,
+                quality_check=form.quality_check.data == "yes",
                 actor=current_user,
             )
             db.session.commit()
@@ -182,12 +183,15 @@ def show(contract_id: int) -> Response:
 
 def _edit_form(contract: Contract) -> EditContractForm:
     """The edit form filled in from the contract as it is now."""
-    return EditContractForm(
+    form = EditContractForm(
         formdata=None,
         obj=contract,
         status=contract.status.value,
         version=str(contract.version),
     )
+    # The contract's True or False, as the radios' "yes" or "no" (obj would give the bool).
+    form.quality_check.data = "yes" if contract.quality_check else "no"
+    return form
 
 
 @bp.route("/<int:contract_id>/edit", methods=["GET", "POST"])
@@ -212,6 +216,7 @@ def edit(contract_id: int) -> Response:
                 on_time_target_percent=form.on_time_target_percent.data,
                 max_rework_percent=form.max_rework_percent.data,
                 stated_monthly_capacity=form.stated_monthly_capacity.data,
+                quality_check=form.quality_check.data == "yes",
                 expected_version=form.expected_version(),
                 actor=current_user,
             )

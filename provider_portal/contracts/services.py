@@ -68,6 +68,7 @@ def create_contract(
     on_time_target_percent: int | None = None,
     max_rework_percent: int | None = None,
     stated_monthly_capacity: int | None = None,
+    quality_check: bool = True,
 ) -> Contract:
     """A new active contract; the reference is unique whatever its case or spacing."""
     reference = reference.strip()
@@ -101,6 +102,7 @@ def create_contract(
         on_time_target_percent=on_time_target_percent,
         max_rework_percent=max_rework_percent,
         stated_monthly_capacity=stated_monthly_capacity,
+        quality_check=quality_check,
         created_by_id=actor.id if actor else None,
     )
     db.session.add(contract)
@@ -230,6 +232,7 @@ def update_contract(
     max_rework_percent: int | None,
     stated_monthly_capacity: int | None,
     expected_version: int,
+    quality_check: bool | None = None,
     actor: User | None,
 ) -> list[str]:
     """Change the contract's title, dates, status and targets; the names of what changed.
@@ -277,6 +280,7 @@ def update_contract(
         "on_time_target_percent": on_time_target_percent,
         "max_rework_percent": max_rework_percent,
         "stated_monthly_capacity": stated_monthly_capacity,
+        "quality_check": contract.quality_check if quality_check is None else quality_check,
     }
     changed = [name for name, value in values.items() if getattr(contract, name) != value]
     if not changed:

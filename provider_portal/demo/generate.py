@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 
 from provider_portal import audit
 from provider_portal.demo.guard import refuse_outside_development
+from provider_portal.demo.quality import QualityRows
 from provider_portal.demo.seed import (
     AMENDMENT_COMMENTS,
     AMENDMENT_RATE,
@@ -40,6 +41,7 @@ from provider_portal.models import (
     WorkType,
 )
 from provider_portal.models.types import Money
+from provider_portal.quality.reasons import ensure_default_reasons
 from provider_portal.timescales import (
     FINAL_PLAN_DAYS,
     advice_statutory_due,
@@ -173,6 +175,7 @@ class Generator:
         names: random.Random,
         now: date,
         values: random.Random | None = None,
+        quality: random.Random | None = None,
     ) -> None:
         self.rng = rng
         self.names = names  # stored names and hashes: must differ between runs, unlike the data
@@ -200,6 +203,8 @@ class Generator:
         self.spend: dict[int, Decimal] = {}
         self.counts = GeneratedCounts()
         self._rows: dict[str, list[Row]] = {}
+        # Reasons and rubric scores from their own random numbers, so the work is unchanged.
+        self.quality = QualityRows(quality or random.Random(1))
 
     # Parents before children: the order the rows of one chunk are inserted in.
     GENERATED_TABLES = (
@@ -212,7 +217,11 @@ class Generator:
         "allocation",
         "document",
         "case_exception",
+        "sendback",
+        "quality_check",
     )
+    # Rows of these name their parents and have no id of their own: inserted after them.
+    LINK_TABLES = ("sendback_reason_link", "quality_score")
 
     def _max_id(self, name: str) -> int:
         return db.session.scalar(select(func.max(self.tables[name].c.id))) or 0
@@ -227,7 +236,8 @@ class Generator:
 
     def flush(self) -> None:
         """Insert the rows built so far, parents first, in one executemany per table."""
-        for name in self.GENERATED_TABLES:
+        self.quality.add(self._rows.get("allocation", []), self._new_id, self._add)
+        for name in (*self.GENERATED_TABLES, *self.LINK_TABLES):
             rows = self._rows.pop(name, [])
             if rows:
                 db.session.execute(insert(self.tables[name]), rows)
@@ -757,9 +767,14 @@ def generate(cases: int, seed: int, providers: int) -> tuple[GeneratedCounts, li
     if first_number + cases > 10**GENERATED_REF_DIGITS:
         raise click.UsageError("Too many generated cases for the GEN reference numbers")
     ensure_work_types()
+    ensure_default_reasons()
     db.session.flush()
     generator = Generator(
-        rng, random.Random(f"{seed}:{first_number}"), now, random.Random(f"{seed}:contracts")
+        rng,
+        random.Random(f"{seed}:{first_number}"),
+        now,
+        random.Random(f"{seed}:contracts"),
+        random.Random(f"{seed}:quality"),
     )
     provider_names = generator.add_providers(providers)
     earliest = now - timedelta(days=GENERATE_YEARS * 365)

@@ -49,6 +49,7 @@ from provider_portal.demo.papers import (
     returned_document,
     share_papers_with_open_work,
 )
+from provider_portal.demo.quality import current_reason_ids, pick_reasons, rubric_scores
 from provider_portal.demo.work_contacts import build_contacts_and_questions
 from provider_portal.extensions import db
 from provider_portal.formatting import format_money, long_date, month_year
@@ -62,10 +63,13 @@ from provider_portal.models import (
     CaseException,
     Provider,
     Role,
+    SendBackReason,
     User,
     WorkType,
 )
 from provider_portal.passwords import password_problem
+from provider_portal.quality.reasons import ensure_default_reasons
+from provider_portal.quality.services import needs_quality_check
 from provider_portal.timescales import (
     FINAL_PLAN_DAYS,
     add_months,
@@ -383,6 +387,10 @@ def build_allocations(
     advice_back: list[tuple[date, Case]] = []  # EP advice accepted: ready for a plan writer
     counts = Counts()
     withdrawn = set(WITHDRAWN)
+    # Reasons and rubric scores take their own random numbers: the work is as it was.
+    quality = random.Random(2026)
+    reasons = current_reason_ids()
+    by_id = {r.id: r for r in db.session.scalars(select(SendBackReason))}
     for month, dates in enumerate(_allocation_dates(rng, now)):
         for position, allocated_on in enumerate(dates):
             ready = [item for item in advice_back if item[0] < allocated_on]
@@ -408,17 +416,26 @@ def build_allocations(
                 returned_document(allocation, uploaders[provider.id])
             counts.returned[month] += 1
             if rng.random() < AMENDMENT_RATE:
-                request_amendment(allocation, rng.choice(AMENDMENT_COMMENTS), actor=None)
+                pool = reasons["advice" if work_type.is_advice else "plan"]
+                sendback = request_amendment(
+                    allocation,
+                    rng.choice(AMENDMENT_COMMENTS),
+                    actor=None,
+                    reasons=[by_id[i] for i in pick_reasons(quality, provider.id, pool)],
+                )
                 # The service stamps today; the demo's history needs the day it happened.
                 sent_back_on = _later(rng, returned_on, 1, 7, now)
                 allocation.amendment_requested_on = sent_back_on
+                sendback.requested_on = sent_back_on
                 if month > 1 or rng.random() < 0.5:
                     continue
                 returned_on = _later(rng, sent_back_on, 3, 10, now)
                 record_return(allocation, actor=None, returned_on=returned_on)
             if rng.random() < ACCEPT_RATES[month]:
                 accepted_on = _later(rng, returned_on, 1, 14, now)
-                accept(allocation, actor=None, accepted_on=accepted_on)
+                scored = needs_quality_check(allocation)
+                scores = rubric_scores(quality, provider.id) if scored else None
+                accept(allocation, actor=None, accepted_on=accepted_on, scores=scores)
                 if work_type is ep_advice:
                     advice_back.append((accepted_on, case))
                 else:
@@ -601,6 +618,7 @@ def seed_command() -> None:
     now = today()
     rng = random.Random(2024)
     ensure_work_types()
+    ensure_default_reasons()
     providers = {
         name: create_provider(name, actor=None, via="demo") for name in (EP_AGENCY, PLAN_AGENCY)
     }

@@ -58,6 +58,7 @@ from provider_portal.provider.forms import (
     UploadForm,
 )
 from provider_portal.provider.services import add_document, record_refused_upload
+from provider_portal.quality.services import latest_sendback
 from provider_portal.timescales import today
 from provider_portal.web import (
     arg_choice,
@@ -160,6 +161,12 @@ def _context(allocation: Allocation, **extra: Any) -> dict[str, Any]:
         "contacts": contacts_for_provider(allocation),
         "papers": db.session.scalars(provider_papers(allocation.id)).all(),
         "banner": extra.get("banner"),
+        # The reasons the council gave with its latest request for amendment.
+        "sendback": (
+            latest_sendback(allocation.id)
+            if allocation.status is AllocationStatus.AMENDMENT_REQUESTED
+            else None
+        ),
         **questions_context(allocation, False, extra.get("question_form")),
         # Read by base.html to put "Error: " in the title.
         "page_errors": [name for name, form in forms.items() if form and form.errors]

@@ -183,7 +183,10 @@ def test_send_back_for_amendment_then_new_version(client_for, make):
 
     response = manager.post(
         f"/allocations/{allocation.id}/amendment",
-        {"amend-comment": "Section F needs specific, quantified provision."},
+        {
+            "amend-comment": "Section F needs specific, quantified provision.",
+            "amend-reasons": str(make.reason("outside_expertise").id),
+        },
     )
     assert response.status_code == 303
 

@@ -138,7 +138,10 @@ def test_every_allocation_event_names_its_case_and_provider(app, client_for, mak
     assert admin.post(f"{base}/return", {}).status_code == 303
     manager.page(f"/allocations/{first.id}")
     assert manager.get(f"/allocations/documents/{document.id}").status_code == 200
-    response = manager.post(f"/allocations/{first.id}/amendment", {"amend-comment": "More"})
+    response = manager.post(
+        f"/allocations/{first.id}/amendment",
+        {"amend-comment": "More", "amend-reasons": str(make.reason("outside_expertise").id)},
+    )
     assert response.status_code == 303
     assert (
         manager.post(f"/allocations/{first.id}/withdraw", {"withdraw-reason": "x"}).status_code

@@ -15,7 +15,19 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, AllocationStatus, AuditEvent, Case, Role, WorkType
+from provider_portal.models import (
+    Allocation,
+    AllocationStatus,
+    AuditEvent,
+    Case,
+    QualityCheck,
+    QualityScore,
+    Role,
+    SendBack,
+    SendBackReason,
+    WorkType,
+)
+from provider_portal.quality.rubric import SECTION_CODES
 from provider_portal.reports.pack.figures import build_pack
 from provider_portal.reports.pack.sheets import pack_sheets
 from provider_portal.reports.scope import Scope
@@ -351,6 +363,8 @@ SHEETS = [
     "Cost to clear",
     "Backlog",
     "Spend",
+    "Send-back reasons",
+    "Quality rubric",
 ]
 
 
@@ -579,31 +593,39 @@ def _more_work(contract, n: int) -> None:
         db.session.add(case)
         allocated = date(2025, 1, 1) + timedelta(days=i % 100)
         returned = allocated + timedelta(days=10 + i % 40) if i % 3 else None
-        db.session.add(
-            Allocation(
-                case=case,
-                provider_id=contract.provider_id,
-                contract_id=contract.id,
-                work_type=work_types[i % 2],
-                allocated_on=allocated,
-                due_on=allocated + timedelta(days=42),
-                status=AllocationStatus.RETURNED if returned else AllocationStatus.ALLOCATED,
-                returned_on=returned,
-                accepted_on=returned + timedelta(days=3) if returned and i % 2 else None,
-                amendment_count=1 if i % 5 == 0 and returned else 0,
-                amendment_requested_on=returned if i % 5 == 0 and returned else None,
-            )
+        allocation = Allocation(
+            case=case,
+            provider_id=contract.provider_id,
+            contract_id=contract.id,
+            work_type=work_types[i % 2],
+            allocated_on=allocated,
+            due_on=allocated + timedelta(days=42),
+            status=AllocationStatus.RETURNED if returned else AllocationStatus.ALLOCATED,
+            returned_on=returned,
+            accepted_on=returned + timedelta(days=3) if returned and i % 2 else None,
+            amendment_count=1 if i % 5 == 0 and returned else 0,
+            amendment_requested_on=returned if i % 5 == 0 and returned else None,
         )
+        db.session.add(allocation)
+        if i % 5 == 0 and returned:
+            reasons = db.session.scalars(select(SendBackReason).limit(1 + i % 3)).all()
+            db.session.add(
+                SendBack(allocation=allocation, requested_on=returned, reasons=list(reasons))
+            )
+        if returned and i % 2:
+            scores = [QualityScore(section=code, score=i % 3) for code in SECTION_CODES]
+            db.session.add(QualityCheck(allocation=allocation, checked_on=returned, scores=scores))
     db.session.commit()
 
 
 @pytest.mark.parametrize(
     ("url", "most"),
     [
-        (f"/reports/pack?{QUERY}", 20),
-        ("/reports/pack?start=2024-05&end=2025-04", 20),
+        # The send-back reasons and the quality rubric: one aggregate each.
+        (f"/reports/pack?{QUERY}", 22),
+        ("/reports/pack?start=2024-05&end=2025-04", 22),
         # The workbook also writes its audit row (and SQLite begins a second transaction).
-        (f"/reports/pack.xlsx?{QUERY}", 22),
+        (f"/reports/pack.xlsx?{QUERY}", 24),
     ],
 )
 @freeze_time(TODAY)

@@ -3,8 +3,9 @@
 The page shows three charts, each a separate request; without this each recomputed the whole
 pack. A pack is kept in the process, keyed by what it was asked for and by a marker of the
 data it was computed from (data_marker), so the next request for the same pack reuses it,
-and any change to the work, cases, contracts, prices, turnarounds, variations or types of
-work gives a new marker, and so a fresh computation: a kept pack is never out of date.
+and any change to the work, cases, contracts, prices, turnarounds, variations, types of
+work, send-backs, send-back reasons or quality checks gives a new marker, and so a fresh
+computation: a kept pack is never out of date.
 
 The charts drawn from a kept pack are kept with it (cached_chart), so a chart is drawn once
 per pack, not once per request.
@@ -32,7 +33,12 @@ from provider_portal.models import (
     ContractPrice,
     ContractTurnaround,
     ContractVariation,
+    QualityCheck,
+    QualityScore,
+    SendBack,
+    SendBackReason,
     WorkType,
+    sendback_reason_link,
 )
 from provider_portal.reports.pack.charts import CHARTS, pack_chart_svg
 from provider_portal.reports.pack.figures import Pack, build_pack
@@ -54,7 +60,9 @@ def data_marker() -> str:
     on every change, so a change shows even under a frozen clock); work also by the sum of
     its prices, which reprice's bulk update changes without a version. Contracts likewise;
     prices, turnarounds, variations and types of work (small tables, added to far more than
-    edited) by their count, highest id and figures.
+    edited) by their count, highest id and figures. Send-backs, their reasons and quality
+    checks (added with the work's change, never edited) by count and ids weighted by their
+    values; the reasons' list by count, retirements, order and the words of every label.
     """
     per_table: list[tuple[Any, list[Any]]] = [
         (
@@ -98,6 +106,36 @@ def data_marker() -> str:
                 func.max(ContractVariation.id),
                 func.sum(ContractVariation.amount),
                 func.sum(ContractVariation.amount * ContractVariation.id),
+            ],
+        ),
+        # Send-backs and quality checks are added, not edited (a check goes with its work).
+        (SendBack, [func.count(), func.max(SendBack.id), func.sum(SendBack.id)]),
+        (
+            sendback_reason_link,
+            [
+                func.count(),
+                func.sum(sendback_reason_link.c.reason_id * sendback_reason_link.c.sendback_id),
+            ],
+        ),
+        (
+            QualityCheck,
+            [func.count(), func.max(QualityCheck.id), func.sum(QualityCheck.allocation_id)],
+        ),
+        (
+            QualityScore,
+            [func.count(), func.sum(QualityScore.score * QualityScore.quality_check_id)],
+        ),
+        # Reasons' words and retirement show in the table.
+        (
+            SendBackReason,
+            [
+                func.count(),
+                func.max(SendBackReason.created_at),
+                count_if(SendBackReason.retired_on.is_not(None)),
+                func.sum(SendBackReason.display_order * SendBackReason.id),
+                # Tens of short labels, word for word (in scan order: another order costs only a
+                # recomputation, never a stale pack).
+                func.aggregate_strings(SendBackReason.label + "|" + SendBackReason.applies_to, "/"),
             ],
         ),
         (

@@ -46,6 +46,12 @@ from provider_portal.extensions import db
 from provider_portal.models import Allocation, Contract, ContractTurnaround, WorkType
 from provider_portal.reports.forecast import FUNDING, Forecast, forecast
 from provider_portal.reports.monthly.queries import MonthlyRow, monthly_counts_by
+from provider_portal.reports.pack.quality import (
+    RubricSummary,
+    SendBackReasons,
+    rubric_summary,
+    sendback_reasons,
+)
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import SpendMonth, spend_by_month
 from provider_portal.reports.sql import MEDIAN, P90, DaysBetween, nearest_rank, percent
@@ -180,6 +186,8 @@ class Pack:
     forecast: Forecast
     spend: list[SpendMonth]
     value: Decimal  # current value of the contracts in scope
+    sendback_reasons: SendBackReasons  # why work was sent back (pack.quality)
+    rubric: RubricSummary  # the quality rubric's scores (pack.quality)
 
     @property
     def contract(self) -> Contract | None:
@@ -629,4 +637,6 @@ def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -
         spend=spend_by_month(scope, first_month, last_month, as_of),
         # The forecast sets the same value (scope_value) against the cost as funding agreed.
         value=projection.cost.row(FUNDING).total,
+        sendback_reasons=sendback_reasons(scope, first_month, last_month, as_of),
+        rubric=rubric_summary(scope, first_month, last_month, as_of),
     )

@@ -26,6 +26,8 @@ CSV_TABLES = (
     "cost",
     "backlog",
     "spend",
+    "sendback_reasons",
+    "rubric",
 )
 
 
@@ -200,6 +202,49 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
             for s in pack.spend
         ],
     )
+    reasons = pack.sendback_reasons
+    reasons_sheet = Sheet(
+        "sendback_reasons",
+        "Send-back reasons",
+        [
+            Column("reason", "text", 48),
+            Column("for", "text", 8),
+            Column("retired", "text", 9),
+            Column("sendbacks_giving_it", "count", 20),
+            Column("share_of_sendbacks_percent", "percent", 27),
+        ],
+        [
+            (
+                r.label,
+                r.applies_to,
+                "yes" if r.retired else "no",
+                r.sendbacks,
+                r.share,
+            )
+            for r in reasons.rows
+        ]
+        + [
+            ("No reason recorded", "", "", reasons.without_reason, None),
+            ("All send-backs", "", "", reasons.sendbacks, None),
+        ],
+    )
+    rubric_sheet = Sheet(
+        "rubric",
+        "Quality rubric",
+        [
+            Column("section", "text", 60),
+            Column("checks", "count", 9),
+            Column("met", "count", 8),
+            Column("partly_met", "count", 11),
+            Column("not_met", "count", 9),
+            Column("average_score_out_of_2", "number", 23),
+        ],
+        [
+            (r.label, r.checks, r.met, r.partly_met, r.not_met, r.average)
+            for r in pack.rubric.sections
+        ]
+        + [("All sections", pack.rubric.checks, None, None, None, pack.rubric.average)],
+    )
     sheets = [
         cohort,
         by_type,
@@ -209,6 +254,8 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
         cost_sheet,
         backlog_sheet,
         spend_sheet,
+        reasons_sheet,
+        rubric_sheet,
     ]
     return {sheet.name: sheet for sheet in sheets}
 
