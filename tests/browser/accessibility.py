@@ -72,11 +72,24 @@ def axe_source() -> str:
     return AXE_SOURCE.read_text(encoding="utf-8")
 
 
+# A full-page screenshot leaves an empty style attribute on elements it touched; htmx would
+# copy it onto the next swap's elements, which the CSP (no inline styles) refuses. The page is
+# put back as it was.
+MARK_STYLED = "() => { window.__styled = new Set(document.querySelectorAll('[style]')); }"
+UNMARK_STYLED = """
+() => document.querySelectorAll("[style]").forEach((element) => {
+  if (!window.__styled.has(element)) element.removeAttribute("style");
+})
+"""
+
+
 def screenshot(page: Page, name: str) -> Path:
     """Save a full-page screenshot as a test artefact, named by the test."""
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTEFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name).strip('-')}.png"
+    page.evaluate(MARK_STYLED)
     page.screenshot(path=str(path), full_page=True)
+    page.evaluate(UNMARK_STYLED)
     return path
 
 
