@@ -12,7 +12,7 @@ from freezegun import freeze_time
 from playwright.sync_api import Page, expect
 
 from provider_portal.models import AllocationStatus, Role
-from tests.browser.accessibility import screenshot
+from tests.browser.accessibility import AccessibilityLog, screenshot
 from tests.browser.conftest import PageProblems
 from tests.browser.test_whole_loop import sign_in
 from tests.factories import Factory
@@ -74,6 +74,11 @@ def test_the_pack_shows_its_charts_and_prints_without_navigation(
     expect(page).to_have_url(re.compile(r"end=2025-03"))
     expect(cohort_rows).to_have_count(4)
     assert page.evaluate("document.body.dataset.marker") == "kept"  # swapped, not reloaded
+    # One short status line says what came back; axe finds nothing in the swapped pack.
+    expect(page.locator("#portal-status")).to_have_text(re.compile(r"\w"))
+    axe = AccessibilityLog()
+    axe.check_widths(page, "pack, months changed")
+    axe.assert_none()
 
     page.emulate_media(media="print")
     for hidden in (
