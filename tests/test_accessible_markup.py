@@ -43,7 +43,8 @@ def test_council_lists_announce_counts_not_tables(url, make, client_for):
 def test_the_provider_list_announces_its_count_not_its_table(make, client_for):
     provider = make.provider("Northbrook")
     make.allocation(provider=provider)
-    soup = client_for(make.user(Role.PROVIDER_ADMIN, provider=provider)).page("/provider/allocations")
+    admin = client_for(make.user(Role.PROVIDER_ADMIN, provider=provider))
+    soup = admin.page("/provider/allocations")
     _check_results_markup(soup)
     assert soup.select_one("#allocation-count[data-portal-count]") is not None
 
