@@ -59,3 +59,28 @@ def test_the_import_form_has_no_conditional_reveal_on_a_radio(client_for):
     assert checkbox is not None
     hint = soup.select_one(f"#{checkbox['aria-describedby'].split()[0]}")
     assert "allocation log" in hint.get_text()
+
+
+@pytest.mark.parametrize(
+    ("url", "form_id"),
+    [
+        ("/reports/monthly?start=2025-04&end=2025-02", "monthly-filters"),
+        ("/reports/compliance?start=2025-04&end=2025-02", "compliance-filters"),
+        ("/reports/spend?as_of=31&as_of=4&as_of=2024", "spend-filters"),
+        ("/reports/foi?as_of=31&as_of=4&as_of=2024", "foi-filters"),
+        ("/reports/pack?start=2025-04&end=2025-02", "pack-filters"),
+        ("/reports/sen2?year=20x5", "sen2-filters"),
+    ],
+)
+def test_a_report_error_returned_by_htmx_is_shown_beside_its_field(url, form_id, client_for):
+    """The summary comes with the form again (out of band), its errors beside the fields the
+    summary's links point at."""
+    soup = client_for(Role.MANAGER).page(url, htmx=True)
+    summary = soup.select_one(".govuk-error-summary")
+    assert summary is not None
+    form = soup.select_one(f"form#{form_id}[hx-swap-oob=true]")
+    assert form is not None and form.select(".govuk-error-message")
+    links = summary.select(".govuk-error-summary__list a")
+    assert links
+    for link in links:
+        assert form.select_one(link["href"]) is not None, link["href"]

@@ -177,3 +177,40 @@ def test_manager_filters_the_board_and_allocates_in_bulk_by_keyboard(
     screenshot(page, "keyboard-bulk-allocated")
     log.assert_none()
     page_problems.assert_none()
+
+
+def test_a_report_error_follows_the_gov_uk_pattern_by_keyboard(
+    page: Page, page_problems: PageProblems, make: Factory
+) -> None:
+    """/reports/monthly through htmx: the error summary at the top, focused, "Error: " in the
+    title and the error beside its field; put right, the errors go and the count is said."""
+    make.allocation(allocated_on=date(2025, 2, 3))
+    make.user(Role.MONITOR, email="monitor@council.test")
+    log = AccessibilityLog()
+
+    sign_in_by_keyboard(page, "monitor@council.test")
+    page.goto("/reports/monthly?start=2025-01&end=2025-03")
+    expect(page.locator("#monthly-table")).to_be_visible()
+    tab_to(page, "#end")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2024-12")
+    page.keyboard.press("Enter")
+    expect_error_pattern(page)
+    expect(page.locator("#monthly-filters .govuk-error-message")).to_contain_text(
+        "same as or after"
+    )
+    log.check_widths(page, "monthly report, error")
+    screenshot(page, "keyboard-monthly-error")
+
+    tab_to(page, "#end")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2025-03")
+    page.keyboard.press("Enter")
+    expect(page.locator("#monthly-table")).to_be_visible()
+    expect(page.locator(SUMMARY)).to_have_count(0)
+    expect(page.locator("#monthly-filters .govuk-error-message")).to_have_count(0)
+    expect(page).not_to_have_title(re.compile(r"^Error: "))
+    expect(page.locator("#portal-status")).to_contain_text("January 2025 to March 2025")
+    log.check_widths(page, "monthly report, put right")
+    log.assert_none()
+    page_problems.assert_none()
