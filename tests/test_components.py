@@ -171,3 +171,23 @@ def test_post_form_works_with_and_without_htmx(app):
         assert element.get("hx-encoding") == ("multipart/form-data" if multipart else None)
         assert element.select_one("input[name=csrf_token]")["value"] == "t"
         assert element.select_one("button").get_text() == "Go"
+
+
+def test_every_table_scrolls_in_its_own_labelled_focusable_region(app):
+    """A wide table scrolls inside its region at 320 px (WCAG 1.4.10), reachable by keyboard;
+    the region is named by the caption, or by the label when there is none."""
+    soup = _render(
+        app,
+        '{% call(row) table("People", ["Name", "Count"], rows) %}' + CELLS + "{% endcall %}"
+        '{% call(row) table(none, ["Name", "Count"], rows, label="Others") %}'
+        + CELLS
+        + "{% endcall %}",
+        rows=ROWS,
+    )
+    regions = soup.select("div.app-table-scroll")
+    assert [r["aria-label"] for r in regions] == ["People", "Others"]
+    for region in regions:
+        assert region["role"] == "region" and region["tabindex"] == "0"
+        assert region.find("table") is not None
+    empty = _render(app, '{% call(row) table("People", ["Name"], [], empty="None") %}{% endcall %}')
+    assert empty.select_one(".app-table-scroll") is None

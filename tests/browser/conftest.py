@@ -17,6 +17,9 @@ from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from werkzeug.serving import make_server
 
+# The permissions test's world (a row of every kind, a user of every role) for the crawl.
+from tests.test_permissions import world as world
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -57,7 +60,7 @@ def live_server(app: Flask) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Headless Chromium, or a skip (a failure on CI) when it is not installed."""
     path = chromium_path()

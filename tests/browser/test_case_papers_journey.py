@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from provider_portal.models import Role
+from tests.browser.accessibility import AccessibilityLog
 from tests.browser.conftest import PageProblems
 from tests.browser.test_whole_loop import sign_in, sign_out
 from tests.factories import Factory
@@ -27,6 +28,7 @@ def test_papers_question_acceptance_and_family_letter(
     make.user(Role.MANAGER, email="manager@council.test", totp=True)
     make.user(Role.PROVIDER_ADMIN, provider=provider, email="admin@northbrook.test")
     case = make.case(case_ref="EHC24-0077", first_name="Amelia", last_name="Hughes")
+    axe = AccessibilityLog()  # axe-core after every htmx swap
 
     # The manager adds the request for assessment to the case.
     sign_in(page, "manager@council.test", two_factor=True)
@@ -40,6 +42,7 @@ def test_papers_question_acceptance_and_family_letter(
     page.get_by_role("button", name="Add paper").click()
     expect(page.locator("#paper-table")).to_contain_text("EP request form")
     expect(page.locator("#paper-table")).to_contain_text("Not shared")
+    axe.check(page, "case page, paper added")
 
     # Allocating EP advice shares the papers the work type needs: the request is one of them.
     page.select_option("#work_type", "ep_advice")
@@ -48,6 +51,7 @@ def test_papers_question_acceptance_and_family_letter(
     expect(page.locator("#case-allocations .govuk-notification-banner")).to_contain_text(
         "Educational psychology advice allocated to Northbrook Psychology Services"
     )
+    axe.check(page, "case page, work allocated")
     page.reload()
     expect(page.locator("#paper-table")).to_contain_text(
         "Educational psychology advice, Northbrook Psychology Services"
@@ -65,6 +69,7 @@ def test_papers_question_acceptance_and_family_letter(
     page.get_by_role("button", name="Send the question").click()
     expect(page.locator("#question-thread")).to_contain_text("Is the SENCo in on Mondays?")
     expect(page.locator("#question-waiting")).to_be_visible()
+    axe.check(page, "provider work, question asked")
     # Then accepts the work.
     page.get_by_role("button", name="Accept this work").click()
     expect(page.locator("#provider-work .govuk-notification-banner")).to_contain_text(
@@ -80,6 +85,7 @@ def test_papers_question_acceptance_and_family_letter(
     page.get_by_role("button", name="Send the answer").click()
     expect(page.locator("#question-thread")).to_contain_text("Yes, from 9 until 3.")
     expect(page.locator("#question-waiting")).to_have_count(0)
+    axe.check(page, "allocation, question answered")
 
     # And produces the family letter: who is preparing the advice, recorded on the case.
     page.goto(f"/cases/{case.id}")
@@ -90,6 +96,7 @@ def test_papers_question_acceptance_and_family_letter(
     letters = page.locator("#letter-table tbody tr")
     expect(letters).to_have_count(1)
     expect(letters).to_contain_text("Post")
+    axe.check(page, "case page, letter produced")
     with page.expect_download() as download_info:
         letters.get_by_role("link", name="PDF").click()
     text = "".join(
@@ -100,3 +107,5 @@ def test_papers_question_acceptance_and_family_letter(
 
     assert page.evaluate("window.__cspViolations") == []
     page_problems.assert_none()
+    assert len(axe.checked) == 5
+    axe.assert_none()

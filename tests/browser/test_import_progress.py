@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from provider_portal.imports import jobs as import_jobs
 from provider_portal.models import Role
+from tests.browser.accessibility import AccessibilityLog
 from tests.browser.conftest import PageProblems
 from tests.browser.test_whole_loop import assert_same_page, mark_page, sign_in
 from tests.factories import Factory
@@ -64,4 +65,7 @@ def test_an_import_with_a_mistake_shows_its_progress_then_the_problems(
     expect(page).to_have_title("Error: Your file was not imported – Assessment provider portal")
     expect(page.get_by_role("button", name="Import")).to_be_visible()
     assert_same_page(page)
+    axe = AccessibilityLog()  # after the poll swapped in the result
+    axe.check_widths(page, "import, not imported")
+    axe.assert_none()
     page_problems.assert_none()

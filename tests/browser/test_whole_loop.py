@@ -14,6 +14,7 @@ from sqlalchemy import select
 from provider_portal.extensions import db
 from provider_portal.models import Role, User
 from provider_portal.timescales import today
+from tests.browser.accessibility import AccessibilityLog
 from tests.browser.conftest import PageProblems
 from tests.factories import Factory
 from tests.files import PDF_BYTES
@@ -64,6 +65,7 @@ def test_allocate_upload_return_accept_and_report(
     make.user(Role.MANAGER, email="manager@council.test", totp=True)
     make.user(Role.PROVIDER_ADMIN, provider=provider, email="admin@northbrook.test")
     make.case(case_ref="EHC24-0042", first_name="Amelia", last_name="Hughes")
+    axe = AccessibilityLog()  # axe-core after every htmx swap
 
     # The manager allocates EP advice on the case; htmx swaps the allocations in place.
     sign_in(page, "manager@council.test", two_factor=True)
@@ -85,6 +87,7 @@ def test_allocate_upload_return_accept_and_report(
     expect(row).to_contain_text("Northbrook Psychology Services")
     expect(row).to_contain_text("With provider")
     assert_same_page(page)
+    axe.check(page, "case page, work allocated")
     href = row.get_by_role("link", name="Educational psychology advice").get_attribute("href")
     match = re.fullmatch(r"/allocations/(\d+)", href or "")
     assert match, href
@@ -107,6 +110,7 @@ def test_allocate_upload_return_accept_and_report(
     expect(page.locator("#provider-work .govuk-notification-banner")).to_contain_text(
         "You accepted this work"
     )
+    axe.check(page, "provider work, accepted")
     upload = tmp_path / "ep-advice-amelia.pdf"
     upload.write_bytes(PDF_BYTES)
     page.set_input_files("#upload-document", str(upload))
@@ -116,12 +120,14 @@ def test_allocate_upload_return_accept_and_report(
         "Document uploaded"
     )
     expect(page.locator("#document-table")).to_contain_text("ep-advice-amelia.pdf")
+    axe.check(page, "provider work, uploaded")
     page.get_by_role("button", name="Mark as returned to the council").click()
     expect(page.locator("#provider-work .govuk-notification-banner")).to_contain_text(
         "Work returned to the council"
     )
     expect(page.locator("#allocation-status")).to_contain_text("Returned")
     assert_same_page(page)
+    axe.check(page, "provider work, returned")
     sign_out(page)
 
     # The manager downloads exactly what was uploaded and accepts it.
@@ -141,6 +147,7 @@ def test_allocate_upload_return_accept_and_report(
     expect(page.locator("#allocation-status")).to_contain_text("Accepted")
     expect(page.get_by_role("button", name="Accept work")).to_have_count(0)
     assert_same_page(page)
+    axe.check(page, "review, accepted")
 
     # The month's row counts the work as allocated and returned.
     month = today()
@@ -152,6 +159,8 @@ def test_allocate_upload_return_accept_and_report(
 
     assert page.evaluate("window.__cspViolations") == []
     page_problems.assert_none()
+    assert len(axe.checked) == 5
+    axe.assert_none()
 
 
 def test_two_factor_set_up_and_sign_in(

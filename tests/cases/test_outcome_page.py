@@ -114,9 +114,11 @@ def test_mistakes_are_shown_on_their_fields_and_nothing_is_saved(make, client_fo
     manager = client_for(Role.MANAGER)
     case = make.case(request_received_on=date(2024, 6, 1), decision_to_assess_on=date(2024, 7, 1))
     soup = manager.page(f"/cases/{case.id}")
-    # The ceased reason is revealed under "Ceased" (and shown to everyone without JavaScript).
-    conditional = soup.select_one(".govuk-radios__conditional")
-    assert conditional is not None and conditional.select("input[name=close-ceased_reason]")
+    # The ceased reason is its own question after the reasons, not a conditional reveal (which
+    # would put aria-expanded on a radio).
+    assert soup.select_one(".govuk-radios__conditional") is None
+    assert soup.select("input[name=close-ceased_reason]")
+    assert not soup.select("input[type=radio][data-aria-controls]")
 
     response = _post(manager, case, "close", "close", reason="ceased")
     assert response.status_code == 200

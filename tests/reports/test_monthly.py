@@ -161,6 +161,24 @@ def test_htmx_filter_returns_the_table_fragment(board, client_for):
     )
     assert soup.select_one("#monthly-table") is not None
     assert soup.select_one("h1") is None
+    # The form comes back out of band, with no errors once the months are right.
+    form = soup.select_one("form#monthly-filters[hx-swap-oob=true]")
+    assert form is not None and form.select_one(".govuk-error-message") is None
+
+
+def test_htmx_error_is_shown_beside_its_field_as_well_as_in_the_summary(board, client_for):
+    manager = client_for(Role.MANAGER)
+    soup = manager.page(
+        "/reports/monthly?start=2024-09&end=2024-08&as_of=2&as_of=12&as_of=2024", htmx=True
+    )
+    summary = soup.select_one(".govuk-error-summary")
+    assert summary is not None and soup.select_one("#monthly-table") is None
+    form = soup.select_one("form#monthly-filters[hx-swap-oob=true]")
+    assert form is not None
+    messages = form.select(".govuk-error-message")
+    assert messages and "same as or after" in messages[0].get_text()
+    for link in summary.select(".govuk-error-summary__list a"):
+        assert form.select_one(link["href"]) is not None, link["href"]
 
 
 def test_cli_writes_the_same_csv(board, app, tmp_path):

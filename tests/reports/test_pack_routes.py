@@ -187,7 +187,22 @@ def test_htmx_gets_the_report_fragment(data, client_for):
     monitor = client_for(Role.MONITOR)
     soup = monitor.page(f"/reports/pack?{QUERY}", htmx=True)
     assert soup.select_one("#pack-cohort") is not None
-    assert soup.find("form") is None
+    # The only form is the choices, swapped in out of band (without errors, as they are right).
+    forms = soup.find_all("form")
+    assert [form.get("hx-swap-oob") for form in forms] == ["true"]
+    assert forms[0].select_one(".govuk-error-message") is None
+
+
+@freeze_time(TODAY)
+def test_an_htmx_error_is_shown_beside_its_field_as_well_as_in_the_summary(data, client_for):
+    monitor = client_for(Role.MONITOR)
+    soup = monitor.page("/reports/pack?contract=CON-A&start=2025-04&end=2025-02", htmx=True)
+    summary = soup.select_one(".govuk-error-summary")
+    assert summary is not None and soup.select_one("#pack-cohort") is None
+    form = soup.select_one("form#pack-filters[hx-swap-oob=true]")
+    assert form is not None and form.select(".govuk-error-message")
+    for link in summary.select(".govuk-error-summary__list a"):
+        assert form.select_one(link["href"]) is not None, link["href"]
     response = monitor.get(f"/reports/pack?{QUERY}", htmx=True)
     assert "HX-Request" in response.headers.get("Vary", "")
 
