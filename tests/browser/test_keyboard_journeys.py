@@ -55,7 +55,8 @@ def test_provider_accepts_new_work_and_returns_it_by_keyboard(
     log = AccessibilityLog()
 
     sign_in_by_keyboard(page, "admin@northbrook.test")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your work")
+    # The provider's home lists the new work to accept.
+    expect(page.get_by_role("heading", level=1)).to_have_text("What needs doing")
     tab_to(page, "EHC24-0042")
     page.keyboard.press("Enter")
     expect(page.locator("#allocation-status")).to_contain_text("With provider")
@@ -112,6 +113,8 @@ def test_council_sends_work_back_and_accepts_work_by_keyboard(
     page.keyboard.press("Enter")
     expect_error_pattern(page)
     log.check_widths(page, "review, send back error")
+    tab_to(page, "Recommendations are not specific")
+    page.keyboard.press(" ")
     tab_to(page, "What needs to be amended")
     page.keyboard.type("The advice needs the school's views in section B.")
     tab_to(page, "Send back for amendment")
