@@ -51,6 +51,7 @@ from provider_portal.provider.forms import (
     UploadForm,
 )
 from provider_portal.provider.services import add_document, record_refused_upload
+from provider_portal.reports.providers.figures import compared_with_others
 from provider_portal.web import (
     arg_choice,
     page_number,
@@ -73,7 +74,13 @@ def allocations() -> Response:
     status = arg_choice("status", {s.value for s in AllocationStatus})
     query = filtered(provider_allocations(), status=status)
     result = page_of(query, page_number())
-    response = render("provider/index.html", "provider/_results.html", form=form, result=result)
+    response = render(
+        "provider/index.html",
+        "provider/_results.html",
+        form=form,
+        result=result,
+        comparison=None if wants_fragment() else compared_with_others(current_user.provider_id),
+    )
     record_list_view(
         "provider_allocations", result.page, provider_id=current_user.provider_id, status=status
     )

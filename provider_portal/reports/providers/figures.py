@@ -46,9 +46,12 @@ from provider_portal.reports.pack.figures import (
 )
 from provider_portal.reports.spend.queries import money_sum, round_pence
 from provider_portal.reports.sql import percent
-from provider_portal.timescales import add_months, month_start
+from provider_portal.timescales import add_months, month_start, today
 
 ALL_PROVIDERS = "All providers"
+# Fewer providers than this and a median would give another provider's figures away (with
+# two, the median and your own figure make the other's): no medians are shown.
+MIN_COMPARED = 3
 TOP_REASONS = 3
 CSV_HEADER = (
     "provider",
@@ -367,14 +370,21 @@ def _by_key(found: Mapping[tuple[Any, ...], Any], at: int = 1) -> dict[Key, list
 
 
 def key_counts(
-    first_month: date, last_month: date, as_of: date, work_type: WorkType | None = None
+    first_month: date,
+    last_month: date,
+    as_of: date,
+    work_type: WorkType | None = None,
+    this_month: bool = True,
 ) -> dict[Key, Counts]:
-    """Everything the table counts, per (provider, practitioner): a fixed number of queries."""
+    """Everything the table counts, per (provider, practitioner): a fixed number of queries
+    (one fewer without the work allocated in the as-of date's month)."""
     check_range(first_month, last_month)
     filters = _filters(work_type)
     cohort = _by_key(cohort_counts_by(KEYS, first_month, last_month, as_of, work_type=work_type))
-    this_month = cohort_counts_by(
-        KEYS, month_start(as_of), month_start(as_of), as_of, work_type=work_type
+    in_month = (
+        cohort_counts_by(KEYS, month_start(as_of), month_start(as_of), as_of, work_type=work_type)
+        if this_month
+        else {}
     )
     returns = _by_key(returns_by_days(filters, first_month, last_month, as_of, KEYS))
     happened = events(filters, first_month, last_month, as_of, KEYS)
@@ -387,7 +397,7 @@ def key_counts(
     for (kind, _month, provider_id, practitioner_id), n in happened.items():
         slot = (kind, (provider_id, practitioner_id))
         event_counts[slot] = event_counts.get(slot, 0) + n
-    allocated_now = {(k[1], k[2]): row.allocated for k, row in this_month.items()}
+    allocated_now = {(k[1], k[2]): row.allocated for k, row in in_month.items()}
 
     keys: set[Key] = set(cohort) | set(returns) | set(accepted) | set(sendbacks) | set(rubric)
     keys |= {key for _kind, key in event_counts} | set(allocated_now)
@@ -476,22 +486,23 @@ def league_table(
     return League(first_month, last_month, as_of, work_type, rows, total)
 
 
-# The columns of the comparison: (label, how a row gives it).
-COMPARED: list[tuple[str, Callable[[LeagueRow], Decimal | int | None]]] = [
-    ("Allocated", lambda r: r.allocated),
-    ("Returned", lambda r: r.returned),
-    ("Outstanding", lambda r: r.outstanding),
-    ("Declined", lambda r: r.declined),
-    ("Withdrawn", lambda r: r.withdrawn),
-    ("On time (statutory) %", lambda r: r.on_time_statutory_percent),
-    ("On time (contract) %", lambda r: r.on_time_contract_percent),
-    ("Mean days to return", lambda r: r.mean_days),
-    ("Median days to return", lambda r: r.median_days),
-    ("90th percentile days to return", lambda r: r.p90_days),
-    ("First time right %", lambda r: r.first_time_right_percent),
-    ("Send-backs per 100 returns", lambda r: r.sendbacks_per_100),
-    ("Rubric average (of 2)", lambda r: r.rubric_average),
-    ("Cost per accepted output", lambda r: r.cost_per_accepted_output),
+# The columns of the comparison: (label, kind of figure, how a row gives it). The kind says
+# how the page shows it: a count, a percentage, days, a score of 2, or money.
+COMPARED: list[tuple[str, str, Callable[[LeagueRow], Decimal | int | None]]] = [
+    ("Allocated", "count", lambda r: r.allocated),
+    ("Returned", "count", lambda r: r.returned),
+    ("Outstanding", "count", lambda r: r.outstanding),
+    ("Declined", "count", lambda r: r.declined),
+    ("Withdrawn", "count", lambda r: r.withdrawn),
+    ("On time (statutory)", "percent", lambda r: r.on_time_statutory_percent),
+    ("On time (contract)", "percent", lambda r: r.on_time_contract_percent),
+    ("Mean days to return", "days", lambda r: r.mean_days),
+    ("Median days to return", "days", lambda r: r.median_days),
+    ("90th percentile days to return", "days", lambda r: r.p90_days),
+    ("First time right", "percent", lambda r: r.first_time_right_percent),
+    ("Send-backs per 100 returns", "count", lambda r: r.sendbacks_per_100),
+    ("Rubric average (of 2)", "score", lambda r: r.rubric_average),
+    ("Cost per accepted output", "money", lambda r: r.cost_per_accepted_output),
 ]
 
 
@@ -512,22 +523,49 @@ class Comparison:
     last_month: date
     as_of: date
     providers_compared: int
-    lines: list[tuple[str, Decimal | int | None, Decimal | None]]  # (label, own, median)
+
+    @property
+    def has_medians(self) -> bool:
+        return self.providers_compared >= MIN_COMPARED
+
+    # (label, kind, own figure, median across providers)
+    lines: list[tuple[str, str, Decimal | int | None, Decimal | None]]
 
 
 def how_you_compare(
     provider_id: int, first_month: date, last_month: date, as_of: date
 ) -> Comparison:
-    """The provider's own row and, for each column, the median of every provider with work
-    in the months; no other provider's figures leave this function."""
-    league = league_table(first_month, last_month, as_of)
-    own = league.provider(provider_id)
-    active = [r for r in (p.row for p in league.providers) if r.allocated or r.flow.returned]
+    """The provider's own row and, for each column, the median across the providers with
+    work in the months (none with fewer than MIN_COMPARED of them); no other provider's
+    figures leave this function."""
+    found = key_counts(first_month, last_month, as_of, this_month=False)
+    by_provider: dict[int, Counts] = {}
+    for (key_provider, _practitioner), counts in found.items():
+        by_provider[key_provider] = by_provider.get(key_provider, Counts()) + counts
+    rows = {
+        key_provider: LeagueRow("", key_provider, None, counts, _flow(counts))
+        for key_provider, counts in by_provider.items()
+    }
+    own = rows.get(provider_id) or LeagueRow("", provider_id, None, Counts(), _flow(Counts()))
+    active = [row for row in rows.values() if row.allocated or row.flow.returned]
+    enough = len(active) >= MIN_COMPARED
     lines = [
-        (label, value(own) if own is not None else None, median_of(value(r) for r in active))
-        for label, value in COMPARED
+        (label, kind, value(own), median_of(value(row) for row in active) if enough else None)
+        for label, kind, value in COMPARED
     ]
-    return Comparison(league.first_month, league.last_month, as_of, len(active), lines)
+    return Comparison(first_month, last_month, as_of, len(active), lines)
+
+
+def last_complete_months(on: date, months: int = 12) -> tuple[date, date]:
+    """The first and last of the `months` whole months before the month of `on`."""
+    this_month = month_start(on)
+    return add_months(this_month, -months), add_months(this_month, -1)
+
+
+def compared_with_others(provider_id: int) -> Comparison:
+    """How the provider compares over the last 12 complete months, as of today."""
+    now = today()
+    return how_you_compare(provider_id, *last_complete_months(now), now)
 
 
 def csv_rows(league: League) -> list[tuple[object, ...]]:

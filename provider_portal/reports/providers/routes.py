@@ -22,11 +22,17 @@ from provider_portal.reports.pack.figures import (
 )
 from provider_portal.reports.pages import ReportPage
 from provider_portal.reports.providers.charts import league_chart_svg
-from provider_portal.reports.providers.figures import CSV_HEADER, League, csv_rows, league_table
+from provider_portal.reports.providers.figures import (
+    CSV_HEADER,
+    League,
+    csv_rows,
+    last_complete_months,
+    league_table,
+)
 from provider_portal.reports.providers.forms import LeagueForm
 from provider_portal.reports.scope import EVERYTHING
 from provider_portal.reports.stages import PLAN_WRITING_ALLOCATION, STAGES, stages, stages_export
-from provider_portal.timescales import add_months, month_start, today
+from provider_portal.timescales import today
 
 
 @dataclass(frozen=True)
@@ -63,10 +69,9 @@ class LeagueChoice:
 
 def _read() -> tuple[LeagueForm, LeagueChoice | None]:
     args = report_args(as_of=True)
-    # The last 12 complete months.
-    this_month = month_start(today())
-    args.setdefault("start", add_months(this_month, -12).strftime("%Y-%m"))
-    args.setdefault("end", add_months(this_month, -1).strftime("%Y-%m"))
+    first, last = last_complete_months(today())
+    args.setdefault("start", first.strftime("%Y-%m"))
+    args.setdefault("end", last.strftime("%Y-%m"))
     form = LeagueForm(args)
     form.offer(work_types())
     return form, read_form(form, _choice)
