@@ -82,12 +82,14 @@ class StageRow:
     def label(self) -> str:
         return "Total" if self.month is None else self.month.strftime("%Y-%m")
 
+    @property
+    def days(self) -> list[int | None]:
+        """Each stage's median and 90th percentile, in the order of STAGES."""
+        return [value for days in self.stages for value in (days.median, days.p90)]
+
     def as_csv(self) -> tuple[object, ...]:
-        values: list[object] = [self.label, self.plans]
-        for days in self.stages:
-            values += ["" if days.median is None else days.median]
-            values += ["" if days.p90 is None else days.p90]
-        return (*values, self.longest or "")
+        values = ["" if value is None else value for value in self.days]
+        return (self.label, self.plans, *values, self.longest or "")
 
 
 @dataclass(frozen=True)

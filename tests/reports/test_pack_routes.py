@@ -351,6 +351,7 @@ SHEETS = [
     "Cost to clear",
     "Backlog",
     "Spend",
+    "Where the time goes",
 ]
 
 

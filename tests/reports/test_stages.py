@@ -172,3 +172,25 @@ def test_the_league_page_shows_it_with_its_csv(data, client_for):
         "Request to allocation (council)",
     ]
     assert lines[-1][0] == "Total"
+
+
+@freeze_time(TODAY)
+def test_the_pack_shows_it_for_its_scope_with_its_csv_and_sheet(data, client_for):
+    client = client_for(Role.MANAGER)
+    query = f"provider={data['south'].id}&start=2025-02&end=2025-03&as_of=31&as_of=3&as_of=2025"
+    soup = client.page(f"/reports/pack?{query}")
+    table = soup.select_one("#pack-stages")
+    rows = [
+        [c.get_text(" ", strip=True) for c in r.find_all(["th", "td"])]
+        for r in table.select("tbody tr")
+    ]
+    assert [row[:3] for row in rows] == [
+        ["February 2025", "1", "70"],
+        ["March 2025", "1", "10"],
+        ["Total", "2", "10"],
+    ]
+    response = client.get(soup.select_one("#pack-stages-csv")["href"])
+    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert tuple(lines[0]) == CSV_HEADER
+    assert lines[1][:3] == ["2025-02", "1", "70"]
+    assert lines[2][-1] == "Allocation to return (provider)"

@@ -50,6 +50,7 @@ from provider_portal.reports.monthly.queries import MonthlyRow, monthly_counts_b
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import SpendMonth, spend_by_month
 from provider_portal.reports.sql import MEDIAN, P90, DaysBetween, mean, nearest_rank, percent
+from provider_portal.reports.stages import Stages, stages
 from provider_portal.timescales import add_months, month_end, months_between
 
 MAX_MONTHS = 36
@@ -182,6 +183,7 @@ class Pack:
     forecast: Forecast
     spend: list[SpendMonth]
     value: Decimal  # current value of the contracts in scope
+    stages: Stages  # where the time goes, for the plans issued in the months
 
     @property
     def contract(self) -> Contract | None:
@@ -636,4 +638,5 @@ def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -
         spend=spend_by_month(scope, first_month, last_month, as_of),
         # The forecast sets the same value (scope_value) against the cost as funding agreed.
         value=projection.cost.row(FUNDING).total,
+        stages=stages(scope, first_month, last_month, as_of),
     )

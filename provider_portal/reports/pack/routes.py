@@ -33,6 +33,7 @@ from provider_portal.reports.scope import (
     choosable_providers,
     read_scope,
 )
+from provider_portal.reports.stages import PLAN_WRITING_ALLOCATION, STAGES
 from provider_portal.timescales import today
 
 
@@ -90,6 +91,8 @@ def _context(form: PackForm, chosen: PackChoice | None) -> dict[str, Any]:
         "on_time_contract": ON_TIME_CONTRACT,
         "rate_weeks": RATE_WEEKS,
         "inflow_weeks": INFLOW_WEEKS,
+        "stage_names": STAGES,
+        "plan_writing_allocation": PLAN_WRITING_ALLOCATION,
     }
 
 

@@ -15,6 +15,8 @@ from provider_portal.reports.pack.figures import (
     PERCENTILE_METHOD,
     Pack,
 )
+from provider_portal.reports.stages import CSV_HEADER as STAGES_HEADER
+from provider_portal.reports.stages import PLAN_WRITING_ALLOCATION
 from provider_portal.reports.xlsx import Column, Sheet, csv_cells, write_workbook
 
 CSV_TABLES = (
@@ -26,6 +28,7 @@ CSV_TABLES = (
     "cost",
     "backlog",
     "spend",
+    "stages",
 )
 
 
@@ -200,6 +203,19 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
             for s in pack.spend
         ],
     )
+    stages_sheet = Sheet(
+        "stages",
+        "Where the time goes",
+        [
+            MONTH,
+            *(Column(header, "count", len(header) + 2) for header in STAGES_HEADER[1:-1]),
+            Column(STAGES_HEADER[-1], "text", 36),
+        ],
+        [
+            (_month_or_total(r.month), r.plans, *r.days, r.longest)
+            for r in [*pack.stages.rows, pack.stages.total]
+        ],
+    )
     sheets = [
         cohort,
         by_type,
@@ -209,6 +225,7 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
         cost_sheet,
         backlog_sheet,
         spend_sheet,
+        stages_sheet,
     ]
     return {sheet.name: sheet for sheet in sheets}
 
@@ -223,6 +240,7 @@ def about_sheet(pack: Pack) -> Sheet:
         ("On time (statutory)", ON_TIME_STATUTORY),
         ("On time (contract)", ON_TIME_CONTRACT),
         ("Turnaround percentiles", PERCENTILE_METHOD),
+        ("Where the time goes", PLAN_WRITING_ALLOCATION),
     ]
     if pack.contract is not None:
         rows.insert(1, ("Contract title", pack.contract.title))
