@@ -408,10 +408,11 @@ def build_allocations(
                 returned_document(allocation, uploaders[provider.id])
             counts.returned[month] += 1
             if rng.random() < AMENDMENT_RATE:
-                request_amendment(allocation, rng.choice(AMENDMENT_COMMENTS), actor=None)
+                sendback = request_amendment(allocation, rng.choice(AMENDMENT_COMMENTS), actor=None)
                 # The service stamps today; the demo's history needs the day it happened.
                 sent_back_on = _later(rng, returned_on, 1, 7, now)
                 allocation.amendment_requested_on = sent_back_on
+                sendback.requested_on = sent_back_on
                 if month > 1 or rng.random() < 0.5:
                     continue
                 returned_on = _later(rng, sent_back_on, 3, 10, now)
