@@ -266,9 +266,10 @@ def cohort(
     return rows, total
 
 
-def _in_range(
+def in_range(
     column: Any, first_month: date, last_month: date, as_of: date
 ) -> list[ColumnElement[bool]]:
+    """The dates in the months, on or before the as-of date."""
     return [
         column >= first_month,
         column < add_months(last_month, 1),
@@ -341,7 +342,7 @@ def returns_by_days(
         )
         .where(
             Allocation.returned_on.is_not(None),
-            *_in_range(Allocation.returned_on, first_month, last_month, as_of),
+            *in_range(Allocation.returned_on, first_month, last_month, as_of),
             *filters,
         )
         .subquery("returned_work")
@@ -395,7 +396,7 @@ def events(
                 *(key.label(f"key_{i}") for i, key in enumerate(keys)),
             ).where(
                 column.is_not(None),
-                *_in_range(column, first_month, last_month, as_of),
+                *in_range(column, first_month, last_month, as_of),
                 *filters,
             )
         )

@@ -13,7 +13,7 @@ from provider_portal.permissions import requires
 from provider_portal.reports import bp
 from provider_portal.reports.backlog import INFLOW_WEEKS
 from provider_portal.reports.forecast import RATE_WEEKS
-from provider_portal.reports.forms import read_form, report_args
+from provider_portal.reports.forms import range_args, read_form, report_args
 from provider_portal.reports.monthly.queries import parse_month
 from provider_portal.reports.pack.cache import cached_pack
 from provider_portal.reports.pack.charts import CHARTS, pack_chart_svg
@@ -49,11 +49,7 @@ class PackChoice:
     @property
     def args(self) -> dict[str, Any]:
         """The query string that chooses the same again, for the page's links."""
-        args: dict[str, Any] = {
-            "start": self.first_month.strftime("%Y-%m"),
-            "end": self.last_month.strftime("%Y-%m"),
-            "as_of": [str(self.as_of.day), str(self.as_of.month), str(self.as_of.year)],
-        }
+        args = range_args(self.first_month, self.last_month, self.as_of)
         if self.scope.contract is not None:
             args["contract"] = self.scope.contract.reference
         if self.scope.provider is not None:

@@ -41,6 +41,7 @@ from provider_portal.reports.pack.figures import (
     check_range,
     events,
     flow_row,
+    in_range,
     merge_returns,
     returns_by_days,
 )
@@ -263,10 +264,6 @@ def _filters(work_type: WorkType | None) -> list[ColumnElement[bool]]:
     return [Allocation.work_type_id == work_type.id] if work_type is not None else []
 
 
-def _in_months(column: Any, first_month: date, last_month: date, as_of: date) -> list[Any]:
-    return [column >= first_month, column < add_months(last_month, 1), column <= as_of]
-
-
 def sent_back_by(as_of: date) -> ColumnElement[bool]:
     """Work sent back for amendment at least once on or before as_of: a SendBack row by then,
     or an amendment counted on the allocation by then (records older than SendBack rows)."""
@@ -291,7 +288,7 @@ def _accepted(
             count_if(PRICE.is_not(None)),
             func.sum(PRICE),
         )
-        .where(*_in_months(Allocation.accepted_on, first_month, last_month, as_of), *filters)
+        .where(*in_range(Allocation.accepted_on, first_month, last_month, as_of), *filters)
         .group_by(*KEYS)
     )
     return {
@@ -307,7 +304,7 @@ def _sendbacks(
     query = (
         select(*KEYS, func.count(SendBack.id))
         .join(Allocation, Allocation.id == SendBack.allocation_id)
-        .where(*_in_months(SendBack.requested_on, first_month, last_month, as_of), *filters)
+        .where(*in_range(SendBack.requested_on, first_month, last_month, as_of), *filters)
         .group_by(*KEYS)
     )
     return {(p, a): int(n) for p, a, n in db.session.execute(query)}
@@ -323,7 +320,7 @@ def _reasons(
         .join(SendBack, SendBack.id == sendback_reason_link.c.sendback_id)
         .join(SendBackReason, SendBackReason.id == sendback_reason_link.c.reason_id)
         .join(Allocation, Allocation.id == SendBack.allocation_id)
-        .where(*_in_months(SendBack.requested_on, first_month, last_month, as_of), *filters)
+        .where(*in_range(SendBack.requested_on, first_month, last_month, as_of), *filters)
         .group_by(*KEYS, SendBackReason.id, SendBackReason.label)
     )
     found: dict[Key, dict[str, int]] = {}
@@ -341,7 +338,7 @@ def _rubric(
         .select_from(QualityScore)
         .join(QualityCheck, QualityCheck.id == QualityScore.quality_check_id)
         .join(Allocation, Allocation.id == QualityCheck.allocation_id)
-        .where(*_in_months(QualityCheck.checked_on, first_month, last_month, as_of), *filters)
+        .where(*in_range(QualityCheck.checked_on, first_month, last_month, as_of), *filters)
         .group_by(*KEYS)
     )
     return {(p, a): (int(points or 0), int(n)) for p, a, points, n in db.session.execute(query)}

@@ -12,7 +12,7 @@ from provider_portal.models import WorkType
 from provider_portal.permissions import can, requires
 from provider_portal.reports import bp
 from provider_portal.reports.exports import Export, csv_export
-from provider_portal.reports.forms import read_form, report_args
+from provider_portal.reports.forms import range_args, read_form, report_args
 from provider_portal.reports.monthly.queries import parse_month, work_type_by_code, work_types
 from provider_portal.reports.pack.figures import (
     ON_TIME_CONTRACT,
@@ -47,11 +47,7 @@ class LeagueChoice:
     @property
     def args(self) -> dict[str, Any]:
         """The query string that chooses the same again, for the page's links."""
-        args: dict[str, Any] = {
-            "start": self.first_month.strftime("%Y-%m"),
-            "end": self.last_month.strftime("%Y-%m"),
-            "as_of": [str(self.as_of.day), str(self.as_of.month), str(self.as_of.year)],
-        }
+        args = range_args(self.first_month, self.last_month, self.as_of)
         if self.work_type is not None:
             args["work_type"] = self.work_type.code
         return args
