@@ -47,6 +47,9 @@ POLICIES: dict[str, frozenset[Role] | None] = {
     "manage_accounts": frozenset({Role.ADMIN}),
     "manage_practitioners": frozenset({Role.PROVIDER_ADMIN}),
     "view_audit": frozenset({Role.ADMIN}),
+    # Practitioners' names beside their figures (the league table): the council's roles. A
+    # provider sees figures for its own organisation only, never by name of another's staff.
+    "view_practitioner_names": frozenset({Role.ADMIN, Role.MANAGER, Role.MONITOR}),
     # Pages every signed-in person uses for their own account (password, two-factor).
     "own_account": ALL_ROLES,
 }

@@ -23,9 +23,11 @@ from provider_portal.models import (
     Case,
     Provider,
     Role,
+    SendBack,
     User,
 )
 from provider_portal.reports.monthly.queries import monthly_report
+from provider_portal.reports.providers.figures import league_table
 from provider_portal.store_check import check_store
 from tests.factories import Factory
 
@@ -86,6 +88,16 @@ def test_seed_builds_a_believable_demo_and_is_idempotent(app: Flask) -> None:
     assert latest_returned is not None and latest_returned <= TODAY
     statuses = set(db.session.scalars(select(Allocation.status)))
     assert statuses == set(AllocationStatus) - {AllocationStatus.DECLINED}
+    # Each request for amendment is dated the day it happened, as the figures as of a date read.
+    sent_back = db.session.execute(
+        select(SendBack.requested_on, Allocation.amendment_requested_on).join(Allocation)
+    ).all()
+    assert sent_back and all(row == (row[1], row[1]) for row in sent_back)
+    # The league table has a row for each provider with work, and the figures add up.
+    league = league_table(date(2024, 8, 1), date(2024, 11, 1), TODAY)
+    assert [p.row.allocated > 0 for p in league.providers] == [True, True]
+    assert league.total.allocated == sum(MONTHLY_ALLOCATIONS)
+    assert league.total.first_time_right_percent is not None
 
     second = _seed(app)
     assert "already" in second

@@ -59,6 +59,7 @@ from provider_portal.provider.forms import (
 )
 from provider_portal.provider.services import add_document, record_refused_upload
 from provider_portal.quality.services import latest_sendback
+from provider_portal.reports.providers.figures import compared_with_others
 from provider_portal.timescales import today
 from provider_portal.web import (
     arg_choice,
@@ -78,7 +79,12 @@ def home() -> Response:
     """What needs doing: new work to accept, work due this week, work sent back to amend."""
     as_of = today()
     summary = provider_home(provider_allocations(), as_of)
-    response = render("provider/home.html", summary=summary, as_of=as_of)
+    response = render(
+        "provider/home.html",
+        summary=summary,
+        as_of=as_of,
+        comparison=compared_with_others(current_user.provider_id),
+    )
     record_list_view("provider_home", 1, provider_id=current_user.provider_id)
     db.session.commit()
     return response

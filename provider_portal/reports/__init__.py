@@ -9,5 +9,6 @@ from provider_portal.reports.compliance import routes as compliance_routes  # no
 from provider_portal.reports.foi import routes as foi_routes  # noqa: E402,F401
 from provider_portal.reports.monthly import routes as monthly_routes  # noqa: E402,F401
 from provider_portal.reports.pack import routes as pack_routes  # noqa: E402,F401
+from provider_portal.reports.providers import routes as providers_routes  # noqa: E402,F401
 from provider_portal.reports.sen2 import routes as sen2_routes  # noqa: E402,F401
 from provider_portal.reports.spend import routes as spend_routes  # noqa: E402,F401

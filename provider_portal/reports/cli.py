@@ -24,8 +24,9 @@ from provider_portal.errors import ReportError
 from provider_portal.reports.compliance import queries as compliance
 from provider_portal.reports.exports import record_export
 from provider_portal.reports.monthly import queries as monthly
-from provider_portal.reports.pack.figures import build_pack
+from provider_portal.reports.pack.figures import build_pack, check_range
 from provider_portal.reports.pack.sheets import pack_detail, pack_workbook
+from provider_portal.reports.providers import figures as league
 from provider_portal.reports.scope import Scope, provider_by_name
 from provider_portal.reports.spend import queries as spend
 from provider_portal.tabular import safe_cell, write_csv
@@ -184,3 +185,29 @@ def report_backlog(as_of: str | None, output: str | None) -> None:
     record_export(f"backlog as_of={as_of_date.isoformat()} rows={len(rows)} via=cli")
     with opened(output) as handle:
         write_csv(handle, board_export.CSV_HEADER, rows)
+
+
+@report_cli.command("providers")
+@click.option("--from", "start", required=True, help="First month, YYYY-MM")
+@click.option("--to", "end", required=True, help="Last month, YYYY-MM (36 months at most)")
+@click.option("--as-of", "as_of", help="Figures as they stood on this date, YYYY-MM-DD")
+@click.option("--work-type", "work_type_code", help="Only this work type (code)")
+@OUTPUT
+def report_providers(
+    start: str, end: str, as_of: str | None, work_type_code: str | None, output: str | None
+) -> None:
+    """The league table: one row per provider, then All providers."""
+    as_of_date = as_of_option(as_of)
+    work_type = monthly.work_type_by_code(work_type_code) if work_type_code else None
+    if work_type_code and work_type is None:
+        raise click.BadParameter(f"No work type {work_type_code!r}", param_hint="--work-type")
+    with usage_errors():
+        first, last = _months(start, end)
+        check_range(first, last)
+        table = league.league_table(first, last, as_of_date, work_type)
+    kind = f" work_type={work_type.code}" if work_type else ""
+    record_export(
+        f"providers {first:%Y-%m}..{last:%Y-%m} as_of={as_of_date.isoformat()}{kind} via=cli"
+    )
+    with opened(output) as handle:
+        write_csv(handle, league.CSV_HEADER, league.csv_rows(table))

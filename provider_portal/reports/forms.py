@@ -4,7 +4,8 @@ fields, the provider list, and reading a form into a report with its mistakes on
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from datetime import date
+from typing import Any, TypeVar
 
 from flask import request
 from flask_wtf import FlaskForm
@@ -43,6 +44,15 @@ def report_args(months: int = 0, as_of: bool = False) -> MultiDict[str, str]:
     if as_of:
         default_as_of(args)
     return args
+
+
+def range_args(first_month: date, last_month: date, as_of: date) -> dict[str, Any]:
+    """The query string of a report's months and as-of date, for links that choose them again."""
+    return {
+        "start": first_month.strftime("%Y-%m"),
+        "end": last_month.strftime("%Y-%m"),
+        "as_of": [str(as_of.day), str(as_of.month), str(as_of.year)],
+    }
 
 
 def default_as_of(args: MultiDict[str, str], name: str = "as_of") -> None:

@@ -71,6 +71,16 @@ def nearest_rank(histogram: Mapping[int, int], share: Decimal) -> int | None:
     raise AssertionError("unreachable: position is at most n")
 
 
+def mean(histogram: Mapping[int, int]) -> Decimal | None:
+    """The mean of the values a {value: count} histogram holds, to one decimal place (halves
+    rounded up); None when there are none."""
+    n = sum(histogram.values())
+    if n == 0:
+        return None
+    total = sum(value * count for value, count in histogram.items())
+    return (Decimal(total) / Decimal(n)).quantize(_TENTH, rounding=ROUND_HALF_UP)
+
+
 MEDIAN = Decimal("0.5")
 
 

@@ -316,6 +316,7 @@ def test_page_answers_every_question_with_date_and_method(council, client_for):
         "answer-cost-per-output",
         "answer-delayed",
         "answer-twenty-weeks",
+        "answer-advice-time",
     ]
     for section in sections:
         assert section.select_one(".foi-as-of").get_text(strip=True) == "As of 20 November 2025."
@@ -339,6 +340,46 @@ def test_page_answers_every_question_with_date_and_method(council, client_for):
     assert "9 cases past 20 weeks" in soup.select_one("#answer-backlog .foi-answer").get_text()
 
 
+def test_average_time_to_return_advice_by_type(council, make):
+    # An OT report back in 20 days, and one outside the 12 months (December 2024 on).
+    for allocated, returned in (
+        (date(2025, 10, 1), date(2025, 10, 21)),
+        (date(2024, 10, 1), date(2024, 11, 30)),
+    ):
+        make.allocation(
+            provider=council["beta"],
+            work_type="ot_advice",
+            allocated_on=allocated,
+            returned_on=returned,
+            status=AllocationStatus.RETURNED,
+        )
+    report = foi_report(AS_OF)
+    assert report.advice_first_month == date(2024, 12, 1)
+    times = {row.work_type_name: (row.returned, row.mean_days) for row in report.advice_times}
+    # EP advice: 50 (a1), 49 (a3) and 70 (a4) days; the plan is not advice.
+    assert times["Educational psychology advice"] == (3, D("56.3"))
+    assert times["Occupational therapy advice"] == (1, D("20.0"))
+    assert "Draft EHC plan" not in times
+    answer = report.answer("advice-time")
+    assert answer.answer.startswith("From December 2024 to 20 November 2025, on average: ")
+    assert "Educational psychology advice 56.3 days" in answer.answer
+    assert "Educational psychology advice: 56.3 days on average, 3 pieces returned" in answer.detail
+
+
+def test_average_time_to_return_advice_is_the_league_tables_mean(council):
+    from provider_portal.reports.providers.figures import league_table
+
+    league = league_table(date(2024, 12, 1), date(2025, 11, 1), AS_OF, make_ep())
+    [ep] = [row for row in foi_report(AS_OF).advice_times if row.work_type_name.startswith("Educ")]
+    assert league.total.mean_days == ep.mean_days
+
+
+def make_ep():
+    from provider_portal.reports.monthly.queries import work_type_by_code
+
+    return work_type_by_code("ep_advice")
+
+
 def test_page_for_another_date_and_a_bad_date(council, client_for):
     client = client_for(Role.MANAGER)
     soup = client.page("/reports/foi?as_of=31&as_of=3&as_of=2025")
@@ -351,7 +392,7 @@ def test_page_for_another_date_and_a_bad_date(council, client_for):
 
 def test_htmx_request_gets_the_answers_fragment(council, client_for):
     soup = client_for(Role.MANAGER).page("/reports/foi?as_of=20&as_of=11&as_of=2025", htmx=True)
-    assert len(soup.select("section")) == 9
+    assert len(soup.select("section")) == 10
 
 
 @freeze_time("2025-11-20 12:00:00")
@@ -362,7 +403,7 @@ def test_csv_has_one_row_per_question_and_is_audited(council, client_for):
     assert 'filename="foi-answers-2025-11-20.csv"' in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert tuple(rows[0]) == CSV_HEADER
-    assert len(rows) == 10
+    assert len(rows) == 11
     assert {row[2] for row in rows[1:]} == {"2025-11-20"}
     cost = next(row for row in rows if row[0] == "What will it cost to clear the backlog?")
     assert cost[1].splitlines()[0].startswith("An estimated £12,150.00 in total")

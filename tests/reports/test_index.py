@@ -13,6 +13,7 @@ def test_every_report_on_the_list_opens_for_contract_monitoring(client_for):
     links = [a["href"] for a in soup.select("main a.govuk-link")]
     assert links == [
         "/reports/pack",
+        "/reports/providers",
         "/reports/monthly",
         "/reports/compliance",
         "/reports/spend",

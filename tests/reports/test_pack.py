@@ -436,6 +436,7 @@ def test_sheets_carry_the_same_rows(data):
         "spend",
         "sendback_reasons",
         "rubric",
+        "stages",
     ]
     assert sheets["cohort"].rows[-1] == ("Total", 11, 6, 5)
     # The flow sheet measures the statutory date: r1 to r4 were all back within 6 weeks.

@@ -380,6 +380,7 @@ SHEETS = [
     "Spend",
     "Send-back reasons",
     "Quality rubric",
+    "Where the time goes",
 ]
 
 

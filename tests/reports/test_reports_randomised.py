@@ -32,7 +32,7 @@ from provider_portal.reports.monthly.queries import monthly_counts_by, monthly_r
 from provider_portal.reports.pack.cache import cached_pack
 from provider_portal.reports.pack.figures import FlowRow, build_pack, cohort, flow
 from provider_portal.reports.scope import Scope
-from provider_portal.reports.sql import MEDIAN, P90, nearest_rank
+from provider_portal.reports.sql import MEDIAN, P90, mean, nearest_rank
 from provider_portal.timescales import FINAL_PLAN_DAYS, add_months, months_between
 
 SEEDS = range(6)
@@ -244,6 +244,7 @@ def expected_flow(scope: Scope, first: date, last: date, as_of: date) -> list[Fl
                 sum(1 for e in found if e[3]),
                 nearest_rank(histogram, MEDIAN),
                 nearest_rank(histogram, P90),
+                mean(histogram),
                 *counts,
             )
         )

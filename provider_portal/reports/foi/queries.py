@@ -8,6 +8,7 @@ council-wide: every provider and contract. A fixed number of SQL aggregates what
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,7 +19,7 @@ from provider_portal.cases.board.queries import OVERDUE_BANDS
 from provider_portal.contracts.pricing import count_if
 from provider_portal.extensions import db
 from provider_portal.formatting import format_money, long_date, plural
-from provider_portal.models import Allocation, Case, Provider
+from provider_portal.models import Allocation, Case, Provider, WorkType
 from provider_portal.reports.backlog import Backlog, in_backlog
 from provider_portal.reports.compliance.queries import (
     ComplianceRow,
@@ -35,6 +36,7 @@ from provider_portal.reports.forecast import (
     forecast,
     quarter_ends,
 )
+from provider_portal.reports.pack.figures import Returned, merge_returns, returns_by_days
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import (
     ZERO,
@@ -42,6 +44,7 @@ from provider_portal.reports.spend.queries import (
     cost_per_output,
     spend_by_financial_year,
 )
+from provider_portal.reports.sql import mean
 from provider_portal.timescales import (
     FINAL_PLAN_DAYS,
     add_months,
@@ -83,6 +86,15 @@ class ProviderSpend:
 
 
 @dataclass(frozen=True)
+class AdviceTime:
+    """How long one type of advice took to come back, on average."""
+
+    work_type_name: str
+    returned: int  # first returned in the 12 months to the date
+    mean_days: Decimal | None  # from allocation to first return
+
+
+@dataclass(frozen=True)
 class Answer:
     key: str  # the section's id on the page
     question: str
@@ -104,6 +116,8 @@ class FoiReport:
     compliance_first_month: date
     compliance_last_month: date
     compliance: ComplianceRow
+    advice_times: list[AdviceTime]
+    advice_first_month: date
     answers: list[Answer]
 
     def answer(self, key: str) -> Answer:
@@ -162,6 +176,36 @@ def _spend(as_of: date) -> tuple[list[ProviderSpend], list[tuple[int, Decimal, D
     return spend, [(fy, c, a) for fy, (c, a) in sorted(years.items())]
 
 
+def advice_times(as_of: date) -> tuple[date, list[AdviceTime]]:
+    """The mean days from allocation to first return of each type of advice, over the advice
+    first returned in the 12 months to as_of (its month and the 11 before), with the first
+    of those months: the league table's turnaround (pack.figures.returns_by_days, sql.mean)
+    split by type of work. Two queries."""
+    first = add_months(as_of.replace(day=1), -11)
+    found = returns_by_days(
+        [WorkType.is_advice.is_(True)],
+        first,
+        as_of.replace(day=1),
+        as_of,
+        (Allocation.work_type_id,),
+    )
+    by_type: dict[int, list[Mapping[int, Returned]]] = {}
+    for (_month, work_type_id), by_days in found.items():
+        by_type.setdefault(work_type_id, []).append(by_days)
+    names = dict(
+        db.session.execute(
+            select(WorkType.id, WorkType.name).where(WorkType.is_advice.is_(True))
+        ).all()
+    )
+    rows = []
+    for work_type_id, name in sorted(names.items(), key=lambda item: item[1]):
+        histogram = {
+            days: r.count for days, r in merge_returns(by_type.get(work_type_id, [])).items()
+        }
+        rows.append(AdviceTime(name, sum(histogram.values()), mean(histogram)))
+    return first, rows
+
+
 def _compliance_months(as_of: date) -> tuple[date, date]:
     """The 12 whole months before as_of's month (or up to it, on its month's last day)."""
     last = as_of.replace(day=1)
@@ -180,6 +224,7 @@ def foi_report(as_of: date) -> FoiReport:
     outputs = cost_per_output(as_of, Scope())
     first_month, last_month = _compliance_months(as_of)
     compliance = compliance_report(last_month, last_month).rolling
+    advice_first_month, advice = advice_times(as_of)
     answers = _answers(
         as_of,
         delayed,
@@ -189,6 +234,7 @@ def foi_report(as_of: date) -> FoiReport:
         spend_years,
         outputs,
         (first_month, last_month, compliance),
+        (advice_first_month, advice),
     )
     return FoiReport(
         as_of=as_of,
@@ -202,6 +248,8 @@ def foi_report(as_of: date) -> FoiReport:
         compliance_first_month=first_month,
         compliance_last_month=last_month,
         compliance=compliance,
+        advice_times=advice,
+        advice_first_month=advice_first_month,
         answers=answers,
     )
 
@@ -215,6 +263,7 @@ def _answers(
     spend_years: list[tuple[int, Decimal, Decimal]],
     outputs: list[CostPerOutput],
     compliance: tuple[date, date, ComplianceRow],
+    advice: tuple[date, list[AdviceTime]],
 ) -> list[Answer]:
     on = long_date(as_of)
     past_20_weeks = (
@@ -260,6 +309,7 @@ def _answers(
             [f"{label}: {count}" for label, count in delayed.bands],
         ),
         _compliance_answer(*compliance),
+        _advice_time_answer(as_of, *advice),
     ]
     return answers
 
@@ -448,6 +498,37 @@ def _compliance_answer(first: date, last: date, row: ComplianceRow) -> Answer:
         "exceptions leaves out every case with a recorded exception to the 20-week limit "
         "(reg 10(4)) whose period overlaps that case's 20 weeks, from both the number issued "
         "and the number within 20 weeks.",
+    )
+
+
+def _advice_time_answer(as_of: date, first: date, rows: list[AdviceTime]) -> Answer:
+    period = f"{first:%B %Y} to {long_date(as_of)}"
+    returned = [row for row in rows if row.mean_days is not None]
+    if returned:
+        words = f"From {period}, on average: " + "; ".join(
+            f"{row.work_type_name} {row.mean_days} days" for row in returned
+        )
+        words += "."
+    else:
+        words = f"No advice came back from providers from {period}."
+    return Answer(
+        "advice-time",
+        "What is the average time to return advice, by type of advice?",
+        words,
+        "For each type of advice, the mean of the calendar days from the day the work was "
+        "allocated to a provider to the day it first came back, over the advice first "
+        "returned from the start of the month 11 months before the date up to the date, "
+        "to one decimal place. The league table's mean days to return, worked out the same "
+        "way.",
+        [
+            f"{row.work_type_name}: "
+            + (
+                "none returned"
+                if row.mean_days is None
+                else f"{row.mean_days} days on average, {plural(row.returned, 'piece')} returned"
+            )
+            for row in rows
+        ],
     )
 
 

@@ -175,12 +175,27 @@ def monthly_counts_by(
 
     Only the (month, key) pairs with work allocated are present.
     """
+    found = cohort_counts_by((key,), first_month, last_month, as_of, provider, contract)
+    return {(month, value): row for (month, value), row in found.items()}
+
+
+def cohort_counts_by(
+    keys: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
+    first_month: date,
+    last_month: date,
+    as_of: date,
+    provider: Provider | None = None,
+    contract: Contract | None = None,
+    work_type: WorkType | None = None,
+) -> dict[tuple[Any, ...], MonthlyRow]:
+    """The cohort counts split by any columns (a provider and its practitioner, say), in one
+    query: {(month, *values): row}, only where work was allocated."""
     _check_range(first_month, last_month)
-    query = _cohort_query(first_month, last_month, as_of, provider, None, contract, (key,))
+    query = _cohort_query(first_month, last_month, as_of, provider, work_type, contract, keys)
     found = {}
-    for y, m, value, allocated, returned in db.session.execute(query):
+    for y, m, *values, allocated, returned in db.session.execute(query):
         month = date(int(y), int(m), 1)
-        found[(month, value)] = MonthlyRow(month, int(allocated), int(returned or 0))
+        found[(month, *values)] = MonthlyRow(month, int(allocated), int(returned or 0))
     return found
 
 

@@ -24,7 +24,7 @@ Definitions (the page states them too):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -54,7 +54,8 @@ from provider_portal.reports.pack.quality import (
 )
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import SpendMonth, spend_by_month
-from provider_portal.reports.sql import MEDIAN, P90, DaysBetween, nearest_rank, percent
+from provider_portal.reports.sql import MEDIAN, P90, DaysBetween, mean, nearest_rank, percent
+from provider_portal.reports.stages import Stages, stages
 from provider_portal.timescales import add_months, month_end, months_between
 
 MAX_MONTHS = 36
@@ -107,6 +108,7 @@ class FlowRow:
     sent_back: int  # of those, sent back for amendment at least once
     median_days: int | None
     p90_days: int | None
+    mean_days: Decimal | None
     accepted: int
     declined: int
     withdrawn: int
@@ -188,6 +190,7 @@ class Pack:
     value: Decimal  # current value of the contracts in scope
     sendback_reasons: SendBackReasons  # why work was sent back (pack.quality)
     rubric: RubricSummary  # the quality rubric's scores (pack.quality)
+    stages: Stages  # where the time goes, for the plans issued in the months
 
     @property
     def contract(self) -> Contract | None:
@@ -270,9 +273,10 @@ def cohort(
     return rows, total
 
 
-def _in_range(
+def in_range(
     column: Any, first_month: date, last_month: date, as_of: date
 ) -> list[ColumnElement[bool]]:
+    """The dates in the months, on or before the as-of date."""
     return [
         column >= first_month,
         column < add_months(last_month, 1),
@@ -291,12 +295,20 @@ class Returned:
     sent_back: int
 
 
-def _returns_by_days(
-    scope: Scope, first_month: date, last_month: date, as_of: date
-) -> dict[date, dict[int, Returned]]:
-    """{month: {days to first return: Returned}} for the work first returned each month.
+Key = tuple[Any, ...]
 
-    One pass: grouped by month and days only, each measure a conditional count, so the
+
+def returns_by_days(
+    filters: Sequence[ColumnElement[bool]],
+    first_month: date,
+    last_month: date,
+    as_of: date,
+    keys: Sequence[Any] = (),
+) -> dict[Key, dict[int, Returned]]:
+    """{(month, *keys): {days to first return: Returned}} for the work first returned each
+    month, limited by `filters` and split by the `keys` columns (a provider, say).
+
+    One pass: grouped by month, keys and days only, each measure a conditional count, so the
     groups are few enough for PostgreSQL to hash rather than sort them on disk.
     """
     target = func.coalesce(ContractTurnaround.days, WorkType.turnaround_days)
@@ -320,6 +332,7 @@ def _returns_by_days(
         select(
             extract("year", Allocation.returned_on).label("year"),
             extract("month", Allocation.returned_on).label("month"),
+            *(key.label(f"key_{i}") for i, key in enumerate(keys)),
             days.label("days"),
             case((on_time, 1), else_=0).label("on_time"),
             case((on_time_statutory, 1), else_=0).label("on_time_statutory"),
@@ -336,31 +349,47 @@ def _returns_by_days(
         )
         .where(
             Allocation.returned_on.is_not(None),
-            *_in_range(Allocation.returned_on, first_month, last_month, as_of),
-            *scope.allocation_filters(),
+            *in_range(Allocation.returned_on, first_month, last_month, as_of),
+            *filters,
         )
         .subquery("returned_work")
     )
-    keys = (each.c.year, each.c.month, each.c.days)
+    key_columns = [each.c[f"key_{i}"] for i in range(len(keys))]
+    grouping = (each.c.year, each.c.month, *key_columns, each.c.days)
     query = select(
-        *keys,
+        *grouping,
         func.count(),
         func.sum(each.c.on_time),
         func.sum(each.c.on_time_statutory),
         func.sum(each.c.sent_back),
-    ).group_by(*keys)
-    found: dict[date, dict[int, Returned]] = {}
-    for year, month, day_count, count, in_turnaround, by_due, reworked in db.session.execute(query):
-        found.setdefault(date(int(year), int(month), 1), {})[int(day_count)] = Returned(
+    ).group_by(*grouping)
+    found: dict[Key, dict[int, Returned]] = {}
+    for (
+        year,
+        month,
+        *values,
+        day_count,
+        count,
+        in_turnaround,
+        by_due,
+        reworked,
+    ) in db.session.execute(query):
+        key = (date(int(year), int(month), 1), *values)
+        found.setdefault(key, {})[int(day_count)] = Returned(
             int(count), int(in_turnaround), int(by_due), int(reworked)
         )
     return found
 
 
-def _events(
-    scope: Scope, first_month: date, last_month: date, as_of: date
-) -> dict[tuple[str, date], int]:
-    """{(kind, month): count} of acceptances, declines and withdrawals in one query."""
+def events(
+    filters: Sequence[ColumnElement[bool]],
+    first_month: date,
+    last_month: date,
+    as_of: date,
+    keys: Sequence[Any] = (),
+) -> dict[Key, int]:
+    """{(kind, month, *keys): count} of acceptances, declines and withdrawals, limited by
+    `filters` and split by the `keys` columns, in one query."""
     parts: list[Any] = []
     for kind, column in (
         ("accepted", Allocation.accepted_on),
@@ -368,29 +397,37 @@ def _events(
         ("withdrawn", Allocation.withdrawn_on),
     ):
         parts.append(
-            select(literal_column(f"'{kind}'").label("kind"), column.label("day")).where(
+            select(
+                literal_column(f"'{kind}'").label("kind"),
+                column.label("day"),
+                *(key.label(f"key_{i}") for i, key in enumerate(keys)),
+            ).where(
                 column.is_not(None),
-                *_in_range(column, first_month, last_month, as_of),
-                *scope.allocation_filters(),
+                *in_range(column, first_month, last_month, as_of),
+                *filters,
             )
         )
-    events = union_all(*parts).subquery("event")
-    year = extract("year", events.c.day)
-    month = extract("month", events.c.day)
-    query = select(events.c.kind, year, month, func.count()).group_by(events.c.kind, year, month)
+    found = union_all(*parts).subquery("event")
+    year = extract("year", found.c.day)
+    month = extract("month", found.c.day)
+    key_columns = [found.c[f"key_{i}"] for i in range(len(keys))]
+    query = select(found.c.kind, year, month, *key_columns, func.count()).group_by(
+        found.c.kind, year, month, *key_columns
+    )
     return {
-        (kind, date(int(y), int(m), 1)): int(count)
-        for kind, y, m, count in db.session.execute(query)
+        (kind, date(int(y), int(m), 1), *values): int(count)
+        for kind, y, m, *values, count in db.session.execute(query)
     }
 
 
-def _flow_row(
+def flow_row(
     month: date | None,
     by_days: Mapping[int, Returned],
     accepted: int,
     declined: int,
     withdrawn: int,
 ) -> FlowRow:
+    """One row of the flow table from its returns by days and its counts of events."""
     return FlowRow(
         month=month,
         returned=sum(r.count for r in by_days.values()),
@@ -399,31 +436,17 @@ def _flow_row(
         sent_back=sum(r.sent_back for r in by_days.values()),
         median_days=nearest_rank({d: r.count for d, r in by_days.items()}, MEDIAN),
         p90_days=nearest_rank({d: r.count for d, r in by_days.items()}, P90),
+        mean_days=mean({d: r.count for d, r in by_days.items()}),
         accepted=accepted,
         declined=declined,
         withdrawn=withdrawn,
     )
 
 
-def flow(
-    scope: Scope, first_month: date, last_month: date, as_of: date
-) -> tuple[list[FlowRow], FlowRow]:
-    """Returns, acceptances, declines and withdrawals per month, and over the range."""
-    months = check_range(first_month, last_month)
-    returns = _returns_by_days(scope, first_month, last_month, as_of)
-    events = _events(scope, first_month, last_month, as_of)
-    rows = [
-        _flow_row(
-            month,
-            returns.get(month, {}),
-            events.get(("accepted", month), 0),
-            events.get(("declined", month), 0),
-            events.get(("withdrawn", month), 0),
-        )
-        for month in months
-    ]
+def merge_returns(histograms: Iterable[Mapping[int, Returned]]) -> dict[int, Returned]:
+    """Returns by days added up over several months (or providers)."""
     merged: dict[int, Returned] = {}
-    for by_days in returns.values():
+    for by_days in histograms:
         for day_count, r in by_days.items():
             m = merged.get(day_count, Returned(0, 0, 0, 0))
             merged[day_count] = Returned(
@@ -432,9 +455,33 @@ def flow(
                 m.on_time_statutory + r.on_time_statutory,
                 m.sent_back + r.sent_back,
             )
-    total = _flow_row(
+    return merged
+
+
+def flow(
+    scope: Scope, first_month: date, last_month: date, as_of: date
+) -> tuple[list[FlowRow], FlowRow]:
+    """Returns, acceptances, declines and withdrawals per month, and over the range."""
+    months = check_range(first_month, last_month)
+    filters = scope.allocation_filters()
+    returns = {
+        key[0]: by_days
+        for key, by_days in returns_by_days(filters, first_month, last_month, as_of).items()
+    }
+    counts = events(filters, first_month, last_month, as_of)
+    rows = [
+        flow_row(
+            month,
+            returns.get(month, {}),
+            counts.get(("accepted", month), 0),
+            counts.get(("declined", month), 0),
+            counts.get(("withdrawn", month), 0),
+        )
+        for month in months
+    ]
+    total = flow_row(
         None,
-        merged,
+        merge_returns(returns.values()),
         sum(r.accepted for r in rows),
         sum(r.declined for r in rows),
         sum(r.withdrawn for r in rows),
@@ -639,4 +686,5 @@ def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -
         value=projection.cost.row(FUNDING).total,
         sendback_reasons=sendback_reasons(scope, first_month, last_month, as_of),
         rubric=rubric_summary(scope, first_month, last_month, as_of),
+        stages=stages(scope, first_month, last_month, as_of),
     )

@@ -13,7 +13,7 @@ from provider_portal.permissions import requires
 from provider_portal.reports import bp
 from provider_portal.reports.backlog import INFLOW_WEEKS
 from provider_portal.reports.forecast import RATE_WEEKS
-from provider_portal.reports.forms import read_form, report_args
+from provider_portal.reports.forms import range_args, read_form, report_args
 from provider_portal.reports.monthly.queries import parse_month
 from provider_portal.reports.pack.cache import cached_chart, cached_pack
 from provider_portal.reports.pack.charts import CHARTS
@@ -33,6 +33,7 @@ from provider_portal.reports.scope import (
     choosable_providers,
     read_scope,
 )
+from provider_portal.reports.stages import PLAN_WRITING_ALLOCATION, STAGES
 from provider_portal.timescales import today
 
 
@@ -48,11 +49,7 @@ class PackChoice:
     @property
     def args(self) -> dict[str, Any]:
         """The query string that chooses the same again, for the page's links."""
-        args: dict[str, Any] = {
-            "start": self.first_month.strftime("%Y-%m"),
-            "end": self.last_month.strftime("%Y-%m"),
-            "as_of": [str(self.as_of.day), str(self.as_of.month), str(self.as_of.year)],
-        }
+        args = range_args(self.first_month, self.last_month, self.as_of)
         if self.scope.contract is not None:
             args["contract"] = self.scope.contract.reference
         if self.scope.provider is not None:
@@ -90,6 +87,8 @@ def _context(form: PackForm, chosen: PackChoice | None) -> dict[str, Any]:
         "on_time_contract": ON_TIME_CONTRACT,
         "rate_weeks": RATE_WEEKS,
         "inflow_weeks": INFLOW_WEEKS,
+        "stage_names": STAGES,
+        "plan_writing_allocation": PLAN_WRITING_ALLOCATION,
     }
 
 

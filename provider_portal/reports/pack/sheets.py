@@ -15,6 +15,8 @@ from provider_portal.reports.pack.figures import (
     PERCENTILE_METHOD,
     Pack,
 )
+from provider_portal.reports.stages import CSV_HEADER as STAGES_HEADER
+from provider_portal.reports.stages import PLAN_WRITING_ALLOCATION
 from provider_portal.reports.xlsx import Column, Sheet, csv_cells, write_workbook
 
 CSV_TABLES = (
@@ -28,6 +30,7 @@ CSV_TABLES = (
     "spend",
     "sendback_reasons",
     "rubric",
+    "stages",
 )
 
 
@@ -245,6 +248,19 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
         ]
         + [("All sections", pack.rubric.checks, None, None, None, pack.rubric.average)],
     )
+    stages_sheet = Sheet(
+        "stages",
+        "Where the time goes",
+        [
+            MONTH,
+            *(Column(header, "count", len(header) + 2) for header in STAGES_HEADER[1:-1]),
+            Column(STAGES_HEADER[-1], "text", 36),
+        ],
+        [
+            (_month_or_total(r.month), r.plans, *r.days, r.longest)
+            for r in [*pack.stages.rows, pack.stages.total]
+        ],
+    )
     sheets = [
         cohort,
         by_type,
@@ -256,6 +272,7 @@ def pack_sheets(pack: Pack) -> dict[str, Sheet]:
         spend_sheet,
         reasons_sheet,
         rubric_sheet,
+        stages_sheet,
     ]
     return {sheet.name: sheet for sheet in sheets}
 
@@ -270,6 +287,7 @@ def about_sheet(pack: Pack) -> Sheet:
         ("On time (statutory)", ON_TIME_STATUTORY),
         ("On time (contract)", ON_TIME_CONTRACT),
         ("Turnaround percentiles", PERCENTILE_METHOD),
+        ("Where the time goes", PLAN_WRITING_ALLOCATION),
     ]
     if pack.contract is not None:
         rows.insert(1, ("Contract title", pack.contract.title))

@@ -1,0 +1,1 @@
+"""The league table: every provider side by side, on the pack's definitions."""
