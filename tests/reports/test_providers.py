@@ -103,7 +103,7 @@ def build_league(make):
     a3 = work(north, date(2025, 2, 3), date(2025, 3, 5), date(2025, 3, 20), assigned_to=bo)
     work(north, date(2025, 3, 3), assigned_to=bo)  # still out
     work(north, date(2025, 3, 4), declined_on=date(2025, 3, 5))
-    send_back(a2, date(2025, 2, 1), "outcomes_not_smart", "provision_not_quantified")
+    send_back(a2, date(2025, 2, 1), "outcomes_not_smart", "provision_not_specific")
     send_back(a2, date(2025, 2, 5), "outcomes_not_smart")
     send_back(a3, date(2025, 3, 10), "views_missing")
     rubric(a1, date(2025, 1, 20), 2, 2, 1)
@@ -131,10 +131,11 @@ def test_the_rows_on_hand_made_work(data):
     assert (north.mean_days, north.median_days, north.p90_days) == (Decimal("20.0"), 20, 30)
     assert north.first_time_right_percent == Decimal("33.3")  # a1 only, of a1 a2 a3
     assert north.sendbacks_per_100 == Decimal("100.0")  # 3 requests, 3 returns
+    # Most often given first; ties in the administrator's list order, as in the pack.
     assert [(r.label, r.count) for r in north.top_reasons] == [
-        ("Outcomes not smart", 2),
-        ("Provision not quantified", 1),
-        ("Views missing", 1),
+        ("Outcomes are not SMART", 2),
+        ("Provision is not specific or quantified", 1),
+        ("Parental or child's views are missing", 1),
     ]
     assert north.rubric_average == Decimal("1.33")  # 8 points over 6 sections
     assert north.cost_per_accepted_output == Decimal("900.00")

@@ -17,13 +17,14 @@ Each is one SQL aggregate, grouped by a key when the caller wants one row per pr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, literal_column, null, select, union_all
+from sqlalchemy.orm import QueryableAttribute
 
 from provider_portal.contracts.pricing import count_if
 from provider_portal.extensions import db
@@ -56,6 +57,7 @@ class ReasonCount:
     retired: bool
     sendbacks: int
     share: Decimal | None  # percent of the send-backs in the table, one decimal place
+    display_order: int = 0  # the reason's place in the administrator's list (breaks ties)
 
 
 @dataclass(frozen=True)
@@ -102,28 +104,46 @@ def _between(column: Any, first_month: date, last_month: date, as_of: date) -> l
     ]
 
 
-def _key_column(key: ColumnElement[Any] | None) -> ColumnElement[Any]:
-    return (key if key is not None else literal_column(str(WHOLE_SCOPE))).label("key")
+# What the figures are grouped by: nothing (one group, WHOLE_SCOPE), one column of the
+# allocation (Allocation.provider_id, say), or several (the league table's provider and
+# practitioner), whose values then make a tuple.
+Column = ColumnElement[Any] | QueryableAttribute[Any]
+GroupBy = Column | Sequence[Column] | None
+
+
+def _key_columns(key: GroupBy) -> tuple[list[Any], list[Any]]:
+    """The labelled key columns to select, and those to group by (none for one group)."""
+    if key is None:
+        return [literal_column(str(WHOLE_SCOPE)).label("key0")], []
+    columns = list(key) if isinstance(key, Sequence) else [key]
+    labelled = [column.label(f"key{i}") for i, column in enumerate(columns)]
+    return labelled, labelled
+
+
+def _group_key(row: Any, key: GroupBy) -> Any:
+    """A result row's group: its one key value, or the tuple of several."""
+    if key is not None and isinstance(key, Sequence):
+        return tuple(row[: len(key)])
+    return row[0]
 
 
 def sendback_reasons_by(
-    key: ColumnElement[Any] | None,
+    key: GroupBy,
     scope: Scope,
     first_month: date,
     last_month: date,
     as_of: date,
+    filters: Sequence[ColumnElement[bool]] = (),
 ) -> dict[Any, SendBackReasons]:
-    """{key value: SendBackReasons} for the send-backs of work in the scope, grouped by a
-    column of the allocation (Allocation.provider_id, say; None for one group, WHOLE_SCOPE).
-    One aggregate."""
+    """{group: SendBackReasons} for the send-backs of work in the scope (and meeting any
+    further filters on the allocation), grouped by key (see GroupBy). One aggregate."""
     wanted = [*_between(SendBack.requested_on, first_month, last_month, as_of)]
-    wanted += scope.allocation_filters()
-    keyed = _key_column(key)
-    group = [keyed] if key is not None else []
+    wanted += [*scope.allocation_filters(), *filters]
+    keyed, group = _key_columns(key)
 
     def base(*columns: Any) -> Any:
         return (
-            select(keyed, *columns)
+            select(*keyed, *columns)
             .select_from(SendBack)
             .join(Allocation, Allocation.id == SendBack.allocation_id)
             .where(*wanted)
@@ -161,7 +181,7 @@ def sendback_reasons_by(
     )
     found: dict[Any, list[Any]] = {}
     for row in db.session.execute(union_all(given, every, none_given)):
-        found.setdefault(row.key, []).append(row)
+        found.setdefault(_group_key(row, key), []).append(row)
     tables: dict[Any, SendBackReasons] = {}
     for group_key, rows in found.items():
         totals = {int(row.reason_id): int(row.n) for row in rows if int(row.reason_id) < 0}
@@ -179,6 +199,7 @@ def sendback_reasons_by(
                     retired=row.retired_on is not None,
                     sendbacks=int(row.n),
                     share=percent(int(row.n), total),
+                    display_order=int(row.display_order),
                 )
                 for row in given_rows
             ],
@@ -221,22 +242,22 @@ def _rubric(by_section: Mapping[str, tuple[int, int, int, int, int]], checks: in
 
 
 def rubric_summary_by(
-    key: ColumnElement[Any] | None,
+    key: GroupBy,
     scope: Scope,
     first_month: date,
     last_month: date,
     as_of: date,
+    filters: Sequence[ColumnElement[bool]] = (),
 ) -> dict[Any, RubricSummary]:
-    """{key value: RubricSummary} for the quality checks of work in the scope, grouped by a
-    column of the allocation (None for one group, WHOLE_SCOPE). One aggregate."""
+    """{group: RubricSummary} for the quality checks of work in the scope (and meeting any
+    further filters on the allocation), grouped by key (see GroupBy). One aggregate."""
     wanted = [*_between(QualityCheck.checked_on, first_month, last_month, as_of)]
-    wanted += scope.allocation_filters()
-    keyed = _key_column(key)
-    group = [keyed] if key is not None else []
+    wanted += [*scope.allocation_filters(), *filters]
+    keyed, group = _key_columns(key)
     score = QualityScore.score
     per_section = (
         select(
-            keyed,
+            *keyed,
             QualityScore.section.label("section"),
             func.count().label("scored"),
             count_if(score == MET).label("met"),
@@ -253,7 +274,7 @@ def rubric_summary_by(
     # The checks themselves (section NULL): a check counts even before its scores are read.
     checks = (
         select(
-            keyed,
+            *keyed,
             null().label("section"),
             func.count().label("scored"),
             *(literal_column("0").label(name) for name in ("met", "partly", "not_met", "total")),
@@ -265,9 +286,11 @@ def rubric_summary_by(
     )
     found: dict[Any, dict[str | None, tuple[int, int, int, int, int]]] = {}
     rows = db.session.execute(union_all(per_section, checks))
-    for group_key, section, scored, met, partly, not_met, total in rows:
+    width = len(keyed)
+    for row in rows:
+        section, scored, met, partly, not_met, total = row[width:]
         numbers = (int(scored), int(met or 0), int(partly or 0), int(not_met or 0), int(total or 0))
-        found.setdefault(group_key, {})[section] = numbers
+        found.setdefault(_group_key(row, key), {})[section] = numbers
     return {
         group_key: _rubric(
             {code: row for code, row in by_section.items() if code is not None},

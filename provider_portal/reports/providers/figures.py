@@ -26,14 +26,10 @@ from provider_portal.models import (
     Allocation,
     Contract,
     Provider,
-    QualityCheck,
-    QualityScore,
     SendBack,
-    SendBackReason,
     User,
     WorkType,
 )
-from provider_portal.models.quality import sendback_reason_link
 from provider_portal.reports.monthly.queries import MonthlyRow, cohort_counts_by
 from provider_portal.reports.pack.figures import (
     FlowRow,
@@ -45,6 +41,12 @@ from provider_portal.reports.pack.figures import (
     merge_returns,
     returns_by_days,
 )
+from provider_portal.reports.pack.quality import (
+    SendBackReasons,
+    rubric_summary_by,
+    sendback_reasons_by,
+)
+from provider_portal.reports.scope import EVERYTHING
 from provider_portal.reports.spend.queries import money_sum, round_pence
 from provider_portal.reports.sql import percent
 from provider_portal.timescales import add_months, month_start, today
@@ -97,7 +99,8 @@ class Counts:
     costed: int = 0  # accepted with a price
     cost: Decimal = Decimal("0.00")
     sendbacks: int = 0
-    reasons: Mapping[str, int] = field(default_factory=dict)
+    # Times each reason was given, by (its place in the list, its id, its label).
+    reasons: Mapping[tuple[int, int, str], int] = field(default_factory=dict)
     rubric_points: int = 0
     rubric_scores: int = 0
     this_month: int = 0  # allocated in the as-of date's month, up to it
@@ -185,8 +188,9 @@ class LeagueRow:
 
     @property
     def top_reasons(self) -> list[ReasonCount]:
+        # Most often given first, ties in the list's order: as the pack's reasons table.
         ranked = sorted(self.counts.reasons.items(), key=lambda item: (-item[1], item[0]))
-        return [ReasonCount(label, count) for label, count in ranked[:TOP_REASONS]]
+        return [ReasonCount(label, count) for (_, _, label), count in ranked[:TOP_REASONS]]
 
     @property
     def rubric_average(self) -> Decimal | None:
@@ -297,51 +301,28 @@ def _accepted(
     }
 
 
-def _sendbacks(
+def _sendbacks_and_reasons(
     filters: Sequence[ColumnElement[bool]], first_month: date, last_month: date, as_of: date
-) -> dict[Key, int]:
-    """{key: requests for amendment made in the months}."""
-    query = (
-        select(*KEYS, func.count(SendBack.id))
-        .join(Allocation, Allocation.id == SendBack.allocation_id)
-        .where(*in_range(SendBack.requested_on, first_month, last_month, as_of), *filters)
-        .group_by(*KEYS)
-    )
-    return {(p, a): int(n) for p, a, n in db.session.execute(query)}
-
-
-def _reasons(
-    filters: Sequence[ColumnElement[bool]], first_month: date, last_month: date, as_of: date
-) -> dict[Key, dict[str, int]]:
-    """{key: {reason: times given}} for the requests for amendment made in the months."""
-    query = (
-        select(*KEYS, SendBackReason.label, func.count())
-        .select_from(sendback_reason_link)
-        .join(SendBack, SendBack.id == sendback_reason_link.c.sendback_id)
-        .join(SendBackReason, SendBackReason.id == sendback_reason_link.c.reason_id)
-        .join(Allocation, Allocation.id == SendBack.allocation_id)
-        .where(*in_range(SendBack.requested_on, first_month, last_month, as_of), *filters)
-        .group_by(*KEYS, SendBackReason.id, SendBackReason.label)
-    )
-    found: dict[Key, dict[str, int]] = {}
-    for p, a, label, n in db.session.execute(query):
-        found.setdefault((p, a), {})[label] = int(n)
-    return found
+) -> dict[Key, SendBackReasons]:
+    """{key: the send-backs made in the months and their reasons}: the pack's own table
+    (pack.quality), grouped by provider and practitioner."""
+    found = sendback_reasons_by(KEYS, EVERYTHING, first_month, last_month, as_of, filters)
+    return {(p, a): table for (p, a), table in found.items()}
 
 
 def _rubric(
     filters: Sequence[ColumnElement[bool]], first_month: date, last_month: date, as_of: date
 ) -> dict[Key, tuple[int, int]]:
-    """{key: (points, sections scored)} for the quality checks recorded in the months."""
-    query = (
-        select(*KEYS, func.sum(QualityScore.score), func.count())
-        .select_from(QualityScore)
-        .join(QualityCheck, QualityCheck.id == QualityScore.quality_check_id)
-        .join(Allocation, Allocation.id == QualityCheck.allocation_id)
-        .where(*in_range(QualityCheck.checked_on, first_month, last_month, as_of), *filters)
-        .group_by(*KEYS)
-    )
-    return {(p, a): (int(points or 0), int(n)) for p, a, points, n in db.session.execute(query)}
+    """{key: (points, sections scored)} for the quality checks recorded in the months, from
+    the pack's rubric summary (pack.quality), grouped by provider and practitioner."""
+    found = rubric_summary_by(KEYS, EVERYTHING, first_month, last_month, as_of, filters)
+    return {
+        (p, a): (
+            sum(2 * s.met + s.partly_met for s in summary.sections),
+            sum(s.met + s.partly_met + s.not_met for s in summary.sections),
+        )
+        for (p, a), summary in found.items()
+    }
 
 
 def _capacity(as_of: date) -> dict[int, int]:
@@ -386,8 +367,7 @@ def key_counts(
     returns = _by_key(returns_by_days(filters, first_month, last_month, as_of, KEYS))
     happened = events(filters, first_month, last_month, as_of, KEYS)
     accepted = _accepted(filters, first_month, last_month, as_of)
-    sendbacks = _sendbacks(filters, first_month, last_month, as_of)
-    reasons = _reasons(filters, first_month, last_month, as_of)
+    sent_back = _sendbacks_and_reasons(filters, first_month, last_month, as_of)
     rubric = _rubric(filters, first_month, last_month, as_of)
 
     event_counts: dict[tuple[str, Key], int] = {}
@@ -396,7 +376,7 @@ def key_counts(
         event_counts[slot] = event_counts.get(slot, 0) + n
     allocated_now = {(k[1], k[2]): row.allocated for k, row in in_month.items()}
 
-    keys: set[Key] = set(cohort) | set(returns) | set(accepted) | set(sendbacks) | set(rubric)
+    keys: set[Key] = set(cohort) | set(returns) | set(accepted) | set(sent_back) | set(rubric)
     keys |= {key for _kind, key in event_counts} | set(allocated_now)
     found: dict[Key, Counts] = {}
     for key in keys:
@@ -413,8 +393,11 @@ def key_counts(
             first_time_right=right,
             costed=costed,
             cost=cost,
-            sendbacks=sendbacks.get(key, 0),
-            reasons=reasons.get(key, {}),
+            sendbacks=sent_back[key].sendbacks if key in sent_back else 0,
+            reasons={
+                (r.display_order, r.reason_id, r.label): r.sendbacks
+                for r in (sent_back[key].rows if key in sent_back else [])
+            },
             rubric_points=points,
             rubric_scores=scores,
             this_month=allocated_now.get(key, 0),
