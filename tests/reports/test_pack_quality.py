@@ -26,6 +26,7 @@ from provider_portal.quality.rubric import SECTION_CODES, section_title
 from provider_portal.reports.pack.cache import cached_pack
 from provider_portal.reports.pack.quality import (
     WHOLE_SCOPE,
+    Grouping,
     mean,
     rubric_average,
     rubric_summary,
@@ -164,14 +165,14 @@ def test_grouped_by_provider_each_group_is_that_providers_scope(make):
     """The league table's use: one query for every provider, the same figures as each scope."""
     work = _random_world(make, random.Random(7))
     first, last, as_of = date(2024, 1, 1), date(2024, 12, 1), date(2024, 12, 31)
-    reasons = sendback_reasons_by(Allocation.provider_id, EVERYTHING, first, last, as_of)
-    rubrics = rubric_summary_by(Allocation.provider_id, EVERYTHING, first, last, as_of)
+    reasons = sendback_reasons_by(Grouping(Allocation.provider_id), EVERYTHING, first, last, as_of)
+    rubrics = rubric_summary_by(Grouping(Allocation.provider_id), EVERYTHING, first, last, as_of)
     for provider in {a.provider for a in work}:
         scope = Scope(provider=provider)
         assert reasons[provider.id] == sendback_reasons(scope, first, last, as_of)
         assert rubrics[provider.id] == rubric_summary(scope, first, last, as_of)
     assert set(reasons) <= {a.provider_id for a in work}
-    whole = sendback_reasons_by(None, EVERYTHING, first, last, as_of)
+    whole = sendback_reasons_by(Grouping(), EVERYTHING, first, last, as_of)
     assert list(whole) == [WHOLE_SCOPE]
 
 

@@ -111,6 +111,15 @@ Column = ColumnElement[Any] | QueryableAttribute[Any]
 GroupBy = Column | Sequence[Column] | None
 
 
+@dataclass(frozen=True)
+class Grouping:
+    """How the *_by figures split the work in their scope: by key (see GroupBy), over the
+    allocations that also meet any further filters (the league table's type of work)."""
+
+    key: GroupBy = None
+    filters: Sequence[ColumnElement[bool]] = ()
+
+
 def _key_columns(key: GroupBy) -> tuple[list[Any], list[Any]]:
     """The labelled key columns to select, and those to group by (none for one group)."""
     if key is None:
@@ -128,17 +137,17 @@ def _group_key(row: Any, key: GroupBy) -> Any:
 
 
 def sendback_reasons_by(
-    key: GroupBy,
+    grouping: Grouping,
     scope: Scope,
     first_month: date,
     last_month: date,
     as_of: date,
-    filters: Sequence[ColumnElement[bool]] = (),
 ) -> dict[Any, SendBackReasons]:
-    """{group: SendBackReasons} for the send-backs of work in the scope (and meeting any
-    further filters on the allocation), grouped by key (see GroupBy). One aggregate."""
+    """{group: SendBackReasons} for the send-backs of work in the scope, split by the
+    grouping. One aggregate."""
+    key = grouping.key
     wanted = [*_between(SendBack.requested_on, first_month, last_month, as_of)]
-    wanted += [*scope.allocation_filters(), *filters]
+    wanted += [*scope.allocation_filters(), *grouping.filters]
     keyed, group = _key_columns(key)
 
     def base(*columns: Any) -> Any:
@@ -216,7 +225,7 @@ def sendback_reasons(
     scope: Scope, first_month: date, last_month: date, as_of: date
 ) -> SendBackReasons:
     """The pack's "Reasons for sending work back" table for its scope, months and date."""
-    found = sendback_reasons_by(None, scope, first_month, last_month, as_of)
+    found = sendback_reasons_by(Grouping(), scope, first_month, last_month, as_of)
     return found.get(WHOLE_SCOPE, NO_SENDBACKS)
 
 
@@ -242,17 +251,17 @@ def _rubric(by_section: Mapping[str, tuple[int, int, int, int, int]], checks: in
 
 
 def rubric_summary_by(
-    key: GroupBy,
+    grouping: Grouping,
     scope: Scope,
     first_month: date,
     last_month: date,
     as_of: date,
-    filters: Sequence[ColumnElement[bool]] = (),
 ) -> dict[Any, RubricSummary]:
-    """{group: RubricSummary} for the quality checks of work in the scope (and meeting any
-    further filters on the allocation), grouped by key (see GroupBy). One aggregate."""
+    """{group: RubricSummary} for the quality checks of work in the scope, split by the
+    grouping. One aggregate."""
+    key = grouping.key
     wanted = [*_between(QualityCheck.checked_on, first_month, last_month, as_of)]
-    wanted += [*scope.allocation_filters(), *filters]
+    wanted += [*scope.allocation_filters(), *grouping.filters]
     keyed, group = _key_columns(key)
     score = QualityScore.score
     per_section = (
@@ -302,7 +311,7 @@ def rubric_summary_by(
 
 def rubric_summary(scope: Scope, first_month: date, last_month: date, as_of: date) -> RubricSummary:
     """The pack's "Quality rubric" summary for its scope, months and date."""
-    found = rubric_summary_by(None, scope, first_month, last_month, as_of)
+    found = rubric_summary_by(Grouping(), scope, first_month, last_month, as_of)
     return found.get(WHOLE_SCOPE) or _rubric({}, 0)
 
 

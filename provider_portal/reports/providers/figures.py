@@ -42,6 +42,7 @@ from provider_portal.reports.pack.figures import (
     returns_by_days,
 )
 from provider_portal.reports.pack.quality import (
+    Grouping,
     SendBackReasons,
     rubric_summary_by,
     sendback_reasons_by,
@@ -306,7 +307,7 @@ def _sendbacks_and_reasons(
 ) -> dict[Key, SendBackReasons]:
     """{key: the send-backs made in the months and their reasons}: the pack's own table
     (pack.quality), grouped by provider and practitioner."""
-    found = sendback_reasons_by(KEYS, EVERYTHING, first_month, last_month, as_of, filters)
+    found = sendback_reasons_by(Grouping(KEYS, filters), EVERYTHING, first_month, last_month, as_of)
     return {(p, a): table for (p, a), table in found.items()}
 
 
@@ -315,7 +316,7 @@ def _rubric(
 ) -> dict[Key, tuple[int, int]]:
     """{key: (points, sections scored)} for the quality checks recorded in the months, from
     the pack's rubric summary (pack.quality), grouped by provider and practitioner."""
-    found = rubric_summary_by(KEYS, EVERYTHING, first_month, last_month, as_of, filters)
+    found = rubric_summary_by(Grouping(KEYS, filters), EVERYTHING, first_month, last_month, as_of)
     return {
         (p, a): (
             sum(2 * s.met + s.partly_met for s in summary.sections),
