@@ -142,7 +142,9 @@ def _histograms(
             Allocation.accepted_on.is_not(None),
             Allocation.accepted_on <= issued,
         )
-        .subquery("chosen")
+        # A common table expression: the four stages below read it, and the database works
+        # it out once rather than once per stage.
+        .cte("chosen")
     )
     parts = [
         select(
