@@ -61,6 +61,7 @@ class Pages:
             self.session.cookies.set(**cookie)
         self.case_id = case_id
         self.packs = 0
+        self.search_form: dict[str, str] | None = None
 
     def get(self, path: str) -> requests.Response:
         answer = self.session.get(self.base + path, timeout=120, allow_redirects=False)
@@ -69,7 +70,10 @@ class Pages:
         return answer
 
     def search(self, words: str) -> requests.Response:
-        form = hidden_fields(self.get("/cases").text, "/cases") or {}
+        # The search form's hidden fields, read once: the search itself is what is timed.
+        if self.search_form is None:
+            self.search_form = hidden_fields(self.get("/cases").text, "/cases") or {}
+        form = self.search_form
         answer = self.session.post(
             self.base + "/cases", data={**form, "q": words}, timeout=120, allow_redirects=False
         )
