@@ -15,9 +15,13 @@ from provider_portal.quality.reasons import DEFAULT_REASONS
 LIST = "/admin/send-back-reasons"
 
 
-def _reason(label: str) -> SendBackReason:
+def _reason(label: str, applies_to: str | None = None) -> SendBackReason:
+    """The reason with these words (for this kind of work: the same words may serve both)."""
     db.session.expire_all()
-    reason = db.session.scalar(select(SendBackReason).where(SendBackReason.label == label))
+    query = select(SendBackReason).where(SendBackReason.label == label)
+    if applies_to is not None:
+        query = query.where(SendBackReason.applies_to == applies_to)
+    reason = db.session.scalar(query)
     assert reason is not None
     return reason
 
@@ -84,7 +88,7 @@ def test_adding_a_reason_offers_it_when_work_is_sent_back(make, client_for):
     ]
     advice = admin.post(f"{LIST}/new", {**form, "applies_to": "advice"})
     assert advice.status_code == 303
-    assert _reason("Plan not in plain English").code == "plan_not_in_plain_english"
+    assert _reason("Plan not in plain English", "plan").code == "plan_not_in_plain_english"
     codes = set(db.session.scalars(select(SendBackReason.code)))
     assert "plan_not_in_plain_english_2" in codes
 

@@ -14,12 +14,17 @@ from provider_portal.extensions import db
 
 
 def _plan(query: sa.Select) -> str:
+    if db.engine.dialect.name == "postgresql":
+        # Earlier tests emptied and refilled the table: mark its pages all-visible and count
+        # them again, as autovacuum does for a live table, so an index-only scan is costed
+        # as one (enable_indexscan must stay on: it governs index-only scans too).
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto:
+            auto.exec_driver_sql("VACUUM ANALYZE allocation")
     with db.engine.begin() as connection:
         compiled = query.compile(connection, compile_kwargs={"literal_binds": True})
         if connection.dialect.name == "postgresql":
-            # Tiny tables, other tests' statistics: rule out every plan that reads the table,
-            # so only a scan of an index holding every column read can be chosen cheaply.
-            for kind in ("seqscan", "bitmapscan", "indexscan"):
+            # Tiny tables: rule out the table scans the planner would cost lower here.
+            for kind in ("seqscan", "bitmapscan"):
                 connection.execute(sa.text(f"SET LOCAL enable_{kind} = off"))
             return "\n".join(connection.exec_driver_sql(f"EXPLAIN {compiled}").scalars())
         rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
