@@ -806,7 +806,8 @@ def generate_command(cases: int, seed: int, providers: int) -> None:
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         # Until autovacuum gets round to it, the planner would not know the tables had grown.
-        tables = ", ".join(f'"{name}"' for name in Generator.GENERATED_TABLES)
+        generated = (*Generator.GENERATED_TABLES, *Generator.LINK_TABLES)
+        tables = ", ".join(f'"{name}"' for name in generated)
         db.session.execute(text(f"ANALYZE {tables}"))
         db.session.commit()
     took = perf_counter() - started

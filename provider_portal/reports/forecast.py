@@ -28,7 +28,6 @@ from provider_portal.contracts.pricing import (
     actual_on,
     committed_on,
     count_if,
-    financial_year_of,
     period_covers,
     price_periods,
     sum_if,
@@ -44,6 +43,7 @@ from provider_portal.reports.backlog import (
 )
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import ZERO, money_sum, round_pence, scope_value
+from provider_portal.reports.sql import financial_year_to
 from provider_portal.timescales import (
     financial_year,
     financial_year_end,
@@ -339,7 +339,7 @@ def forecast(scope: Scope, as_of: date) -> Forecast:
     this_year = financial_year(as_of)
     clears_this_year = None if clears_on is None else clears_on <= financial_year_end(this_year)
 
-    fy = financial_year_of(Allocation.accepted_on)
+    fy = financial_year_to(Allocation.accepted_on, as_of)
     actual_rows = db.session.execute(
         select(fy, func.sum(price))
         .select_from(Allocation)

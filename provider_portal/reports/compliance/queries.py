@@ -13,13 +13,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, extract, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 
 from provider_portal.errors import ReportError
 from provider_portal.extensions import db
 from provider_portal.models import Case, CaseException
 from provider_portal.reports.exports import Export, month_range_csv
-from provider_portal.reports.sql import DaysAfter, percent
+from provider_portal.reports.sql import DaysAfter, month_key, month_of_key, percent
 from provider_portal.timescales import (
     CORONAVIRUS_2020,
     CORONAVIRUS_2020_FROM,
@@ -144,15 +144,12 @@ def compliance_report(first_month: date, last_month: date) -> ComplianceReport:
     months = months_between(first_month, last_month)
     if len(months) > MAX_MONTHS:
         raise ReportError("Choose a range of 10 years or less")
-    year = extract("year", Case.final_plan_issued_on)
-    month = extract("month", Case.final_plan_issued_on)
+    month = month_key(Case.final_plan_issued_on, first_month, last_month)
     by_month = (
-        select(year, month, *_counts())
-        .where(*_issued_between(first_month, last_month))
-        .group_by(year, month)
+        select(month, *_counts()).where(*_issued_between(first_month, last_month)).group_by(month)
     )
-    found = {(int(y), int(m)): counts for y, m, *counts in db.session.execute(by_month)}
-    rows = [_row(m, found.get((m.year, m.month), (0, 0, 0, 0))) for m in months]
+    found = {month_of_key(key): counts for key, *counts in db.session.execute(by_month)}
+    rows = [_row(m, found.get(m, (0, 0, 0, 0))) for m in months]
     total = ComplianceRow(
         None,
         sum(r.issued for r in rows),

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from provider_portal.errors import ReportError
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationStatus, Contract, Provider, WorkType
 from provider_portal.reports.exports import Export, month_range_csv
+from provider_portal.reports.sql import month_key, month_of_key
 from provider_portal.timescales import add_months, months_between
 
 CSV_HEADER = ("month", "allocated", "returned", "outstanding")
@@ -109,20 +110,17 @@ def _cohort_query(
     contract: Contract | None,
     keys: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]] = (),
 ) -> Select[Any]:
-    """(year, month, *keys, allocated, returned by as_of) for the work allocated in the range."""
-    year = extract("year", Allocation.allocated_on)
-    month = extract("month", Allocation.allocated_on)
+    """(month_key, *keys, allocated, returned by as_of) for the work allocated in the range."""
+    month = month_key(Allocation.allocated_on, first_month, last_month).label("month")
     returned = (Allocation.returned_on.is_not(None)) & (Allocation.returned_on <= as_of)
     query = (
-        select(
-            year, month, *keys, func.count(Allocation.id), func.sum(case((returned, 1), else_=0))
-        )
+        select(month, *keys, func.count(Allocation.id), func.sum(case((returned, 1), else_=0)))
         .where(
             Allocation.allocated_on >= first_month,
             Allocation.allocated_on < add_months(last_month, 1),
             allocated_as_of(as_of),
         )
-        .group_by(year, month, *keys)
+        .group_by(month, *keys)
     )
     if provider is not None:
         query = query.where(Allocation.provider_id == provider.id)
@@ -155,10 +153,10 @@ def monthly_report(
     months = _check_range(first_month, last_month)
     query = _cohort_query(first_month, last_month, as_of, provider, work_type, contract)
     counts = {
-        (int(y), int(m)): (int(allocated), int(returned or 0))
-        for y, m, allocated, returned in db.session.execute(query)
+        month_of_key(key): (int(allocated), int(returned or 0))
+        for key, allocated, returned in db.session.execute(query)
     }
-    rows = [MonthlyRow(m, *counts.get((m.year, m.month), (0, 0))) for m in months]
+    rows = [MonthlyRow(m, *counts.get(m, (0, 0))) for m in months]
     total = MonthlyRow(None, sum(r.allocated for r in rows), sum(r.returned for r in rows))
     return MonthlyReport(first_month, last_month, as_of, provider, work_type, rows, total)
 
@@ -193,8 +191,8 @@ def cohort_counts_by(
     _check_range(first_month, last_month)
     query = _cohort_query(first_month, last_month, as_of, provider, work_type, contract, keys)
     found = {}
-    for y, m, *values, allocated, returned in db.session.execute(query):
-        month = date(int(y), int(m), 1)
+    for key, *values, allocated, returned in db.session.execute(query):
+        month = month_of_key(key)
         found[(month, *values)] = MonthlyRow(month, int(allocated), int(returned or 0))
     return found
 

@@ -34,7 +34,6 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
-    extract,
     func,
     literal_column,
     select,
@@ -54,7 +53,16 @@ from provider_portal.reports.pack.quality import (
 )
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import SpendMonth, spend_by_month
-from provider_portal.reports.sql import MEDIAN, P90, DaysBetween, mean, nearest_rank, percent
+from provider_portal.reports.sql import (
+    MEDIAN,
+    P90,
+    DaysBetween,
+    mean,
+    month_key,
+    month_of_key,
+    nearest_rank,
+    percent,
+)
 from provider_portal.reports.stages import Stages, stages
 from provider_portal.timescales import add_months, month_end, months_between
 
@@ -330,8 +338,7 @@ def returns_by_days(
     # GROUP BY expression carrying bound parameters with the same expression in SELECT.
     each = (
         select(
-            extract("year", Allocation.returned_on).label("year"),
-            extract("month", Allocation.returned_on).label("month"),
+            month_key(Allocation.returned_on, first_month, last_month).label("month"),
             *(key.label(f"key_{i}") for i, key in enumerate(keys)),
             days.label("days"),
             case((on_time, 1), else_=0).label("on_time"),
@@ -355,7 +362,7 @@ def returns_by_days(
         .subquery("returned_work")
     )
     key_columns = [each.c[f"key_{i}"] for i in range(len(keys))]
-    grouping = (each.c.year, each.c.month, *key_columns, each.c.days)
+    grouping = (each.c.month, *key_columns, each.c.days)
     query = select(
         *grouping,
         func.count(),
@@ -365,7 +372,6 @@ def returns_by_days(
     ).group_by(*grouping)
     found: dict[Key, dict[int, Returned]] = {}
     for (
-        year,
         month,
         *values,
         day_count,
@@ -374,7 +380,7 @@ def returns_by_days(
         by_due,
         reworked,
     ) in db.session.execute(query):
-        key = (date(int(year), int(month), 1), *values)
+        key = (month_of_key(month), *values)
         found.setdefault(key, {})[int(day_count)] = Returned(
             int(count), int(in_turnaround), int(by_due), int(reworked)
         )
@@ -408,15 +414,14 @@ def events(
             )
         )
     found = union_all(*parts).subquery("event")
-    year = extract("year", found.c.day)
-    month = extract("month", found.c.day)
+    month = month_key(found.c.day, first_month, last_month)
     key_columns = [found.c[f"key_{i}"] for i in range(len(keys))]
-    query = select(found.c.kind, year, month, *key_columns, func.count()).group_by(
-        found.c.kind, year, month, *key_columns
+    query = select(found.c.kind, month, *key_columns, func.count()).group_by(
+        found.c.kind, month, *key_columns
     )
     return {
-        (kind, date(int(y), int(m), 1), *values): int(count)
-        for kind, y, m, *values, count in db.session.execute(query)
+        (kind, month_of_key(key), *values): int(count)
+        for kind, key, *values, count in db.session.execute(query)
     }
 
 

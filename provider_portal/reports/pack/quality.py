@@ -26,7 +26,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, literal_column, null, select, union_all
 from sqlalchemy.orm import QueryableAttribute
 
-from provider_portal.contracts.pricing import count_if
 from provider_portal.extensions import db
 from provider_portal.models import (
     Allocation,
@@ -260,46 +259,45 @@ def rubric_summary_by(
     """{group: RubricSummary} for the quality checks of work in the scope, split by the
     grouping. One aggregate."""
     key = grouping.key
-    wanted = [*_between(QualityCheck.checked_on, first_month, last_month, as_of)]
-    wanted += [*scope.allocation_filters(), *grouping.filters]
+    limits = [*scope.allocation_filters(), *grouping.filters]
+    wanted = [*_between(QualityCheck.checked_on, first_month, last_month, as_of), *limits]
     keyed, group = _key_columns(key)
-    score = QualityScore.score
-    per_section = (
-        select(
-            *keyed,
-            QualityScore.section.label("section"),
-            func.count().label("scored"),
-            count_if(score == MET).label("met"),
-            count_if(score == PARTLY_MET).label("partly"),
-            count_if(score == NOT_MET).label("not_met"),
-            func.sum(score).label("total"),
-        )
-        .select_from(QualityScore)
-        .join(QualityCheck, QualityCheck.id == QualityScore.quality_check_id)
-        .join(Allocation, Allocation.id == QualityCheck.allocation_id)
-        .where(*wanted)
-        .group_by(*group, QualityScore.section)
-    )
+
+    def reading(table: Any, *columns: Any) -> Any:
+        query = select(*keyed, *columns).select_from(table)
+        if key is not None or limits:
+            # Only a grouping, a scope or a filter needs the allocation's columns: with none,
+            # the checks alone say what was scored.
+            query = query.join(Allocation, Allocation.id == QualityCheck.allocation_id)
+        return query.where(*wanted)
+
+    # How many of each score each section had: counted by score, split into met, partly met
+    # and not met here, so no per-row CASE.
+    per_score = reading(
+        QualityScore.__table__.join(
+            QualityCheck.__table__, QualityCheck.id == QualityScore.quality_check_id
+        ),
+        QualityScore.section.label("section"),
+        QualityScore.score.label("score"),
+        func.count().label("n"),
+    ).group_by(*group, QualityScore.section, QualityScore.score)
     # The checks themselves (section NULL): a check counts even before its scores are read.
-    checks = (
-        select(
-            *keyed,
-            null().label("section"),
-            func.count().label("scored"),
-            *(literal_column("0").label(name) for name in ("met", "partly", "not_met", "total")),
-        )
-        .select_from(QualityCheck)
-        .join(Allocation, Allocation.id == QualityCheck.allocation_id)
-        .where(*wanted)
-        .group_by(*group)
-    )
+    checks = reading(
+        QualityCheck.__table__, null().label("section"), null().label("score"), func.count()
+    ).group_by(*group)
     found: dict[Any, dict[str | None, tuple[int, int, int, int, int]]] = {}
-    rows = db.session.execute(union_all(per_section, checks))
     width = len(keyed)
-    for row in rows:
-        section, scored, met, partly, not_met, total = row[width:]
-        numbers = (int(scored), int(met or 0), int(partly or 0), int(not_met or 0), int(total or 0))
-        found.setdefault(_group_key(row, key), {})[section] = numbers
+    for row in db.session.execute(union_all(per_score, checks)):
+        section, value, n = row[width:]
+        by_section = found.setdefault(_group_key(row, key), {})
+        scored, met, partly, not_met, total = by_section.get(section, (0, 0, 0, 0, 0))
+        if section is not None:
+            value = int(value)
+            met += n if value == MET else 0
+            partly += n if value == PARTLY_MET else 0
+            not_met += n if value == NOT_MET else 0
+            total += value * n
+        by_section[section] = (scored + int(n), met, partly, not_met, total)
     return {
         group_key: _rubric(
             {code: row for code, row in by_section.items() if code is not None},

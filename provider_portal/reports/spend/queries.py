@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import Integer, case, func, literal, select
 
 from provider_portal.contracts.money import ZERO
 from provider_portal.contracts.pricing import (
@@ -26,7 +26,6 @@ from provider_portal.contracts.pricing import (
     actual_on,
     committed_on,
     count_if,
-    financial_year_of,
     sum_if,
 )
 from provider_portal.extensions import db
@@ -40,6 +39,7 @@ from provider_portal.models import (
 from provider_portal.models.types import PENNY
 from provider_portal.reports.exports import Export, csv_export
 from provider_portal.reports.scope import EVERYTHING, Scope
+from provider_portal.reports.sql import financial_year_to, month_key, month_of_key
 from provider_portal.reports.xlsx import csv_value
 from provider_portal.timescales import add_months, financial_year_label, months_between
 
@@ -101,7 +101,7 @@ def spend_by_financial_year(as_of: date, scope: Scope = EVERYTHING) -> list[Spen
     ):
         # Sum on the integer keys first, then name them: grouping 100,000 rows by text
         # made PostgreSQL sort them on disk.
-        year = financial_year_of(dated).label("year")
+        year = financial_year_to(dated, as_of).label("year")
         sums = (
             select(
                 year,
@@ -197,18 +197,21 @@ def spend_by_month(
     price = PRICE
     range_end = add_months(months[-1], 1) - timedelta(days=1)
     accepted_by = min(range_end, as_of)
-    year = extract("year", Allocation.accepted_on)
-    month = extract("month", Allocation.accepted_on)
+    # The months of the range by month_key; everything accepted before it as one key, 0.
+    month = case(
+        (Allocation.accepted_on < months[0], literal(0, Integer)),
+        else_=month_key(Allocation.accepted_on, months[0], months[-1]),
+    ).label("month")
     actual_query = (
-        select(year, month, func.sum(price))
+        select(month, func.sum(price))
         .select_from(Allocation)
         .where(PRICE.is_not(None))
         .where(actual_on(accepted_by), *scope.allocation_filters())
-        .group_by(year, month)
+        .group_by(month)
     )
     actual_by_month = {
-        date(int(y), int(m), 1): money_sum(amount)
-        for y, m, amount in db.session.execute(actual_query)
+        (month_of_key(key) if key else None): money_sum(amount)
+        for key, amount in db.session.execute(actual_query)
     }
     ends = [min(add_months(m, 1) - timedelta(days=1), as_of) for m in months]
     committed_query = (
@@ -218,7 +221,7 @@ def spend_by_month(
         .where(*scope.allocation_filters())
     )
     committed = [money_sum(v) for v in db.session.execute(committed_query).one()]
-    running = sum((v for m, v in actual_by_month.items() if m < months[0]), ZERO)
+    running = actual_by_month.get(None, ZERO)
     result = []
     for m, committed_then in zip(months, committed, strict=True):
         in_month = actual_by_month.get(m, ZERO)
@@ -311,7 +314,7 @@ class CostPerOutput:
 
 def cost_per_output(as_of: date, scope: Scope = EVERYTHING) -> list[CostPerOutput]:
     """Actual spend and accepted pieces per financial year, provider and work type."""
-    year = financial_year_of(Allocation.accepted_on).label("year")
+    year = financial_year_to(Allocation.accepted_on, as_of).label("year")
     # Integer keys first, names after (see spend_by_financial_year).
     sums = (
         select(
