@@ -51,6 +51,7 @@ from provider_portal.reports.pack.quality import (
     rubric_summary,
     sendback_reasons,
 )
+from provider_portal.reports.running import earliest, open_on_days
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import SpendMonth, spend_by_month
 from provider_portal.reports.sql import (
@@ -565,59 +566,15 @@ def targets(
     return rows
 
 
-def _earliest(*columns: Any) -> ColumnElement[date]:
-    """The earliest of nullable date columns (NULL when all are), in SQL both databases read."""
-    first, *rest = columns
-    if not rest:
-        return first  # type: ignore[no-any-return]
-    later = _earliest(*rest)
-    return case(
-        (first.is_(None), later),
-        (later.is_(None), first),
-        (first <= later, first),
-        else_=later,
-    )
-
-
 def outstanding_on_days(scope: Scope, days: list[date]) -> list[int]:
     """Outstanding work at the end of each day, from one grouped pass over the allocations.
 
     Outstanding as the forecast counts it (backlog.outstanding_on): allocated by then and not
     yet returned, withdrawn or declined, so the burn-down's last actual point meets the
-    forecast's starting point. On a day d that is the work allocated by d less the work both
-    allocated and ended (first returned, withdrawn or declined) by d; the query counts both by
-    the day they happened, and the running totals are added up here.
+    forecast's starting point.
     """
-    if not days:
-        return []
-    last = max(days)
-    ended = _earliest(Allocation.returned_on, Allocation.withdrawn_on, Allocation.declined_on)
-    # Allocated and ended: the later of the two days (ended before allocated counts on the day
-    # of allocation, as outstanding_on does).
-    gone = case((ended < Allocation.allocated_on, Allocation.allocated_on), else_=ended)
-    each = (
-        select(Allocation.allocated_on.label("came"), gone.label("went"))
-        .where(Allocation.allocated_on <= last, *scope.allocation_filters())
-        .subquery("work")
-    )
-    came = select(literal_column("1").label("kind"), each.c.came.label("day"), func.count())
-    went = select(literal_column("-1").label("kind"), each.c.went.label("day"), func.count())
-    query = union_all(
-        came.group_by(each.c.came),
-        went.where(each.c.went <= last).group_by(each.c.went),
-    )
-    changes: dict[date, int] = {}
-    for kind, day, count in db.session.execute(query):
-        changes[day] = changes.get(day, 0) + int(kind) * int(count)
-    ordered = sorted(changes.items())
-    values: dict[date, int] = {}
-    running, position = 0, 0
-    for day in sorted(days):
-        while position < len(ordered) and ordered[position][0] <= day:
-            running += ordered[position][1]
-            position += 1
-        values[day] = running
-    return [values[day] for day in days]
+    ended = earliest(Allocation.returned_on, Allocation.withdrawn_on, Allocation.declined_on)
+    return open_on_days(ended, days, scope.allocation_filters())
 
 
 # How far past the as-of date the burn-down draws a forecast that does not clear sooner.

@@ -26,7 +26,6 @@ from provider_portal.contracts.pricing import (
     actual_on,
     committed_on,
     count_if,
-    sum_if,
 )
 from provider_portal.extensions import db
 from provider_portal.models import (
@@ -38,6 +37,7 @@ from provider_portal.models import (
 )
 from provider_portal.models.types import PENNY
 from provider_portal.reports.exports import Export, csv_export
+from provider_portal.reports.running import earliest, open_on_days
 from provider_portal.reports.scope import EVERYTHING, Scope
 from provider_portal.reports.sql import financial_year_to, month_key, month_of_key
 from provider_portal.reports.xlsx import csv_value
@@ -188,8 +188,8 @@ def spend_by_month(
     """Actual spend per month, committed spend at each month's end, and actual to date.
 
     Two queries: actual grouped by month of acceptance (every month up to the range's end,
-    so the running total starts from the first acceptance), and one row of committed sums,
-    one column per month end.
+    so the running total starts from the first acceptance), and the committed sum at each
+    month end from one grouped pass (running.open_on_days).
     """
     months = months_between(first_month, last_month)
     if not months:
@@ -214,13 +214,13 @@ def spend_by_month(
         for key, amount in db.session.execute(actual_query)
     }
     ends = [min(add_months(m, 1) - timedelta(days=1), as_of) for m in months]
-    committed_query = (
-        select(*(sum_if(committed_on(end), price) for end in ends))
-        .select_from(Allocation)
-        .where(PRICE.is_not(None))
-        .where(*scope.allocation_filters())
-    )
-    committed = [money_sum(v) for v in db.session.execute(committed_query).one()]
+    # Committed on a day: allocated by then and not yet accepted, withdrawn or declined
+    # (pricing.committed_on), summed for every month end in one pass.
+    ended = earliest(Allocation.accepted_on, Allocation.withdrawn_on, Allocation.declined_on)
+    committed = [
+        money_sum(v)
+        for v in open_on_days(ended, ends, [PRICE.is_not(None), *scope.allocation_filters()], price)
+    ]
     running = actual_by_month.get(None, ZERO)
     result = []
     for m, committed_then in zip(months, committed, strict=True):
