@@ -129,6 +129,9 @@ def test_unallocated_cases_past_20_weeks(make, client_for):
     taken = make.case(case_ref="TAKEN", request_received_on=date(2024, 1, 1))
     make.allocation(case=taken, status=AllocationStatus.ACCEPTED)
     make.case(case_ref="NOT-YET-DUE", request_received_on=date(2024, 11, 1))
+    # 2 December is 140 days after 15 July: due today, so not yet past 20 weeks; 14 July's is.
+    make.case(case_ref="DUE-TODAY", request_received_on=date(2024, 7, 15))
+    make.case(case_ref="DUE-YESTERDAY", request_received_on=date(2024, 7, 14))
     make.case(
         case_ref="CLOSED",
         request_received_on=date(2024, 1, 1),
@@ -136,9 +139,10 @@ def test_unallocated_cases_past_20_weeks(make, client_for):
     )
     manager = client_for(Role.MANAGER)
     page = manager.page("/home")
-    assert _counts(page)["unallocated-overdue"] == 3
+    assert _counts(page)["unallocated-overdue"] == 4
     assert _listed(manager, page, "unallocated-overdue") == [
         "DECLINED-ONLY",
+        "DUE-YESTERDAY",
         "NOTHING",
         "WITHDRAWN-ONLY",
     ]

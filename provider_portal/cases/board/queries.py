@@ -160,6 +160,10 @@ def board_query(filters: BoardFilters, as_of: date) -> Select[Case]:
     """Open cases past 20 weeks or within the window of it, with the chosen filters."""
     # Final plan due = request + 140 days; "due within N weeks" = due on or before as_of + N weeks.
     latest_request = as_of + timedelta(weeks=filters.window_weeks) - timedelta(days=FINAL_PLAN_DAYS)
+    if filters.window_weeks == 0:
+        # "Only overdue": past 20 weeks as the backlog counts it (reports.backlog), due before
+        # as_of. A case due that very day is not yet overdue (the "Not yet overdue" band).
+        latest_request -= timedelta(days=1)
     query = matching(
         select(Case).where(open_on(as_of), Case.request_received_on <= latest_request),
         filters.q,
