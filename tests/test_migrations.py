@@ -15,6 +15,7 @@ from config import TestConfig
 from provider_portal import create_app
 from provider_portal.extensions import db
 from provider_portal.models.cases import MIGRATION_ONLY_INDEXES
+from provider_portal.quality.reasons import DEFAULT_REASONS
 from tests.helpers import throwaway_database
 
 
@@ -79,6 +80,14 @@ def test_migrations_round_trip_on_seeded_data(empty_database_url, tmp_path):
                 "salt_advice",
                 "social_care_advice",
             ]
+            # The send-back reasons the migration seeds are the ones the portal calls its
+            # defaults (a migration keeps its own copy, never importing code that may change).
+            reasons = connection.execute(
+                sa.text(
+                    "SELECT code, label, applies_to FROM sendback_reason ORDER BY display_order"
+                )
+            ).all()
+            assert [tuple(row) for row in reasons] == list(DEFAULT_REASONS)
             ledger = connection.execute(
                 sa.text("SELECT case_id, applies_to, reason FROM case_exception")
             ).all()
