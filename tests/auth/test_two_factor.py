@@ -46,6 +46,7 @@ def wrong_code(user: User) -> str:
     return next(c for c in (f"{n:06d}" for n in range(1000)) if c not in window)
 
 
+@freeze_time(MOMENT)
 def test_password_then_code_signs_in(app, make):
     user = make.user(Role.MANAGER, totp=True)
     client = PortalClient(app)
