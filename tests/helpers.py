@@ -209,3 +209,51 @@ def throwaway_database(folder: Path, prefix: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def query_plan(
+    connection: sa.Connection,
+    statement: Any,
+    *,
+    rule_out: tuple[str, ...] = ("seqscan",),
+    only_index: tuple[str, str] | None = None,
+) -> str:
+    """The plan the database chooses for a statement (a query, or its SQL text), as text.
+
+    A test's handful of rows makes reading the whole table cheapest, and the question is what
+    a full table would use: on PostgreSQL the scans named in rule_out are switched off for the
+    rest of the caller's transaction (SET LOCAL), then EXPLAIN; on SQLite, EXPLAIN QUERY PLAN.
+
+    only_index = (table, index) asks whether that index can serve the statement, the same way
+    on both databases: SQLite is told to use it (INDEXED BY fails, "no query solution", if it
+    cannot); PostgreSQL has the table's other indexes dropped inside the transaction, so the
+    planner's choice between near-equal costs on a tiny table cannot hide it. The caller
+    must roll the transaction back.
+    """
+    if isinstance(statement, str):
+        compiled = statement
+    else:
+        compiled = str(statement.compile(connection, compile_kwargs={"literal_binds": True}))
+    if connection.dialect.name == "postgresql":
+        for kind in rule_out:
+            connection.exec_driver_sql(f"SET LOCAL enable_{kind} = off")
+        if only_index is not None:
+            table, index = only_index
+            others = connection.execute(
+                sa.text(
+                    "SELECT indexname FROM pg_indexes WHERE tablename = :table "
+                    "AND indexname <> :index "
+                    "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+                ),
+                {"table": table.strip('"'), "index": index},
+            ).scalars()
+            for other in list(others):
+                connection.exec_driver_sql(f'DROP INDEX "{other}"')
+        return "\n".join(connection.exec_driver_sql(f"EXPLAIN {compiled}").scalars())
+    if only_index is not None:
+        table, index = only_index
+        forced = compiled.replace(f"FROM {table}", f"FROM {table} INDEXED BY {index}")
+        assert forced != compiled, f"no FROM {table} in the statement"
+        compiled = forced
+    rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
+    return "\n".join(str(row[-1]) for row in rows)

@@ -15,7 +15,7 @@ from provider_portal.cases.services import matching
 from provider_portal.extensions import db
 from provider_portal.models import Case
 from provider_portal.models.cases import MIGRATION_ONLY_INDEXES
-from tests.helpers import throwaway_database
+from tests.helpers import query_plan, throwaway_database
 
 
 @pytest.fixture
@@ -42,9 +42,7 @@ def test_the_search_uses_the_trigram_indexes_on_postgresql(migrated_url, tmp_pat
                 sa.text("SELECT indexname FROM pg_indexes WHERE tablename = 'case'")
             ).scalars()
             assert MIGRATION_ONLY_INDEXES <= set(indexes)
-            connection.execute(sa.text("SET LOCAL enable_seqscan = off"))
-            compiled = query.compile(connection, compile_kwargs={"literal_binds": True})
-            plan = "\n".join(connection.exec_driver_sql(f"EXPLAIN {compiled}").scalars())
+            plan = query_plan(connection, query)
         assert "ix_case_ref_trgm" in plan
         assert "ix_case_child_name_trgm" in plan
         db.session.remove()

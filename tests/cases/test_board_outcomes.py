@@ -8,11 +8,12 @@ from datetime import date
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from provider_portal.cases.board.queries import BoardFilters, board_page, board_query
 from provider_portal.extensions import db
 from provider_portal.models import Role, WorkType
+from tests.helpers import query_plan
 
 TODAY = "2024-12-01 12:00:00"
 TODAY_DATE = date(2024, 12, 1)
@@ -86,19 +87,10 @@ def test_the_16_week_decision_shows_until_it_is_made(closings, client_for):
 
 
 def _plan(sql: str) -> str:
-    """The plan with the partial index preferred: PostgreSQL without sequential scans, and
-    without the plain index on the request date (dropped inside the transaction the caller
-    rolls back), which on a table this small may otherwise be costed the same; SQLite told to
-    use it (INDEXED BY fails, "no query solution", if it cannot)."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL enable_seqscan = off"))
-        db.session.execute(text("DROP INDEX ix_case_request_received_on"))
-        rows = db.session.execute(text("EXPLAIN " + sql)).scalars()
-    else:
-        forced = sql.replace('FROM "case"', 'FROM "case" INDEXED BY ix_case_open_by_request')
-        assert forced != sql
-        rows = (row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + forced)))
-    return "\n".join(str(row) for row in rows)
+    """The plan with only the partial index to choose from (the caller rolls back)."""
+    return query_plan(
+        db.session.connection(), sql, only_index=('"case"', "ix_case_open_by_request")
+    )
 
 
 @freeze_time(TODAY)

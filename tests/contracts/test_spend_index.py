@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from provider_portal.contracts.allocating import is_current
 from provider_portal.contracts.queries import spend_by_contract
 from provider_portal.extensions import db
+from tests.helpers import query_plan
 
 
 def _plan(query: sa.Select) -> str:
@@ -20,15 +21,17 @@ def _plan(query: sa.Select) -> str:
         # as one (enable_indexscan must stay on: it governs index-only scans too).
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto:
             auto.exec_driver_sql("VACUUM ANALYZE allocation")
-    with db.engine.begin() as connection:
-        compiled = query.compile(connection, compile_kwargs={"literal_binds": True})
-        if connection.dialect.name == "postgresql":
-            # Tiny tables: rule out the table scans the planner would cost lower here.
-            for kind in ("seqscan", "bitmapscan"):
-                connection.execute(sa.text(f"SET LOCAL enable_{kind} = off"))
-            return "\n".join(connection.exec_driver_sql(f"EXPLAIN {compiled}").scalars())
-        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
-        return "\n".join(str(row[-1]) for row in rows)
+    connection = db.session.connection()
+    try:
+        # Tiny tables: rule out the table scans the planner would cost lower here.
+        return query_plan(
+            connection,
+            query,
+            rule_out=("seqscan", "bitmapscan"),
+            only_index=("allocation", "ix_allocation_contract_spend"),
+        )
+    finally:
+        db.session.rollback()
 
 
 def test_the_spend_totals_read_only_their_index(app, make):

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from flask import Flask
 from freezegun import freeze_time
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from provider_portal.allocations.services import withdraw
 from provider_portal.extensions import db
@@ -20,6 +20,7 @@ from provider_portal.models import Allocation, AllocationStatus
 from provider_portal.reports.monthly.queries import csv_rows, monthly_report
 from provider_portal.reports.pack.figures import build_pack
 from provider_portal.reports.scope import Scope
+from tests.helpers import query_plan
 
 AUGUST, NOVEMBER = date(2024, 8, 1), date(2024, 11, 1)
 PUBLISHED = date(2024, 12, 2)
@@ -130,15 +131,6 @@ def test_the_cohort_query_still_reads_an_index_on_the_allocation_date(make):
 
     make.allocation(allocated_on=date(2024, 11, 4))
     query = _cohort_query(NOVEMBER, NOVEMBER, PUBLISHED, None, None, None)
-    compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
-    if db.engine.dialect.name == "sqlite":
-        plan = " ".join(
-            str(row[-1]) for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
-        )
-    else:
-        # A handful of rows makes a sequential scan cheapest; forbid it to see what the
-        # planner would use on a real table.
-        db.session.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = " ".join(row[0] for row in db.session.execute(text(f"EXPLAIN {compiled}")))
+    plan = query_plan(db.session.connection(), query)
     db.session.rollback()
     assert "ix_allocation_cohort" in plan or "ix_allocation_allocated_on" in plan, plan
