@@ -24,6 +24,7 @@ from provider_portal.models import (
 )
 from provider_portal.quality.rubric import SECTION_CODES, section_title
 from provider_portal.reports.pack.cache import cached_pack
+from provider_portal.reports.pack.figures import flow
 from provider_portal.reports.pack.quality import (
     WHOLE_SCOPE,
     Grouping,
@@ -287,3 +288,33 @@ def test_a_new_send_back_or_check_is_never_served_from_the_cache(make):
     reason.retired_on = date(2024, 11, 1)
     db.session.commit()
     assert cached_pack(EVERYTHING, first, last, as_of).sendback_reasons.rows[0].retired
+
+
+def test_rework_counts_work_sent_back_by_the_date_though_sent_back_again_after_it(make):
+    """The allocation keeps only its latest request for amendment; the send-backs keep every
+    one, so work sent back in March and again in May counts as sent back as of April."""
+    returned = make.allocation(
+        allocated_on=date(2025, 2, 3),
+        returned_on=date(2025, 3, 3),
+        status=AllocationStatus.AMENDMENT_REQUESTED,
+        amendment_count=2,
+        amendment_requested_on=date(2025, 5, 12),
+    )
+    _send_back(returned, date(2025, 3, 10), [])
+    _send_back(returned, date(2025, 5, 12), [])
+    # Sent back only after the date: not yet rework on it.
+    later = make.allocation(
+        allocated_on=date(2025, 2, 3),
+        returned_on=date(2025, 3, 4),
+        status=AllocationStatus.AMENDMENT_REQUESTED,
+        amendment_count=1,
+        amendment_requested_on=date(2025, 4, 20),
+    )
+    _send_back(later, date(2025, 4, 20), [])
+
+    rows, total = flow(EVERYTHING, date(2025, 3, 1), date(2025, 3, 1), date(2025, 4, 1))
+
+    assert (rows[0].returned, rows[0].sent_back) == (2, 1)
+    assert total.rework_percent == Decimal("50.0")
+    rows, _ = flow(EVERYTHING, date(2025, 3, 1), date(2025, 3, 1), date(2025, 5, 31))
+    assert rows[0].sent_back == 2

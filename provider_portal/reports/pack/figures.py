@@ -19,7 +19,7 @@ Definitions (the page states them too):
   contract sets none (or there is no contract).
 - Median and 90th percentile of turnaround days use the nearest-rank method (see nearest_rank).
 - Rework: of the work first returned in the month, how much was sent back for amendment at
-  least once by the as-of date (amendment_count > 0 and the latest request on or before it).
+  least once by the as-of date (a send-back on or before it: sent_back_by).
 """
 
 from __future__ import annotations
@@ -36,13 +36,14 @@ from sqlalchemy import (
     case,
     func,
     literal_column,
+    or_,
     select,
     union_all,
 )
 
 from provider_portal.errors import ReportError
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, Contract, ContractTurnaround, WorkType
+from provider_portal.models import Allocation, Contract, ContractTurnaround, SendBack, WorkType
 from provider_portal.reports.forecast import FUNDING, Forecast, forecast
 from provider_portal.reports.monthly.queries import MonthlyRow, monthly_counts_by
 from provider_portal.reports.pack.quality import (
@@ -307,6 +308,24 @@ class Returned:
 Key = tuple[Any, ...]
 
 
+def sent_back_by(as_of: date) -> ColumnElement[bool]:
+    """Work sent back for amendment at least once on or before as_of: a send-back recorded by
+    then, or an amendment counted on the allocation by then (records older than send-backs).
+
+    Each request for amendment is a send-back with its own date, so work sent back before the
+    date and again after it still counts; the allocation itself keeps only the latest request.
+    The send-backs are read once (an IN list the database hashes), not probed per row.
+    """
+    return or_(
+        Allocation.id.in_(select(SendBack.allocation_id).where(SendBack.requested_on <= as_of)),
+        and_(
+            Allocation.amendment_count > 0,
+            Allocation.amendment_requested_on.is_not(None),
+            Allocation.amendment_requested_on <= as_of,
+        ),
+    )
+
+
 def returns_by_days(
     filters: Sequence[ColumnElement[bool]],
     first_month: date,
@@ -330,11 +349,7 @@ def returns_by_days(
         ),
         else_=on_time,
     )
-    sent_back = and_(
-        Allocation.amendment_count > 0,
-        Allocation.amendment_requested_on.is_not(None),
-        Allocation.amendment_requested_on <= as_of,
-    )
+    sent_back = sent_back_by(as_of)
     # Per-allocation values in a subquery, grouped outside it: PostgreSQL would not match a
     # GROUP BY expression carrying bound parameters with the same expression in SELECT.
     each = (

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from provider_portal.contracts.pricing import PRICE, count_if
 from provider_portal.extensions import db
@@ -26,7 +26,6 @@ from provider_portal.models import (
     Allocation,
     Contract,
     Provider,
-    SendBack,
     User,
     WorkType,
 )
@@ -40,6 +39,7 @@ from provider_portal.reports.pack.figures import (
     in_range,
     merge_returns,
     returns_by_days,
+    sent_back_by,
 )
 from provider_portal.reports.pack.quality import (
     Grouping,
@@ -267,19 +267,6 @@ def _flow(counts: Counts) -> FlowRow:
 
 def _filters(work_type: WorkType | None) -> list[ColumnElement[bool]]:
     return [Allocation.work_type_id == work_type.id] if work_type is not None else []
-
-
-def sent_back_by(as_of: date) -> ColumnElement[bool]:
-    """Work sent back for amendment at least once on or before as_of: a SendBack row by then,
-    or an amendment counted on the allocation by then (records older than SendBack rows)."""
-    return or_(
-        exists().where(SendBack.allocation_id == Allocation.id, SendBack.requested_on <= as_of),
-        and_(
-            Allocation.amendment_count > 0,
-            Allocation.amendment_requested_on.is_not(None),
-            Allocation.amendment_requested_on <= as_of,
-        ),
-    )
 
 
 def _accepted(
