@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -49,7 +48,6 @@ from provider_portal.timescales import (
     PHASE_TRANSFER_WINDOW_WEEKS,
     TRANSFERS_BY_SETTING_TYPE,
     PhaseTransfer,
-    TransferRule,
     age_on,
     case_clock,
     current_nc_year,
@@ -118,20 +116,17 @@ def transfer_deadline_column(as_of: date) -> ColumnElement[date | None]:
     The rule phase_transfer applies, by reception year and setting type: a case with no
     setting type (or one not known) follows the year group alone.
     """
-    rules = phase_transfer_sql_rules(as_of)
-    arms = [(transferring_under(rule), literal(rule.deadline)) for rule in rules]
-    return case(*arms, else_=null())
-
-
-def transferring_under(rule: TransferRule) -> ColumnElement[bool]:
-    """The cases a phase-transfer rule applies to. Each rule has a reception year of its own,
-    so a case falls under one rule at most."""
     untyped = or_(
         Case.setting_type.is_(None), Case.setting_type.not_in(tuple(TRANSFERS_BY_SETTING_TYPE))
     )
-    typed = Case.setting_type.in_(rule.setting_types)
-    applies = or_(typed, untyped) if rule.untyped else typed
-    return and_(Case.reception_year == rule.reception_year, applies)
+    arms = []
+    for rule in phase_transfer_sql_rules(as_of):
+        typed = Case.setting_type.in_(rule.setting_types)
+        applies = or_(typed, untyped) if rule.untyped else typed
+        arms.append(
+            (and_(Case.reception_year == rule.reception_year, applies), literal(rule.deadline))
+        )
+    return case(*arms, else_=null())
 
 
 def priority_rank_column(as_of: date, window_weeks: int) -> ColumnElement[int]:
@@ -230,44 +225,45 @@ def _page_ids(filters: BoardFilters, as_of: date, offset: int, limit: int) -> Se
     The board's order puts three groups one after the other: looked-after children, then
     phase-transfer deadlines within the window (soonest first), then everyone else; each
     oldest request first. So the page is among the first offset + limit of each group, and
-    each group has its own cheap way to those: few children are looked after; the deadlines
-    are read one phase-transfer rule at a time (a rule is one reception year with one
-    deadline, so each is in request order and none is sorted by a deadline worked out per
-    case); and the rest come in request order from ix_case_open_by_request, read only as far
-    as the page. _ordered() says the same
+    each group has its own cheap way to those: few children are looked after, the deadlines
+    fall in one or two reception years (ix_case_reception_year), and the rest come in request
+    order from ix_case_open_by_request, read only as far as the page. _ordered() says the same
     order for the whole board; the board's tests hold the two to it.
     """
     base = board_query(filters, as_of)
     deadline = transfer_deadline_column(as_of)
     window_end = as_of + timedelta(weeks=PHASE_TRANSFER_WINDOW_WEEKS)
-    soon = [rule for rule in phase_transfer_sql_rules(as_of) if rule.deadline <= window_end]
+    soon_years = [
+        rule.reception_year
+        for rule in phase_transfer_sql_rules(as_of)
+        if rule.deadline <= window_end
+    ]
     not_looked_after = Case.looked_after.is_not(True)
     wanted = offset + limit
-
-    def group(rank: int, deadline_of: Any, *conditions: Any) -> Any:
-        return base.where(*conditions).with_only_columns(
-            Case.id,
-            literal(rank, Integer).label("rank"),
-            deadline_of.label("deadline"),
-            Case.request_received_on,
-        )
-
-    no_deadline = cast(null(), Date)
-    # The deadlines within the window: one rule (one reception year, one deadline) at a time,
-    # each in request order, so none needs the deadline worked out per case to sort by.
     groups = [
-        group(0, no_deadline, Case.looked_after.is_(True)),
-        *(
-            group(1, literal(rule.deadline, Date), not_looked_after, transferring_under(rule))
-            for rule in soon
+        base.where(Case.looked_after.is_(True)).with_only_columns(
+            Case.id, literal(0, Integer).label("rank"), cast(null(), Date).label("deadline"),
+            Case.request_received_on,
         ),
-        group(2, no_deadline, not_looked_after, or_(deadline.is_(None), deadline > window_end)),
+        base.where(
+            not_looked_after, Case.reception_year.in_(soon_years), deadline <= window_end
+        ).with_only_columns(
+            Case.id, literal(1, Integer).label("rank"), deadline.label("deadline"),
+            Case.request_received_on,
+        ),
+        base.where(
+            not_looked_after, or_(deadline.is_(None), deadline > window_end)
+        ).with_only_columns(
+            Case.id, literal(2, Integer).label("rank"), cast(null(), Date).label("deadline"),
+            Case.request_received_on,
+        ),
     ]  # fmt: skip
+    orders = [(), (deadline,), ()]
     firsts = [
         select(*first.c).select_from(first)
         for first in (
-            group.order_by(Case.request_received_on, Case.id).limit(wanted).subquery()
-            for group in groups
+            group.order_by(*order, Case.request_received_on, Case.id).limit(wanted).subquery()
+            for group, order in zip(groups, orders, strict=True)
         )
     ]
     board = union_all(*firsts).subquery()
