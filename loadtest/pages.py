@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from html import unescape
 from pathlib import Path
 
+import redis
 import requests
 
 from loadtest import run
@@ -41,6 +42,7 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 THROUGHPUT_SECONDS = 10
 FIRST_MONTH, LAST_MONTH = "2025-01", "2026-12"
 CHARTS = ("allocated-returned", "backlog", "spend")
+SHARED_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 _CHART = re.compile(r'src="(/reports/pack/chart/[^"]+)"')
 
 
@@ -155,6 +157,17 @@ def board_throughput(base: str, cookies: list[dict[str, str]]) -> float:
     return sum(done) / (time.perf_counter() - started)
 
 
+def _shared_redis() -> str:
+    """REDIS_URL for the servers, as production has it (the workers share the pack's chart
+    figures through it), on a database of the bench's own (BENCH_REDIS_URL), emptied before and
+    after; empty when no Redis answers there."""
+    try:
+        redis.Redis.from_url(SHARED_REDIS, socket_connect_timeout=2).flushdb()
+    except (redis.RedisError, OSError):
+        return ""
+    return SHARED_REDIS
+
+
 def main() -> int:
     run.ensure_data_set()
     folder = Path(tempfile.mkdtemp(prefix="portal-bench-http-"))
@@ -175,14 +188,16 @@ def main() -> int:
         manager = plan["people"]["manager"][0]
         port = run._free_port()
         base = f"http://127.0.0.1:{port}"
-        with run.gunicorn(folder, port):
+        shared = _shared_redis()
+        with run.gunicorn(folder, port, shared):
             cookies = sign_in(base, manager)
             pages = Pages(base, cookies, plan["cases"][len(plan["cases"]) // 2])
             figures = time_pages(pages)
             throughput = board_throughput(base, cookies)
         print(
             f"\nOver HTTP: gunicorn with {run.WORKERS} workers, PostgreSQL copy of "
-            f"{run.TEMPLATE}; {REPEAT} requests each after {WARM_UP} untimed"
+            f"{run.TEMPLATE}, {'Redis at ' + shared if shared else 'no Redis'}; "
+            f"{REPEAT} requests each after {WARM_UP} untimed"
         )
         print(f"{'Page':<45}{'p50 ms':>10}{'p95 ms':>10}")
         for name, p50, p95 in figures:
@@ -192,6 +207,8 @@ def main() -> int:
     finally:
         run.drop(run.COPY)
         shutil.rmtree(folder, ignore_errors=True)
+        if shared:
+            redis.Redis.from_url(shared).flushdb()
 
 
 if __name__ == "__main__":

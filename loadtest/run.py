@@ -178,9 +178,10 @@ class PeakMemory(threading.Thread):
 
 
 @contextmanager
-def gunicorn(folder: Path, port: int) -> Iterator[PeakMemory]:
+def gunicorn(folder: Path, port: int, redis_url: str = "") -> Iterator[PeakMemory]:
     environment = {
         **os.environ,
+        "REDIS_URL": redis_url,
         "DATABASE_URL": _url(COPY),
         "LOADTEST_SECRET_KEY": os.environ["LOADTEST_SECRET_KEY"],
         "UPLOAD_FOLDER": str(folder / "uploads"),

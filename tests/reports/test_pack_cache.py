@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from freezegun import freeze_time
+from redis import Redis
 from sqlalchemy import select
 
 from provider_portal.contracts.services import set_price
@@ -14,9 +15,10 @@ from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationStatus, ContractPrice, Role
 from provider_portal.reports.pack import cache
 from provider_portal.reports.pack.cache import cached_pack, data_marker, forget_packs
-from provider_portal.reports.pack.charts import CHARTS, pack_chart_svg
+from provider_portal.reports.pack.charts import CHARTS, ChartData, pack_chart_svg
 from provider_portal.reports.pack.figures import build_pack
 from provider_portal.reports.scope import Scope
+from tests.job_runners import redis_url
 from tests.reports.test_pack import build_dataset
 
 TODAY = "2025-04-15 10:00:00"
@@ -156,3 +158,88 @@ def test_the_marker_moves_when_two_prices_are_swapped(data):
     first.unit_price, second.unit_price = second.unit_price, first.unit_price
     db.session.commit()
     assert data_marker() != before
+
+
+# --- shared between processes through Redis ------------------------------------------------------
+
+
+@pytest.fixture
+def shared_redis(app, job_redis, monkeypatch):
+    """The suite app with REDIS_URL at this test worker's own Redis, emptied."""
+    url = redis_url(job_redis)
+    Redis.from_url(url).flushdb()
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
+    return Redis.from_url(url)
+
+
+@freeze_time(TODAY)
+def test_the_chart_figures_survive_json_whole(data):
+    pack = build_pack(Scope(contract=data.contract), FEB, APR, AS_OF)
+    figures = ChartData.from_pack(pack)
+    assert figures.spend and figures.backlog and figures.cohort
+    assert ChartData.from_json(figures.to_json()) == figures
+    for name in CHARTS:
+        assert pack_chart_svg(name, ChartData.from_json(figures.to_json())) == _computed(
+            name, data.contract
+        )
+
+
+@freeze_time(TODAY)
+def test_another_process_draws_the_charts_from_the_figures_the_page_shared(
+    data, client_for, count_queries, shared_redis
+):
+    monitor = client_for(Role.MONITOR)
+    forget_packs()
+    assert monitor.get(f"/reports/pack?{QUERY}").status_code == 200
+    (name,) = shared_redis.keys("portal:pack-charts:*")
+    assert 0 < shared_redis.ttl(name) <= cache.SHARED_SECONDS
+    # Another worker keeps nothing of this pack: its charts come from Redis, not the database.
+    forget_packs()
+    for chart in CHARTS:
+        count_queries.clear()
+        svg = _chart(monitor, chart)
+        assert _aggregates(count_queries) == 0, chart
+        assert svg == _computed(chart, data.contract)
+
+
+@freeze_time(TODAY)
+def test_shared_figures_are_never_used_for_changed_data(
+    data, client_for, count_queries, shared_redis
+):
+    monitor = client_for(Role.MONITOR)
+    assert monitor.get(f"/reports/pack?{QUERY}").status_code == 200
+    open_work = db.session.scalars(
+        select(Allocation).where(
+            Allocation.status == AllocationStatus.ALLOCATED,
+            Allocation.contract_id == data.contract.id,
+        )
+    ).first()
+    assert open_work is not None
+    open_work.status = AllocationStatus.RETURNED
+    open_work.returned_on = date(2025, 4, 14)
+    db.session.commit()
+    forget_packs()
+    count_queries.clear()
+    svg = _chart(monitor, "backlog")
+    assert _aggregates(count_queries) >= 5  # computed again, from the changed data
+    assert svg == _computed("backlog", data.contract)
+    assert len(shared_redis.keys("portal:pack-charts:*")) == 2
+
+
+@freeze_time(TODAY)
+@pytest.mark.parametrize("unusable", ["refused", "not figures"])
+def test_charts_are_drawn_here_when_the_shared_figures_cannot_be_had(
+    data, client_for, count_queries, shared_redis, monkeypatch, app, unusable
+):
+    monitor = client_for(Role.MONITOR)
+    assert monitor.get(f"/reports/pack?{QUERY}").status_code == 200
+    if unusable == "refused":
+        monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    else:
+        for name in shared_redis.keys("portal:pack-charts:*"):
+            shared_redis.set(name, b"{not json")
+    forget_packs()
+    count_queries.clear()
+    svg = _chart(monitor, "spend")
+    assert _aggregates(count_queries) >= 5
+    assert svg == _computed("spend", data.contract)

@@ -10,18 +10,29 @@ computation: a kept pack is never out of date.
 The charts drawn from a kept pack are kept with it (cached_chart), so a chart is drawn once
 per pack, not once per request.
 
-Only a few packs are kept (the most recently used); each server process keeps its own.
+Only a few packs are kept (the most recently used); each server process keeps its own. A page
+and its charts are separate requests, which a server with several workers (or several
+servers) answers in different processes: so, with REDIS_URL set, the figures the charts are
+drawn from (charts.ChartData, as JSON) are also put in Redis under the same key for
+SHARED_SECONDS, and a process without the pack draws its chart from them rather than
+computing the pack again. Redis that does not answer within SHARED_TIMEOUT_SECONDS is passed
+by: the chart is then computed here, as without Redis.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import func, select, true
 
 from provider_portal.contracts.pricing import count_if
@@ -40,16 +51,22 @@ from provider_portal.models import (
     WorkType,
     sendback_reason_link,
 )
-from provider_portal.reports.pack.charts import CHARTS, pack_chart_svg
+from provider_portal.reports.pack.charts import CHARTS, ChartData, pack_chart_svg
 from provider_portal.reports.pack.figures import Pack, build_pack
 from provider_portal.reports.scope import Scope
 
 KEEP = 8  # packs kept per process: a few monitors looking at a few packs at once
+# How long Redis keeps a pack's chart figures for the other processes, and how long a request
+# waits for Redis before drawing without it.
+SHARED_SECONDS = 15 * 60
+SHARED_TIMEOUT_SECONDS = 0.5
+
+log = logging.getLogger(__name__)
 
 _LOCK = threading.Lock()
 _kept: OrderedDict[tuple[Any, ...], Pack] = OrderedDict()
-# The charts drawn from a kept pack, by the pack's key and the chart's name; dropped with it.
-_drawn: dict[tuple[Any, ...], bytes] = {}
+# The charts drawn here, by the pack's key and the chart's name, the most recently used last.
+_drawn: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 
 
 def data_marker() -> str:
@@ -180,9 +197,8 @@ def _pack_for(key: tuple[Any, ...], scope: Scope, first: date, last: date, as_of
     with _LOCK:
         _kept[key] = pack
         while len(_kept) > KEEP:
-            dropped, _ = _kept.popitem(last=False)
-            for chart in CHARTS:
-                _drawn.pop((*dropped, chart), None)
+            _kept.popitem(last=False)
+    _share(key, ChartData.from_pack(pack))
     return pack
 
 
@@ -196,23 +212,87 @@ def cached_pack(scope: Scope, first_month: date, last_month: date, as_of: date) 
 def cached_chart(
     chart: str, scope: Scope, first_month: date, last_month: date, as_of: date
 ) -> bytes:
-    """One of the pack's charts as SVG, drawn once from the kept pack and kept with it: the
-    same data marker decides when both are out of date."""
+    """One of the pack's charts as SVG, drawn once from the kept pack (or the figures another
+    process shared) and kept: the same data marker decides when both are out of date."""
     first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
     key = _key(scope, first_month, last_month, as_of)
     with _LOCK:
         drawn = _drawn.get((*key, chart))
+        kept = _kept.get(key)
     if drawn is not None:
         return drawn
-    svg = pack_chart_svg(chart, _pack_for(key, scope, first_month, last_month, as_of))
+    data = ChartData.from_pack(kept) if kept is not None else _shared(key)
+    if data is None:
+        data = ChartData.from_pack(_pack_for(key, scope, first_month, last_month, as_of))
+    svg = pack_chart_svg(chart, data)
     with _LOCK:
-        if key in _kept:  # not already pushed out by other packs
-            _drawn[(*key, chart)] = svg
+        _drawn[(*key, chart)] = svg
+        while len(_drawn) > KEEP * len(CHARTS):
+            _drawn.popitem(last=False)
     return svg
 
 
 def forget_packs() -> None:
-    """Drop every kept pack and chart (for tests that time or count a cold computation)."""
+    """Drop every pack and chart this process keeps (for tests that time or count a cold
+    computation); what it shared in Redis stays there."""
     with _LOCK:
         _kept.clear()
         _drawn.clear()
+
+
+# --- Shared with the other processes through Redis -------------------------------------------
+
+_clients: dict[tuple[int, str], Redis] = {}
+
+
+def _redis() -> Redis | None:
+    url = current_app.config.get("REDIS_URL") or ""
+    if not url:
+        return None
+    client_key = (os.getpid(), url)
+    client = _clients.get(client_key)
+    if client is None:
+        client = Redis.from_url(
+            url,
+            socket_connect_timeout=SHARED_TIMEOUT_SECONDS,
+            socket_timeout=SHARED_TIMEOUT_SECONDS,
+        )
+        _clients[client_key] = client
+    return client
+
+
+def _shared_name(key: tuple[Any, ...]) -> str:
+    """The Redis key for a pack's chart figures: a digest of what it was asked for and of the
+    data marker, so no two packs share one and a change to the data gives a new one."""
+    return "portal:pack-charts:" + hashlib.sha256(repr(key).encode()).hexdigest()
+
+
+def _share(key: tuple[Any, ...], data: ChartData) -> None:
+    client = _redis()
+    if client is None:
+        return
+    try:
+        client.set(_shared_name(key), data.to_json(), ex=SHARED_SECONDS)
+    except (RedisError, OSError) as error:
+        log.warning(
+            "pack chart figures not shared: Redis did not answer (%s)", type(error).__name__
+        )
+
+
+def _shared(key: tuple[Any, ...]) -> ChartData | None:
+    client = _redis()
+    if client is None:
+        return None
+    try:
+        found = client.get(_shared_name(key))
+    except (RedisError, OSError) as error:
+        log.warning("pack charts not read: Redis did not answer (%s)", type(error).__name__)
+        return None
+    if found is None:
+        return None
+    try:
+        return ChartData.from_json(found if isinstance(found, str) else found.decode())
+    except (ValueError, KeyError, TypeError):
+        # Not what _share wrote (a key of the same name from elsewhere): computed here instead.
+        log.warning("pack charts not read: the shared figures could not be read")
+        return None

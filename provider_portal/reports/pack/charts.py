@@ -7,8 +7,10 @@ what the chart shows. Money stays Decimal until the plotting call itself.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -33,19 +35,89 @@ CHARTS = ("allocated-returned", "backlog", "spend")
 FIGSIZE = (7.2, 4.2)
 
 
-def pack_chart_svg(chart: str, pack: Pack) -> bytes:
+@dataclass(frozen=True)
+class ChartData:
+    """The figures the three charts are drawn from, taken from a pack: small, and written as
+    JSON (to_json, from_json) so that another server process can draw a chart from the pack
+    one process computed (reports.pack.cache)."""
+
+    first_month: date
+    last_month: date
+    as_of: date
+    cohort: list[MonthlyRow]
+    backlog: list[BacklogPoint]
+    clears_on: date | None
+    spend: list[SpendMonth]
+    value: Decimal
+
+    @classmethod
+    def from_pack(cls, pack: Pack) -> ChartData:
+        return cls(
+            pack.first_month,
+            pack.last_month,
+            pack.as_of,
+            list(pack.cohort),
+            list(pack.backlog),
+            pack.forecast.clears_on,
+            list(pack.spend),
+            pack.value,
+        )
+
+    def to_json(self) -> str:
+        def day(value: date | None) -> str | None:
+            return None if value is None else value.isoformat()
+
+        return json.dumps(
+            {
+                "months": [day(self.first_month), day(self.last_month), day(self.as_of)],
+                "cohort": [[day(r.month), r.allocated, r.returned] for r in self.cohort],
+                "backlog": [[day(p.day), p.actual, p.forecast] for p in self.backlog],
+                "clears_on": day(self.clears_on),
+                "spend": [
+                    [day(r.month), str(r.actual), str(r.committed), str(r.cumulative_actual)]
+                    for r in self.spend
+                ],
+                "value": str(self.value),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ChartData:
+        data = json.loads(text)
+
+        def day(value: str | None) -> date | None:
+            return None if value is None else date.fromisoformat(value)
+
+        first, last, as_of = (date.fromisoformat(value) for value in data["months"])
+        return cls(
+            first,
+            last,
+            as_of,
+            [MonthlyRow(day(m), allocated, returned) for m, allocated, returned in data["cohort"]],
+            [BacklogPoint(date.fromisoformat(d), a, f) for d, a, f in data["backlog"]],
+            day(data["clears_on"]),
+            [
+                SpendMonth(date.fromisoformat(m), Decimal(a), Decimal(c), Decimal(total))
+                for m, a, c, total in data["spend"]
+            ],
+            Decimal(data["value"]),
+        )
+
+
+def pack_chart_svg(chart: str, pack: Pack | ChartData) -> bytes:
     """One of the CHARTS, drawn from the pack's own figures (nothing is computed again)."""
+    data = pack if isinstance(pack, ChartData) else ChartData.from_pack(pack)
     if chart == "allocated-returned":
-        return allocated_returned_svg(pack.cohort, pack.as_of)
+        return allocated_returned_svg(data.cohort, data.as_of)
     if chart == "backlog":
         # The forecast may run past the chosen months: the axis runs to its last point.
-        last_point = max([pack.last_month, *(point.day for point in pack.backlog)])
+        last_point = max([data.last_month, *(point.day for point in data.backlog)])
         return backlog_svg(
-            pack.backlog, months_between(pack.first_month, last_point), pack.forecast.clears_on
+            data.backlog, months_between(data.first_month, last_point), data.clears_on
         )
     if chart == "spend":
         # The pack's value is the contracts' current value (scope_value), as funding agreed.
-        return spend_svg(pack.spend, pack.value)
+        return spend_svg(data.spend, data.value)
     raise ValueError(f"no chart {chart!r}")
 
 
