@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from provider_portal.database import immediate_transactions
 from provider_portal.extensions import db
 from provider_portal.notifications.services import OUTBOX_WRITTEN
+from provider_portal.redis_clients import redis_client
 from provider_portal.settings import running_app, setting
 
 log = logging.getLogger(__name__)
@@ -118,19 +119,9 @@ def enqueue(name: str, **kwargs: Any) -> bool:
 
 # --- Redis ----------------------------------------------------------------------------------
 
-_clients: dict[tuple[int, str], Redis] = {}
-
 
 def _queue(url: str) -> Queue:
-    key = (os.getpid(), url)
-    client = _clients.get(key)
-    if client is None:
-        client = Redis.from_url(
-            url,
-            socket_connect_timeout=ENQUEUE_TIMEOUT_SECONDS,
-            socket_timeout=ENQUEUE_TIMEOUT_SECONDS,
-        )
-        _clients[key] = client
+    client = redis_client(url, ENQUEUE_TIMEOUT_SECONDS)
     return Queue(QUEUE_NAME, connection=client, serializer=JSONSerializer)
 
 

@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, true
@@ -51,9 +49,11 @@ from provider_portal.models import (
     WorkType,
     sendback_reason_link,
 )
+from provider_portal.redis_clients import redis_client
 from provider_portal.reports.pack.charts import CHARTS, ChartData, pack_chart_svg
 from provider_portal.reports.pack.figures import Pack, build_pack
 from provider_portal.reports.scope import Scope
+from provider_portal.settings import setting
 
 KEEP = 8  # packs kept per process: a few monitors looking at a few packs at once
 # How long Redis keeps a pack's chart figures for the other processes, and how long a request
@@ -242,23 +242,10 @@ def forget_packs() -> None:
 
 # --- Shared with the other processes through Redis -------------------------------------------
 
-_clients: dict[tuple[int, str], Redis] = {}
-
 
 def _redis() -> Redis | None:
-    url = current_app.config.get("REDIS_URL") or ""
-    if not url:
-        return None
-    client_key = (os.getpid(), url)
-    client = _clients.get(client_key)
-    if client is None:
-        client = Redis.from_url(
-            url,
-            socket_connect_timeout=SHARED_TIMEOUT_SECONDS,
-            socket_timeout=SHARED_TIMEOUT_SECONDS,
-        )
-        _clients[client_key] = client
-    return client
+    url = setting("REDIS_URL") or ""
+    return redis_client(url, SHARED_TIMEOUT_SECONDS) if url else None
 
 
 def _shared_name(key: tuple[Any, ...]) -> str:
