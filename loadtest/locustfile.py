@@ -14,6 +14,7 @@ import json
 import os
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 from locust import HttpUser, between, events, task
 from locust.env import Environment
 
-from loadtest.signin import hidden_fields
+from loadtest.signin import choices, hidden_fields
 from tests import files
 
 PLAN: dict[str, Any] = json.loads(Path(os.environ["LOADTEST_PEOPLE"]).read_text())
@@ -73,11 +74,23 @@ class Person(HttpUser):
                 answer.failure(f"{answer.status_code}")
             return str(answer.text)
 
-    def write(self, page_url: str, action: str, name: str, data: dict[str, str], **kw: Any) -> bool:
-        """Post the form at action on page_url's page; count it if the portal confirms it."""
-        fields = hidden_fields(self.page(page_url, PAGE_NAMES[name]), action)
+    def write(
+        self,
+        page_url: str,
+        action: str,
+        name: str,
+        data: dict[str, str],
+        choose: Callable[[dict[str, list[str]]], dict[str, str]] | None = None,
+        **kw: Any,
+    ) -> bool:
+        """Post the form at action on page_url's page, with choose's answers to its radio
+        buttons and checkboxes; count it if the portal confirms it."""
+        html = self.page(page_url, PAGE_NAMES[name])
+        fields = hidden_fields(html, action)
         if fields is None:
             return False  # the form is not there (say, the work has moved on)
+        if choose is not None:
+            data = {**data, **choose(choices(html, action))}
         with self.client.post(
             action,
             data={**fields, **data},
@@ -143,10 +156,25 @@ class Manager(Person):
         allocation = self.me["review"].pop()
         url = f"/allocations/{allocation}"
         if random.random() < 0.75:
-            self.write(url, f"{url}/accept", "accept", {})
+            # Plan writing under a contract with the quality check asks for every section's
+            # score; other work has no questions.
+            self.write(url, f"{url}/accept", "accept", {}, choose=_scores)
         else:
             comment = "Section F needs the provision quantified."
-            self.write(url, f"{url}/amendment", "send back", {"amend-comment": comment})
+            self.write(
+                url, f"{url}/amendment", "send back", {"amend-comment": comment}, choose=_reason
+            )
+
+
+def _scores(offered: dict[str, list[str]]) -> dict[str, str]:
+    """A score for every section of the rubric the accept form asks about."""
+    return {name: random.choice(values) for name, values in offered.items() if values}
+
+
+def _reason(offered: dict[str, list[str]]) -> dict[str, str]:
+    """One of the reasons the send-back form offers for this work."""
+    reasons = offered.get("amend-reasons", [])
+    return {"amend-reasons": random.choice(reasons)} if reasons else {}
 
 
 class ProviderStaff(Person):

@@ -12,6 +12,7 @@ import requests
 
 _FORM = re.compile(r"<form\b[^>]*\baction=\"([^\"]*)\"[^>]*>(.*?)</form>", re.S)
 _HIDDEN = re.compile(r"<input\b[^>]*type=\"hidden\"[^>]*>")
+_CHOICE = re.compile(r"<input\b[^>]*type=\"(?:radio|checkbox)\"[^>]*>")
 _ATTRIBUTE = re.compile(r"(\w[\w-]*)=\"([^\"]*)\"")
 
 
@@ -25,6 +26,21 @@ def hidden_fields(html: str, action: str) -> dict[str, str] | None:
                 fields[attributes.get("name", "")] = unescape(attributes.get("value", ""))
             return fields
     return None
+
+
+def choices(html: str, action: str) -> dict[str, list[str]]:
+    """The radio buttons and checkboxes of the page's form posting to action: each name with
+    the values offered for it, in the page's order ({} when there is no such form)."""
+    for found_action, body in _FORM.findall(html):
+        if unescape(found_action) == action:
+            offered: dict[str, list[str]] = {}
+            for tag in _CHOICE.findall(body):
+                attributes = dict(_ATTRIBUTE.findall(tag))
+                offered.setdefault(attributes.get("name", ""), []).append(
+                    unescape(attributes.get("value", ""))
+                )
+            return offered
+    return {}
 
 
 def _post_form(session: requests.Session, base: str, path: str, fields: dict[str, str]) -> None:
