@@ -239,3 +239,59 @@ def test_charts_are_drawn_here_when_the_shared_figures_cannot_be_had(
     svg = _chart(monitor, "spend")
     assert _aggregates(count_queries) >= 5
     assert svg == _computed("spend", data.contract)
+
+
+# --- the page's chart URLs carry the marker of the pack it shows ------------------------------
+
+
+def _chart_urls(monitor) -> dict[str, str]:
+    soup = monitor.page(f"/reports/pack?{QUERY}")
+    return {
+        name: soup.select_one(f"#pack-chart-{name} img")["src"].replace("&amp;", "&")
+        for name in CHARTS
+    }
+
+
+def _markers(statements: list[str]) -> int:
+    return sum(1 for s in statements if "sum(allocation.id)" in s)
+
+
+@freeze_time(TODAY)
+def test_the_pages_charts_are_drawn_without_asking_for_the_marker_again(
+    data, client_for, count_queries
+):
+    monitor = client_for(Role.MONITOR)
+    forget_packs()
+    urls = _chart_urls(monitor)
+    for name, url in urls.items():
+        assert f"v={data_marker()}" in url
+        count_queries.clear()
+        response = monitor.get(url)
+        assert response.status_code == 200
+        assert (_markers(count_queries), _aggregates(count_queries)) == (0, 0), name
+        assert response.data == _computed(name, data.contract)
+
+
+@freeze_time(TODAY)
+@pytest.mark.parametrize("marker", ["0" * 64, "not-a-marker", "A" * 64])
+def test_a_marker_no_pack_was_computed_under_is_passed_by(data, client_for, count_queries, marker):
+    monitor = client_for(Role.MONITOR)
+    forget_packs()
+    count_queries.clear()
+    response = monitor.get(f"/reports/pack/chart/spend.svg?{QUERY}&v={marker}")
+    assert response.status_code == 200
+    assert _markers(count_queries) == 1 and _aggregates(count_queries) >= 5
+    assert response.data == _computed("spend", data.contract)
+
+
+@freeze_time(TODAY)
+def test_a_page_shown_before_a_change_keeps_charts_that_agree_with_its_tables(data, client_for):
+    monitor = client_for(Role.MONITOR)
+    urls = _chart_urls(monitor)
+    shown = _computed("backlog", data.contract)
+    _return_some_open_work(data)
+    # The page's own chart: the figures of the tables it sits beside.
+    assert monitor.get(urls["backlog"]).data == shown
+    # Asked for without the page's marker: today's figures.
+    changed = _chart(monitor, "backlog")
+    assert changed != shown and changed == _computed("backlog", data.contract)

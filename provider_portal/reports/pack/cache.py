@@ -179,10 +179,12 @@ def data_marker() -> str:
     return hashlib.sha256(repr(tuple(row)).encode()).hexdigest()
 
 
-def _key(scope: Scope, first_month: date, last_month: date, as_of: date) -> tuple[Any, ...]:
+def _key(
+    scope: Scope, first_month: date, last_month: date, as_of: date, marker: str | None = None
+) -> tuple[Any, ...]:
     contract = scope.contract.id if scope.contract is not None else None
     provider = scope.provider.id if scope.provider is not None else None
-    return (contract, provider, first_month, last_month, as_of, data_marker())
+    return (contract, provider, first_month, last_month, as_of, marker or data_marker())
 
 
 def _pack_for(key: tuple[Any, ...], scope: Scope, first: date, last: date, as_of: date) -> Pack:
@@ -204,24 +206,43 @@ def _pack_for(key: tuple[Any, ...], scope: Scope, first: date, last: date, as_of
 
 def cached_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -> Pack:
     """build_pack's pack, reused while the data it came from is unchanged."""
+    return marked_pack(scope, first_month, last_month, as_of)[0]
+
+
+def marked_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -> tuple[Pack, str]:
+    """cached_pack's pack and the data marker it was computed under, for the page to put in
+    its charts' URLs (cached_chart's marker)."""
     first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
     key = _key(scope, first_month, last_month, as_of)
-    return _pack_for(key, scope, first_month, last_month, as_of)
+    return _pack_for(key, scope, first_month, last_month, as_of), key[-1]
 
 
 def cached_chart(
-    chart: str, scope: Scope, first_month: date, last_month: date, as_of: date
+    chart: str,
+    scope: Scope,
+    first_month: date,
+    last_month: date,
+    as_of: date,
+    marker: str | None = None,
 ) -> bytes:
     """One of the pack's charts as SVG, drawn once from the kept pack (or the figures another
-    process shared) and kept: the same data marker decides when both are out of date."""
+    process shared) and kept: the same data marker decides when both are out of date.
+
+    With the marker of the pack a page showed (marked_pack), the chart is drawn from that
+    pack's figures without asking the database for the marker again, so it always agrees with
+    the table beside it; when neither this process nor Redis still has them, the chart is
+    worked out as without a marker.
+    """
     first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
-    key = _key(scope, first_month, last_month, as_of)
+    key = _key(scope, first_month, last_month, as_of, marker)
     with _LOCK:
         drawn = _drawn.get((*key, chart))
         kept = _kept.get(key)
     if drawn is not None:
         return drawn
     data = ChartData.from_pack(kept) if kept is not None else _shared(key)
+    if data is None and marker is not None:
+        return cached_chart(chart, scope, first_month, last_month, as_of)
     if data is None:
         data = ChartData.from_pack(_pack_for(key, scope, first_month, last_month, as_of))
     svg = pack_chart_svg(chart, data)

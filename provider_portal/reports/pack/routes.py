@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,7 +16,7 @@ from provider_portal.reports.backlog import INFLOW_WEEKS
 from provider_portal.reports.forecast import RATE_WEEKS
 from provider_portal.reports.forms import range_args, read_form, report_args
 from provider_portal.reports.monthly.queries import parse_month
-from provider_portal.reports.pack.cache import cached_chart, cached_pack
+from provider_portal.reports.pack.cache import cached_chart, cached_pack, marked_pack
 from provider_portal.reports.pack.charts import CHARTS
 from provider_portal.reports.pack.figures import (
     ON_TIME_CONTRACT,
@@ -35,6 +36,9 @@ from provider_portal.reports.scope import (
 )
 from provider_portal.reports.stages import PLAN_WRITING_ALLOCATION, STAGES
 from provider_portal.timescales import today
+
+# A data marker as cached_pack computes it: a SHA-256 in hex.
+MARKER = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,10 @@ class PackChoice:
         """The pack, computed once for the page, its downloads and its charts."""
         return cached_pack(self.scope, self.first_month, self.last_month, self.as_of)
 
+    def marked_pack(self) -> tuple[Pack, str]:
+        """The pack and the data marker it was computed under, for the page's chart URLs."""
+        return marked_pack(self.scope, self.first_month, self.last_month, self.as_of)
+
 
 def _read() -> tuple[PackForm, PackChoice | None]:
     form = PackForm(report_args(months=12, as_of=True))
@@ -78,10 +86,13 @@ def _choice(form: PackForm) -> PackChoice:
 
 
 def _context(form: PackForm, chosen: PackChoice | None) -> dict[str, Any]:
+    pack, marker = chosen.marked_pack() if chosen else (None, "")
     return {
         "form": form,
-        "pack": chosen.pack() if chosen else None,
+        "pack": pack,
         "args": chosen.args if chosen else {},
+        # The charts are drawn from the pack this page shows (cached_chart's marker).
+        "chart_args": {**chosen.args, "v": marker} if chosen else {},
         "method": PERCENTILE_METHOD,
         "on_time_statutory": ON_TIME_STATUTORY,
         "on_time_contract": ON_TIME_CONTRACT,
@@ -124,8 +135,15 @@ def pack_xlsx() -> Response:
 def pack_chart(chart: str) -> Response:
     """One of the pack's charts as SVG, from the same computed pack as the page."""
     assert chart in CHARTS
+    # The data marker of the pack the page showed; anything else is not one and is ignored.
+    marker = request.args.get("v", "")
     return PACK.chart(
         lambda chosen: cached_chart(
-            chart, chosen.scope, chosen.first_month, chosen.last_month, chosen.as_of
+            chart,
+            chosen.scope,
+            chosen.first_month,
+            chosen.last_month,
+            chosen.as_of,
+            marker if MARKER.fullmatch(marker) else None,
         )
     )
