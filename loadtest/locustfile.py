@@ -13,9 +13,11 @@ import itertools
 import json
 import os
 import random
+import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,10 @@ def _count_server_errors(response: Any = None, **_: Any) -> None:
 @events.test_stop.add_listener
 def _write_tally(environment: Environment, **_: Any) -> None:
     Path(os.environ["LOADTEST_RESULTS"]).write_text(json.dumps(dict(TALLY)))
+
+
+# The pack page's chart images.
+CHART_SOURCE = re.compile(r'src="(/reports/pack/chart/[^"]+)"')
 
 
 class Person(HttpUser):
@@ -225,9 +231,10 @@ class Monitor(Person):
     @task(2)
     def pack(self) -> None:
         months = report_range()
-        self.page(f"/reports/pack?{months}", "pack, all providers, 24 months")
-        for chart in ("allocated-returned", "backlog", "spend"):
-            self.page(f"/reports/pack/chart/{chart}.svg?{months}", "pack chart")
+        page = self.page(f"/reports/pack?{months}", "pack, all providers, 24 months")
+        # The charts the page shows, by the addresses it gives them, as a browser loads them.
+        for chart in CHART_SOURCE.findall(page):
+            self.page(unescape(chart), "pack chart")
 
     @task(1)
     def pack_workbook(self) -> None:
