@@ -165,7 +165,9 @@ def test_a_bad_message_is_refused_with_a_govuk_error(work, body, error, side):
     assert response.status_code == 200
     soup = client.soup(response)
     assert soup.title.get_text().startswith("Error: ")
-    summary = soup.select_one(".govuk-error-summary")
+    main = soup.select_one("main")
+    (summary,) = main.select(".govuk-error-summary")
+    assert str(main).index("govuk-error-summary") < str(main).index("<h1")
     assert error in summary.get_text()
     assert summary.select_one("a")["href"] == "#message-body"
     assert error in soup.select_one("#message-body-error").get_text()

@@ -165,6 +165,19 @@ def test_decline_error_with_htmx_returns_the_form_with_its_summary(client_for, o
     )
 
 
+def test_decline_error_without_javascript_puts_its_summary_at_the_top(client_for, org):
+    admin = client_for(org.admin)
+    response = admin.post(_url(org, "decline"), {"decline-reason": ""})
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert soup.title.get_text().startswith("Error: ")
+    main = soup.select_one("main")
+    (summary,) = main.select(".govuk-error-summary")
+    assert "Enter why you are declining this work" in summary.get_text()
+    # Above the heading, as the GOV.UK error summary goes, not part way down in the panel.
+    assert str(main).index("govuk-error-summary") < str(main).index("<h1")
+
+
 def test_practitioners_cannot_answer(client_for, org):
     org.allocation.assigned_to_id = org.p1.id
     db.session.commit()
