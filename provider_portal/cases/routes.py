@@ -116,8 +116,11 @@ def case_page(
     allocate_form = forms.get("form") or _allocate_form(choices, live)
     paper_form_shown = forms.get("paper_form") or paper_form()
     letters = letter_section(case, forms.get("letter_form"))
+    # Every form's mistakes in the one summary at the top of the page (without JavaScript a
+    # form comes back as the whole page); the panels leave theirs out (summaries_above).
     page_errors: list[dict[str, str]] = []
     for other in (
+        allocate_form,
         *outcomes["outcome_forms"].values(),
         exception_form,
         paper_form_shown,

@@ -67,6 +67,11 @@ def test_allocation_form_errors_show_summary_and_save_nothing(client_for, make):
     assert "There is a problem" in text
     assert "Select the type of work" in text and "Select a provider" in text
     assert "<title>Error: " in text
+    # One summary, at the top of the page above the heading, linking to the fields.
+    main = manager.soup(response).select_one("main")
+    (summary,) = main.select(".govuk-error-summary")
+    assert str(main).index("govuk-error-summary") < str(main).index("<h1")
+    assert [a["href"] for a in summary.select("a")] == ["#work_type", "#provider"]
     assert db.session.scalar(select(func.count()).select_from(Allocation)) == 0
 
 
