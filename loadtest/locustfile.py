@@ -13,18 +13,16 @@ import itertools
 import json
 import os
 import random
-import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
-from html import unescape
 from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, events, task
 from locust.env import Environment
 
-from loadtest.signin import choices, hidden_fields
+from loadtest.signin import chart_addresses, choices, hidden_fields
 from tests import files
 
 PLAN: dict[str, Any] = json.loads(Path(os.environ["LOADTEST_PEOPLE"]).read_text())
@@ -54,10 +52,6 @@ def _count_server_errors(response: Any = None, **_: Any) -> None:
 @events.test_stop.add_listener
 def _write_tally(environment: Environment, **_: Any) -> None:
     Path(os.environ["LOADTEST_RESULTS"]).write_text(json.dumps(dict(TALLY)))
-
-
-# The pack page's chart images.
-CHART_SOURCE = re.compile(r'src="(/reports/pack/chart/[^"]+)"')
 
 
 class Person(HttpUser):
@@ -233,8 +227,8 @@ class Monitor(Person):
         months = report_range()
         page = self.page(f"/reports/pack?{months}", "pack, all providers, 24 months")
         # The charts the page shows, by the addresses it gives them, as a browser loads them.
-        for chart in CHART_SOURCE.findall(page):
-            self.page(unescape(chart), "pack chart")
+        for chart in chart_addresses(page):
+            self.page(chart, "pack chart")
 
     @task(1)
     def pack_workbook(self) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import shutil
 import statistics
@@ -27,14 +26,13 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
-from html import unescape
 from pathlib import Path
 
 import redis
 import requests
 
 from loadtest import run
-from loadtest.signin import hidden_fields, sign_in
+from loadtest.signin import chart_addresses, hidden_fields, sign_in
 
 # Untimed first: enough that each gunicorn worker has served the page (its templates compiled,
 # its connections open) whichever worker each request reaches.
@@ -45,7 +43,6 @@ THROUGHPUT_SECONDS = 10
 FIRST_MONTH, LAST_MONTH = "2025-01", "2026-12"
 CHARTS = ("allocated-returned", "backlog", "spend")
 SHARED_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-_CHART = re.compile(r'src="(/reports/pack/chart/[^"]+)"')
 
 
 def percentile(times: list[float], share: float) -> float:
@@ -99,7 +96,7 @@ class Pages:
 
     def pack_with_charts(self) -> requests.Response:
         page = self.get(self._pack_url())
-        charts = [unescape(src) for src in _CHART.findall(page.text)]
+        charts = chart_addresses(page.text)
         if len(charts) != len(CHARTS):
             raise SystemExit(f"the pack page shows {len(charts)} charts, not {len(CHARTS)}")
         for chart in charts:

@@ -1,5 +1,6 @@
 """Signing the simulated people in as a browser does: the password, then the code their
-authenticator secret makes now; and reading a page's form as a browser would post it."""
+authenticator secret makes now; and reading a page as a browser would: its form's fields, and
+the charts it shows."""
 
 from __future__ import annotations
 
@@ -14,33 +15,37 @@ _FORM = re.compile(r"<form\b[^>]*\baction=\"([^\"]*)\"[^>]*>(.*?)</form>", re.S)
 _HIDDEN = re.compile(r"<input\b[^>]*type=\"hidden\"[^>]*>")
 _CHOICE = re.compile(r"<input\b[^>]*type=\"(?:radio|checkbox)\"[^>]*>")
 _ATTRIBUTE = re.compile(r"(\w[\w-]*)=\"([^\"]*)\"")
+_CHART = re.compile(r'src="(/reports/pack/chart/[^"]+)"')
+
+
+def _inputs(html: str, action: str, kind: re.Pattern[str]) -> list[tuple[str, str]] | None:
+    """(name, value) of each input of a kind in the page's form posting to action, in the
+    page's order; None when the page has no such form."""
+    for found_action, body in _FORM.findall(html):
+        if unescape(found_action) == action:
+            named = (dict(_ATTRIBUTE.findall(tag)) for tag in kind.findall(body))
+            return [(a.get("name", ""), unescape(a.get("value", ""))) for a in named]
+    return None
 
 
 def hidden_fields(html: str, action: str) -> dict[str, str] | None:
     """The hidden inputs (CSRF token, one-time nonce) of the page's form posting to action."""
-    for found_action, body in _FORM.findall(html):
-        if unescape(found_action) == action:
-            fields = {}
-            for tag in _HIDDEN.findall(body):
-                attributes = dict(_ATTRIBUTE.findall(tag))
-                fields[attributes.get("name", "")] = unescape(attributes.get("value", ""))
-            return fields
-    return None
+    found = _inputs(html, action, _HIDDEN)
+    return None if found is None else dict(found)
 
 
 def choices(html: str, action: str) -> dict[str, list[str]]:
     """The radio buttons and checkboxes of the page's form posting to action: each name with
     the values offered for it, in the page's order ({} when there is no such form)."""
-    for found_action, body in _FORM.findall(html):
-        if unescape(found_action) == action:
-            offered: dict[str, list[str]] = {}
-            for tag in _CHOICE.findall(body):
-                attributes = dict(_ATTRIBUTE.findall(tag))
-                offered.setdefault(attributes.get("name", ""), []).append(
-                    unescape(attributes.get("value", ""))
-                )
-            return offered
-    return {}
+    offered: dict[str, list[str]] = {}
+    for name, value in _inputs(html, action, _CHOICE) or []:
+        offered.setdefault(name, []).append(value)
+    return offered
+
+
+def chart_addresses(html: str) -> list[str]:
+    """The addresses of the pack page's chart images, as a browser reads them."""
+    return [unescape(src) for src in _CHART.findall(html)]
 
 
 def _post_form(session: requests.Session, base: str, path: str, fields: dict[str, str]) -> None:
