@@ -2,7 +2,7 @@
 workers against a PostgreSQL copy of the 100,000-case data set, as a browser would fetch them.
 
 1. The data set and its copy, and the accounts, as the load test makes them (loadtest.run).
-2. One manager signs in (both steps). Each page is fetched WARM_UP times (10), then REPEAT times
+2. One manager signs in (both steps). Each page is fetched WARM_UP times, then REPEAT times
    one after another: the median and 95th percentile in ms. Every pack request asks for a
    different as-of date (a day further back each time), so none is answered from the packs a
    worker keeps: the figures are the pack computed from the database. The pack "with its
