@@ -1,6 +1,6 @@
 """The backlog board and case outcomes: a case leaves from the day it closed (however it
 closed), the 16-week decision shows until it is made, and today's board still reads the
-partial index of cases without a final plan."""
+partial indexes of cases without a final plan."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from provider_portal.cases.board.queries import BoardFilters, board_page, board_query
+from provider_portal.cases.board.queries import (
+    BoardFilters,
+    board_groups,
+    board_page,
+    board_query,
+)
 from provider_portal.extensions import db
 from provider_portal.models import Role, WorkType
 from tests.helpers import query_plan
@@ -86,11 +91,9 @@ def test_the_16_week_decision_shows_until_it_is_made(closings, client_for):
     assert due == {"OPEN": "16-week decision due 21 Jun 2024", "DECIDED": None, "DRAFTED": None}
 
 
-def _plan(sql: str) -> str:
-    """The plan with only the partial index to choose from (the caller rolls back)."""
-    return query_plan(
-        db.session.connection(), sql, only_index=('"case"', "ix_case_open_by_request")
-    )
+def _plan(sql: str, index: str = "ix_case_open_by_request") -> str:
+    """The plan with only that partial index to choose from (the caller rolls back)."""
+    return query_plan(db.session.connection(), sql, only_index=('"case"', index))
 
 
 @freeze_time(TODAY)
@@ -101,3 +104,18 @@ def test_todays_board_can_use_the_partial_index(closings):
     plan = _plan(sql)
     db.session.rollback()
     assert "ix_case_open_by_request" in plan, plan
+
+
+@freeze_time(TODAY)
+def test_the_phase_transfer_group_is_read_from_its_index_alone(closings):
+    """The board's second group (deadlines within 12 weeks) finds its rows, and on PostgreSQL
+    (where the board reads its groups apart) everything it filters and orders them by, in
+    ix_case_open_by_reception_year without reading the table."""
+    transfers = board_groups(BoardFilters(), TODAY_DATE)[1]
+    sql = str(transfers.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan = _plan(sql, "ix_case_open_by_reception_year")
+    db.session.rollback()
+    if db.engine.dialect.name == "postgresql":
+        assert "Index Only Scan using ix_case_open_by_reception_year" in plan, plan
+    else:
+        assert "USING INDEX ix_case_open_by_reception_year (reception_year=?)" in plan, plan

@@ -124,7 +124,7 @@ def transfer_deadline_column(as_of: date) -> ColumnElement[date | None]:
         typed = Case.setting_type.in_(rule.setting_types)
         applies = or_(typed, untyped) if rule.untyped else typed
         arms.append(
-            (and_(Case.reception_year == rule.reception_year, applies), literal(rule.deadline))
+            (and_(Case.reception_year == rule.reception_year, applies), literal(rule.deadline, Date))
         )
     return case(*arms, else_=null())
 
@@ -219,16 +219,14 @@ def _ordered(query: Select[Case], as_of: date) -> Select[Case]:
     )
 
 
-def _page_ids(filters: BoardFilters, as_of: date, offset: int, limit: int) -> Select[tuple[int]]:
-    """The ids of one page of the board, in the board's order, without sorting every case.
-
-    The board's order puts three groups one after the other: looked-after children, then
+def board_groups(filters: BoardFilters, as_of: date) -> list[Select[int, int, date | None, date]]:
+    """The board's three groups, each in its own order: looked-after children, then
     phase-transfer deadlines within the window (soonest first), then everyone else; each
-    oldest request first. So the page is among the first offset + limit of each group, and
-    each group has its own cheap way to those: few children are looked after, the deadlines
-    fall in one or two reception years (ix_case_reception_year), and the rest come in request
-    order from ix_case_open_by_request, read only as far as the page. _ordered() says the same
-    order for the whole board; the board's tests hold the two to it.
+    oldest request first. Columns: id, rank, deadline, request date.
+
+    Each group has its own cheap way to its first rows: few children are looked after, the
+    deadlines fall in a few reception years (ix_case_open_by_reception_year holds all the group
+    reads), and the rest come in request order from ix_case_open_by_request.
     """
     base = board_query(filters, as_of)
     deadline = transfer_deadline_column(as_of)
@@ -239,32 +237,37 @@ def _page_ids(filters: BoardFilters, as_of: date, offset: int, limit: int) -> Se
         if rule.deadline <= window_end
     ]
     not_looked_after = Case.looked_after.is_not(True)
-    wanted = offset + limit
-    groups = [
+    return [
         base.where(Case.looked_after.is_(True)).with_only_columns(
             Case.id, literal(0, Integer).label("rank"), cast(null(), Date).label("deadline"),
             Case.request_received_on,
-        ),
+        ).order_by(Case.request_received_on, Case.id),
         base.where(
             not_looked_after, Case.reception_year.in_(soon_years), deadline <= window_end
         ).with_only_columns(
             Case.id, literal(1, Integer).label("rank"), deadline.label("deadline"),
             Case.request_received_on,
-        ),
+        ).order_by(deadline, Case.request_received_on, Case.id),
         base.where(
             not_looked_after, or_(deadline.is_(None), deadline > window_end)
         ).with_only_columns(
             Case.id, literal(2, Integer).label("rank"), cast(null(), Date).label("deadline"),
             Case.request_received_on,
-        ),
+        ).order_by(Case.request_received_on, Case.id),
     ]  # fmt: skip
-    orders = [(), (deadline,), ()]
+
+
+def _page_ids(filters: BoardFilters, as_of: date, offset: int, limit: int) -> Select[tuple[int]]:
+    """The ids of one page of the board, in the board's order, without sorting every case.
+
+    The page is among the first offset + limit of each of the board_groups, one after the
+    other. _ordered() says the same order for the whole board; the board's tests hold the two
+    to it.
+    """
+    wanted = offset + limit
     firsts = [
         select(*first.c).select_from(first)
-        for first in (
-            group.order_by(*order, Case.request_received_on, Case.id).limit(wanted).subquery()
-            for group, order in zip(groups, orders, strict=True)
-        )
+        for first in (group.limit(wanted).subquery() for group in board_groups(filters, as_of))
     ]
     board = union_all(*firsts).subquery()
     return (
