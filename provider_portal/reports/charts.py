@@ -28,6 +28,8 @@ _loaded = False
 GOVUK_BLUE = "#1d70b8"
 GOVUK_TEXT = "#0b0c0c"
 GOVUK_MID_GREY = "#b1b4b6"
+# The space left around the plot, its labels and its key, in font sizes.
+TIGHT_PAD = 0.4
 
 
 def compliance_title(rows: Sequence[ComplianceRow]) -> str:
@@ -101,13 +103,19 @@ def render_svg(
             }
         ),
     ):
-        figure = Figure(figsize=figsize, layout="constrained")
+        figure = Figure(figsize=figsize)
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
         draw(axes)
         axes.grid(axis="y", color=GOVUK_MID_GREY, linewidth=0.8)
         axes.set_axisbelow(True)
         axes.spines[["top", "right"]].set_visible(False)
+        # The margins fitted once to the labels, key included, then one drawing. A layout
+        # engine left on the figure (tight_layout leaves a placeholder) makes savefig draw
+        # everything twice, the first time only to lay it out: about a third of each chart's
+        # time, measured.
+        figure.tight_layout(pad=TIGHT_PAD)
+        figure.set_layout_engine(None)
         figure.savefig(
             out,
             format="svg",
