@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from flask import Request, current_app, flash, request, session
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import delete
 from werkzeug.wrappers import Response
 
 from provider_portal import audit
 from provider_portal.extensions import db, login_manager
-from provider_portal.models import User
+from provider_portal.models import BoardSelection, User
 from provider_portal.models.types import utcnow
 
 SIGNED_IN_AT = "signed_in_at"
@@ -40,8 +41,10 @@ def start(signed_in_at: int | None = None) -> None:
 
 
 def begin(user: User) -> None:
-    """A brand new signed-in session: nothing from before sign-in survives, the cookie changes."""
+    """A brand new signed-in session: nothing from before sign-in survives, the cookie changes,
+    and nothing is ticked on the backlog board (the caller commits)."""
     session.clear()
+    db.session.execute(delete(BoardSelection).where(BoardSelection.user_id == user.id))
     login_user(user, remember=False)
     start()
 

@@ -9,7 +9,7 @@ from provider_portal.models.accounts import (
     User,
 )
 from provider_portal.models.audit import AuditEvent
-from provider_portal.models.cases import Case, CaseException, ImportMapping
+from provider_portal.models.cases import BoardSelection, Case, CaseException, ImportMapping
 from provider_portal.models.contracts import (
     Contract,
     ContractPrice,
@@ -63,6 +63,7 @@ DEFAULT_WORK_TYPES = (
 
 __all__ = [
     "BackgroundJob",
+    "BoardSelection",
     "Notification",
     "NotificationPreference",
     "OutboxMessage",

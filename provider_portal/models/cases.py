@@ -161,3 +161,21 @@ class ImportMapping(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (UniqueConstraint("user_id", "kind", "headers_key"),)
+
+
+class BoardSelection(db.Model):  # type: ignore[name-defined]
+    """A case a council user has ticked on the backlog board, to allocate in bulk.
+
+    Kept in the database, one row a tick, rather than in the session cookie: every response
+    sends the cookie back whole, so a filter answered after a tick was saved (or two ticks at
+    once) put back the selection as it was before; and every server sees the same rows. The
+    id keeps the order of ticking. A new sign-in starts with nothing ticked (sessions.begin).
+    """
+
+    __tablename__ = "board_selection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+
+    __table_args__ = (UniqueConstraint("user_id", "case_id"),)

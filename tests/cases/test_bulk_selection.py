@@ -1,4 +1,4 @@
-"""Bulk allocation from the board: ticks kept in the session across pages and filters, with
+"""Bulk allocation from the board: ticks kept for each manager across pages and filters, with
 and without htmx; conflicts shown on the check page and "Allocate the other n"; the way back
 keeps the filters and the selection."""
 
@@ -12,7 +12,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, AllocationStatus, Role
+from provider_portal.models import Allocation, AllocationStatus, BoardSelection, Role
 
 TODAY = "2024-12-01"
 
@@ -238,3 +238,54 @@ def test_continue_with_nothing_selected_shows_the_error(backlog, make, client_fo
     assert page.title.get_text().startswith("Error: ")
     assert "Select at least one case to allocate" in page.select_one(".govuk-error-summary").text
     assert page.select_one("#setting")["value"] == "Elm School"
+
+
+@freeze_time(TODAY)
+def test_a_page_answered_after_a_tick_does_not_undo_it(backlog, client_for):
+    """A filter sent before a tick was saved and answered after it brings back the session
+    cookie as it was: the ticks are not in the cookie, so the tick stays."""
+    manager = client_for(Role.MANAGER)
+    shown = _shown(manager.page("/cases/backlog"))
+    before = manager.http.get_cookie("session").value
+    response = manager.post(
+        "/cases/backlog/selection", {"shown": shown, "case_id": shown[:1]}, htmx=True
+    )
+    assert " ".join(response.get_data(as_text=True).split()) == "1 case selected"
+    manager.http.set_cookie("session", before)
+    page = manager.page("/cases/backlog?setting=Elm+School")
+    assert _count(page) == "1 case selected"
+    assert _ticked(manager.page("/cases/backlog")) == shown[:1]
+
+
+@freeze_time(TODAY)
+def test_each_manager_has_their_own_selection_and_sign_in_starts_afresh(backlog, make, client_for):
+    first_manager = make.user(Role.MANAGER)
+    first = client_for(first_manager)
+    second = client_for(Role.MANAGER)
+    shown = _shown(first.page("/cases/backlog"))
+    first.post("/cases/backlog/selection", {"shown": shown, "case_id": shown[:2]}, htmx=True)
+    second.post("/cases/backlog/selection", {"shown": shown, "case_id": shown[5:6]}, htmx=True)
+    assert _ticked(first.page("/cases/backlog")) == shown[:2]
+    assert _ticked(second.page("/cases/backlog")) == shown[5:6]
+
+    again = client_for(first_manager)
+    assert _count(again.page("/cases/backlog")) == "0 cases selected"
+    assert _ticked(second.page("/cases/backlog")) == shown[5:6]
+
+
+@freeze_time(TODAY)
+def test_the_same_tick_twice_or_a_made_up_case_is_kept_once_or_not_at_all(backlog, client_for):
+    manager = client_for(Role.MANAGER)
+    shown = _shown(manager.page("/cases/backlog"))
+    for _ in range(2):
+        response = manager.post(
+            "/cases/backlog/selection",
+            {"shown": shown, "case_id": [shown[0], shown[0], "999999", "x"]},
+            htmx=True,
+        )
+        assert response.status_code == 200
+        assert " ".join(response.get_data(as_text=True).split()) == "1 case selected"
+    kept = db.session.scalars(
+        select(BoardSelection.case_id).where(BoardSelection.user_id == manager.user.id)
+    )
+    assert list(kept) == [int(shown[0])]

@@ -124,7 +124,10 @@ def transfer_deadline_column(as_of: date) -> ColumnElement[date | None]:
         typed = Case.setting_type.in_(rule.setting_types)
         applies = or_(typed, untyped) if rule.untyped else typed
         arms.append(
-            (and_(Case.reception_year == rule.reception_year, applies), literal(rule.deadline, Date))
+            (
+                and_(Case.reception_year == rule.reception_year, applies),
+                literal(rule.deadline, Date),
+            )
         )
     return case(*arms, else_=null())
 

@@ -1,10 +1,11 @@
-"""The backlog board and allocating from it in bulk, with a selection kept in the session."""
+"""The backlog board and allocating from it in bulk, with the ticked cases kept for each user
+(cases.board.selection) across filters and pages."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, request, session, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -12,6 +13,7 @@ from provider_portal.allocations.questions.queries import waiting_questions
 from provider_portal.allocations.services import BatchOutcome, allocate_batch
 from provider_portal.audit import record_list_view
 from provider_portal.cases import bp
+from provider_portal.cases.board import selection
 from provider_portal.cases.board.bulk import (
     MAX_BULK,
     BulkCheck,
@@ -50,9 +52,6 @@ from provider_portal.web import (
     wants_fragment,
 )
 
-# The cases ticked on the board, by id, kept in the session so ticks survive a change of
-# filters or page; at most MAX_BULK (a signed cookie holds them).
-SELECTION = "board_selection"
 # What a link back to the board may carry: its filters but the search box, and the page.
 BOARD_LINK_ARGS = frozenset(
     {"unallocated", "flags", "setting", "band", "provider", "window", "page"}
@@ -70,25 +69,11 @@ def _ticked_case_ids() -> list[int]:
     return _posted_ids("case_id")
 
 
-def _selection() -> list[int]:
-    """The case ids kept in the session's selection."""
-    kept = session.get(SELECTION)
-    if not isinstance(kept, list):
-        return []
-    return [case_id for case_id in kept if isinstance(case_id, int)]
-
-
 def _apply_ticks() -> tuple[list[int], bool]:
-    """Bring the posted page's ticks into the selection: each case the page showed
-    ("shown") is in it when ticked and out of it when not; cases on other pages or outside
-    the filters stay as they were. The selection, and whether ticks past MAX_BULK were left
-    out."""
+    """Bring the posted page's ticks into the user's selection (cases.board.selection): the
+    selection, and whether ticks past MAX_BULK were left out."""
     shown = set(_posted_ids("shown"))
-    ticked = _ticked_case_ids()
-    kept = [case_id for case_id in _selection() if case_id not in shown or case_id in ticked]
-    selection = list(dict.fromkeys(kept + ticked))
-    session[SELECTION] = selection[:MAX_BULK]
-    return selection[:MAX_BULK], len(selection) > MAX_BULK
+    return selection.apply_ticks(current_user.id, shown, _ticked_case_ids(), MAX_BULK)
 
 
 def _board_args() -> dict[str, Any]:
@@ -164,7 +149,7 @@ def _board(
         form=bulk_form,
         result=result,
         as_of=as_of,
-        selected=set(_selection()),
+        selected=set(selection.selected_ids(current_user.id)),
         page_errors=page_errors or [],
         questions=waiting_questions(),
     )
@@ -194,14 +179,15 @@ def board() -> Response:
 def board_selection() -> Response:
     """Keep this page's ticks in the selection (each tick, with htmx), or clear it."""
     if request.form.get("selection") == "clear":
-        session.pop(SELECTION, None)
-        selection: list[int] = []
+        selection.clear(current_user.id)
+        ticked: list[int] = []
         over = False
     else:
-        selection, over = _apply_ticks()
+        ticked, over = _apply_ticks()
+    db.session.commit()
     if wants_fragment():
         return render(
-            "cases/board/_selection_count.html", count=len(selection), over=over, limit=MAX_BULK
+            "cases/board/_selection_count.html", count=len(ticked), over=over, limit=MAX_BULK
         )
     if over:
         flash(f"You can select up to {MAX_BULK} cases at a time: the rest were not selected")
@@ -276,6 +262,7 @@ def bulk_check() -> Response:
     """Check the chosen cases, work type and provider before anything is saved."""
     form = _bulk_form()
     ids, over = _apply_ticks()
+    db.session.commit()
     valid = form.validate_on_submit()
     page_errors = []
     if not ids:
@@ -337,8 +324,8 @@ def bulk_confirm() -> Response:
     if outcome.done:
         db.session.commit()
         # The cases allocated leave the selection; any others ticked stay ticked.
-        done = {case.id for case in cases}
-        session[SELECTION] = [case_id for case_id in _selection() if case_id not in done]
+        selection.remove(current_user.id, {case.id for case in cases})
+        db.session.commit()
         shared = sum(len(found) for found in papers.values())
         message = _allocated_message(outcome, provider, work_type)
         flash(message + (f".{shared_words(shared)}" if shared else ""), "success")
