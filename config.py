@@ -81,6 +81,10 @@ class Config:
     # Flask-Limiter's store: Redis in production, so every worker shares the counts.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
+    # PostgreSQL: how many database connections a report (the monitoring pack, the FOI page)
+    # reads its independent parts on at once, all from one snapshot (reports.together).
+    # 1 reads them one after the other. Each lane holds a pooled connection while it runs.
+    REPORT_LANES = _int_env("REPORT_LANES", 2)
     # Background jobs (imports, email delivery) go on RQ's "portal" queue here, for
     # `flask jobs worker`; empty, they run in a thread of the web process.
     REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -6,6 +6,7 @@ choosable_providers, and read the choice back with read_scope.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -47,6 +48,21 @@ class Scope:
         if self.provider is not None:
             return [provider_id == self.provider.id]
         return []
+
+    def portable(self) -> Callable[[], Scope]:
+        """A way to this scope from another session (a report lane's, reports.together), as a
+        session's objects belong to it: its contract or provider copied into that session as
+        loaded here, without reading it again (the caller's thread waits meanwhile)."""
+        contract, provider = self.contract, self.provider
+
+        def load() -> Scope:
+            if contract is not None:
+                return Scope(contract=db.session.merge(contract, load=False))
+            if provider is not None:
+                return Scope(provider=db.session.merge(provider, load=False))
+            return EVERYTHING
+
+        return load
 
     @property
     def label(self) -> str:

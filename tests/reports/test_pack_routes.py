@@ -659,6 +659,9 @@ def test_queries_do_not_grow_with_data(data, client_for, count_queries, url, mos
     _more_work(data.contract, 60)
     large = count()
     assert small == large
+    if db.engine.dialect.name == "postgresql":
+        # Two lanes (reports.together): the snapshot exported, and imported in each lane.
+        most += 3
     assert large <= most, count_queries
 
 

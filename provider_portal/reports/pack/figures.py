@@ -66,6 +66,7 @@ from provider_portal.reports.sql import (
     percent,
 )
 from provider_portal.reports.stages import Stages, stages
+from provider_portal.reports.together import together
 from provider_portal.timescales import add_months, month_end, months_between
 
 MAX_MONTHS = 36
@@ -633,35 +634,51 @@ def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -
     """Every table of the monitoring pack for the scope, months and as-of date."""
     first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
     months = check_range(first_month, last_month)
-    by_work_type = monthly_counts_by(
-        Allocation.work_type_id, first_month, last_month, as_of, **_scope_args(scope)
-    )
-    cohort_rows, cohort_total = cohort(months, by_work_type)
-    flow_rows, flow_total = flow(scope, first_month, last_month, as_of)
-    projection = forecast(scope, as_of)
+    scope_here = scope.portable()
+
+    def backlog_and_money() -> dict[str, Any]:
+        in_lane = scope_here()
+        projection = forecast(in_lane, as_of)
+        return {
+            "forecast": projection,
+            "backlog": backlog(in_lane, first_month, last_month, as_of, projection),
+            "spend": spend_by_month(in_lane, first_month, last_month, as_of),
+        }
+
+    def work_and_quality() -> dict[str, Any]:
+        in_lane = scope_here()
+        by_work_type = monthly_counts_by(
+            Allocation.work_type_id, first_month, last_month, as_of, **_scope_args(in_lane)
+        )
+        cohort_rows, cohort_total = cohort(months, by_work_type)
+        flow_rows, flow_total = flow(in_lane, first_month, last_month, as_of)
+        return {
+            "cohort": cohort_rows,
+            "cohort_total": cohort_total,
+            "cohort_by_work_type": cohort_by_work_type(
+                in_lane, first_month, last_month, as_of, by_work_type
+            ),
+            "flow": flow_rows,
+            "flow_total": flow_total,
+            "sendback_reasons": sendback_reasons(in_lane, first_month, last_month, as_of),
+            "rubric": rubric_summary(in_lane, first_month, last_month, as_of),
+            "stages": stages(in_lane, first_month, last_month, as_of),
+        }
+
+    # Two lanes of about equal length (reports.together), the same rows in each.
+    money, work = together(backlog_and_money, work_and_quality)
     return Pack(
         scope=scope,
         first_month=first_month,
         last_month=last_month,
         as_of=as_of,
-        cohort=cohort_rows,
-        cohort_total=cohort_total,
-        cohort_by_work_type=cohort_by_work_type(
-            scope, first_month, last_month, as_of, by_work_type
-        ),
-        flow=flow_rows,
-        flow_total=flow_total,
         targets=(
-            targets(scope.contract, cohort_rows, flow_rows, as_of)
+            targets(scope.contract, work["cohort"], work["flow"], as_of)
             if scope.contract is not None
             else None
         ),
-        backlog=backlog(scope, first_month, last_month, as_of, projection),
-        forecast=projection,
-        spend=spend_by_month(scope, first_month, last_month, as_of),
         # The forecast sets the same value (scope_value) against the cost as funding agreed.
-        value=projection.cost.row(FUNDING).total,
-        sendback_reasons=sendback_reasons(scope, first_month, last_month, as_of),
-        rubric=rubric_summary(scope, first_month, last_month, as_of),
-        stages=stages(scope, first_month, last_month, as_of),
+        value=money["forecast"].cost.row(FUNDING).total,
+        **money,
+        **work,
     )

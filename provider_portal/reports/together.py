@@ -1,0 +1,94 @@
+"""Independent parts of a report read at the same time, each on a database connection of its
+own, all from the one snapshot of the data the request's transaction sees.
+
+A report such as the monitoring pack is a dozen or more statements that do not depend on each
+other, each reading most of the allocations. On PostgreSQL they can run side by side on the
+server's cores: the request's transaction exports its snapshot (pg_export_snapshot), and each
+lane's transaction imports it (SET TRANSACTION SNAPSHOT, at REPEATABLE READ), so every lane
+sees exactly the same rows, as if the statements ran one after the other in one transaction;
+more exactly, in fact, than a READ COMMITTED transaction running them one by one, whose
+statements each see what was committed when they began.
+
+They run one after the other instead on SQLite (its connections cannot share a snapshot), in a
+transaction that has written (a lane could not see its uncommitted rows), inside a lane, and
+when REPORT_LANES is below 2.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from flask import Flask
+from sqlalchemy import text
+
+from provider_portal.extensions import db
+from provider_portal.settings import running_app, setting
+
+T = TypeVar("T")
+
+# What pg_export_snapshot() returns, e.g. 00000003-0000001B-1: checked before it goes into SQL.
+SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
+
+_pools: dict[str, Any] = {}
+_pools_lock = threading.Lock()
+_in_lane = threading.local()
+
+
+def _pool(lanes: int) -> ThreadPoolExecutor:
+    """This process's lane threads (a forked server worker makes its own)."""
+    with _pools_lock:
+        pool: ThreadPoolExecutor | None = _pools.get("pool")
+        if pool is None or _pools.get("pid") != os.getpid() or _pools.get("lanes") != lanes:
+            pool = ThreadPoolExecutor(lanes, thread_name_prefix="report-lane")
+            _pools.update(pool=pool, pid=os.getpid(), lanes=lanes)
+        return pool
+
+
+def _shared_snapshot() -> str | None:
+    """The request transaction's snapshot, exported for the lanes; None when the lanes could
+    not share it: another database, or a transaction that has written (its rows are not in
+    the snapshot another transaction imports)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    snapshot, wrote = db.session.execute(
+        text("SELECT pg_export_snapshot(), pg_current_xact_id_if_assigned() IS NOT NULL")
+    ).one()
+    if wrote or not SNAPSHOT_ID.fullmatch(snapshot):
+        return None
+    return str(snapshot)
+
+
+def _run_lane(app: Flask, snapshot: str, call: Callable[[], T]) -> T:
+    _in_lane.active = True
+    try:
+        with app.app_context():
+            try:
+                db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+                db.session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+                return call()
+            finally:
+                db.session.rollback()
+    finally:
+        _in_lane.active = False
+
+
+def together(*calls: Callable[[], Any]) -> list[Any]:
+    """Each call's result, in order; the calls run at once where they can (see above).
+
+    A call must only read, and must not use the ORM objects of the caller's session (their
+    session belongs to the caller's thread): pass ids, and load what a call needs in it.
+    """
+    lanes = int(setting("REPORT_LANES"))
+    if len(calls) < 2 or lanes < 2 or getattr(_in_lane, "active", False):
+        return [call() for call in calls]
+    snapshot = _shared_snapshot()
+    if snapshot is None:
+        return [call() for call in calls]
+    app = running_app()
+    futures = [_pool(lanes).submit(_run_lane, app, snapshot, call) for call in calls]
+    return [future.result() for future in futures]
