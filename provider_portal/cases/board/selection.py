@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from provider_portal.extensions import db
@@ -32,29 +32,39 @@ def apply_ticks(
 ) -> tuple[list[int], bool]:
     """Bring a page's ticks into the selection: each case the page showed is in it when
     ticked and out of it when not; cases on other pages or outside the filters stay as they
-    were. New ticks past `limit` cases are left out. The selection, and whether any were."""
+    were. New ticks past `limit` cases are left out, and ids of no case are ignored. The
+    selection, and whether any ticks were left out.
+
+    The same statements whatever was ticked before: the selection read, then (for a page
+    that showed cases) one DELETE, and (for any ticks) one INSERT of the cases there are.
+    """
     kept = selected_ids(user_id)
     chosen = set(ticked)
-    unticked = [case_id for case_id in kept if case_id in shown and case_id not in chosen]
-    staying = [case_id for case_id in kept if case_id not in set(unticked)]
+    unticked = {case_id for case_id in kept if case_id in shown and case_id not in chosen}
+    staying = [case_id for case_id in kept if case_id not in unticked]
     known = set(kept)
     new = [case_id for case_id in dict.fromkeys(ticked) if case_id not in known]
-    if new:
-        # Only cases there are: an id made up in the form is not kept (nor an error).
-        there = set(db.session.scalars(select(Case.id).where(Case.id.in_(new))))
-        new = [case_id for case_id in new if case_id in there]
     room = max(limit - len(staying), 0)
-    added = new[:room]
-    if unticked:
+    if shown:
         remove(user_id, unticked)
-    if added:
+    added: list[int] = []
+    if ticked:
+        wanted = new[:room]
         table = BoardSelection.__table__
         dialect = sqlite if db.session.get_bind().dialect.name == "sqlite" else postgresql
-        db.session.execute(
-            dialect.insert(table)
-            .values([{"user_id": user_id, "case_id": case_id} for case_id in added])
-            .on_conflict_do_nothing(index_elements=["user_id", "case_id"])
+        # Only cases there are: an id made up in the form is not kept (nor an error).
+        inserted = set(
+            db.session.scalars(
+                dialect.insert(table)
+                .from_select(
+                    ["user_id", "case_id"],
+                    select(literal(user_id), Case.id).where(Case.id.in_(wanted)),
+                )
+                .on_conflict_do_nothing(index_elements=["user_id", "case_id"])
+                .returning(table.c.case_id)
+            )
         )
+        added = [case_id for case_id in wanted if case_id in inserted]
     return staying + added, len(new) > room
 
 
