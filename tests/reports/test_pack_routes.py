@@ -660,8 +660,9 @@ def test_queries_do_not_grow_with_data(data, client_for, count_queries, url, mos
     large = count()
     assert small == large
     if db.engine.dialect.name == "postgresql":
-        # Two lanes (reports.together): the snapshot exported, and imported in each lane.
-        most += 3
+        # Two lanes (reports.together): the snapshot exported; in each lane, it imported and
+        # parallel plans switched off.
+        most += 5
     assert large <= most, count_queries
 
 
