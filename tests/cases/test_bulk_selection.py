@@ -289,3 +289,20 @@ def test_the_same_tick_twice_or_a_made_up_case_is_kept_once_or_not_at_all(backlo
         select(BoardSelection.case_id).where(BoardSelection.user_id == manager.user.id)
     )
     assert list(kept) == [int(shown[0])]
+
+
+@freeze_time(TODAY)
+def test_the_selection_keeps_the_order_the_cases_were_ticked(backlog, client_for):
+    manager = client_for(Role.MANAGER)
+    shown = _shown(manager.page("/cases/backlog"))
+    first = [shown[7], shown[2], shown[5], shown[0]]  # not in id or page order
+    manager.post("/cases/backlog/selection", {"shown": shown, "case_id": first}, htmx=True)
+    manager.post(
+        "/cases/backlog/selection", {"shown": shown, "case_id": [*first, shown[1]]}, htmx=True
+    )
+    kept = db.session.scalars(
+        select(BoardSelection.case_id)
+        .where(BoardSelection.user_id == manager.user.id)
+        .order_by(BoardSelection.id)
+    )
+    assert [str(case_id) for case_id in kept] == [*first, shown[1]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import delete, literal, select
+from sqlalchemy import case, delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from provider_portal.extensions import db
@@ -50,6 +50,8 @@ def apply_ticks(
     added: list[int] = []
     if ticked:
         wanted = new[:room]
+        # In the order ticked: the ids, so the selection's order, follow it.
+        order = case({case_id: n for n, case_id in enumerate(wanted)}, value=Case.id)
         table = BoardSelection.__table__
         dialect = sqlite if db.session.get_bind().dialect.name == "sqlite" else postgresql
         # Only cases there are: an id made up in the form is not kept (nor an error).
@@ -58,7 +60,9 @@ def apply_ticks(
                 dialect.insert(table)
                 .from_select(
                     ["user_id", "case_id"],
-                    select(literal(user_id), Case.id).where(Case.id.in_(wanted)),
+                    select(literal(user_id), Case.id)
+                    .where(Case.id.in_(wanted))
+                    .order_by(order if wanted else Case.id),
                 )
                 .on_conflict_do_nothing(index_elements=["user_id", "case_id"])
                 .returning(table.c.case_id)
