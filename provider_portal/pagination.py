@@ -74,8 +74,10 @@ def _window(
 
 
 # A query for the ids of one page, given (offset, limit): for a list whose order an index
-# cannot follow, a cheaper way to the same ids (the board's, say) than sorting every row.
-PageIds = Callable[[int, int], Select[Any]]
+# cannot follow, a cheaper way to the same ids (the board's, say) than sorting every row. Its
+# first column is the id, and the rest the columns its order is by (then the id): the page's
+# rows come in that order without the list's own ORDER BY computed again.
+PageIds = Callable[[int, int], Select[*tuple[Any, ...]]]
 
 
 def _by_page_ids(window: Select[T], page_ids: PageIds | None = None) -> Select[T]:
@@ -90,12 +92,18 @@ def _by_page_ids(window: Select[T], page_ids: PageIds | None = None) -> Select[T
     key = inspect(entity).primary_key
     if len(key) != 1:
         return window
-    if page_ids is None:
-        ids = window.with_only_columns(key[0]).options()
-    else:
-        ids = page_ids(window._offset or 0, window._limit or PAGE_SIZE)
     # Only the ids, the order and the loader options: the filters are in the ids already, and
     # repeating them could lead the database to read the whole list again to apply them.
+    if page_ids is not None:
+        page = page_ids(window._offset or 0, window._limit or PAGE_SIZE).subquery()
+        first, *order = page.c
+        return (
+            select(entity)
+            .join(page, key[0] == first)
+            .order_by(*order, key[0])
+            .options(*window._with_options)
+        )
+    ids = window.with_only_columns(key[0]).options()
     return (
         select(entity)
         .where(key[0].in_(ids))

@@ -29,6 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import Subquery
 
 from provider_portal.cases.services import contains, matching
 from provider_portal.extensions import db
@@ -229,10 +230,11 @@ def board_groups(filters: BoardFilters, as_of: date) -> list[Select[int, int, da
 
     Each group has its own cheap way to its first rows: few children are looked after, the
     deadlines fall in a few reception years (ix_case_open_by_reception_year holds all the group
-    reads), and the rest come in request order from ix_case_open_by_request.
+    reads), and the rest come in request order from ix_case_open_by_request. The deadline's
+    CASE is written once in each group that needs it (a subquery's column), not in its filter
+    and its order apart: the statement is sent and parsed on every page.
     """
     base = board_query(filters, as_of)
-    deadline = transfer_deadline_column(as_of)
     window_end = as_of + timedelta(weeks=PHASE_TRANSFER_WINDOW_WEEKS)
     soon_years = [
         rule.reception_year
@@ -240,28 +242,39 @@ def board_groups(filters: BoardFilters, as_of: date) -> list[Select[int, int, da
         if rule.deadline <= window_end
     ]
     not_looked_after = Case.looked_after.is_not(True)
+
+    def with_deadline(query: Select[Case]) -> Subquery:
+        return query.with_only_columns(
+            Case.id, transfer_deadline_column(as_of).label("deadline"), Case.request_received_on
+        ).subquery()
+
+    transfers = with_deadline(base.where(not_looked_after, Case.reception_year.in_(soon_years)))
+    others = with_deadline(base.where(not_looked_after))
     return [
         base.where(Case.looked_after.is_(True)).with_only_columns(
             Case.id, literal(0, Integer).label("rank"), cast(null(), Date).label("deadline"),
             Case.request_received_on,
         ).order_by(Case.request_received_on, Case.id),
-        base.where(
-            not_looked_after, Case.reception_year.in_(soon_years), deadline <= window_end
-        ).with_only_columns(
-            Case.id, literal(1, Integer).label("rank"), deadline.label("deadline"),
-            Case.request_received_on,
-        ).order_by(deadline, Case.request_received_on, Case.id),
-        base.where(
-            not_looked_after, or_(deadline.is_(None), deadline > window_end)
-        ).with_only_columns(
-            Case.id, literal(2, Integer).label("rank"), cast(null(), Date).label("deadline"),
-            Case.request_received_on,
-        ).order_by(Case.request_received_on, Case.id),
+        select(
+            transfers.c.id, literal(1, Integer).label("rank"), transfers.c.deadline,
+            transfers.c.request_received_on,
+        ).where(transfers.c.deadline <= window_end).order_by(
+            transfers.c.deadline, transfers.c.request_received_on, transfers.c.id
+        ),
+        select(
+            others.c.id, literal(2, Integer).label("rank"), cast(null(), Date).label("deadline"),
+            others.c.request_received_on,
+        ).where(or_(others.c.deadline.is_(None), others.c.deadline > window_end)).order_by(
+            others.c.request_received_on, others.c.id
+        ),
     ]  # fmt: skip
 
 
-def _page_ids(filters: BoardFilters, as_of: date, offset: int, limit: int) -> Select[tuple[int]]:
-    """The ids of one page of the board, in the board's order, without sorting every case.
+def _page_ids(
+    filters: BoardFilters, as_of: date, offset: int, limit: int
+) -> Select[int, int, date | None, date]:
+    """The ids of one page of the board, in the board's order, without sorting every case,
+    with the columns that order is by (pagination.PageIds).
 
     The page is among the first offset + limit of each of the board_groups, one after the
     other. _ordered() says the same order for the whole board; the board's tests hold the two
@@ -274,7 +287,7 @@ def _page_ids(filters: BoardFilters, as_of: date, offset: int, limit: int) -> Se
     ]
     board = union_all(*firsts).subquery()
     return (
-        select(board.c.id)
+        select(board.c.id, board.c.rank, board.c.deadline, board.c.request_received_on)
         .order_by(board.c.rank, board.c.deadline, board.c.request_received_on, board.c.id)
         .limit(limit)
         .offset(offset)
