@@ -62,7 +62,9 @@ def league_chart_svg(league: League) -> bytes:
         axes.xaxis.set_major_formatter(PercentFormatter(100, decimals=0))
         axes.set_yticks(positions, names)
         axes.invert_yaxis()
-        axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2)
+        # One entry a line: the provider names leave the bars too narrow a width for two
+        # entries side by side, which ran off the picture's right edge.
+        axes.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=1)
 
     title = (
         f"On time and first time right by provider, {league.first_month:%B %Y} to "
