@@ -322,8 +322,8 @@ def bulk_confirm() -> Response:
         papers=papers,
     )
     if outcome.done:
-        db.session.commit()
-        # The cases allocated leave the selection; any others ticked stay ticked.
+        # The cases allocated leave the selection with the same commit; any others ticked
+        # stay ticked.
         selection.remove(current_user.id, {case.id for case in cases})
         db.session.commit()
         shared = sum(len(found) for found in papers.values())

@@ -51,7 +51,11 @@ def apply_ticks(
     if ticked:
         wanted = new[:room]
         # In the order ticked: the ids, so the selection's order, follow it.
-        order = case({case_id: n for n, case_id in enumerate(wanted)}, value=Case.id)
+        order = (
+            case({case_id: n for n, case_id in enumerate(wanted)}, value=Case.id)
+            if wanted
+            else Case.id
+        )
         table = BoardSelection.__table__
         dialect = sqlite if db.session.get_bind().dialect.name == "sqlite" else postgresql
         # Only cases there are: an id made up in the form is not kept (nor an error).
@@ -60,9 +64,7 @@ def apply_ticks(
                 dialect.insert(table)
                 .from_select(
                     ["user_id", "case_id"],
-                    select(literal(user_id), Case.id)
-                    .where(Case.id.in_(wanted))
-                    .order_by(order if wanted else Case.id),
+                    select(literal(user_id), Case.id).where(Case.id.in_(wanted)).order_by(order),
                 )
                 .on_conflict_do_nothing(index_elements=["user_id", "case_id"])
                 .returning(table.c.case_id)
