@@ -91,9 +91,11 @@ def test_the_16_week_decision_shows_until_it_is_made(closings, client_for):
     assert due == {"OPEN": "16-week decision due 21 Jun 2024", "DECIDED": None, "DRAFTED": None}
 
 
-def _plan(sql: str, index: str = "ix_case_open_by_request") -> str:
+def _plan(
+    sql: str, index: str = "ix_case_open_by_request", rule_out: tuple[str, ...] = ("seqscan",)
+) -> str:
     """The plan with only that partial index to choose from (the caller rolls back)."""
-    return query_plan(db.session.connection(), sql, only_index=('"case"', index))
+    return query_plan(db.session.connection(), sql, rule_out=rule_out, only_index=('"case"', index))
 
 
 @freeze_time(TODAY)
@@ -113,7 +115,11 @@ def test_the_phase_transfer_group_is_read_from_its_index_alone(closings):
     ix_case_open_by_reception_year without reading the table."""
     transfers = board_groups(BoardFilters(), TODAY_DATE)[1]
     sql = str(transfers.compile(db.engine, compile_kwargs={"literal_binds": True}))
-    plan = _plan(sql, "ix_case_open_by_reception_year")
+    # With bitmap scans ruled out too, PostgreSQL builds an index-only path whenever the index
+    # holds every column the statement reads, and a plain index scan only when it does not. Left
+    # to choose, a few test rows that autovacuum has not yet marked all-visible can make a
+    # bitmap scan cheapest, which says nothing about the index.
+    plan = _plan(sql, "ix_case_open_by_reception_year", rule_out=("seqscan", "bitmapscan"))
     db.session.rollback()
     if db.engine.dialect.name == "postgresql":
         assert "Index Only Scan using ix_case_open_by_reception_year" in plan, plan
