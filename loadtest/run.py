@@ -95,10 +95,15 @@ def _exists(database: str) -> bool:
         return found.fetchone() is not None
 
 
-def _flask(database: str, *args: str) -> None:
-    environment = {**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": _url(database)}
+def _flask(database: str, *args: str, root: Path = ROOT) -> None:
+    environment = {
+        **os.environ,
+        "PORTAL_ENV": "development",
+        "DATABASE_URL": _url(database),
+        "PYTHONPATH": str(root),
+    }
     command = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
-    subprocess.run(command, cwd=ROOT, env=environment, check=True)
+    subprocess.run(command, cwd=root, env=environment, check=True)
 
 
 def ensure_data_set() -> None:
@@ -123,12 +128,12 @@ def drop(database: str) -> None:
         )
 
 
-def copy_data_set() -> None:
+def copy_data_set(copy: str = COPY) -> None:
     """CREATE DATABASE ... TEMPLATE: PostgreSQL refuses while anyone is connected to the
     template (a benchmark reading it, say), so try again for a while."""
-    drop(COPY)
+    drop(copy)
     statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-        sql.Identifier(COPY), sql.Identifier(TEMPLATE)
+        sql.Identifier(copy), sql.Identifier(TEMPLATE)
     )
     deadline = time.monotonic() + 300
     with _connect() as connection:
@@ -178,16 +183,22 @@ class PeakMemory(threading.Thread):
 
 
 @contextmanager
-def gunicorn(folder: Path, port: int, redis_url: str = "") -> Iterator[PeakMemory]:
+def gunicorn(
+    folder: Path, port: int, redis_url: str = "", root: Path = ROOT, database: str = COPY
+) -> Iterator[PeakMemory]:
+    """The portal's code in root (this checkout, or another version's files) served by
+    gunicorn on the database, its log in folder; stopped on leaving."""
     environment = {
         **os.environ,
         "REDIS_URL": redis_url,
-        "DATABASE_URL": _url(COPY),
+        "DATABASE_URL": _url(database),
         "LOADTEST_SECRET_KEY": os.environ["LOADTEST_SECRET_KEY"],
         "UPLOAD_FOLDER": str(folder / "uploads"),
         "TOTP_REQUIRED": "true",
         "RATELIMIT_STORAGE_URI": "memory://",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(root),
+        # Another version's files have no node_modules of their own: this checkout's serve.
+        "VENDOR_DIR": str(ROOT / "node_modules"),
     }
     command = [
         sys.executable, "-m", "gunicorn",
@@ -197,8 +208,9 @@ def gunicorn(folder: Path, port: int, redis_url: str = "") -> Iterator[PeakMemor
         "--no-control-socket",
         "loadtest.app:app",
     ]  # fmt: skip
-    log = (folder / "gunicorn.log").open("wb")
-    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
+    log_file = folder / f"gunicorn-{port}.log"
+    log = log_file.open("wb")
+    process = subprocess.Popen(command, cwd=root, env=environment, stdout=log, stderr=log)
     memory = PeakMemory(process.pid)
     try:
         deadline = time.monotonic() + 60
@@ -208,7 +220,6 @@ def gunicorn(folder: Path, port: int, redis_url: str = "") -> Iterator[PeakMemor
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    log_file = folder / "gunicorn.log"
                     raise SystemExit(f"gunicorn did not start: see {log_file}") from None
                 time.sleep(0.2)
         memory.start()
