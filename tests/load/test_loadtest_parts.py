@@ -3,13 +3,17 @@ page's form as Locust posts it, and the people and work it makes in its copy of 
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date
 
 import pytest
+from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy import select
 
 from loadtest.accounts import ACCOUNTS, WORK_EACH, make_people
+from loadtest.pages import unpack
+from loadtest.run import ROOT
 from loadtest.signin import hidden_fields
 from provider_portal.auth.two_factor.keys import reveal
 from provider_portal.extensions import db
@@ -81,3 +85,20 @@ def test_the_people_each_get_their_own_work_and_a_working_second_factor(
     response = portal.sign_in(users[person["id"]], person["password"], person["totp"])
     assert response.headers["Location"] == "/reports/"
     assert portal.get("/reports/").status_code == 200
+
+
+def test_another_version_is_unpacked_from_git_with_its_own_migrations(tmp_path) -> None:
+    """`loadtest.pages --vs REV` serves REV's own files: unpacked whole from git (HEAD here),
+    with the migrations whose head its data set copy is moved to."""
+    commit = unpack("HEAD", tmp_path / "other")
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert commit == head
+    assert (tmp_path / "other" / "provider_portal" / "__init__.py").is_file()
+    assert (tmp_path / "other" / "loadtest" / "app.py").is_file()
+    assert ScriptDirectory(str(tmp_path / "other" / "migrations")).get_heads() == (
+        ScriptDirectory(str(ROOT / "migrations")).get_heads()
+    )
+    with pytest.raises(subprocess.CalledProcessError):
+        unpack("no-such-version", tmp_path / "none")
