@@ -62,13 +62,16 @@ def page_window(total: int, page: int, per_page: int = PAGE_SIZE) -> tuple[int, 
     return min(max(page, 1), pages), pages
 
 
+def count_of(query: Select[Any]) -> Select[Any]:
+    """A COUNT of the query's rows (its ORDER BY left out)."""
+    return select(func.count()).select_from(query.order_by(None).subquery())
+
+
 def _window(
     query: Select[Any], page: int, per_page: int, count: Select[Any] | None
 ) -> tuple[Select[Any], int, int, int]:
     """The query limited to the page, the page and pages, and the total (one COUNT)."""
-    if count is None:
-        count = select(func.count()).select_from(query.order_by(None).subquery())
-    total = db.session.scalar(count) or 0
+    total = db.session.scalar(count if count is not None else count_of(query)) or 0
     page, pages = page_window(total, page, per_page)
     return query.limit(per_page).offset((page - 1) * per_page), page, pages, total
 
@@ -112,20 +115,34 @@ def _by_page_ids(window: Select[T], page_ids: PageIds | None = None) -> Select[T
     )
 
 
+def page_statement(
+    query: Select[T], page: int, per_page: int = PAGE_SIZE, page_ids: PageIds | None = None
+) -> Select[T]:
+    """The statement paginate() runs for one page (an existing page number: see page_window)."""
+    window = query.limit(per_page).offset((page - 1) * per_page)
+    return _by_page_ids(window, page_ids)
+
+
 def paginate(
     query: Select[T],
     page: int,
     per_page: int = PAGE_SIZE,
     count: Select[Any] | None = None,
     page_ids: PageIds | None = None,
+    statement: Callable[[int], Select[T]] | None = None,
 ) -> Page[T]:
     """One page of the query's entities; the query comes ordered, with its loader options.
 
     The total counts the query without its ORDER BY, unless a cheaper count is given; the
     page's ids come from the query itself, unless page_ids gives them (in the same order).
+    A list that keeps its statements from one request to the next (the board does: building
+    and keying a long statement costs more than running it) gives `statement`, which returns
+    page_statement(query, page, per_page, page_ids) for a page number.
     """
-    window, page, pages, total = _window(query, page, per_page, count)
-    rows = db.session.scalars(_by_page_ids(window, page_ids))
+    total = db.session.scalar(count if count is not None else count_of(query)) or 0
+    page, pages = page_window(total, page, per_page)
+    chosen = statement(page) if statement else page_statement(query, page, per_page, page_ids)
+    rows = db.session.scalars(chosen)
     return Page(list(rows), page, pages, total, per_page)
 
 

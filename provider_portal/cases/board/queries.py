@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -42,7 +44,7 @@ from provider_portal.models import (
     WorkType,
 )
 from provider_portal.outcomes import not_closed_by
-from provider_portal.pagination import Page, paginate
+from provider_portal.pagination import PAGE_SIZE, Page, PageIds, count_of, page_statement, paginate
 from provider_portal.timescales import (
     DUE_SOON_WEEKS,
     FINAL_PLAN_DAYS,
@@ -353,6 +355,54 @@ def board_row(case_: Case, as_of: date, work_types: list[WorkType]) -> BoardRow:
     )
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """The board's statements for one choice of filters on one date."""
+
+    query: Select[Case]  # in the board's order, with its loaders
+    count: Select[Any]
+    page_ids: PageIds | None
+
+    def page(self, number: int) -> Select[Case]:
+        return page_statement(self.query, number, PAGE_SIZE, self.page_ids)
+
+
+def _statements(filters: BoardFilters, as_of: date, grouped: bool) -> _Statements:
+    query = _ordered(board_query(filters, as_of), as_of).options(
+        selectinload(Case.allocations).options(
+            selectinload(Allocation.provider), selectinload(Allocation.work_type)
+        )
+    )
+    page_ids: PageIds | None = None
+    if grouped:
+
+        def page_ids(offset: int, limit: int) -> Select[int, int, date | None, date]:
+            return _page_ids(filters, as_of, offset, limit)
+
+    return _Statements(query, count_of(query), page_ids)
+
+
+# Building the board's statements, and SQLAlchemy's key for its cache of their SQL, took a
+# third of a board request's time in Python (the phase-transfer rules alone are some 80
+# conditions). They depend only on the filters, the date and today's date, so each process
+# keeps the latest few, and each one's pages. A search's are built afresh each time: what is
+# searched for may be a child's name, and is not kept after the request.
+KEPT_STATEMENTS = 32
+KEPT_PAGES = 128
+
+
+@lru_cache(maxsize=KEPT_STATEMENTS)
+def _kept_statements(filters: BoardFilters, as_of: date, on: date, grouped: bool) -> _Statements:
+    return _statements(filters, as_of, grouped)
+
+
+@lru_cache(maxsize=KEPT_PAGES)
+def _kept_page(
+    filters: BoardFilters, as_of: date, on: date, grouped: bool, number: int
+) -> Select[Case]:
+    return _kept_statements(filters, as_of, on, grouped).page(number)
+
+
 def board_page(
     filters: BoardFilters, as_of: date, page: int, work_types: list[WorkType]
 ) -> Page[BoardRow]:
@@ -360,19 +410,21 @@ def board_page(
 
     work_types are every work type (the page has read them already for its forms).
     """
-    query = _ordered(board_query(filters, as_of), as_of).options(
-        selectinload(Case.allocations).options(
-            selectinload(Allocation.provider), selectinload(Allocation.work_type)
-        )
-    )
     by_id = sorted(work_types, key=lambda wt: wt.id)
     # SQLite's planner sorts each group in full (measured slower at 100,000 cases than one
     # sort of the board): there the page's ids come from the board's own order.
     grouped = db.session.get_bind().dialect.name == "postgresql"
-    return paginate(
-        query,
-        page,
-        page_ids=(lambda offset, limit: _page_ids(filters, as_of, offset, limit))
-        if grouped
-        else None,
-    ).map(lambda case_: board_row(case_, as_of, by_id))
+    if filters.q:
+        built = _statements(filters, as_of, grouped)
+        statement = built.page
+    else:
+        # open_on() reads today's date as well as as_of.
+        on = today()
+        built = _kept_statements(filters, as_of, on, grouped)
+
+        def statement(number: int) -> Select[Case]:
+            return _kept_page(filters, as_of, on, grouped, number)
+
+    return paginate(built.query, page, count=built.count, statement=statement).map(
+        lambda case_: board_row(case_, as_of, by_id)
+    )
