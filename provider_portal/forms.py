@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeAlias
 
-from flask import abort
+from flask import abort, render_template
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovSelect,
+    GovSubmitInput,
+)
+from markupsafe import Markup
 from wtforms import DateField, Field
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
@@ -28,6 +37,60 @@ class DateInput(GovDateInput):
         if raw is not None and len(raw) != 3:
             field.raw_data = (list(raw) + ["", "", ""])[:3]
         return super().map_gov_params(field, **kwargs)  # type: ignore[no-any-return]
+
+
+def _frozen(value: Any) -> Any:
+    """A widget's params as a key: dicts, lists and each value with its type (Markup and str
+    are escaped differently, so they are different keys)."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    return (type(value).__name__, value)
+
+
+@dataclass(frozen=True)
+class _Drawing:
+    template: str
+    key: Any
+    params: dict[str, Any] = dataclasses.field(compare=False, hash=False)
+
+
+# Drawings kept in each process (a few kilobytes each).
+KEPT_DRAWINGS = 512
+
+
+@lru_cache(maxsize=KEPT_DRAWINGS)
+def _drawn(drawing: _Drawing) -> Markup:
+    return Markup(render_template(drawing.template, params=drawing.params))
+
+
+class _Kept:
+    """A GOV.UK widget drawn once for the same params, then served from memory.
+
+    The GOV.UK macros' HTML depends on the params alone; drawing a drop-down through them
+    took a fifth of the board's time in Python, and a page that shows the same choices on
+    every request (the board's filters) draws the same HTML each time. Only for widgets whose
+    params are the form's own choices and labels, never what someone typed (a search may be
+    a child's name, and kept drawings stay in memory).
+    """
+
+    template: str
+
+    def render(self, params: dict[str, Any]) -> Markup:
+        return _drawn(_Drawing(self.template, _frozen(params), params))
+
+
+class KeptSelect(_Kept, GovSelect):
+    """GovSelect, drawn once for the same choices, choice and error (_Kept)."""
+
+
+class KeptCheckboxes(_Kept, GovCheckboxesInput):
+    """GovCheckboxesInput, drawn once for the same boxes and ticks (_Kept)."""
+
+
+class KeptSubmit(_Kept, GovSubmitInput):
+    """GovSubmitInput, drawn once for the same button (_Kept)."""
 
 
 # The GOV.UK date input's three boxes, joined by the widget with spaces.

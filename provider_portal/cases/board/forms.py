@@ -7,7 +7,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
     GovRadioInput,
-    GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
@@ -22,7 +21,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 
 from provider_portal.cases.board.queries import FLAGS, OVERDUE_BANDS
-from provider_portal.forms import options
+from provider_portal.forms import KeptCheckboxes, KeptSelect, KeptSubmit, options
 from provider_portal.models import PAPER_KINDS
 
 WINDOW_CHOICES = options(
@@ -31,7 +30,11 @@ WINDOW_CHOICES = options(
 
 
 class BoardFilterForm(FlaskForm):
-    """Filters; a GET form, so links to a filtered board can be shared and bookmarked."""
+    """Filters; a GET form, so links to a filtered board can be shared and bookmarked.
+
+    Its choices are drawn once a process for each choice made (forms.KeptSelect); the two
+    boxes people type in are drawn each time.
+    """
 
     class Meta:
         csrf = False
@@ -40,31 +43,33 @@ class BoardFilterForm(FlaskForm):
         "Case reference or child's name", widget=GovTextInput(), validators=[Optional()]
     )
     unallocated = SelectField(
-        "Not yet allocated for", widget=GovSelect(), validators=[Optional()], default=""
+        "Not yet allocated for", widget=KeptSelect(), validators=[Optional()], default=""
     )
     flags = SelectMultipleField(
         "Priority",
-        widget=GovCheckboxesInput(),
+        widget=KeptCheckboxes(),
         choices=options(list(FLAGS.items())),
         validators=[Optional()],
     )
     setting = StringField("Setting", widget=GovTextInput(), validators=[Optional()])
     band = SelectField(
         "Overdue by",
-        widget=GovSelect(),
+        widget=KeptSelect(),
         choices=options([("", "Any")] + [(value, label) for value, label, _, _ in OVERDUE_BANDS]),
         validators=[Optional()],
         default="",
     )
-    provider = SelectField("With provider", widget=GovSelect(), validators=[Optional()], default="")
+    provider = SelectField(
+        "With provider", widget=KeptSelect(), validators=[Optional()], default=""
+    )
     window = SelectField(
         "Include cases due within",
-        widget=GovSelect(),
+        widget=KeptSelect(),
         choices=WINDOW_CHOICES,
         validators=[Optional()],
         default="4",
     )
-    submit = SubmitField("Apply filters", widget=GovSubmitInput())
+    submit = SubmitField("Apply filters", widget=KeptSubmit())
 
 
 class BulkAllocateForm(FlaskForm):
@@ -72,13 +77,13 @@ class BulkAllocateForm(FlaskForm):
 
     work_type = SelectField(
         "Type of work",
-        widget=GovSelect(),
+        widget=KeptSelect(),
         validators=[InputRequired(message="Select the type of work")],
     )
     provider = SelectField(
-        "Provider", widget=GovSelect(), validators=[InputRequired(message="Select a provider")]
+        "Provider", widget=KeptSelect(), validators=[InputRequired(message="Select a provider")]
     )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField("Continue", widget=KeptSubmit())
 
 
 class ConfirmForm(FlaskForm):
