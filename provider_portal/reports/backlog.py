@@ -22,7 +22,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select, true
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Date,
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 
 from provider_portal.contracts.pricing import count_if
@@ -30,6 +42,7 @@ from provider_portal.extensions import db
 from provider_portal.models import Allocation, Case
 from provider_portal.outcomes import case_open_on
 from provider_portal.reports.scope import EVERYTHING, Scope
+from provider_portal.reports.sql import DaysBetween
 from provider_portal.timescales import FINAL_PLAN_DAYS
 
 # A case received on the as-of date passes 20 weeks in the 21st week after it, so every open
@@ -128,29 +141,12 @@ def in_backlog(as_of: date) -> ColumnElement[bool]:
     return and_(case_open_on(as_of), past_twenty_weeks(as_of), Case.anonymised_at.is_(None))
 
 
-def _crossing_in_week(
-    requested: ColumnElement[date], as_of: date, week: int
-) -> ColumnElement[bool]:
-    """Passes 20 weeks in the week-th week after as_of: the first day past 20 weeks (request
-    + 141 days) falls after as_of + 7(week - 1) days and on or before as_of + 7 × week."""
-    return and_(
-        requested >= as_of + timedelta(days=7 * (week - 1) - FINAL_PLAN_DAYS),
-        requested <= as_of + timedelta(days=7 * week - FINAL_PLAN_DAYS - 1),
-    )
-
-
-def backlog_on(as_of: date, scope: Scope = EVERYTHING) -> Backlog:
-    """The backlog on as_of in its parts, and the inflow of the coming weeks, in one query.
-
-    Each open case's parts come from one grouped pass over its allocations (_case_parts). In
-    a scope, a case is with a provider when its work in scope is out, has its advice back
-    when its work in scope came back and no provider has work of it out; cases nobody was
-    given are council-wide whatever the scope.
-    """
-    everything = scope.contract is None and scope.provider is None
+def _open_cases_grouped(as_of: date, scope: Scope) -> Subquery:
+    """Each open case's request date and parts, from one grouped pass over the open cases'
+    allocations (_case_parts): quickest on SQLite."""
     parts = _case_parts(as_of, scope)
     flag = func.coalesce
-    each = (
+    return (
         select(
             Case.request_received_on.label("requested"),
             (flag(parts.c.out_in_scope, 0) == 1).label("with_provider"),
@@ -164,28 +160,99 @@ def backlog_on(as_of: date, scope: Scope = EVERYTHING) -> Backlog:
         .where(case_open_on(as_of), Case.anonymised_at.is_(None))
         .subquery("open_case")
     )
-    past = each.c.requested < as_of - timedelta(days=FINAL_PLAN_DAYS)
+
+
+def _open_cases_hashed(as_of: date, scope: Scope) -> CTE:
+    """The same rows as _open_cases_grouped, each part a test of the case's id against the set
+    of cases with such work: PostgreSQL reads each set once into a hash (the work out with a
+    provider from the returned-date index) instead of grouping the allocations by case, a
+    quarter quicker at 100,000 cases. Materialised, so the sets are built once, not once for
+    each count that reads a part."""
+    everything = scope.contract is None and scope.provider is None
+
+    def with_work(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        return Case.id.in_(select(Allocation.case_id).where(condition))
+
+    in_scope = scope.allocation_filters()
+    sets = {
+        "out_in_scope": with_work(and_(outstanding_on(as_of), *in_scope)),
+        "taken_in_scope": with_work(and_(taken_on(as_of), *in_scope)),
+    }
+    if not everything:
+        sets["out_anywhere"] = with_work(outstanding_on(as_of))
+        sets["taken_anywhere"] = with_work(taken_on(as_of))
+    flags = (
+        select(
+            Case.request_received_on.label("requested"),
+            *(test.label(name) for name, test in sets.items()),
+        )
+        .where(case_open_on(as_of), Case.anonymised_at.is_(None))
+        .cte("case_flags")
+        .prefix_with("MATERIALIZED")
+    )
+    # Everywhere, work in scope is all the work there is.
+    out_anywhere = flags.c.out_in_scope if everything else flags.c.out_anywhere
+    taken_anywhere = flags.c.taken_in_scope if everything else flags.c.taken_anywhere
+    return (
+        select(
+            flags.c.requested,
+            flags.c.out_in_scope.label("with_provider"),
+            and_(~out_anywhere, flags.c.taken_in_scope).label("advice_back"),
+            (~taken_anywhere).label("not_allocated"),
+        )
+    ).cte("open_case")
+
+
+def backlog_on(as_of: date, scope: Scope = EVERYTHING) -> Backlog:
+    """The backlog on as_of in its parts, and the inflow of the coming weeks, in one query.
+
+    In a scope, a case is with a provider when its work in scope is out, has its advice back
+    when its work in scope came back and no provider has work of it out; cases nobody was
+    given are council-wide whatever the scope.
+    """
+    everything = scope.contract is None and scope.provider is None
+    hashed = db.session.get_bind().dialect.name == "postgresql"
+    each = _open_cases_hashed(as_of, scope) if hashed else _open_cases_grouped(as_of, scope)
     # Outside everything, a case joins the scope's backlog only through one of its parts.
     belongs = (
         true()
         if everything
         else or_(each.c.with_provider, each.c.advice_back, each.c.not_allocated)
     )
-    columns = [
-        count_if(and_(past, each.c.with_provider)),
-        count_if(and_(past, each.c.advice_back)),
-        count_if(and_(past, each.c.not_allocated)),
-    ]
-    weeks = range(1, INFLOW_WEEKS + 1)
-    crossing = [_crossing_in_week(each.c.requested, as_of, w) for w in weeks]
-    columns += [count_if(and_(week, belongs)) for week in crossing]
-    columns += [count_if(and_(week, each.c.not_allocated)) for week in crossing]
-    values = [int(v or 0) for v in db.session.execute(select(*columns)).one()]
+    # A case passes 20 weeks in the week-th week after as_of when the first day past them
+    # (request + 141 days) falls after as_of + 7(week - 1) days and on or before as_of +
+    # 7 × week. Counted in days from as_of - 140 to the request: below 0 the case is past 20
+    # weeks already, and from 0 it passes them in week days // 7 + 1. So one group a week,
+    # not a count for each week and part.
+    days = DaysBetween(literal(as_of - timedelta(days=FINAL_PLAN_DAYS), Date), each.c.requested)
+    keyed = select(
+        case((days < 0, -1), else_=days // 7).label("week"),
+        each.c.with_provider,
+        each.c.advice_back,
+        each.c.not_allocated,
+        belongs.label("belongs"),
+    ).subquery("keyed")
+    # Grouped outside the subquery: PostgreSQL would not match a GROUP BY expression carrying
+    # bound parameters with the same expression in SELECT.
+    found = {
+        int(week): [int(v or 0) for v in values]
+        for week, *values in db.session.execute(
+            select(
+                keyed.c.week,
+                count_if(keyed.c.with_provider),
+                count_if(keyed.c.advice_back),
+                count_if(keyed.c.not_allocated),
+                count_if(keyed.c.belongs),
+            ).group_by(keyed.c.week)
+        )
+    }
+    with_provider, advice_back, not_allocated, _ = found.get(-1, [0, 0, 0, 0])
+    weeks = [found.get(week - 1, [0, 0, 0, 0]) for week in range(1, INFLOW_WEEKS + 1)]
     return Backlog(
         as_of,
-        values[0],
-        values[1],
-        values[2],
-        inflow=tuple(values[3 : 3 + INFLOW_WEEKS]),
-        inflow_not_allocated=tuple(values[3 + INFLOW_WEEKS :]),
+        with_provider,
+        advice_back,
+        not_allocated,
+        inflow=tuple(week[3] for week in weeks),
+        inflow_not_allocated=tuple(week[2] for week in weeks),
     )
