@@ -30,7 +30,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.sql import Subquery
 
 from provider_portal.cases.services import contains, matching
@@ -369,8 +369,10 @@ class _Statements:
 
 def _statements(filters: BoardFilters, as_of: date, grouped: bool) -> _Statements:
     query = _ordered(board_query(filters, as_of), as_of).options(
+        # The work types are in the session already (the page read them all for its forms),
+        # so each allocation's is found there without a query; its provider comes joined.
         selectinload(Case.allocations).options(
-            selectinload(Allocation.provider), selectinload(Allocation.work_type)
+            joinedload(Allocation.provider, innerjoin=True), lazyload(Allocation.work_type)
         )
     )
     page_ids: PageIds | None = None
