@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from freezegun import freeze_time
 from redis import Redis
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from provider_portal.contracts.services import set_price
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationStatus, ContractPrice, Role
-from provider_portal.reports.pack import cache
+from provider_portal.reports.pack import cache, figures
 from provider_portal.reports.pack.cache import cached_pack, data_marker, forget_packs
 from provider_portal.reports.pack.charts import CHARTS, ChartData, pack_chart_svg
 from provider_portal.reports.pack.figures import build_pack
@@ -296,3 +296,59 @@ def test_a_page_shown_before_a_change_keeps_charts_that_agree_with_its_tables(da
     # Asked for without the page's marker: today's figures.
     changed = _chart(monitor, "backlog")
     assert changed != shown and changed == _computed("backlog", data.contract)
+
+
+@freeze_time(TODAY)
+def test_a_pack_not_kept_reads_its_marker_once_with_its_figures(data, client_for, count_queries):
+    """With nothing kept for what was asked, the marker is read with the pack (in its first
+    lane on PostgreSQL), once; the same page again is then served from what was kept."""
+    monitor = client_for(Role.MONITOR)
+    forget_packs()
+    count_queries.clear()
+    _chart_urls(monitor)
+    assert _markers(count_queries) == 1
+    assert _aggregates(count_queries) >= 5
+    count_queries.clear()
+    _chart_urls(monitor)
+    assert (_markers(count_queries), _aggregates(count_queries)) == (1, 0)
+
+
+@freeze_time(TODAY)
+def test_a_change_made_while_the_pack_is_read_shows_on_the_next_page(data, client_for, monkeypatch):
+    """Someone reprices a piece of work while the pack is being read. The page shows the pack
+    as the data stood when it began, under that data's marker (so the change cannot be taken
+    as already in it), and the next page works the pack out again, with the change."""
+    monitor = client_for(Role.MONITOR)
+    forget_packs()
+    before = data_marker()
+    priced = db.session.scalar(
+        select(Allocation.id).where(
+            Allocation.contract_id == data.contract.id, Allocation.unit_price.is_not(None)
+        )
+    )
+    db.session.rollback()
+    assert priced is not None
+    real = figures.sendback_reasons
+    changed: list[bool] = []
+
+    def reasons_while_someone_reprices(*args):  # read after the marker, in the same lane
+        if not changed:
+            with db.engine.begin() as elsewhere:
+                elsewhere.execute(
+                    text("UPDATE allocation SET unit_price = unit_price + 1 WHERE id = :id"),
+                    {"id": priced},
+                )
+            changed.append(True)
+        return real(*args)
+
+    monkeypatch.setattr(figures, "sendback_reasons", reasons_while_someone_reprices)
+    first = _chart_urls(monitor)
+    assert changed == [True]
+    assert all(f"v={before}" in url for url in first.values())
+    after = data_marker()
+    db.session.rollback()
+    assert after != before
+    second = _chart_urls(monitor)
+    assert all(f"v={after}" in url for url in second.values())
+    assert monitor.get(second["spend"]).data == _computed("spend", data.contract)
+    assert monitor.get(second["spend"]).data != monitor.get(first["spend"]).data

@@ -24,7 +24,7 @@ Definitions (the page states them too):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -632,11 +632,34 @@ def backlog(
 
 def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -> Pack:
     """Every table of the monitoring pack for the scope, months and as-of date."""
+    return _build(scope, first_month, last_month, as_of, None)[0]
+
+
+def build_marked_pack(
+    scope: Scope, first_month: date, last_month: date, as_of: date, marker: Callable[[], str]
+) -> tuple[Pack, str]:
+    """build_pack's pack and marker()'s value (pack.cache.data_marker), read in the same
+    snapshot of the data as the pack when its parts are read in lanes, and before any of them
+    when they are read one after the other: never of newer data than the pack."""
+    pack, found = _build(scope, first_month, last_month, as_of, marker)
+    assert found is not None
+    return pack, found
+
+
+def _build(
+    scope: Scope,
+    first_month: date,
+    last_month: date,
+    as_of: date,
+    marker: Callable[[], str] | None,
+) -> tuple[Pack, str | None]:
     first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
     months = check_range(first_month, last_month)
     scope_here = scope.portable()
 
     def backlog_and_money() -> dict[str, Any]:
+        # First in the first lane (or first of all, one after the other): see build_marked_pack.
+        found = marker() if marker is not None else None
         in_lane = scope_here()
         projection = forecast(in_lane, as_of)
         return {
@@ -644,6 +667,7 @@ def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -
             "backlog": backlog(in_lane, first_month, last_month, as_of, projection),
             "spend": spend_by_month(in_lane, first_month, last_month, as_of),
             "sendback_reasons": sendback_reasons(in_lane, first_month, last_month, as_of),
+            "marker": found,
         }
 
     def work_and_quality() -> dict[str, Any]:
@@ -667,9 +691,11 @@ def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -
 
     # Two lanes of about equal length (reports.together), the same rows in each. On PostgreSQL
     # at 100,000 cases, without parallel plans (as in a lane): about 320 ms of SQL in the
-    # first, 370 in the second, whose stages also fetch a row per plan.
+    # first (370 with the marker of a pack not yet kept), 370 in the second, whose stages
+    # also fetch a row per plan.
     money, work = together(backlog_and_money, work_and_quality)
-    return Pack(
+    found = money.pop("marker")
+    pack = Pack(
         scope=scope,
         first_month=first_month,
         last_month=last_month,
@@ -684,3 +710,4 @@ def build_pack(scope: Scope, first_month: date, last_month: date, as_of: date) -
         **money,
         **work,
     )
+    return pack, found
