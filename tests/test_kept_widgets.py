@@ -17,32 +17,27 @@ CHOICES = options([("", "Select a provider"), ("1", "Ashdown & Co"), ("2", "Broo
 BOXES = options([("a", "Looked after"), ("b", "Phase transfer")])
 
 
-class Library(FlaskForm):
-    class Meta:
-        csrf = False
+def _form(select: type, boxes: type, button: type) -> type[FlaskForm]:
+    """The same three fields, drawn by the given widgets."""
 
-    provider = SelectField(
-        "Provider",
-        widget=GovSelect(),
-        choices=CHOICES,
-        validators=[InputRequired(message="Select a provider")],
-    )
-    flags = SelectMultipleField("Priority", widget=GovCheckboxesInput(), choices=BOXES)
-    submit = SubmitField("Apply", widget=GovSubmitInput())
+    class Filters(FlaskForm):
+        class Meta:
+            csrf = False
+
+        provider = SelectField(
+            "Provider",
+            widget=select(),
+            choices=CHOICES,
+            validators=[InputRequired(message="Select a provider")],
+        )
+        flags = SelectMultipleField("Priority", widget=boxes(), choices=BOXES)
+        submit = SubmitField("Apply", widget=button())
+
+    return Filters
 
 
-class Kept(FlaskForm):
-    class Meta:
-        csrf = False
-
-    provider = SelectField(
-        "Provider",
-        widget=KeptSelect(),
-        choices=CHOICES,
-        validators=[InputRequired(message="Select a provider")],
-    )
-    flags = SelectMultipleField("Priority", widget=KeptCheckboxes(), choices=BOXES)
-    submit = SubmitField("Apply", widget=KeptSubmit())  # fmt: skip
+Library = _form(GovSelect, GovCheckboxesInput, GovSubmitInput)
+Kept = _form(KeptSelect, KeptCheckboxes, KeptSubmit)
 
 
 def _drawn(form_class: type[FlaskForm], data: dict[str, list[str]], validate: bool) -> list[str]:
