@@ -47,12 +47,13 @@ def test_the_same_board_twice_builds_its_statements_once(app):
         assert _refs(BoardFilters()) == ["K1", "K2"]
 
 
-def test_a_search_is_never_kept(app):
+def test_words_typed_in_a_box_are_never_kept(app):
     with freeze_time("2025-03-03"):
         _case("S1", date(2024, 9, 2))
         queries._kept_statements.cache_clear()
         queries._kept_page.cache_clear()
         assert _refs(BoardFilters(q="keptS1")) == ["S1"]
+        assert _refs(BoardFilters(setting="nowhere")) == []
         assert queries._kept_statements.cache_info().currsize == 0
         assert queries._kept_page.cache_info().currsize == 0
 

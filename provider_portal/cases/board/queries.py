@@ -369,8 +369,8 @@ class _Statements:
 
 def _statements(filters: BoardFilters, as_of: date, grouped: bool) -> _Statements:
     query = _ordered(board_query(filters, as_of), as_of).options(
-        # The work types are in the session already (the page read them all for its forms),
-        # so each allocation's is found there without a query; its provider comes joined.
+        # A row names each allocation's work type from the work types the page passes in
+        # (_work_statuses), so they are not loaded again; its provider comes joined.
         selectinload(Case.allocations).options(
             joinedload(Allocation.provider, innerjoin=True), lazyload(Allocation.work_type)
         )
@@ -385,10 +385,11 @@ def _statements(filters: BoardFilters, as_of: date, grouped: bool) -> _Statement
 
 
 # Building the board's statements, and SQLAlchemy's key for its cache of their SQL, took a
-# third of a board request's time in Python (the phase-transfer rules alone are some 80
+# quarter of a board request's time in Python (the phase-transfer rules alone are some 80
 # conditions). They depend only on the filters, the date and today's date, so each process
-# keeps the latest few, and each one's pages. A search's are built afresh each time: what is
-# searched for may be a child's name, and is not kept after the request.
+# keeps the latest few, and each one's pages. With words typed in the search or setting box
+# they are built afresh each time: what was typed may be a child's name, and is not kept
+# after the request.
 KEPT_STATEMENTS = 32
 KEPT_PAGES = 128
 
@@ -416,7 +417,7 @@ def board_page(
     # SQLite's planner sorts each group in full (measured slower at 100,000 cases than one
     # sort of the board): there the page's ids come from the board's own order.
     grouped = db.session.get_bind().dialect.name == "postgresql"
-    if filters.q:
+    if filters.q or filters.setting:
         built = _statements(filters, as_of, grouped)
         statement = built.page
     else:
