@@ -78,6 +78,7 @@ def writes_when_read(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         db.session.rollback()
+        db.session().expire_on_commit = True  # as a POST's: see web.read_requests_read_only
         with immediate_transactions():
             return view(*args, **kwargs)
 

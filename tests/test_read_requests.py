@@ -235,3 +235,30 @@ def test_a_request_that_only_reads_may_not_change_a_row(
     assert PortalClient(portal).http.post("/test-rename").status_code == 200
     db.session.expire_all()
     assert db.session.get(Case, case_id).last_name == "After"  # type: ignore[union-attr]
+
+
+def test_a_read_requests_commits_leave_what_it_loaded_as_loaded(
+    other_portal: Callable[..., Flask], make: Factory
+) -> None:
+    """A request that only reads cannot have changed what it loaded, so ending its read
+    transaction does not expire it (no reload, no refresh query); a POST's commit does, and
+    whichever ran last, the next request's session starts expiring again."""
+    portal = other_portal()
+    case_id = make.case(last_name="Loaded").id
+    seen: dict[str, object] = {}
+
+    @requires("public")
+    def commit_then_look() -> str:
+        case = db.session.get(Case, case_id)
+        assert case is not None
+        db.session.commit()
+        seen[request.method] = "last_name" in sa.inspect(case).unloaded
+        return "looked"
+
+    portal.add_url_rule("/test-look", "test_look", commit_then_look, methods=["GET", "POST"])
+    portal.config["WTF_CSRF_ENABLED"] = False
+    assert PortalClient(portal).get("/test-look").status_code == 200
+    assert PortalClient(portal).http.post("/test-look").status_code == 200
+    assert seen == {"GET": False, "POST": True}
+    with portal.app_context():
+        assert db.session().expire_on_commit is True
