@@ -67,13 +67,17 @@ def count_of(query: Select[Any]) -> Select[Any]:
     return select(func.count()).select_from(query.order_by(None).subquery())
 
 
-def _window(
+def _counted(
     query: Select[Any], page: int, per_page: int, count: Select[Any] | None
-) -> tuple[Select[Any], int, int, int]:
-    """The query limited to the page, the page and pages, and the total (one COUNT)."""
+) -> tuple[int, int, int]:
+    """The page there is nearest the one asked for, the pages, and the total (one COUNT)."""
     total = db.session.scalar(count if count is not None else count_of(query)) or 0
     page, pages = page_window(total, page, per_page)
-    return query.limit(per_page).offset((page - 1) * per_page), page, pages, total
+    return page, pages, total
+
+
+def _limited(query: Select[T], page: int, per_page: int) -> Select[T]:
+    return query.limit(per_page).offset((page - 1) * per_page)
 
 
 # A query for the ids of one page, given (offset, limit): for a list whose order an index
@@ -119,8 +123,7 @@ def page_statement(
     query: Select[T], page: int, per_page: int = PAGE_SIZE, page_ids: PageIds | None = None
 ) -> Select[T]:
     """The statement paginate() runs for one page (an existing page number: see page_window)."""
-    window = query.limit(per_page).offset((page - 1) * per_page)
-    return _by_page_ids(window, page_ids)
+    return _by_page_ids(_limited(query, page, per_page), page_ids)
 
 
 def paginate(
@@ -139,8 +142,7 @@ def paginate(
     and keying a long statement costs more than running it) gives `statement`, which returns
     page_statement(query, page, per_page, page_ids) for a page number.
     """
-    total = db.session.scalar(count if count is not None else count_of(query)) or 0
-    page, pages = page_window(total, page, per_page)
+    page, pages, total = _counted(query, page, per_page, count)
     chosen = statement(page) if statement else page_statement(query, page, per_page, page_ids)
     rows = db.session.scalars(chosen)
     return Page(list(rows), page, pages, total, per_page)
@@ -148,5 +150,6 @@ def paginate(
 
 def paginate_rows(query: Select[Any], page: int, count: Select[Any]) -> Page[Any]:
     """As paginate(), for a query of several columns (its items are rows) and its own count."""
-    window, page, pages, total = _window(query, page, PAGE_SIZE, count)
-    return Page(list(db.session.execute(window)), page, pages, total, PAGE_SIZE)
+    page, pages, total = _counted(query, page, PAGE_SIZE, count)
+    rows = db.session.execute(_limited(query, page, PAGE_SIZE))
+    return Page(list(rows), page, pages, total, PAGE_SIZE)

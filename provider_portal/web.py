@@ -72,6 +72,7 @@ def read_requests_read_only(app: Flask) -> None:
             # transaction (or writing its audit rows after it) need not mark every object it
             # loaded as expired: on the board that is some 150 objects, twice a request.
             db.session().expire_on_commit = False
+            g.no_expiry = True
 
     @app.after_request
     def write_audit(response: Response) -> Response:
@@ -83,7 +84,8 @@ def read_requests_read_only(app: Flask) -> None:
         token = g.pop("read_request_token", None)
         if token is not None:
             database.end_request(token)
-        db.session().expire_on_commit = True
+        if g.pop("no_expiry", False):
+            db.session().expire_on_commit = True
 
 
 def wants_fragment() -> bool:
