@@ -192,11 +192,7 @@ def _shared_redis(url: str = SHARED_REDIS) -> str:
 def _make_accounts(folder: Path, root: Path, database: str) -> dict[str, Any]:
     """The load test's accounts in the database, made by the code in root: the plan."""
     people = folder / f"people-{database}.json"
-    environment = {**os.environ, "DATABASE_URL": run._url(database), "PYTHONPATH": str(root)}
-    subprocess.run(
-        [sys.executable, "-m", "loadtest.accounts", str(people)],
-        cwd=root, env=environment, check=True,
-    )  # fmt: skip
+    run.make_accounts(people, root, database)
     plan: dict[str, Any] = json.loads(people.read_text())
     return plan
 
@@ -313,15 +309,7 @@ def main() -> int:
     people = folder / "people.json"
     try:
         run.copy_data_set()
-        environment = {
-            **os.environ,
-            "DATABASE_URL": run._url(run.COPY),
-            "PYTHONPATH": str(run.ROOT),
-        }
-        subprocess.run(
-            [sys.executable, "-m", "loadtest.accounts", str(people)],
-            cwd=run.ROOT, env=environment, check=True,
-        )  # fmt: skip
+        run.make_accounts(people)
         plan = json.loads(people.read_text())
         manager = plan["people"]["manager"][0]
         port = run._free_port()

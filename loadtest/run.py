@@ -147,6 +147,16 @@ def copy_data_set(copy: str = COPY) -> None:
                 time.sleep(0.2)
 
 
+def make_accounts(people: Path, root: Path = ROOT, database: str = COPY) -> None:
+    """The simulated people's accounts in the database, made by the code in root (this
+    checkout, or another version's files), and their plan written to `people`."""
+    environment = {**os.environ, "DATABASE_URL": _url(database), "PYTHONPATH": str(root)}
+    subprocess.run(
+        [sys.executable, "-m", "loadtest.accounts", str(people)],
+        cwd=root, env=environment, check=True,
+    )  # fmt: skip
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -348,11 +358,7 @@ def main() -> int:
     people, results = folder / "people.json", folder / "results.json"
     try:
         copy_data_set()
-        environment = {**os.environ, "DATABASE_URL": _url(COPY), "PYTHONPATH": str(ROOT)}
-        subprocess.run(
-            [sys.executable, "-m", "loadtest.accounts", str(people)],
-            cwd=ROOT, env=environment, check=True,
-        )  # fmt: skip
+        make_accounts(people)
         port = _free_port()
         with gunicorn(folder, port) as memory:
             sign_everyone_in(f"http://127.0.0.1:{port}", people)
