@@ -1,5 +1,6 @@
 """The demo's send-back reasons and rubric scores: every send-back gives one to three reasons of
-its kind of work, accepted plan writing under a contract is scored, and providers differ."""
+its kind of work, accepted plan writing under a contract is scored (and counted by day), and
+providers differ."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from provider_portal.models import (
     WorkType,
 )
 from provider_portal.quality.rubric import SECTION_CODES
+from provider_portal.quality.summary import SUMMARY as QUALITY_COUNTS
+from provider_portal.summaries import differences
 from tests.test_demo import _seed
 from tests.test_demo_generate import _generate
 
@@ -47,6 +50,8 @@ def _check_rows() -> tuple[list[SendBack], list[QualityCheck]]:
         assert check.checked_on == check.allocation.accepted_on
     scores = Counter(s.score for c in checks for s in c.scores)
     assert scores[2] > scores[1] > 0 and scores[2] > scores[0]  # mostly met
+    # Counted by day as they were written: by the ORM (seed) or after the SQL rows (generate).
+    assert differences(QUALITY_COUNTS) == []
     return sendbacks, checks
 
 

@@ -41,6 +41,7 @@ from provider_portal.models import (
     WorkType,
 )
 from provider_portal.models.types import Money
+from provider_portal.quality import summary as quality_summary
 from provider_portal.quality.reasons import ensure_default_reasons
 from provider_portal.timescales import (
     FINAL_PLAN_DAYS,
@@ -788,6 +789,8 @@ def generate(cases: int, seed: int, providers: int) -> tuple[GeneratedCounts, li
         if (offset + 1) % GENERATE_CHUNK == 0:
             generator.flush()
     generator.finish()
+    # The checks and scores went in as SQL rows, which the ORM's counting does not see.
+    quality_summary.rebuild()
     audit.record("demo_generated", detail=f"cases={cases}")
     return generator.counts, provider_names
 

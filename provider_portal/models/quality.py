@@ -8,6 +8,9 @@
 - A quality check is the rubric scored when the council accepts a piece of work: one score per
   section (2 met, 1 partly met, 0 not met). The rubric's sections live in code
   (provider_portal.quality.rubric), so a score row names its section by code.
+- The scores are also counted by day, provider, contract, section and score
+  (QualityScoreDay), as each check is written (quality.summary): the rubric's figures for a
+  range of days read those counts, not every score.
 """
 
 from __future__ import annotations
@@ -107,3 +110,26 @@ class QualityScore(db.Model):  # type: ignore[name-defined]
     score: Mapped[int] = mapped_column(Integer)
 
     check: Mapped[QualityCheck] = relationship(back_populates="scores")
+
+
+# QualityScoreDay's contract_id for work under no contract, and its section for the row that
+# counts the checks themselves (each check also counts once per section it scored).
+NO_CONTRACT = 0
+CHECKS_ROW = ""
+
+
+class QualityScoreDay(db.Model):  # type: ignore[name-defined]
+    """How many sections were given each score on one day, for one provider and contract, and
+    (section CHECKS_ROW, score 0) how many checks were made: the quality checks counted as
+    they are written (quality.summary), so the rubric's figures over months read a few
+    thousand counts instead of every score. Derived from QualityCheck and QualityScore alone;
+    `flask report check-summaries` compares the two."""
+
+    __tablename__ = "quality_score_day"
+
+    checked_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # NO_CONTRACT: none
+    section: Mapped[str] = mapped_column(String(10), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -1,5 +1,5 @@
-"""`flask report monthly | compliance | spend | pack | backlog`: the report pages' figures as
-files.
+"""`flask report monthly | compliance | spend | pack | backlog | providers`: the report pages'
+figures as files. `flask report check-summaries`: the summary tables against their rows.
 
 Each command renders the rows of the same function the page uses. A mistake in the options is
 a usage error: the message, and exit status 2.
@@ -29,6 +29,7 @@ from provider_portal.reports.pack.sheets import pack_detail, pack_workbook
 from provider_portal.reports.providers import figures as league
 from provider_portal.reports.scope import Scope, provider_by_name
 from provider_portal.reports.spend import queries as spend
+from provider_portal.summaries import differences, rewrite_summary, summaries
 from provider_portal.tabular import safe_cell, write_csv
 from provider_portal.timescales import today
 
@@ -211,3 +212,33 @@ def report_providers(
     )
     with opened(output) as handle:
         write_csv(handle, league.CSV_HEADER, league.csv_rows(table))
+
+
+# Differences listed per summary before the rest are only counted.
+SHOWN_DIFFERENCES = 20
+
+
+@report_cli.command("check-summaries")
+@click.option("--rebuild", is_flag=True, help="Write a summary that differs again from its rows")
+def report_check_summaries(rebuild: bool) -> None:
+    """Count each summary table's figures again from the rows they come from and compare.
+
+    Exit status 1 when any differs (after writing it again, with --rebuild); 0 when all agree.
+    """
+    differed = False
+    for summary in summaries():
+        found = differences(summary)
+        if not found:
+            click.echo(f"{summary.name}: agrees with its rows")
+            continue
+        differed = True
+        click.echo(f"{summary.name}: {len(found)} counts differ from its rows (table, rows):")
+        for key, stored, counted in found[:SHOWN_DIFFERENCES]:
+            click.echo(f"  {', '.join(str(part) for part in key)}: {stored}, {counted}")
+        if len(found) > SHOWN_DIFFERENCES:
+            click.echo(f"  and {len(found) - SHOWN_DIFFERENCES} more")
+        if rebuild:
+            rewrite_summary(summary, len(found))
+            click.echo(f"{summary.name}: written again from its rows")
+    if differed:
+        sys.exit(1)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import InstrumentedAttribute, joinedload
+from sqlalchemy.orm import joinedload
 
 from provider_portal.errors import ReportError
 from provider_portal.extensions import db
@@ -34,15 +34,15 @@ class Scope:
 
     def allocation_filters(self) -> list[ColumnElement[bool]]:
         """WHERE clauses limiting Allocation rows to the scope."""
-        return self._filters(Allocation.contract_id, Allocation.provider_id)
+        return self.filters_on(Allocation.contract_id, Allocation.provider_id)
 
     def contract_filters(self) -> list[ColumnElement[bool]]:
         """WHERE clauses limiting Contract rows to the scope."""
-        return self._filters(Contract.id, Contract.provider_id)
+        return self.filters_on(Contract.id, Contract.provider_id)
 
-    def _filters(
-        self, contract_id: InstrumentedAttribute[Any], provider_id: InstrumentedAttribute[Any]
-    ) -> list[ColumnElement[bool]]:
+    def filters_on(self, contract_id: Any, provider_id: Any) -> list[ColumnElement[bool]]:
+        """WHERE clauses limiting to the scope any rows with a contract and a provider column
+        (a summary table's, say)."""
         if self.contract is not None:
             return [contract_id == self.contract.id]
         if self.provider is not None:

@@ -31,10 +31,12 @@ from provider_portal.models import (
     Allocation,
     QualityCheck,
     QualityScore,
+    QualityScoreDay,
     SendBack,
     SendBackReason,
     sendback_reason_link,
 )
+from provider_portal.models.quality import CHECKS_ROW
 from provider_portal.quality.rubric import MET, NOT_MET, PARTLY_MET, SECTION_CODES, section_title
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.sql import percent
@@ -285,32 +287,55 @@ def rubric_summary_by(
     checks = reading(
         QualityCheck.__table__, null().label("section"), null().label("score"), func.count()
     ).group_by(*group)
-    found: dict[Any, dict[str | None, tuple[int, int, int, int, int]]] = {}
+    found: dict[Any, Tally] = {}
     width = len(keyed)
     for row in db.session.execute(union_all(per_score, checks)):
         section, value, n = row[width:]
-        by_section = found.setdefault(_group_key(row, key), {})
-        scored, met, partly, not_met, total = by_section.get(section, (0, 0, 0, 0, 0))
-        if section is not None:
-            value = int(value)
-            met += n if value == MET else 0
-            partly += n if value == PARTLY_MET else 0
-            not_met += n if value == NOT_MET else 0
-            total += value * n
-        by_section[section] = (scored + int(n), met, partly, not_met, total)
-    return {
-        group_key: _rubric(
-            {code: row for code, row in by_section.items() if code is not None},
-            by_section.get(None, (0, 0, 0, 0, 0))[0],
-        )
-        for group_key, by_section in found.items()
-    }
+        _tally(found.setdefault(_group_key(row, key), {}), section, value, n)
+    return {group_key: _tallied(by_section) for group_key, by_section in found.items()}
+
+
+# Per section (None for the checks themselves): (scored, met, partly met, not met, total).
+Tally = dict[str | None, tuple[int, int, int, int, int]]
+
+
+def _tally(by_section: Tally, section: str | None, value: Any, n: Any) -> None:
+    """Add n scores of `value` in `section` (or, section None, n checks) to the tally."""
+    scored, met, partly, not_met, total = by_section.get(section, (0, 0, 0, 0, 0))
+    n = int(n)
+    if section is not None:
+        value = int(value)
+        met += n if value == MET else 0
+        partly += n if value == PARTLY_MET else 0
+        not_met += n if value == NOT_MET else 0
+        total += value * n
+    by_section[section] = (scored + n, met, partly, not_met, total)
+
+
+def _tallied(by_section: Tally) -> RubricSummary:
+    return _rubric(
+        {code: row for code, row in by_section.items() if code is not None},
+        by_section.get(None, (0, 0, 0, 0, 0))[0],
+    )
 
 
 def rubric_summary(scope: Scope, first_month: date, last_month: date, as_of: date) -> RubricSummary:
-    """The pack's "Quality rubric" summary for its scope, months and date."""
-    found = rubric_summary_by(Grouping(), scope, first_month, last_month, as_of)
-    return found.get(WHOLE_SCOPE) or _rubric({}, 0)
+    """The pack's "Quality rubric" summary for its scope, months and date: rubric_summary_by's
+    figures for one group, read from the checks counted by day (QualityScoreDay, kept as
+    they are written: quality.summary) rather than from every score."""
+    day = QualityScoreDay
+    counts = (
+        select(day.section, day.score, func.sum(day.count))
+        .where(
+            *_between(day.checked_on, first_month, last_month, as_of),
+            *scope.filters_on(day.contract_id, day.provider_id),
+        )
+        .group_by(day.section, day.score)
+    )
+    by_section: Tally = {}
+    for section, value, n in db.session.execute(counts):
+        _tally(by_section, None if section == CHECKS_ROW else section, value, n)
+    return _tallied(by_section)
 
 
 def rubric_average(
