@@ -2,10 +2,10 @@
 few thousand counts instead of every row, and the same figures.
 
 A summary is a table whose primary key is what is counted by (a day, a provider, ...) and
-whose one other column, `count`, is how many source rows have that key. It is kept in the
-same transaction as its source (quality.summary keeps QualityScoreDay with every flush), so
-it is never behind. A key whose rows are all deleted keeps a count of 0, which reads as
-nothing.
+whose other columns are its measures: `count`, how many source rows have that key, and
+perhaps a sum. It is kept in the same transaction as its source (quality.summary and
+allocations.summary keep theirs with every flush), so it is never behind. A key whose rows
+are all gone keeps measures of 0, which read as nothing.
 
 Each summary is registered in SUMMARIES with the statement that works its counts out from
 the source rows. `flask report check-summaries` compares the two (differences) and, asked to,
@@ -14,7 +14,7 @@ writes the table again from the source (rebuild_summary).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,26 +27,38 @@ from provider_portal.extensions import db
 
 @dataclass(frozen=True)
 class Summary:
-    """A summary table (`model`, with a `count` column beside its key) and `source`, a
-    statement giving its key columns and count, in the table's key order, from the rows."""
+    """A summary table (`model`: its primary key is what is counted by, its other columns the
+    measures, such as `count`) and `source`, a statement giving the key columns and then the
+    measures, in the table's order, worked out from the rows (the filters given to it limit
+    the rows it reads, as rebuild_summary's `where` limits the table)."""
 
     name: str
     model: Any
-    source: Callable[[], Any]
+    source: Callable[..., Any]
 
     @property
     def key_columns(self) -> list[Any]:
-        return [column for column in self.model.__table__.primary_key.columns]
+        return list(self.model.__table__.primary_key.columns)
+
+    @property
+    def measures(self) -> list[Any]:
+        return [c for c in self.model.__table__.columns if not c.primary_key]
+
+
+Key = tuple[Any, ...]
 
 
 def add_counts(
-    connection: Connection, summary: Summary, counts: Mapping[tuple[Any, ...], int]
+    connection: Connection, summary: Summary, changes: Mapping[Key, Sequence[Any]]
 ) -> None:
-    """Add each count to its key's row (a new row for a new key), in one statement."""
+    """Add each change (a value for each measure) to its key's row, a new row for a new key,
+    in one statement."""
+    keys = [c.name for c in summary.key_columns]
+    measures = [c.name for c in summary.measures]
     rows = [
-        {**dict(zip((c.name for c in summary.key_columns), key, strict=True)), "count": n}
-        for key, n in sorted(counts.items())  # one order, so two writers lock rows alike
-        if n
+        {**dict(zip(keys, key, strict=True)), **dict(zip(measures, values, strict=True))}
+        for key, values in sorted(changes.items())  # one order, so two writers lock rows alike
+        if any(values)
     ]
     if not rows:
         return
@@ -55,43 +67,44 @@ def add_counts(
     statement = dialect.insert(table).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=summary.key_columns,
-        set_={"count": table.c.count + statement.excluded.count},
+        set_={name: table.c[name] + statement.excluded[name] for name in measures},
     )
     connection.execute(statement)
 
 
-def _stored(summary: Summary) -> dict[tuple[Any, ...], int]:
-    table = summary.model.__table__
-    return {
-        tuple(row[:-1]): int(row[-1])
-        for row in db.session.execute(select(*summary.key_columns, table.c.count))
-        if row[-1]
-    }
+def _rows(summary: Summary, statement: Any) -> dict[Key, tuple[Any, ...]]:
+    width = len(summary.key_columns)
+    found = {}
+    for row in db.session.execute(statement):
+        values = tuple(value or 0 for value in row[width:])
+        if any(values):
+            found[tuple(row[:width])] = values
+    return found
 
 
-def _counted(summary: Summary) -> dict[tuple[Any, ...], int]:
-    return {
-        tuple(row[:-1]): int(row[-1]) for row in db.session.execute(summary.source()) if row[-1]
-    }
-
-
-def differences(summary: Summary) -> list[tuple[tuple[Any, ...], int, int]]:
-    """(key, count in the table, count from the rows) for every key where the two differ."""
-    stored, counted = _stored(summary), _counted(summary)
+def differences(summary: Summary) -> list[tuple[Key, tuple[Any, ...], tuple[Any, ...]]]:
+    """(key, measures in the table, measures from the rows) for every key where they differ
+    (a key the table lacks, or holds at nothing, reads as all zeros)."""
+    stored = _rows(summary, select(*summary.key_columns, *summary.measures))
+    counted = _rows(summary, summary.source())
+    zeros = tuple(0 for _ in summary.measures)
     return [
-        (key, stored.get(key, 0), counted.get(key, 0))
+        (key, stored.get(key, zeros), counted.get(key, zeros))
         for key in sorted(set(stored) | set(counted))
-        if stored.get(key, 0) != counted.get(key, 0)
+        if stored.get(key, zeros) != counted.get(key, zeros)
     ]
 
 
-def rebuild_summary(summary: Summary) -> None:
-    """Write the table again from the rows, in the caller's transaction."""
+def rebuild_summary(
+    summary: Summary, where: Sequence[Any] = (), source_where: Sequence[Any] = ()
+) -> None:
+    """Write the table again from the rows, in the caller's transaction: all of it, or the
+    keys `where` chooses, from the rows `source_where` chooses (the same ones)."""
     table = summary.model.__table__
     db.session.flush()
-    db.session.execute(delete(table))
-    columns = [*(c.name for c in summary.key_columns), "count"]
-    db.session.execute(insert(table).from_select(columns, summary.source()))
+    db.session.execute(delete(table).where(*where))
+    columns = [c.name for c in (*summary.key_columns, *summary.measures)]
+    db.session.execute(insert(table).from_select(columns, summary.source(*source_where)))
 
 
 def rewrite_summary(summary: Summary, differed: int) -> None:

@@ -137,7 +137,7 @@ def _count_changes(session: Session, _context: UOWTransaction) -> None:
     for sign, day, allocation_id, section, score in changes:
         provider_id, contract_id = work[allocation_id]
         counts[(day, provider_id, contract_id, section, score)] += sign
-    add_counts(connection, SUMMARY, counts)
+    add_counts(connection, SUMMARY, {key: (n,) for key, n in counts.items()})
 
 
 def listen() -> None:

@@ -232,9 +232,12 @@ def report_check_summaries(rebuild: bool) -> None:
             click.echo(f"{summary.name}: agrees with its rows")
             continue
         differed = True
-        click.echo(f"{summary.name}: {len(found)} counts differ from its rows (table, rows):")
+        click.echo(f"{summary.name}: {len(found)} counts differ from its rows:")
         for key, stored, counted in found[:SHOWN_DIFFERENCES]:
-            click.echo(f"  {', '.join(str(part) for part in key)}: {stored}, {counted}")
+            click.echo(
+                f"  {', '.join(str(part) for part in key)}: "
+                f"table {' and '.join(map(str, stored))}, rows {' and '.join(map(str, counted))}"
+            )
         if len(found) > SHOWN_DIFFERENCES:
             click.echo(f"  and {len(found) - SHOWN_DIFFERENCES} more")
         if rebuild:

@@ -175,8 +175,11 @@ def test_check_summaries_finds_rows_written_around_the_orm_and_rebuild_writes_th
     assert rubric_summary(scope, *months).checks == 1  # read from the counts: not there yet
     found = runner.invoke(args=["report", "check-summaries"])
     assert found.exit_code == 1
-    assert "quality_score_day: 13 counts differ from its rows (table, rows):" in found.output
-    assert f"  2024-11-05, {second.provider_id}, " in found.output
+    assert "quality_score_day: 13 counts differ from its rows:" in found.output
+    contract = second.contract_id if second.contract_id is not None else NO_CONTRACT
+    assert (
+        f"  2024-11-05, {second.provider_id}, {contract}, A, 1: table 0, rows 1\n" in found.output
+    )
     assert not db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "summary_rebuilt")
     ).all()
