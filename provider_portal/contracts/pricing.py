@@ -135,6 +135,11 @@ def reprice(contract_id: int, work_type_id: int) -> None:
         .values(unit_price=in_force)
         .execution_options(synchronize_session=False)
     )
+    # The work counted by day carries the prices: this contract's and work type's again.
+    # (Imported here: the counts' module reads the reports' SQL helpers, which read pricing.)
+    from provider_portal.allocations import summary as work_counts
+
+    work_counts.rebuild_for(contract_id, work_type_id)
     # Allocations already loaded in the session must not keep the old price.
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Allocation) and obj.contract_id == contract_id:

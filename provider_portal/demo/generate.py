@@ -18,6 +18,7 @@ import click
 from sqlalchemy import bindparam, func, insert, select, text, update
 
 from provider_portal import audit
+from provider_portal.allocations import summary as work_summary
 from provider_portal.demo.guard import refuse_outside_development
 from provider_portal.demo.quality import QualityRows
 from provider_portal.demo.seed import (
@@ -789,7 +790,8 @@ def generate(cases: int, seed: int, providers: int) -> tuple[GeneratedCounts, li
         if (offset + 1) % GENERATE_CHUNK == 0:
             generator.flush()
     generator.finish()
-    # The checks and scores went in as SQL rows, which the ORM's counting does not see.
+    # The work, checks and scores went in as SQL rows, which the ORM's counting does not see.
+    work_summary.rebuild()
     quality_summary.rebuild()
     audit.record("demo_generated", detail=f"cases={cases}")
     return generator.counts, provider_names

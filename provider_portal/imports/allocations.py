@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from provider_portal import audit, submissions
 from provider_portal.admin.services import create_provider
+from provider_portal.allocations import summary as work_counts
 from provider_portal.allocations.clock import statutory_due
 from provider_portal.bulk import insert_returning
 from provider_portal.contracts.allocating import (
@@ -503,6 +504,7 @@ def _record_allocations(
     for start in range(0, len(new), CHUNK):
         chunk = new[start : start + CHUNK]
         ids = insert_returning(Allocation.__table__, chunk, NEW_KEY)
+        work_counts.add_rows(chunk)
         entries = (
             (ids[tuple(values[key] for key in NEW_KEY)], values, detail)
             for values, detail in zip(chunk, details[start : start + CHUNK], strict=True)

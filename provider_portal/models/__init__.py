@@ -47,6 +47,7 @@ from provider_portal.models.submissions import FormSubmission
 from provider_portal.models.work import (
     OPEN_STATUSES,
     Allocation,
+    AllocationDay,
     AllocationStatus,
     Document,
     WorkType,
@@ -83,6 +84,7 @@ __all__ = [
     "OPEN_STATUSES",
     "ROLE_LABELS",
     "Allocation",
+    "AllocationDay",
     "AllocationStatus",
     "AuditEvent",
     "Case",

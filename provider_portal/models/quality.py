@@ -112,9 +112,9 @@ class QualityScore(db.Model):  # type: ignore[name-defined]
     check: Mapped[QualityCheck] = relationship(back_populates="scores")
 
 
-# QualityScoreDay's contract_id for work under no contract, and its section for the row that
-# counts the checks themselves (each check also counts once per section it scored).
-NO_CONTRACT = 0
+# QualityScoreDay's section for the row that counts the checks themselves (each check also
+# counts once per section it scored). Its contract_id for work under no contract is
+# models.work.NO_CONTRACT, as in AllocationDay.
 CHECKS_ROW = ""
 
 

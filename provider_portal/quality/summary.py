@@ -21,7 +21,8 @@ from sqlalchemy import Connection, event, func, literal, select, union_all
 from sqlalchemy.orm import Session, UOWTransaction
 
 from provider_portal.models import Allocation, QualityCheck, QualityScore, QualityScoreDay
-from provider_portal.models.quality import CHECKS_ROW, NO_CONTRACT
+from provider_portal.models.quality import CHECKS_ROW
+from provider_portal.models.work import NO_CONTRACT
 from provider_portal.summaries import Summary, add_counts, rebuild_summary
 
 # (checked_on, provider_id, contract_id, section, score)

@@ -9,7 +9,7 @@ totals are added up here: open on d = allocated by d less allocated and ended by
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -65,9 +65,14 @@ def open_on_days(
     for kind, day, value in db.session.execute(query):
         change = int(kind) * (int(value) if amount is None else Decimal(value))
         changes[day] = changes.get(day, 0) + change
+    return running_totals(changes, days, 0 if amount is None else Decimal(0))
+
+
+def running_totals(changes: Mapping[date, Any], days: Sequence[date], zero: Any) -> list[Any]:
+    """For each day, the sum of the changes on or before it (zero when none)."""
     ordered = sorted(changes.items())
     values: dict[date, Any] = {}
-    running: Any = 0 if amount is None else Decimal(0)
+    running: Any = zero
     position = 0
     for day in sorted(days):
         while position < len(ordered) and ordered[position][0] <= day:

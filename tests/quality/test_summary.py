@@ -18,7 +18,8 @@ from provider_portal.models import (
     QualityScore,
     QualityScoreDay,
 )
-from provider_portal.models.quality import CHECKS_ROW, NO_CONTRACT
+from provider_portal.models.quality import CHECKS_ROW
+from provider_portal.models.work import NO_CONTRACT
 from provider_portal.quality.rubric import SECTION_CODES
 from provider_portal.quality.services import record_quality_check
 from provider_portal.quality.summary import SUMMARY, rebuild
@@ -168,7 +169,9 @@ def test_check_summaries_finds_rows_written_around_the_orm_and_rebuild_writes_th
     runner = app.test_cli_runner()
     agreed = runner.invoke(args=["report", "check-summaries"])
     assert agreed.exit_code == 0, agreed.output
-    assert agreed.output == "quality_score_day: agrees with its rows\n"
+    assert agreed.output == (
+        "allocation_day: agrees with its rows\nquality_score_day: agrees with its rows\n"
+    )
 
     _written_without_the_orm(second)
     scope, months = EVERYTHING, (date(2024, 11, 1), date(2024, 11, 1), date(2024, 11, 30))

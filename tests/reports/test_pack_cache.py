@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextvars
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from freezegun import freeze_time
 from redis import Redis
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from provider_portal.contracts.services import set_price
 from provider_portal.extensions import db
@@ -313,6 +315,14 @@ def test_a_pack_not_kept_reads_its_marker_once_with_its_figures(data, client_for
     assert (_markers(count_queries), _aggregates(count_queries)) == (1, 0)
 
 
+def _a_penny_more(engine: Engine, allocation_id: int) -> None:
+    """Someone else's change to a price, committed on their own connection and session."""
+    with Session(engine) as elsewhere:
+        work = elsewhere.get_one(Allocation, allocation_id)
+        work.unit_price = (work.unit_price or Decimal(0)) + Decimal("0.01")
+        elsewhere.commit()
+
+
 @freeze_time(TODAY)
 def test_a_change_made_while_the_pack_is_read_shows_on_the_next_page(data, client_for, monkeypatch):
     """Someone reprices a piece of work while the pack is being read. The page shows the pack
@@ -333,11 +343,7 @@ def test_a_change_made_while_the_pack_is_read_shows_on_the_next_page(data, clien
 
     def reasons_while_someone_reprices(*args):  # read after the marker, in the same lane
         if not changed:
-            with db.engine.begin() as elsewhere:
-                elsewhere.execute(
-                    text("UPDATE allocation SET unit_price = unit_price + 1 WHERE id = :id"),
-                    {"id": priced},
-                )
+            contextvars.Context().run(_a_penny_more, db.engine, priced)  # outside this request
             changed.append(True)
         return real(*args)
 

@@ -44,6 +44,7 @@ from sqlalchemy import (
 from provider_portal.errors import ReportError
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, Contract, ContractTurnaround, SendBack, WorkType
+from provider_portal.reports.day_counts import flow_events, outstanding_on_days
 from provider_portal.reports.forecast import FUNDING, Forecast, forecast
 from provider_portal.reports.monthly.queries import MonthlyRow, monthly_counts_by
 from provider_portal.reports.pack.quality import (
@@ -52,7 +53,6 @@ from provider_portal.reports.pack.quality import (
     rubric_summary,
     sendback_reasons,
 )
-from provider_portal.reports.running import earliest, open_on_days
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import SpendMonth, spend_by_month
 from provider_portal.reports.sql import (
@@ -490,7 +490,7 @@ def flow(
         key[0]: by_days
         for key, by_days in returns_by_days(filters, first_month, last_month, as_of).items()
     }
-    counts = events(filters, first_month, last_month, as_of)
+    counts = flow_events(scope, first_month, last_month, as_of)
     rows = [
         flow_row(
             month,
@@ -580,17 +580,6 @@ def targets(
             )
         )
     return rows
-
-
-def outstanding_on_days(scope: Scope, days: list[date]) -> list[int]:
-    """Outstanding work at the end of each day, from one grouped pass over the allocations.
-
-    Outstanding as the forecast counts it (backlog.outstanding_on): allocated by then and not
-    yet returned, withdrawn or declined, so the burn-down's last actual point meets the
-    forecast's starting point.
-    """
-    ended = earliest(Allocation.returned_on, Allocation.withdrawn_on, Allocation.declined_on)
-    return open_on_days(ended, days, scope.allocation_filters())
 
 
 # How far past the as-of date the burn-down draws a forecast that does not clear sooner.

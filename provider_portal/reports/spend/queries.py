@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Integer, case, func, literal, select
+from sqlalchemy import func, select
 
 from provider_portal.contracts.money import ZERO
 from provider_portal.contracts.pricing import (
@@ -36,10 +36,10 @@ from provider_portal.models import (
     WorkType,
 )
 from provider_portal.models.types import PENNY
+from provider_portal.reports.day_counts import accepted_by_month, committed_on_days
 from provider_portal.reports.exports import Export, csv_export
-from provider_portal.reports.running import earliest, open_on_days
 from provider_portal.reports.scope import EVERYTHING, Scope
-from provider_portal.reports.sql import financial_year_to, month_key, month_of_key
+from provider_portal.reports.sql import financial_year_to
 from provider_portal.reports.xlsx import csv_value
 from provider_portal.timescales import add_months, financial_year_label, months_between
 
@@ -187,40 +187,22 @@ def spend_by_month(
 ) -> list[SpendMonth]:
     """Actual spend per month, committed spend at each month's end, and actual to date.
 
-    Two queries: actual grouped by month of acceptance (every month up to the range's end,
-    so the running total starts from the first acceptance), and the committed sum at each
-    month end from one grouped pass (running.open_on_days).
+    Two queries of the work counted by day (reports.day_counts): actual by month of acceptance
+    (every month up to the range's end, so the running total starts from the first
+    acceptance), and committed at each month end (allocated by then and not yet accepted,
+    withdrawn or declined: pricing.committed_on).
     """
     months = months_between(first_month, last_month)
     if not months:
         return []
-    price = PRICE
     range_end = add_months(months[-1], 1) - timedelta(days=1)
     accepted_by = min(range_end, as_of)
-    # The months of the range by month_key; everything accepted before it as one key, 0.
-    month = case(
-        (Allocation.accepted_on < months[0], literal(0, Integer)),
-        else_=month_key(Allocation.accepted_on, months[0], months[-1]),
-    ).label("month")
-    actual_query = (
-        select(month, func.sum(price))
-        .select_from(Allocation)
-        .where(PRICE.is_not(None))
-        .where(actual_on(accepted_by), *scope.allocation_filters())
-        .group_by(month)
-    )
     actual_by_month = {
-        (month_of_key(key) if key else None): money_sum(amount)
-        for key, amount in db.session.execute(actual_query)
+        month: money_sum(amount)
+        for month, amount in accepted_by_month(scope, months, accepted_by).items()
     }
     ends = [min(add_months(m, 1) - timedelta(days=1), as_of) for m in months]
-    # Committed on a day: allocated by then and not yet accepted, withdrawn or declined
-    # (pricing.committed_on), summed for every month end in one pass.
-    ended = earliest(Allocation.accepted_on, Allocation.withdrawn_on, Allocation.declined_on)
-    committed = [
-        money_sum(v)
-        for v in open_on_days(ended, ends, [PRICE.is_not(None), *scope.allocation_filters()], price)
-    ]
+    committed = [money_sum(v) for v in committed_on_days(scope, ends)]
     running = actual_by_month.get(None, ZERO)
     result = []
     for m, committed_then in zip(months, committed, strict=True):

@@ -1,0 +1,218 @@
+"""The work counted by day (AllocationDay), kept as allocations are written.
+
+Each allocation adds a row's worth to the counts of the days things happened to it
+(contribution): the day it was allocated, accepted, declined or withdrawn, the day it stopped
+being outstanding (ENDED) and the day its spend stopped being committed (SETTLED), each with
+its price. The pack's flow events, burn-down and spend add these up over a range of days
+(reports.day_counts) instead of reading every allocation.
+
+Kept in the same transaction as the work, by the ORM: before a flush the changed allocations'
+stored values are read (one statement), and after it the difference between what they
+added then and what they add now is added to the counts (one statement). New allocations add
+their contribution; deleted ones take theirs away. The statements that change allocations
+without the ORM keep the counts themselves: repricing writes its contract's and work type's
+counts again (rebuild_for), the allocation import adds the rows it inserts (add_rows), and
+the demo generator counts everything again (rebuild). `flask report check-summaries` compares
+the counts with the allocations.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, event, func, inspect, literal, select, union_all
+from sqlalchemy.orm import Session, UOWTransaction
+
+from provider_portal.extensions import db
+from provider_portal.models import Allocation, AllocationDay
+from provider_portal.models.work import (
+    ACCEPTED,
+    ALLOCATED,
+    DECLINED,
+    ENDED,
+    NO_CONTRACT,
+    SETTLED,
+    WITHDRAWN,
+)
+from provider_portal.reports.running import earliest
+from provider_portal.summaries import Key, Summary, add_counts, rebuild_summary
+
+# The allocation's columns its contribution depends on.
+FIELDS = (
+    "provider_id",
+    "contract_id",
+    "work_type_id",
+    "unit_price",
+    "allocated_on",
+    "accepted_on",
+    "declined_on",
+    "withdrawn_on",
+    "returned_on",
+)
+ZERO = Decimal("0.00")
+# Days an event kind is dated by, and the two "stopped" kinds by the earliest of theirs.
+ON_ITS_DAY = ((ACCEPTED, "accepted_on"), (DECLINED, "declined_on"), (WITHDRAWN, "withdrawn_on"))
+STOPPED = (
+    (ENDED, ("returned_on", "withdrawn_on", "declined_on")),
+    (SETTLED, ("accepted_on", "withdrawn_on", "declined_on")),
+)
+
+
+def contribution(values: Mapping[str, Any]) -> list[tuple[Key, Decimal]]:
+    """What one allocation (its FIELDS) adds: (kind, day, provider, contract, work type) and
+    its price, once for each kind that has a day."""
+    allocated = values["allocated_on"]
+    contract = values["contract_id"] if values["contract_id"] is not None else NO_CONTRACT
+    who = (values["provider_id"], contract, values["work_type_id"])
+    price = values["unit_price"] if values["unit_price"] is not None else ZERO
+    days: list[tuple[str, date]] = [(ALLOCATED, allocated)]
+    days += [(kind, values[field]) for kind, field in ON_ITS_DAY if values[field] is not None]
+    for kind, fields in STOPPED:
+        stopped = [values[field] for field in fields if values[field] is not None]
+        if stopped:
+            days.append((kind, max(min(stopped), allocated)))
+    return [((kind, day, *who), price) for kind, day in days]
+
+
+def source(*where: ColumnElement[bool]) -> Any:
+    """The counts worked out from the allocations (those `where` chooses): what the table
+    holds. The same days as contribution(), in SQL."""
+    contract = func.coalesce(Allocation.contract_id, NO_CONTRACT)
+    price = func.coalesce(Allocation.unit_price, 0)
+    # (kind, its day, the column that must not be NULL for it to have one)
+    parts: list[tuple[str, Any, Any]] = [(ALLOCATED, Allocation.allocated_on, None)]
+    parts += [(kind, getattr(Allocation, field), None) for kind, field in ON_ITS_DAY]
+    for kind, fields in STOPPED:
+        stopped = earliest(*(getattr(Allocation, field) for field in fields))
+        later = case((stopped < Allocation.allocated_on, Allocation.allocated_on), else_=stopped)
+        parts.append((kind, later, stopped))
+    selects = []
+    for kind, day, stopped in parts:
+        which = day if stopped is None else stopped
+        selects.append(
+            select(
+                literal(kind).label("kind"),
+                day.label("day"),
+                Allocation.provider_id.label("provider_id"),
+                contract.label("contract_id"),
+                Allocation.work_type_id.label("work_type_id"),
+                price.label("price"),
+            ).where(which.is_not(None), *where)
+        )
+    each = union_all(*selects).subquery("each")
+    grouping = (
+        each.c.kind,
+        each.c.day,
+        each.c.provider_id,
+        each.c.contract_id,
+        each.c.work_type_id,
+    )
+    return select(*grouping, func.count(), func.sum(each.c.price)).group_by(*grouping)
+
+
+SUMMARY = Summary("allocation_day", AllocationDay, source)
+
+
+def _changes(
+    removed: Iterable[Mapping[str, Any]], added: Iterable[Mapping[str, Any]]
+) -> dict[Key, tuple[int, Decimal]]:
+    """The counts' changes when the `removed` allocations' values give way to the `added`."""
+    changes: dict[Key, list[Any]] = defaultdict(lambda: [0, ZERO])
+    for sign, group in ((-1, removed), (1, added)):
+        for values in group:
+            for key, price in contribution(values):
+                changes[key][0] += sign
+                changes[key][1] += sign * price
+    return {key: (n, amount) for key, (n, amount) in changes.items() if n or amount}
+
+
+def add_rows(rows: Iterable[Mapping[str, Any]]) -> None:
+    """Count allocations inserted without the ORM (their column values), in the caller's
+    transaction."""
+    add_counts(db.session.connection(), SUMMARY, _changes((), rows))
+
+
+def rebuild() -> None:
+    """Count every allocation again (after they were written without the ORM)."""
+    rebuild_summary(SUMMARY)
+
+
+def rebuild_for(contract_id: int, work_type_id: int) -> None:
+    """Count again the work of one contract and work type (after repricing it)."""
+    rebuild_summary(
+        SUMMARY,
+        where=[
+            AllocationDay.contract_id == contract_id,
+            AllocationDay.work_type_id == work_type_id,
+        ],
+        source_where=[
+            Allocation.contract_id == contract_id,
+            Allocation.work_type_id == work_type_id,
+        ],
+    )
+
+
+# --- With the ORM's flushes ------------------------------------------------------------------
+
+STORED = "allocation_day_stored"
+
+
+# The relationships whose change sets a FIELDS column only during the flush.
+RELATED = ("provider", "contract", "work_type")
+
+
+def _changed(session: Session) -> list[Allocation]:
+    return [
+        item
+        for item in session.dirty
+        if isinstance(item, Allocation)
+        and item.id is not None
+        and any(inspect(item).attrs[name].history.has_changes() for name in FIELDS + RELATED)
+    ]
+
+
+def _values_stored(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    columns = [getattr(Allocation, field) for field in FIELDS]
+    rows = session.connection().execute(
+        select(Allocation.id, *columns).where(Allocation.id.in_(sorted(ids)))
+    )
+    return {row[0]: dict(zip(FIELDS, row[1:], strict=True)) for row in rows}
+
+
+def _read_before(session: Session, _context: UOWTransaction, _instances: Any) -> None:
+    """Before a flush: the stored values of the allocations it will change or delete."""
+    ids = [item.id for item in _changed(session)]
+    ids += [item.id for item in session.deleted if isinstance(item, Allocation)]
+    session.info[STORED] = _values_stored(session, ids)
+
+
+def _count_after(session: Session, _context: UOWTransaction) -> None:
+    """After a flush: add to the counts what its new, changed and deleted allocations change."""
+    before: dict[int, dict[str, Any]] = session.info.pop(STORED, {})
+    new = [item for item in session.new if isinstance(item, Allocation)]
+    if not new and not before:
+        return
+    now = _values_stored(session, [item_id for item_id in before if _exists(session, item_id)])
+    now.update(_values_stored(session, [item.id for item in new]))
+    added = [now[item_id] for item_id in sorted(now)]
+    removed = [before[item_id] for item_id in sorted(before)]
+    add_counts(session.connection(), SUMMARY, _changes(removed, added))
+
+
+def _exists(session: Session, allocation_id: int) -> bool:
+    return not any(
+        isinstance(item, Allocation) and item.id == allocation_id for item in session.deleted
+    )
+
+
+def listen() -> None:
+    """Keep the counts with every session's flushes (called once, when the app is made)."""
+    if not event.contains(Session, "after_flush", _count_after):
+        event.listen(Session, "before_flush", _read_before)
+        event.listen(Session, "after_flush", _count_after)

@@ -1,0 +1,113 @@
+"""The pack's figures that count work by the day something happened to it, read from the work
+counted by day (AllocationDay, kept by allocations.summary) instead of from every allocation.
+
+Each function gives exactly what its counterpart over the allocations gives (the randomised
+report tests compare them): flow_events as figures.events for a scope, outstanding_on_days
+and committed_on_days as running.open_on_days with the burn-down's and the spend's ends, and
+accepted_by_month as spend_by_month's actual spend by month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, Integer, case, func, literal, select, type_coerce
+
+from provider_portal.extensions import db
+from provider_portal.models import AllocationDay
+from provider_portal.models.work import ACCEPTED, ALLOCATED, DECLINED, ENDED, SETTLED, WITHDRAWN
+from provider_portal.reports.running import running_totals
+from provider_portal.reports.scope import Scope
+from provider_portal.reports.sql import month_key, month_of_key
+from provider_portal.timescales import add_months
+
+DAY = AllocationDay
+
+
+def _in_scope(scope: Scope) -> list[ColumnElement[bool]]:
+    return scope.filters_on(DAY.contract_id, DAY.provider_id)
+
+
+def flow_events(
+    scope: Scope, first_month: date, last_month: date, as_of: date
+) -> dict[tuple[str, date], int]:
+    """{(kind, month): count} of acceptances, declines and withdrawals in the months, on or
+    before the as-of date, in the scope (figures.events without keys)."""
+    each = (
+        select(
+            DAY.kind.label("kind"),
+            month_key(DAY.day, first_month, last_month).label("month"),
+            DAY.count.label("count"),
+        )
+        .where(
+            DAY.kind.in_((ACCEPTED, DECLINED, WITHDRAWN)),
+            DAY.day >= first_month,
+            DAY.day < add_months(last_month, 1),
+            DAY.day <= as_of,
+            *_in_scope(scope),
+        )
+        .subquery("counted")
+    )
+    query = select(each.c.kind, each.c.month, func.sum(each.c.count)).group_by(
+        each.c.kind, each.c.month
+    )
+    return {
+        (kind, month_of_key(key)): int(count)
+        for kind, key, count in db.session.execute(query)
+        if count
+    }
+
+
+def _open_on_days(
+    scope: Scope, came: str, went: str, days: Sequence[date], measure: Any, zero: Any
+) -> list[Any]:
+    """For each day, the work in the scope that `came` by its end and had not `went`."""
+    if not days:
+        return []
+    sign = case((DAY.kind == came, 1), else_=-1)
+    query = (
+        select(DAY.day, func.sum(sign * measure))
+        .where(DAY.kind.in_((came, went)), DAY.day <= max(days), *_in_scope(scope))
+        .group_by(DAY.day)
+    )
+    changes = {day: value for day, value in db.session.execute(query) if value}
+    return running_totals(changes, days, zero)
+
+
+def outstanding_on_days(scope: Scope, days: Sequence[date]) -> list[int]:
+    """Work allocated by each day's end and not yet returned, withdrawn or declined (the
+    burn-down's actual points: figures.outstanding_on_days)."""
+    return [int(n) for n in _open_on_days(scope, ALLOCATED, ENDED, days, DAY.count, 0)]
+
+
+def committed_on_days(scope: Scope, days: Sequence[date]) -> list[Decimal]:
+    """The price of the work allocated by each day's end and not yet accepted, withdrawn or
+    declined (spend_by_month's committed spend). Unpriced work adds nothing."""
+    # Summed as whole pence (Money's storage), read back as pounds here.
+    pence = _open_on_days(scope, ALLOCATED, SETTLED, days, type_coerce(DAY.amount, BigInteger), 0)
+    return [(Decimal(int(p)) / 100).quantize(Decimal("0.01")) for p in pence]
+
+
+def accepted_by_month(
+    scope: Scope, months: Sequence[date], accepted_by: date
+) -> dict[date | None, Decimal]:
+    """{month: the price of the work accepted in it}, for the months, up to accepted_by;
+    under None, everything accepted before the first month (spend_by_month's actual)."""
+    month = case(
+        (DAY.day < months[0], literal(0, Integer)),
+        else_=month_key(DAY.day, months[0], months[-1]),
+    ).label("month")
+    each = (
+        select(month, DAY.amount.label("amount"))
+        .where(DAY.kind == ACCEPTED, DAY.day <= accepted_by, *_in_scope(scope))
+        .subquery("accepted")
+    )
+    query = select(each.c.month, func.sum(each.c.amount)).group_by(each.c.month)
+    return {
+        (month_of_key(key) if key else None): Decimal(amount)
+        for key, amount in db.session.execute(query)
+        if amount is not None
+    }
