@@ -1,6 +1,6 @@
 """The work counted by day: allocated, accepted, declined, withdrawn, stopped being outstanding
 (ended) and stopped being committed spend (settled), by provider, contract and type of work,
-with the sum of the prices.
+with the sum of the prices and how many had one.
 
 The pack's flow events, burn-down and spend each read every allocation; they now add up these
 counts, kept with every allocation written (provider_portal.allocations.summary). This
@@ -64,13 +64,15 @@ def _counted():
                 c.provider_id,
                 sa.func.coalesce(c.contract_id, 0).label("contract_id"),
                 c.work_type_id,
-                sa.func.coalesce(c.unit_price, 0).label("price"),
+                c.unit_price.label("price"),
             ).where(present.is_not(None))
             for kind, day, present in parts
         )
     ).subquery("each")
     key = (each.c.kind, each.c.day, each.c.provider_id, each.c.contract_id, each.c.work_type_id)
-    return sa.select(*key, sa.func.count(), sa.func.sum(each.c.price)).group_by(*key)
+    priced = sa.func.sum(sa.case((each.c.price.is_not(None), 1), else_=0))
+    total = sa.func.coalesce(sa.func.sum(each.c.price), 0)
+    return sa.select(*key, sa.func.count(), total, priced).group_by(*key)
 
 
 def upgrade():
@@ -83,6 +85,7 @@ def upgrade():
         sa.Column("work_type_id", sa.Integer(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("priced", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
             "kind",
             "day",
@@ -99,10 +102,20 @@ def upgrade():
             for name in ("kind", "day", "provider_id", "contract_id", "work_type_id", "count")
         ),
         sa.column("amount"),
+        sa.column("priced"),
     )
     op.execute(
         table.insert().from_select(
-            ["kind", "day", "provider_id", "contract_id", "work_type_id", "count", "amount"],
+            [
+                "kind",
+                "day",
+                "provider_id",
+                "contract_id",
+                "work_type_id",
+                "count",
+                "amount",
+                "priced",
+            ],
             _counted(),
         )
     )

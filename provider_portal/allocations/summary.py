@@ -62,13 +62,13 @@ STOPPED = (
 )
 
 
-def contribution(values: Mapping[str, Any]) -> list[tuple[Key, Decimal]]:
+def contribution(values: Mapping[str, Any]) -> list[tuple[Key, Decimal | None]]:
     """What one allocation (its FIELDS) adds: (kind, day, provider, contract, work type) and
-    its price, once for each kind that has a day."""
+    its price (None when it has none), once for each kind that has a day."""
     allocated = values["allocated_on"]
     contract = values["contract_id"] if values["contract_id"] is not None else NO_CONTRACT
     who = (values["provider_id"], contract, values["work_type_id"])
-    price = values["unit_price"] if values["unit_price"] is not None else ZERO
+    price = values["unit_price"]
     days: list[tuple[str, date]] = [(ALLOCATED, allocated)]
     days += [(kind, values[field]) for kind, field in ON_ITS_DAY if values[field] is not None]
     for kind, fields in STOPPED:
@@ -82,7 +82,7 @@ def source(*where: ColumnElement[bool]) -> Any:
     """The counts worked out from the allocations (those `where` chooses): what the table
     holds. The same days as contribution(), in SQL."""
     contract = func.coalesce(Allocation.contract_id, NO_CONTRACT)
-    price = func.coalesce(Allocation.unit_price, 0)
+    price = Allocation.unit_price
     # (kind, its day, the column that must not be NULL for it to have one)
     parts: list[tuple[str, Any, Any]] = [(ALLOCATED, Allocation.allocated_on, None)]
     parts += [(kind, getattr(Allocation, field), None) for kind, field in ON_ITS_DAY]
@@ -111,7 +111,9 @@ def source(*where: ColumnElement[bool]) -> Any:
         each.c.contract_id,
         each.c.work_type_id,
     )
-    return select(*grouping, func.count(), func.sum(each.c.price)).group_by(*grouping)
+    priced = func.sum(case((each.c.price.is_not(None), 1), else_=0))
+    total = func.coalesce(func.sum(each.c.price), 0)
+    return select(*grouping, func.count(), total, priced).group_by(*grouping)
 
 
 SUMMARY = Summary("allocation_day", AllocationDay, source)
@@ -119,15 +121,22 @@ SUMMARY = Summary("allocation_day", AllocationDay, source)
 
 def _changes(
     removed: Iterable[Mapping[str, Any]], added: Iterable[Mapping[str, Any]]
-) -> dict[Key, tuple[int, Decimal]]:
-    """The counts' changes when the `removed` allocations' values give way to the `added`."""
-    changes: dict[Key, list[Any]] = defaultdict(lambda: [0, ZERO])
+) -> dict[Key, tuple[int, Decimal, int]]:
+    """The counts' changes when the `removed` allocations' values give way to the `added`:
+    (count, amount, priced) for each key."""
+    changes: dict[Key, list[Any]] = defaultdict(lambda: [0, ZERO, 0])
     for sign, group in ((-1, removed), (1, added)):
         for values in group:
             for key, price in contribution(values):
                 changes[key][0] += sign
-                changes[key][1] += sign * price
-    return {key: (n, amount) for key, (n, amount) in changes.items() if n or amount}
+                if price is not None:
+                    changes[key][1] += sign * price
+                    changes[key][2] += sign
+    return {
+        key: (n, amount, priced)
+        for key, (n, amount, priced) in changes.items()
+        if n or amount or priced
+    }
 
 
 def add_rows(rows: Iterable[Mapping[str, Any]]) -> None:

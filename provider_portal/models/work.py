@@ -216,7 +216,7 @@ NO_CONTRACT = 0
 
 class AllocationDay(db.Model):  # type: ignore[name-defined]
     """The work counted by what happened to it on each day (DAY_KINDS), by provider, contract
-    and type of work: how many, and the sum of their prices (unpriced work adds nothing).
+    and type of work: how many, the sum of their prices, and how many had a price.
     Kept with every allocation written (allocations.summary), so figures over months (the
     pack's flow, burn-down and spend) read some 40,000 counts instead of every allocation.
     Derived from Allocation alone; `flask report check-summaries` compares the two."""
@@ -230,6 +230,7 @@ class AllocationDay(db.Model):  # type: ignore[name-defined]
     work_type_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(Money)
+    priced: Mapped[int] = mapped_column(Integer)  # of the `count`, how many had a price
 
 
 class Document(db.Model):  # type: ignore[name-defined]

@@ -1,10 +1,12 @@
-"""The pack's figures that count work by the day something happened to it, read from the work
+"""The figures that count work by the day something happened to it, read from the work
 counted by day (AllocationDay, kept by allocations.summary) instead of from every allocation.
 
-Each function gives exactly what its counterpart over the allocations gives (the randomised
-report tests compare them): flow_events as figures.events for a scope, outstanding_on_days
-and committed_on_days as running.open_on_days with the burn-down's and the spend's ends, and
-accepted_by_month as spend_by_month's actual spend by month.
+Each gives exactly what its definition over the allocations gives (tests/reports/
+test_day_counts.py works those out in Python from random writes): flow_events, the flow
+table's acceptances, declines and withdrawals (figures.events for a whole scope);
+outstanding_on_days, the burn-down's outstanding work (allocated, not yet returned, withdrawn
+or declined); committed_on_days and accepted_by_month, the pack's committed and actual spend;
+accepted_by_financial_year, the forecast's actual spend by year.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from provider_portal.models import AllocationDay
 from provider_portal.models.work import ACCEPTED, ALLOCATED, DECLINED, ENDED, SETTLED, WITHDRAWN
 from provider_portal.reports.running import running_totals
 from provider_portal.reports.scope import Scope
-from provider_portal.reports.sql import month_key, month_of_key
+from provider_portal.reports.sql import financial_year_to, month_key, month_of_key
 from provider_portal.timescales import add_months
 
 DAY = AllocationDay
@@ -89,6 +91,26 @@ def committed_on_days(scope: Scope, days: Sequence[date]) -> list[Decimal]:
     # Summed as whole pence (Money's storage), read back as pounds here.
     pence = _open_on_days(scope, ALLOCATED, SETTLED, days, type_coerce(DAY.amount, BigInteger), 0)
     return [(Decimal(int(p)) / 100).quantize(Decimal("0.01")) for p in pence]
+
+
+def accepted_by_financial_year(scope: Scope, as_of: date) -> dict[int, Decimal]:
+    """{financial year: the price of the work accepted in it}, up to the as-of date, for the
+    years with priced work accepted (the forecast's actual spend by year)."""
+    each = (
+        select(
+            financial_year_to(DAY.day, as_of).label("year"),
+            DAY.amount.label("amount"),
+            DAY.priced.label("priced"),
+        )
+        .where(DAY.kind == ACCEPTED, DAY.day <= as_of, *_in_scope(scope))
+        .subquery("accepted")
+    )
+    query = select(each.c.year, func.sum(each.c.amount), func.sum(each.c.priced)).group_by(
+        each.c.year
+    )
+    return {
+        int(year): Decimal(amount) for year, amount, priced in db.session.execute(query) if priced
+    }
 
 
 def accepted_by_month(

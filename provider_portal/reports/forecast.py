@@ -41,9 +41,9 @@ from provider_portal.reports.backlog import (
     backlog_on,
     outstanding_on,
 )
+from provider_portal.reports.day_counts import accepted_by_financial_year
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import ZERO, money_sum, round_pence, scope_value
-from provider_portal.reports.sql import financial_year_to
 from provider_portal.timescales import (
     financial_year,
     financial_year_end,
@@ -339,15 +339,9 @@ def forecast(scope: Scope, as_of: date) -> Forecast:
     this_year = financial_year(as_of)
     clears_this_year = None if clears_on is None else clears_on <= financial_year_end(this_year)
 
-    fy = financial_year_to(Allocation.accepted_on, as_of)
-    actual_rows = db.session.execute(
-        select(fy, func.sum(price))
-        .select_from(Allocation)
-        .where(PRICE.is_not(None))
-        .where(actual_on(as_of), *scope.allocation_filters())
-        .group_by(fy)
-    ).all()
-    actual = {int(year): money_sum(amount) for year, amount in actual_rows}
+    actual = {
+        year: money_sum(amount) for year, amount in accepted_by_financial_year(scope, as_of).items()
+    }
     pending = parts.total + parts.coming
     years, later = _columns(as_of, clears_on, pending, list(actual))
     future = years[years.index(this_year) :]

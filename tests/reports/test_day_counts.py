@@ -17,12 +17,16 @@ from sqlalchemy import select
 from provider_portal.allocations import summary as work_counts
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationDay, AllocationStatus, Contract
-from provider_portal.reports.day_counts import flow_events, outstanding_on_days
+from provider_portal.reports.day_counts import (
+    accepted_by_financial_year,
+    flow_events,
+    outstanding_on_days,
+)
 from provider_portal.reports.pack.figures import burn_down_days
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import spend_by_month
 from provider_portal.summaries import differences
-from provider_portal.timescales import add_months, month_end, months_between
+from provider_portal.timescales import add_months, financial_year, month_end, months_between
 from tests.reports.test_reports_randomised import _build, _day, _in_scope
 
 SEEDS = range(4)
@@ -112,6 +116,13 @@ def test_the_counts_follow_random_writes_and_give_the_definitions(make, seed):
                     if day is not None and first <= day < add_months(last, 1) and day <= as_of:
                         events[(kind, day.replace(day=1))] += 1
             assert flow_events(scope, first, last, as_of) == dict(events)
+
+            by_year: dict[int, Decimal] = {}
+            for a in mine:
+                if a.unit_price is not None and a.accepted_on and a.accepted_on <= as_of:
+                    year = financial_year(a.accepted_on)
+                    by_year[year] = by_year.get(year, Decimal(0)) + a.unit_price
+            assert accepted_by_financial_year(scope, as_of) == by_year
 
             accepted_by = min(month_end(months[-1]), as_of)
             running = sum(
