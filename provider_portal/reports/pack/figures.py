@@ -596,30 +596,16 @@ def burn_down_days(first_month: date, last_month: date, as_of: date) -> list[dat
     return actual_days
 
 
-def burn_down_actuals(
-    scope: Scope, first_month: date, last_month: date, as_of: date
-) -> dict[date, int]:
-    """{day: outstanding work at its end} for burn_down_days: the burn-down's actual points."""
-    days = burn_down_days(first_month, last_month, as_of)
-    return dict(zip(days, outstanding_on_days(scope, days), strict=True))
-
-
 def backlog(
-    scope: Scope,
-    first_month: date,
-    last_month: date,
-    as_of: date,
-    projection: Forecast,
-    actuals: Mapping[date, int] | None = None,
+    scope: Scope, first_month: date, last_month: date, as_of: date, projection: Forecast
 ) -> list[BacklogPoint]:
     """The burn-down: outstanding allocated work at each month end up to the as-of date
     (and on the as-of date itself), then the forecast backlog (outstanding plus unallocated)
-    at each later month end and on the day it clears. `actuals` is burn_down_actuals' answer
-    when the caller has it already."""
+    at each later month end and on the day it clears."""
     months = check_range(first_month, last_month)
     range_end = month_end(months[-1])
-    if actuals is None:
-        actuals = burn_down_actuals(scope, first_month, last_month, as_of)
+    days = burn_down_days(first_month, last_month, as_of)
+    actuals = dict(zip(days, outstanding_on_days(scope, days), strict=True))
     points: dict[date, BacklogPoint] = {
         day: BacklogPoint(day, count, None) for day, count in actuals.items()
     }
@@ -672,8 +658,10 @@ def _build(
         # First in the first lane (or first of all, one after the other): see build_marked_pack.
         found = marker() if marker is not None else None
         in_lane = scope_here()
+        projection = forecast(in_lane, as_of)
         return {
-            "forecast": forecast(in_lane, as_of),
+            "forecast": projection,
+            "backlog": backlog(in_lane, first_month, last_month, as_of, projection),
             "spend": spend_by_month(in_lane, first_month, last_month, as_of),
             "sendback_reasons": sendback_reasons(in_lane, first_month, last_month, as_of),
             "marker": found,
@@ -696,18 +684,15 @@ def _build(
             "flow_total": flow_total,
             "rubric": rubric_summary(in_lane, first_month, last_month, as_of),
             "stages": stages(in_lane, first_month, last_month, as_of),
-            # The burn-down's counts here, its forecast points once both lanes are done.
-            "burn_down": burn_down_actuals(in_lane, first_month, last_month, as_of),
         }
 
     # Two lanes of about equal length (reports.together), the same rows in each. On PostgreSQL
     # at 100,000 cases, without parallel plans (as in a lane), measured one part at a time:
-    # the forecast 205 ms, spend 109, send-back reasons 20 (and the marker of a pack not yet
-    # kept, 70) in the first; the flow 157, stages 94 (with a row fetched per plan), cohort
-    # 66, burn-down 55 and rubric 12 in the second.
+    # the marker of a pack not yet kept 62 ms, the forecast 145, send-back reasons 20, spend
+    # 16 and the burn-down 10 in the first; the flow 106, stages 77 (with a row fetched per
+    # plan), cohort 62 and rubric 11 in the second.
     money, work = together(forecast_and_money, work_and_quality)
     found = money.pop("marker")
-    actuals = work.pop("burn_down")
     pack = Pack(
         scope=scope,
         first_month=first_month,
@@ -720,7 +705,6 @@ def _build(
         ),
         # The forecast sets the same value (scope_value) against the cost as funding agreed.
         value=money["forecast"].cost.row(FUNDING).total,
-        backlog=backlog(scope, first_month, last_month, as_of, money["forecast"], actuals),
         **money,
         **work,
     )
