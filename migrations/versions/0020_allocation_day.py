@@ -1,6 +1,6 @@
 """The work counted by day: allocated, accepted, declined, withdrawn, stopped being outstanding
-(ended) and stopped being committed spend (settled), by provider, contract and type of work,
-with the sum of the prices and how many had one.
+(ended) and stopped being committed spend (settled), by provider, contract, type of work and
+financial year of allocation, with the sum of the prices and how many had one.
 
 The pack's flow events, burn-down and spend each read every allocation; they now add up these
 counts, kept with every allocation written (provider_portal.allocations.summary). This
@@ -64,12 +64,29 @@ def _counted():
                 c.provider_id,
                 sa.func.coalesce(c.contract_id, 0).label("contract_id"),
                 c.work_type_id,
+                sa.cast(
+                    sa.case(
+                        (
+                            sa.extract("month", c.allocated_on) >= 4,
+                            sa.extract("year", c.allocated_on),
+                        ),
+                        else_=sa.extract("year", c.allocated_on) - 1,
+                    ),
+                    sa.Integer,
+                ).label("allocated_year"),
                 c.unit_price.label("price"),
             ).where(present.is_not(None))
             for kind, day, present in parts
         )
     ).subquery("each")
-    key = (each.c.kind, each.c.day, each.c.provider_id, each.c.contract_id, each.c.work_type_id)
+    key = (
+        each.c.kind,
+        each.c.day,
+        each.c.provider_id,
+        each.c.contract_id,
+        each.c.work_type_id,
+        each.c.allocated_year,
+    )
     priced = sa.func.sum(sa.case((each.c.price.is_not(None), 1), else_=0))
     total = sa.func.coalesce(sa.func.sum(each.c.price), 0)
     return sa.select(*key, sa.func.count(), total, priced).group_by(*key)
@@ -83,6 +100,7 @@ def upgrade():
         sa.Column("provider_id", sa.Integer(), nullable=False),
         sa.Column("contract_id", sa.Integer(), nullable=False),
         sa.Column("work_type_id", sa.Integer(), nullable=False),
+        sa.Column("allocated_year", sa.Integer(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("priced", sa.Integer(), nullable=False),
@@ -92,6 +110,7 @@ def upgrade():
             "provider_id",
             "contract_id",
             "work_type_id",
+            "allocated_year",
             name=op.f("pk_allocation_day"),
         ),
     )
@@ -99,7 +118,15 @@ def upgrade():
         "allocation_day",
         *(
             sa.column(name)
-            for name in ("kind", "day", "provider_id", "contract_id", "work_type_id", "count")
+            for name in (
+                "kind",
+                "day",
+                "provider_id",
+                "contract_id",
+                "work_type_id",
+                "allocated_year",
+                "count",
+            )
         ),
         sa.column("amount"),
         sa.column("priced"),
@@ -112,6 +139,7 @@ def upgrade():
                 "provider_id",
                 "contract_id",
                 "work_type_id",
+                "allocated_year",
                 "count",
                 "amount",
                 "priced",

@@ -24,9 +24,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, event, func, inspect, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    case,
+    cast,
+    event,
+    func,
+    inspect,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, UOWTransaction
 
+from provider_portal.contracts.pricing import financial_year_of
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationDay
 from provider_portal.models.work import (
@@ -40,6 +52,7 @@ from provider_portal.models.work import (
 )
 from provider_portal.reports.running import earliest
 from provider_portal.summaries import Key, Summary, add_counts, rebuild_summary
+from provider_portal.timescales import financial_year
 
 # The allocation's columns its contribution depends on.
 FIELDS = (
@@ -63,11 +76,12 @@ STOPPED = (
 
 
 def contribution(values: Mapping[str, Any]) -> list[tuple[Key, Decimal | None]]:
-    """What one allocation (its FIELDS) adds: (kind, day, provider, contract, work type) and
+    """What one allocation (its FIELDS) adds: (kind, day, provider, contract, work type,
+    financial year of allocation) and
     its price (None when it has none), once for each kind that has a day."""
     allocated = values["allocated_on"]
     contract = values["contract_id"] if values["contract_id"] is not None else NO_CONTRACT
-    who = (values["provider_id"], contract, values["work_type_id"])
+    who = (values["provider_id"], contract, values["work_type_id"], financial_year(allocated))
     price = values["unit_price"]
     days: list[tuple[str, date]] = [(ALLOCATED, allocated)]
     days += [(kind, values[field]) for kind, field in ON_ITS_DAY if values[field] is not None]
@@ -100,6 +114,7 @@ def source(*where: ColumnElement[bool]) -> Any:
                 Allocation.provider_id.label("provider_id"),
                 contract.label("contract_id"),
                 Allocation.work_type_id.label("work_type_id"),
+                cast(financial_year_of(Allocation.allocated_on), Integer).label("allocated_year"),
                 price.label("price"),
             ).where(which.is_not(None), *where)
         )
@@ -110,6 +125,7 @@ def source(*where: ColumnElement[bool]) -> Any:
         each.c.provider_id,
         each.c.contract_id,
         each.c.work_type_id,
+        each.c.allocated_year,
     )
     priced = func.sum(case((each.c.price.is_not(None), 1), else_=0))
     total = func.coalesce(func.sum(each.c.price), 0)

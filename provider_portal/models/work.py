@@ -228,6 +228,8 @@ class AllocationDay(db.Model):  # type: ignore[name-defined]
     provider_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     contract_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # NO_CONTRACT: none
     work_type_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The financial year the work was allocated in (spend committed by year of allocation).
+    allocated_year: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(Money)
     priced: Mapped[int] = mapped_column(Integer)  # of the `count`, how many had a price

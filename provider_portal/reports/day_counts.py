@@ -90,7 +90,7 @@ def committed_on_days(scope: Scope, days: Sequence[date]) -> list[Decimal]:
     declined (spend_by_month's committed spend). Unpriced work adds nothing."""
     # Summed as whole pence (Money's storage), read back as pounds here.
     pence = _open_on_days(scope, ALLOCATED, SETTLED, days, type_coerce(DAY.amount, BigInteger), 0)
-    return [(Decimal(int(p)) / 100).quantize(Decimal("0.01")) for p in pence]
+    return [_pounds(p) for p in pence]
 
 
 def accepted_by_financial_year(scope: Scope, as_of: date) -> dict[int, Decimal]:
@@ -110,6 +110,102 @@ def accepted_by_financial_year(scope: Scope, as_of: date) -> dict[int, Decimal]:
     )
     return {
         int(year): Decimal(amount) for year, amount, priced in db.session.execute(query) if priced
+    }
+
+
+# (financial year, contract id, provider id, work type id)
+SpendKey = tuple[int, int, int, int]
+
+
+def spend_by_year_and_contract(
+    as_of: date, scope: Scope
+) -> tuple[dict[SpendKey, Decimal], dict[SpendKey, Decimal]]:
+    """Committed spend on as_of by financial year of allocation, and actual spend by financial
+    year of acceptance, each by contract, provider and work type: the groups with priced work
+    in them (spend_by_financial_year's two sums). Work under no contract has contract id
+    NO_CONTRACT."""
+    who = (DAY.contract_id, DAY.provider_id, DAY.work_type_id)
+    sign = case((DAY.kind == ALLOCATED, 1), else_=-1)
+    committed = (
+        select(
+            DAY.allocated_year,
+            *who,
+            func.sum(sign * type_coerce(DAY.amount, BigInteger)),
+            func.sum(sign * DAY.priced),
+        )
+        .where(DAY.kind.in_((ALLOCATED, SETTLED)), DAY.day <= as_of, *_in_scope(scope))
+        .group_by(DAY.allocated_year, *who)
+    )
+    each = (
+        select(
+            financial_year_to(DAY.day, as_of).label("year"),
+            *(column.label(column.key) for column in who),
+            DAY.amount.label("amount"),
+            DAY.priced.label("priced"),
+        )
+        .where(DAY.kind == ACCEPTED, DAY.day <= as_of, *_in_scope(scope))
+        .subquery("accepted")
+    )
+    grouping = (each.c.year, each.c.contract_id, each.c.provider_id, each.c.work_type_id)
+    actual = select(*grouping, func.sum(each.c.amount), func.sum(each.c.priced)).group_by(*grouping)
+    return (
+        {
+            (int(year), *ids): _pounds(pence)
+            for year, *ids, pence, priced in db.session.execute(committed)
+            if priced
+        },
+        {
+            (int(year), *ids): Decimal(amount)
+            for year, *ids, amount, priced in db.session.execute(actual)
+            if priced
+        },
+    )
+
+
+def _pounds(pence: Any) -> Decimal:
+    return (Decimal(int(pence)) / 100).quantize(Decimal("0.01"))
+
+
+# (financial year, provider id, work type id): (costed pieces, their price, uncosted pieces)
+Accepted = dict[tuple[int, int, int], tuple[int, Decimal, int]]
+
+
+def accepted_by_year(as_of: date, scope: Scope) -> Accepted:
+    """The work accepted on or before as_of by financial year of acceptance, provider and work
+    type: how many had a price, the sum of those prices, and how many had none
+    (cost_per_output's counts)."""
+    each = (
+        select(
+            financial_year_to(DAY.day, as_of).label("year"),
+            DAY.provider_id.label("provider_id"),
+            DAY.work_type_id.label("work_type_id"),
+            DAY.count.label("count"),
+            DAY.amount.label("amount"),
+            DAY.priced.label("priced"),
+        )
+        .where(DAY.kind == ACCEPTED, DAY.day <= as_of, *_in_scope(scope))
+        .subquery("accepted")
+    )
+    grouping = (each.c.year, each.c.provider_id, each.c.work_type_id)
+    query = select(
+        *grouping, func.sum(each.c.count), func.sum(each.c.amount), func.sum(each.c.priced)
+    ).group_by(*grouping)
+    return {
+        (int(year), provider_id, work_type_id): (int(priced), Decimal(amount), int(n - priced))
+        for year, provider_id, work_type_id, n, amount, priced in db.session.execute(query)
+        if n
+    }
+
+
+def allocated_by_provider(as_of: date) -> dict[int, tuple[int, date]]:
+    """{provider id: (pieces of work allocated on or before as_of, the first day)}."""
+    query = (
+        select(DAY.provider_id, func.sum(DAY.count), func.min(case((DAY.count > 0, DAY.day))))
+        .where(DAY.kind == ALLOCATED, DAY.day <= as_of)
+        .group_by(DAY.provider_id)
+    )
+    return {
+        provider_id: (int(n), first) for provider_id, n, first in db.session.execute(query) if n
     }
 
 

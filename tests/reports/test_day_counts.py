@@ -17,10 +17,14 @@ from sqlalchemy import select
 from provider_portal.allocations import summary as work_counts
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationDay, AllocationStatus, Contract
+from provider_portal.models.work import NO_CONTRACT
 from provider_portal.reports.day_counts import (
     accepted_by_financial_year,
+    accepted_by_year,
+    allocated_by_provider,
     flow_events,
     outstanding_on_days,
+    spend_by_year_and_contract,
 )
 from provider_portal.reports.pack.figures import burn_down_days
 from provider_portal.reports.scope import Scope
@@ -123,6 +127,34 @@ def test_the_counts_follow_random_writes_and_give_the_definitions(make, seed):
                     year = financial_year(a.accepted_on)
                     by_year[year] = by_year.get(year, Decimal(0)) + a.unit_price
             assert accepted_by_financial_year(scope, as_of) == by_year
+
+            committed: dict[tuple, Decimal] = {}
+            actual: dict[tuple, Decimal] = {}
+            accepted: dict[tuple, list] = {}
+            for a in mine:
+                who = (a.contract_id or NO_CONTRACT, a.provider_id, a.work_type_id)
+                if a.unit_price is not None and _committed_on(a, as_of):
+                    key = (financial_year(a.allocated_on), *who)
+                    committed[key] = committed.get(key, Decimal(0)) + a.unit_price
+                if a.accepted_on is not None and a.accepted_on <= as_of:
+                    year = financial_year(a.accepted_on)
+                    counts = accepted.setdefault((year, a.provider_id, a.work_type_id), [0, 0, 0])
+                    if a.unit_price is None:
+                        counts[2] += 1
+                    else:
+                        counts[0] += 1
+                        counts[1] += a.unit_price
+                        actual[(year, *who)] = actual.get((year, *who), 0) + a.unit_price
+            assert spend_by_year_and_contract(as_of, scope) == (committed, actual)
+            assert accepted_by_year(as_of, scope) == {k: tuple(v) for k, v in accepted.items()}
+            if scope.contract is None and scope.provider is None:
+                first_days: dict[int, list[date]] = {}
+                for a in mine:
+                    if a.allocated_on <= as_of:
+                        first_days.setdefault(a.provider_id, []).append(a.allocated_on)
+                assert allocated_by_provider(as_of) == {
+                    p: (len(days), min(days)) for p, days in first_days.items()
+                }
 
             accepted_by = min(month_end(months[-1]), as_of)
             running = sum(

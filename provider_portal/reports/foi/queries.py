@@ -27,6 +27,7 @@ from provider_portal.reports.compliance.queries import (
     compliance_report,
     counted_exception,
 )
+from provider_portal.reports.day_counts import allocated_by_provider
 from provider_portal.reports.exports import Export, csv_export
 from provider_portal.reports.forecast import (
     FUNDING,
@@ -153,14 +154,14 @@ def delayed_cases(as_of: date) -> Delayed:
 
 def providers_used(as_of: date) -> list[ProviderUse]:
     """Providers given work on or before as_of, with how much, by name."""
-    query = (
-        select(Provider.name, func.count(Allocation.id), func.min(Allocation.allocated_on))
-        .join(Allocation, Allocation.provider_id == Provider.id)
-        .where(Allocation.allocated_on <= as_of)
-        .group_by(Provider.id, Provider.name)
-        .order_by(Provider.name)
+    used = allocated_by_provider(as_of)
+    if not used:
+        return []
+    names = db.session.execute(select(Provider.id, Provider.name).where(Provider.id.in_(used)))
+    return sorted(
+        (ProviderUse(name, *used[provider_id]) for provider_id, name in names),
+        key=lambda use: (use.name, use.first_allocated_on),
     )
-    return [ProviderUse(name, int(n), first) for name, n, first in db.session.execute(query)]
 
 
 def _spend(as_of: date) -> tuple[list[ProviderSpend], list[tuple[int, Decimal, Decimal]]]:

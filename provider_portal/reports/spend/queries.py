@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -36,10 +37,14 @@ from provider_portal.models import (
     WorkType,
 )
 from provider_portal.models.types import PENNY
-from provider_portal.reports.day_counts import accepted_by_month, committed_on_days
+from provider_portal.reports.day_counts import (
+    accepted_by_month,
+    accepted_by_year,
+    committed_on_days,
+    spend_by_year_and_contract,
+)
 from provider_portal.reports.exports import Export, csv_export
 from provider_portal.reports.scope import EVERYTHING, Scope
-from provider_portal.reports.sql import financial_year_to
 from provider_portal.reports.xlsx import csv_value
 from provider_portal.timescales import add_months, financial_year_label, months_between
 
@@ -89,44 +94,33 @@ def spend_by_financial_year(as_of: date, scope: Scope = EVERYTHING) -> list[Spen
     """Committed and actual spend on as_of per financial year, contract, provider and work type.
 
     Only costed work appears (work under a contract with a price for its date); see
-    uncosted_count for the rest. Two GROUP BY queries: committed by year of allocation,
-    actual by year of acceptance.
+    uncosted_count for the rest. Committed by year of allocation, actual by year of
+    acceptance, from the work counted by day (reports.day_counts), then named.
     """
+    committed, actual = spend_by_year_and_contract(as_of, scope)
+    ids = set(committed) | set(actual)
+    contracts = _names(Contract.id, Contract.reference, {key[1] for key in ids})
+    providers = _names(Provider.id, Provider.name, {key[2] for key in ids})
+    work_types = _names(WorkType.id, WorkType.name, {key[3] for key in ids})
     totals: dict[tuple[int, str, str, str], list[Decimal]] = {}
-    for index, (condition, dated) in enumerate(
-        (
-            (committed_on(as_of), Allocation.allocated_on),
-            (actual_on(as_of), Allocation.accepted_on),
-        )
-    ):
-        # Sum on the integer keys first, then name them: grouping 100,000 rows by text
-        # made PostgreSQL sort them on disk.
-        year = financial_year_to(dated, as_of).label("year")
-        sums = (
-            select(
-                year,
-                Allocation.contract_id,
-                Allocation.provider_id,
-                Allocation.work_type_id,
-                func.sum(PRICE).label("amount"),
-            )
-            .where(PRICE.is_not(None), condition, *scope.allocation_filters())
-            .group_by(year, Allocation.contract_id, Allocation.provider_id, Allocation.work_type_id)
-            .subquery("sums")
-        )
-        query = (
-            select(sums.c.year, Contract.reference, Provider.name, WorkType.name, sums.c.amount)
-            .join(Contract, Contract.id == sums.c.contract_id)
-            .join(Provider, Provider.id == sums.c.provider_id)
-            .join(WorkType, WorkType.id == sums.c.work_type_id)
-        )
-        for fy, reference, provider, work_type, amount in db.session.execute(query):
-            key = (int(fy), reference, provider, work_type)
+    for index, sums in enumerate((committed, actual)):
+        for (fy, contract_id, provider_id, work_type_id), amount in sums.items():
+            if contract_id not in contracts:
+                continue  # work under no contract is uncosted
+            key = (fy, contracts[contract_id], providers[provider_id], work_types[work_type_id])
             totals.setdefault(key, [ZERO, ZERO])[index] += money_sum(amount)
     return [
         SpendRow(fy, reference, provider, work_type, committed, actual)
         for (fy, reference, provider, work_type), (committed, actual) in sorted(totals.items())
     ]
+
+
+def _names(id_column: Any, name_column: Any, ids: set[int]) -> dict[int, str]:
+    """{id: name} for the ids, in one query (none for no ids)."""
+    if not ids:
+        return {}
+    found = db.session.execute(select(id_column, name_column).where(id_column.in_(sorted(ids))))
+    return {row[0]: row[1] for row in found}
 
 
 def uncosted_count(as_of: date, scope: Scope = EVERYTHING) -> int:
@@ -296,35 +290,11 @@ class CostPerOutput:
 
 def cost_per_output(as_of: date, scope: Scope = EVERYTHING) -> list[CostPerOutput]:
     """Actual spend and accepted pieces per financial year, provider and work type."""
-    year = financial_year_to(Allocation.accepted_on, as_of).label("year")
-    # Integer keys first, names after (see spend_by_financial_year).
-    sums = (
-        select(
-            year,
-            Allocation.provider_id,
-            Allocation.work_type_id,
-            count_if(PRICE.is_not(None)).label("costed"),
-            func.sum(PRICE).label("amount"),
-            count_if(PRICE.is_(None)).label("uncosted"),
-        )
-        .where(actual_on(as_of), *scope.allocation_filters())
-        .group_by(year, Allocation.provider_id, Allocation.work_type_id)
-        .subquery("sums")
-    )
-    query = (
-        select(
-            sums.c.year,
-            Provider.name,
-            WorkType.name,
-            sums.c.costed,
-            sums.c.amount,
-            sums.c.uncosted,
-        )
-        .join(Provider, Provider.id == sums.c.provider_id)
-        .join(WorkType, WorkType.id == sums.c.work_type_id)
-        .order_by(sums.c.year, Provider.name, WorkType.name)
-    )
-    return [
-        CostPerOutput(int(fy), provider, work_type, int(n), money_sum(amount), int(missing))
-        for fy, provider, work_type, n, amount, missing in db.session.execute(query)
+    counted = accepted_by_year(as_of, scope)
+    providers = _names(Provider.id, Provider.name, {key[1] for key in counted})
+    work_types = _names(WorkType.id, WorkType.name, {key[2] for key in counted})
+    rows = [
+        CostPerOutput(fy, providers[provider_id], work_types[work_type_id], n, money_sum(a), none)
+        for (fy, provider_id, work_type_id), (n, a, none) in counted.items()
     ]
+    return sorted(rows, key=lambda r: (r.financial_year, r.provider_name, r.work_type_name))
