@@ -42,7 +42,7 @@ from provider_portal.extensions import db
 from provider_portal.models import Allocation, Case
 from provider_portal.outcomes import case_open_on
 from provider_portal.reports.scope import EVERYTHING, Scope
-from provider_portal.reports.sql import DaysBetween
+from provider_portal.reports.sql import DaysBetween, Unindexed
 from provider_portal.timescales import FINAL_PLAN_DAYS
 
 # A case received on the as-of date passes 20 weeks in the 21st week after it, so every open
@@ -86,9 +86,13 @@ def _not_by(column: InstrumentedAttribute[date | None], as_of: date) -> ColumnEl
 
 
 def outstanding_on(as_of: date) -> ColumnElement[bool]:
-    """Allocated by as_of and, on as_of, not yet returned, withdrawn or declined."""
+    """Allocated by as_of and, on as_of, not yet returned, withdrawn or declined.
+
+    Nearly all work was allocated by as_of; SQLite, which keeps no statistics here, would
+    read it all by the allocation date's index rather than find the few not yet returned by
+    the return date's (180 ms against 10 at 100,000 cases): it is told not to."""
     return and_(
-        Allocation.allocated_on <= as_of,
+        Unindexed(Allocation.allocated_on) <= as_of,
         _not_by(Allocation.returned_on, as_of),
         _not_by(Allocation.withdrawn_on, as_of),
         _not_by(Allocation.declined_on, as_of),

@@ -403,19 +403,22 @@ def _placed_outstanding(scope: Scope, as_of: date, cuts: list[int]) -> dict[int,
 
     Oldest allocation first (then by id): the first cuts[0] pieces come back in the as-of
     year, the next up to cuts[1] in the year after, and so on; the rest in the last column.
+    The work still out is found first (materialised), then ranked: ranked as it was read,
+    SQLite read every allocation in date order to save sorting the few still out.
     """
-    rank = func.row_number().over(order_by=(Allocation.allocated_on, Allocation.id))
+    out = (
+        select(Allocation.id, Allocation.allocated_on, PRICE.label("price"))
+        .where(outstanding_on(as_of), *scope.allocation_filters())
+        .cte("still_out")
+        .prefix_with("MATERIALIZED")
+    )
+    rank = func.row_number().over(order_by=(out.c.allocated_on, out.c.id))
     bucket: ColumnElement[int] = (
         case(*((rank <= cut, index) for index, cut in enumerate(cuts)), else_=len(cuts))
         if cuts
         else literal(0)
     )
-    ranked = (
-        select(bucket.label("bucket"), PRICE.label("price"))
-        .select_from(Allocation)
-        .where(outstanding_on(as_of), *scope.allocation_filters())
-        .subquery()
-    )
+    ranked = select(bucket.label("bucket"), out.c.price.label("price")).subquery()
     query = select(ranked.c.bucket, func.sum(ranked.c.price)).group_by(ranked.c.bucket)
     return {int(column): money_sum(amount) for column, amount in db.session.execute(query)}
 

@@ -45,6 +45,29 @@ class DaysBetween(ColumnElement[int]):
         self.end = coercions.expect(roles.ExpressionElementRole, end)
 
 
+class Unindexed(ColumnElement[Any]):
+    """A column that SQLite is not to look up by its index: `+column` there (SQLite's own way
+    of saying so), the column itself elsewhere. For a condition whose index would find most
+    of the table, beside one whose index finds a few rows."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: Any) -> None:
+        self.column = coercions.expect(roles.ExpressionElementRole, column)
+        self.type = self.column.type
+
+
+@compiles(Unindexed, "sqlite")
+def _unindexed_sqlite(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.column, **kw)}"
+
+
+@compiles(Unindexed)
+def _unindexed(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column, **kw)
+
+
 @compiles(DaysBetween, "sqlite")
 def _days_between_sqlite(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
     # Dates are ISO text in SQLite; julianday() of a plain date is a whole number plus .5,

@@ -221,11 +221,12 @@ def foi_report(as_of: date) -> FoiReport:
     """Every answer on the FOI page, as the records stood on as_of."""
     first_month, last_month = _compliance_months(as_of)
 
-    def backlog_and_forecast() -> tuple[Any, ...]:
-        return delayed_cases(as_of), forecast(Scope(), as_of)
+    def the_forecast() -> Forecast:
+        return forecast(Scope(), as_of)
 
     def the_rest() -> tuple[Any, ...]:
         return (
+            delayed_cases(as_of),
             providers_used(as_of),
             _spend(as_of),
             cost_per_output(as_of, Scope()),
@@ -233,10 +234,12 @@ def foi_report(as_of: date) -> FoiReport:
             advice_times(as_of),
         )
 
-    # Two lanes of about equal length (reports.together): the delayed cases and the forecast
-    # (its backlog) read the open cases, the rest the allocations.
-    (delayed, result), rest = together(backlog_and_forecast, the_rest)
-    providers, (spend, spend_years), outputs, compliance, advice_times_ = rest
+    # Two lanes of about equal length (reports.together). On PostgreSQL at 100,000 cases,
+    # without parallel plans: the forecast 161 ms in the first; the advice times 61, the
+    # delayed cases 48, compliance 21, spend 16, cost per output 7 and providers 4 in the
+    # second.
+    result, rest = together(the_forecast, the_rest)
+    delayed, providers, (spend, spend_years), outputs, compliance, advice_times_ = rest
     advice_first_month, advice = advice_times_
     projection = [(day, result.backlog_on(day)) for day in quarter_ends(as_of, FORECAST_QUARTERS)]
     answers = _answers(
