@@ -114,39 +114,10 @@ def upgrade():
             name=op.f("pk_allocation_day"),
         ),
     )
-    table = sa.table(
-        "allocation_day",
-        *(
-            sa.column(name)
-            for name in (
-                "kind",
-                "day",
-                "provider_id",
-                "contract_id",
-                "work_type_id",
-                "allocated_year",
-                "count",
-            )
-        ),
-        sa.column("amount"),
-        sa.column("priced"),
-    )
-    op.execute(
-        table.insert().from_select(
-            [
-                "kind",
-                "day",
-                "provider_id",
-                "contract_id",
-                "work_type_id",
-                "allocated_year",
-                "count",
-                "amount",
-                "priced",
-            ],
-            _counted(),
-        )
-    )
+    columns = ("kind", "day", "provider_id", "contract_id", "work_type_id", "allocated_year")
+    columns += ("count", "amount", "priced")
+    table = sa.table("allocation_day", *(sa.column(name) for name in columns))
+    op.execute(table.insert().from_select(list(columns), _counted()))
 
 
 def downgrade():

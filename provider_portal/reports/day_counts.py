@@ -93,23 +93,35 @@ def committed_on_days(scope: Scope, days: Sequence[date]) -> list[Decimal]:
     return [_pounds(p) for p in pence]
 
 
-def accepted_by_financial_year(scope: Scope, as_of: date) -> dict[int, Decimal]:
-    """{financial year: the price of the work accepted in it}, up to the as-of date, for the
-    years with priced work accepted (the forecast's actual spend by year)."""
+def _accepted_by_year(as_of: date, scope: Scope, *keys: Any) -> list[Any]:
+    """(financial year, *keys, pieces, their price, how many had a price) of the work accepted
+    on or before as_of, by financial year of acceptance and the `keys` columns."""
     each = (
         select(
             financial_year_to(DAY.day, as_of).label("year"),
+            *(key.label(key.key) for key in keys),
+            DAY.count.label("count"),
             DAY.amount.label("amount"),
             DAY.priced.label("priced"),
         )
         .where(DAY.kind == ACCEPTED, DAY.day <= as_of, *_in_scope(scope))
         .subquery("accepted")
     )
-    query = select(each.c.year, func.sum(each.c.amount), func.sum(each.c.priced)).group_by(
-        each.c.year
-    )
+    grouping = (each.c.year, *(each.c[key.key] for key in keys))
+    sums = (func.sum(each.c.count), func.sum(each.c.amount), func.sum(each.c.priced))
+    return [
+        (int(year), *rest)
+        for year, *rest in db.session.execute(select(*grouping, *sums).group_by(*grouping))
+    ]
+
+
+def accepted_by_financial_year(scope: Scope, as_of: date) -> dict[int, Decimal]:
+    """{financial year: the price of the work accepted in it}, up to the as-of date, for the
+    years with priced work accepted (the forecast's actual spend by year)."""
     return {
-        int(year): Decimal(amount) for year, amount, priced in db.session.execute(query) if priced
+        year: Decimal(amount)
+        for year, _n, amount, priced in _accepted_by_year(as_of, scope)
+        if priced
     }
 
 
@@ -136,18 +148,6 @@ def spend_by_year_and_contract(
         .where(DAY.kind.in_((ALLOCATED, SETTLED)), DAY.day <= as_of, *_in_scope(scope))
         .group_by(DAY.allocated_year, *who)
     )
-    each = (
-        select(
-            financial_year_to(DAY.day, as_of).label("year"),
-            *(column.label(column.key) for column in who),
-            DAY.amount.label("amount"),
-            DAY.priced.label("priced"),
-        )
-        .where(DAY.kind == ACCEPTED, DAY.day <= as_of, *_in_scope(scope))
-        .subquery("accepted")
-    )
-    grouping = (each.c.year, each.c.contract_id, each.c.provider_id, each.c.work_type_id)
-    actual = select(*grouping, func.sum(each.c.amount), func.sum(each.c.priced)).group_by(*grouping)
     return (
         {
             (int(year), *ids): _pounds(pence)
@@ -155,8 +155,8 @@ def spend_by_year_and_contract(
             if priced
         },
         {
-            (int(year), *ids): Decimal(amount)
-            for year, *ids, amount, priced in db.session.execute(actual)
+            (year, *ids): Decimal(amount)
+            for year, *ids, _n, amount, priced in _accepted_by_year(as_of, scope, *who)
             if priced
         },
     )
@@ -174,25 +174,10 @@ def accepted_by_year(as_of: date, scope: Scope) -> Accepted:
     """The work accepted on or before as_of by financial year of acceptance, provider and work
     type: how many had a price, the sum of those prices, and how many had none
     (cost_per_output's counts)."""
-    each = (
-        select(
-            financial_year_to(DAY.day, as_of).label("year"),
-            DAY.provider_id.label("provider_id"),
-            DAY.work_type_id.label("work_type_id"),
-            DAY.count.label("count"),
-            DAY.amount.label("amount"),
-            DAY.priced.label("priced"),
-        )
-        .where(DAY.kind == ACCEPTED, DAY.day <= as_of, *_in_scope(scope))
-        .subquery("accepted")
-    )
-    grouping = (each.c.year, each.c.provider_id, each.c.work_type_id)
-    query = select(
-        *grouping, func.sum(each.c.count), func.sum(each.c.amount), func.sum(each.c.priced)
-    ).group_by(*grouping)
+    found = _accepted_by_year(as_of, scope, DAY.provider_id, DAY.work_type_id)
     return {
-        (int(year), provider_id, work_type_id): (int(priced), Decimal(amount), int(n - priced))
-        for year, provider_id, work_type_id, n, amount, priced in db.session.execute(query)
+        (year, provider_id, work_type_id): (int(priced), Decimal(amount), int(n - priced))
+        for year, provider_id, work_type_id, n, amount, priced in found
         if n
     }
 
