@@ -7,8 +7,8 @@ perhaps a sum. It is kept in the same transaction as its source (quality.summary
 allocations.summary keep theirs with every flush), so it is never behind. A key whose rows
 are all gone keeps measures of 0, which read as nothing.
 
-Each summary is registered in SUMMARIES with the statement that works its counts out from
-the source rows. `flask report check-summaries` compares the two (differences) and, asked to,
+Each summary is listed by summaries() with the statement that works its counts out from the
+source rows. `flask report check-summaries` compares the two (differences) and, asked to,
 writes the table again from the source (rebuild_summary).
 """
 

@@ -7,8 +7,9 @@ its price. The pack's flow events, burn-down and spend add these up over a range
 (reports.day_counts) instead of reading every allocation.
 
 Kept in the same transaction as the work, by the ORM: before a flush the changed allocations'
-stored values are read (one statement), and after it the difference between what they
-added then and what they add now is added to the counts (one statement). New allocations add
+stored values are read (one statement); after it their values and the new allocations' are
+read (one statement) and the difference between what they added then and what they add now
+is added to the counts (one statement). New allocations add
 their contribution; deleted ones take theirs away. The statements that change allocations
 without the ORM keep the counts themselves: repricing writes its contract's and work type's
 counts again (rebuild_for), the allocation import adds the rows it inserts (add_rows), and
@@ -223,17 +224,13 @@ def _count_after(session: Session, _context: UOWTransaction) -> None:
     new = [item for item in session.new if isinstance(item, Allocation)]
     if not new and not before:
         return
-    now = _values_stored(session, [item_id for item_id in before if _exists(session, item_id)])
-    now.update(_values_stored(session, [item.id for item in new]))
+    deleted = {item.id for item in session.deleted if isinstance(item, Allocation)}
+    now = _values_stored(
+        session, [item_id for item_id in before if item_id not in deleted] + [i.id for i in new]
+    )
     added = [now[item_id] for item_id in sorted(now)]
     removed = [before[item_id] for item_id in sorted(before)]
     add_counts(session.connection(), SUMMARY, _changes(removed, added))
-
-
-def _exists(session: Session, allocation_id: int) -> bool:
-    return not any(
-        isinstance(item, Allocation) and item.id == allocation_id for item in session.deleted
-    )
 
 
 def listen() -> None:

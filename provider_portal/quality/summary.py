@@ -142,7 +142,7 @@ def _count_changes(session: Session, _context: UOWTransaction) -> None:
 
 
 def listen() -> None:
-    """Keep the counts with every session's flushes (called once, when the models load)."""
+    """Keep the counts with every session's flushes (called once, when the app is made)."""
     if not event.contains(Session, "after_flush", _count_changes):
         event.listen(Session, "before_flush", _refuse_edits)
         event.listen(Session, "after_flush", _count_changes)

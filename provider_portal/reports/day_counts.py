@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Integer, case, func, literal, select, type_coerce
 
+from provider_portal.contracts.money import ZERO
 from provider_portal.extensions import db
 from provider_portal.models import AllocationDay
 from provider_portal.models.work import ACCEPTED, ALLOCATED, DECLINED, ENDED, SETTLED, WITHDRAWN
@@ -63,6 +64,12 @@ def flow_events(
     }
 
 
+def _signed_sum(sign: ColumnElement[int], measure: Any) -> ColumnElement[Any]:
+    """SUM(sign * measure) of a count or of Money (summed as the whole pence it is stored as),
+    read back as the measure's own type: a Money sum comes back as pounds."""
+    return type_coerce(func.sum(sign * type_coerce(measure, BigInteger)), measure.type)
+
+
 def _open_on_days(
     scope: Scope, came: str, went: str, days: Sequence[date], measure: Any, zero: Any
 ) -> list[Any]:
@@ -71,7 +78,7 @@ def _open_on_days(
         return []
     sign = case((DAY.kind == came, 1), else_=-1)
     query = (
-        select(DAY.day, func.sum(sign * measure))
+        select(DAY.day, _signed_sum(sign, measure))
         .where(DAY.kind.in_((came, went)), DAY.day <= max(days), *_in_scope(scope))
         .group_by(DAY.day)
     )
@@ -81,16 +88,14 @@ def _open_on_days(
 
 def outstanding_on_days(scope: Scope, days: Sequence[date]) -> list[int]:
     """Work allocated by each day's end and not yet returned, withdrawn or declined (the
-    burn-down's actual points: figures.outstanding_on_days)."""
+    burn-down's actual points, and backlog.outstanding_on for each day)."""
     return [int(n) for n in _open_on_days(scope, ALLOCATED, ENDED, days, DAY.count, 0)]
 
 
 def committed_on_days(scope: Scope, days: Sequence[date]) -> list[Decimal]:
     """The price of the work allocated by each day's end and not yet accepted, withdrawn or
     declined (spend_by_month's committed spend). Unpriced work adds nothing."""
-    # Summed as whole pence (Money's storage), read back as pounds here.
-    pence = _open_on_days(scope, ALLOCATED, SETTLED, days, type_coerce(DAY.amount, BigInteger), 0)
-    return [_pounds(p) for p in pence]
+    return _open_on_days(scope, ALLOCATED, SETTLED, days, DAY.amount, ZERO)
 
 
 def _accepted_by_year(as_of: date, scope: Scope, *keys: Any) -> list[Any]:
@@ -142,16 +147,16 @@ def spend_by_year_and_contract(
         select(
             DAY.allocated_year,
             *who,
-            func.sum(sign * type_coerce(DAY.amount, BigInteger)),
-            func.sum(sign * DAY.priced),
+            _signed_sum(sign, DAY.amount),
+            _signed_sum(sign, DAY.priced),
         )
         .where(DAY.kind.in_((ALLOCATED, SETTLED)), DAY.day <= as_of, *_in_scope(scope))
         .group_by(DAY.allocated_year, *who)
     )
     return (
         {
-            (int(year), *ids): _pounds(pence)
-            for year, *ids, pence, priced in db.session.execute(committed)
+            (int(year), *ids): amount
+            for year, *ids, amount, priced in db.session.execute(committed)
             if priced
         },
         {
@@ -160,10 +165,6 @@ def spend_by_year_and_contract(
             if priced
         },
     )
-
-
-def _pounds(pence: Any) -> Decimal:
-    return (Decimal(int(pence)) / 100).quantize(Decimal("0.01"))
 
 
 # (financial year, provider id, work type id): (costed pieces, their price, uncosted pieces)

@@ -1,23 +1,20 @@
-"""Work open on each of a list of days, counted or priced, from one grouped pass.
+"""Work open on each of a list of days, from counts of the days it came and went.
 
 Work is open on a day d when it was allocated by d and had not yet ended by d (ended: the
-earliest of some of its dates, such as returned, withdrawn or declined). Asking that of every
-allocation for each of n days is n conditions per row; instead the query counts (or prices)
-the work by the day it was allocated and by the day it stopped being open, and the running
-totals are added up here: open on d = allocated by d less allocated and ended by d.
+earliest of some of its dates, such as returned, withdrawn or declined: earliest()). Asking
+that of every allocation for each of n days is n conditions per row; instead the work is
+counted (or priced) by the day it was allocated and by the day it stopped being open (the
+work counted by day, reports.day_counts), and the running totals are added up here: open on
+d = allocated by d less ended by d.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal_column, select, union_all
-
-from provider_portal.extensions import db
-from provider_portal.models import Allocation
+from sqlalchemy import ColumnElement, case
 
 
 def earliest(*columns: Any) -> ColumnElement[date]:
@@ -32,40 +29,6 @@ def earliest(*columns: Any) -> ColumnElement[date]:
         (first <= later, first),
         else_=later,
     )
-
-
-def open_on_days(
-    ended: ColumnElement[date],
-    days: Sequence[date],
-    filters: Sequence[ColumnElement[bool]] = (),
-    amount: Any = None,
-) -> list[Any]:
-    """For each day, the allocations meeting the filters that were open at its end: how many,
-    or with `amount` (a column), the sum of it (a Decimal, 0 when none)."""
-    if not days:
-        return []
-    last = max(days)
-    # Allocated and ended: gone on the later of the two days (work that ended before it was
-    # allocated stops counting on the day of allocation).
-    gone = case((ended < Allocation.allocated_on, Allocation.allocated_on), else_=ended)
-    carried = [] if amount is None else [amount.label("amount")]
-    work = (
-        select(Allocation.allocated_on.label("came"), gone.label("went"), *carried)
-        .where(Allocation.allocated_on <= last, *filters)
-        .subquery("work")
-    )
-    total = func.count() if amount is None else func.coalesce(func.sum(work.c.amount), 0)
-    came = select(literal_column("1").label("kind"), work.c.came.label("day"), total)
-    went = select(literal_column("-1").label("kind"), work.c.went.label("day"), total)
-    query = union_all(
-        came.group_by(work.c.came),
-        went.where(work.c.went <= last).group_by(work.c.went),
-    )
-    changes: dict[date, Any] = {}
-    for kind, day, value in db.session.execute(query):
-        change = int(kind) * (int(value) if amount is None else Decimal(value))
-        changes[day] = changes.get(day, 0) + change
-    return running_totals(changes, days, 0 if amount is None else Decimal(0))
 
 
 def running_totals(changes: Mapping[date, Any], days: Sequence[date], zero: Any) -> list[Any]:

@@ -44,6 +44,7 @@ from provider_portal.reports.spend.queries import (
     ZERO,
     CostPerOutput,
     cost_per_output,
+    names_by_id,
     spend_by_financial_year,
 )
 from provider_portal.reports.sql import mean
@@ -155,11 +156,9 @@ def delayed_cases(as_of: date) -> Delayed:
 def providers_used(as_of: date) -> list[ProviderUse]:
     """Providers given work on or before as_of, with how much, by name."""
     used = allocated_by_provider(as_of)
-    if not used:
-        return []
-    names = db.session.execute(select(Provider.id, Provider.name).where(Provider.id.in_(used)))
+    names = names_by_id(Provider.id, Provider.name, used)
     return sorted(
-        (ProviderUse(name, *used[provider_id]) for provider_id, name in names),
+        (ProviderUse(name, *used[provider_id]) for provider_id, name in names.items()),
         key=lambda use: (use.name, use.first_allocated_on),
     )
 

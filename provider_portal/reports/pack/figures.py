@@ -54,7 +54,7 @@ from provider_portal.reports.pack.quality import (
     sendback_reasons,
 )
 from provider_portal.reports.scope import Scope
-from provider_portal.reports.spend.queries import SpendMonth, spend_by_month
+from provider_portal.reports.spend.queries import SpendMonth, names_by_id, spend_by_month
 from provider_portal.reports.sql import (
     MEDIAN,
     P90,
@@ -244,12 +244,7 @@ def cohort_by_work_type(
     present = {work_type_id for _, work_type_id in found}
     if not present:
         return []
-    names: dict[int, str] = {
-        work_type_id: name
-        for work_type_id, name in db.session.execute(
-            select(WorkType.id, WorkType.name).where(WorkType.id.in_(present))
-        )
-    }
+    names = names_by_id(WorkType.id, WorkType.name, present)
     rows: list[WorkTypeCohortRow] = []
     for work_type_id in sorted(present, key=lambda i: names[i]):
         name = names[work_type_id]

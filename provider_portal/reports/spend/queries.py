@@ -99,9 +99,9 @@ def spend_by_financial_year(as_of: date, scope: Scope = EVERYTHING) -> list[Spen
     """
     committed, actual = spend_by_year_and_contract(as_of, scope)
     ids = set(committed) | set(actual)
-    contracts = _names(Contract.id, Contract.reference, {key[1] for key in ids})
-    providers = _names(Provider.id, Provider.name, {key[2] for key in ids})
-    work_types = _names(WorkType.id, WorkType.name, {key[3] for key in ids})
+    contracts = names_by_id(Contract.id, Contract.reference, {key[1] for key in ids})
+    providers = names_by_id(Provider.id, Provider.name, {key[2] for key in ids})
+    work_types = names_by_id(WorkType.id, WorkType.name, {key[3] for key in ids})
     totals: dict[tuple[int, str, str, str], list[Decimal]] = {}
     for index, sums in enumerate((committed, actual)):
         for (fy, contract_id, provider_id, work_type_id), amount in sums.items():
@@ -115,11 +115,13 @@ def spend_by_financial_year(as_of: date, scope: Scope = EVERYTHING) -> list[Spen
     ]
 
 
-def _names(id_column: Any, name_column: Any, ids: set[int]) -> dict[int, str]:
-    """{id: name} for the ids, in one query (none for no ids)."""
-    if not ids:
+def names_by_id(id_column: Any, name_column: Any, ids: Iterable[int]) -> dict[int, str]:
+    """{id: name} for the ids (a contract's reference, a provider's or work type's name), in
+    one query (none for no ids): reports sum on ids and name the sums afterwards."""
+    wanted = sorted(set(ids))
+    if not wanted:
         return {}
-    found = db.session.execute(select(id_column, name_column).where(id_column.in_(sorted(ids))))
+    found = db.session.execute(select(id_column, name_column).where(id_column.in_(wanted)))
     return {row[0]: row[1] for row in found}
 
 
@@ -291,8 +293,8 @@ class CostPerOutput:
 def cost_per_output(as_of: date, scope: Scope = EVERYTHING) -> list[CostPerOutput]:
     """Actual spend and accepted pieces per financial year, provider and work type."""
     counted = accepted_by_year(as_of, scope)
-    providers = _names(Provider.id, Provider.name, {key[1] for key in counted})
-    work_types = _names(WorkType.id, WorkType.name, {key[2] for key in counted})
+    providers = names_by_id(Provider.id, Provider.name, {key[1] for key in counted})
+    work_types = names_by_id(WorkType.id, WorkType.name, {key[2] for key in counted})
     rows = [
         CostPerOutput(fy, providers[provider_id], work_types[work_type_id], n, money_sum(a), none)
         for (fy, provider_id, work_type_id), (n, a, none) in counted.items()
