@@ -45,6 +45,22 @@ class DaysBetween(ColumnElement[int]):
         self.end = coercions.expect(roles.ExpressionElementRole, end)
 
 
+@compiles(DaysBetween, "sqlite")
+def _days_between_sqlite(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    # Dates are ISO text in SQLite; julianday() of a plain date is a whole number plus .5,
+    # so the difference is exact and the cast only changes its type.
+    end = compiler.process(element.end, **kw)
+    start = compiler.process(element.start, **kw)
+    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+
+
+@compiles(DaysBetween, "postgresql")
+@compiles(DaysBetween)
+def _days_between_postgresql(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    # date - date is an integer number of days in PostgreSQL.
+    return f"({compiler.process(element.end, **kw)} - {compiler.process(element.start, **kw)})"
+
+
 class Unindexed(ColumnElement[Any]):
     """A column that SQLite is not to look up by its index: `+column` there (SQLite's own way
     of saying so), the column itself elsewhere. For a condition whose index would find most
@@ -66,22 +82,6 @@ def _unindexed_sqlite(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> s
 @compiles(Unindexed)
 def _unindexed(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(element.column, **kw)
-
-
-@compiles(DaysBetween, "sqlite")
-def _days_between_sqlite(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
-    # Dates are ISO text in SQLite; julianday() of a plain date is a whole number plus .5,
-    # so the difference is exact and the cast only changes its type.
-    end = compiler.process(element.end, **kw)
-    start = compiler.process(element.start, **kw)
-    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
-
-
-@compiles(DaysBetween, "postgresql")
-@compiles(DaysBetween)
-def _days_between_postgresql(element: DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
-    # date - date is an integer number of days in PostgreSQL.
-    return f"({compiler.process(element.end, **kw)} - {compiler.process(element.start, **kw)})"
 
 
 def nearest_rank(histogram: Mapping[int, int], share: Decimal) -> int | None:
