@@ -116,7 +116,8 @@ def rewrite_summary(summary: Summary, differed: int) -> None:
 
 def summaries() -> list[Summary]:
     """Every summary table, for check-summaries."""
+    from provider_portal.allocations.summary import COHORT
     from provider_portal.allocations.summary import SUMMARY as WORK
     from provider_portal.quality.summary import SUMMARY as QUALITY
 
-    return [WORK, QUALITY]
+    return [WORK, COHORT, QUALITY]

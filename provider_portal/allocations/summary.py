@@ -1,15 +1,19 @@
-"""The work counted by day (AllocationDay), kept as allocations are written.
+"""The work counted by day (AllocationDay) and the cohort's counts (CohortDay), kept as
+allocations are written.
 
 Each allocation adds a row's worth to the counts of the days things happened to it
 (contribution): the day it was allocated, accepted, declined or withdrawn, the day it stopped
 being outstanding (ENDED) and the day its spend stopped being committed (SETTLED), each with
 its price. The pack's flow events, burn-down and spend add these up over a range of days
-(reports.day_counts) instead of reading every allocation.
+(reports.day_counts) instead of reading every allocation. Each also adds to the cohort's
+counts (cohort_contribution): the days it joined its month's cohort, left it (withdrawn or
+declined), came back, and both; the pack's cohort and the monthly report add those up
+(monthly.queries.counted_cohort).
 
 Kept in the same transaction as the work, by the ORM: before a flush the changed allocations'
 stored values are read (one statement); after it their values and the new allocations' are
 read (one statement) and the difference between what they added then and what they add now
-is added to the counts (one statement). New allocations add
+is added to the counts (one statement for each table). New allocations add
 their contribution; deleted ones take theirs away. The statements that change allocations
 without the ORM keep the counts themselves: repricing writes its contract's and work type's
 counts again (rebuild_for), the allocation import adds the rows it inserts (add_rows), and
@@ -31,6 +35,7 @@ from sqlalchemy import (
     case,
     cast,
     event,
+    extract,
     func,
     inspect,
     literal,
@@ -41,12 +46,16 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from provider_portal.contracts.pricing import financial_year_of
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, AllocationDay
+from provider_portal.models import Allocation, AllocationDay, AllocationStatus, CohortDay
 from provider_portal.models.work import (
     ACCEPTED,
     ALLOCATED,
+    CAME_BACK,
+    CAME_BACK_LEFT,
     DECLINED,
     ENDED,
+    JOINED,
+    LEFT,
     NO_CONTRACT,
     SETTLED,
     WITHDRAWN,
@@ -57,6 +66,7 @@ from provider_portal.timescales import financial_year
 
 # The allocation's columns its contribution depends on.
 FIELDS = (
+    "status",
     "provider_id",
     "contract_id",
     "work_type_id",
@@ -136,6 +146,101 @@ def source(*where: ColumnElement[bool]) -> Any:
 SUMMARY = Summary("allocation_day", AllocationDay, source)
 
 
+# --- The cohort's counts (CohortDay) --------------------------------------------------------
+
+LEAVING = ((AllocationStatus.WITHDRAWN, "withdrawn_on"), (AllocationStatus.DECLINED, "declined_on"))
+
+
+def cohort_contribution(values: Mapping[str, Any]) -> list[Key]:
+    """What one allocation (its FIELDS) adds to the cohort's counts: (month allocated, kind,
+    day, provider, contract, work type) once for each kind that has a day.
+
+    It joins its month's cohort on its allocation day. It leaves it when its status says
+    withdrawn or declined, on that day, or on its allocation day when there is no such date
+    or an earlier one (monthly.queries.allocated_as_of: such work never counts). It came back
+    on its first return (its allocation day if earlier), and both happened on the later of the
+    two days: so on any date, allocated less left is the work counted, and returned less
+    returned-and-left the returns among it."""
+    allocated = values["allocated_on"]
+    contract = values["contract_id"] if values["contract_id"] is not None else NO_CONTRACT
+    who = (values["provider_id"], contract, values["work_type_id"])
+    month = allocated.year * 100 + allocated.month
+    left = next(
+        (
+            max(values[field] or allocated, allocated)
+            for status, field in LEAVING
+            if values["status"] == status
+        ),
+        None,
+    )
+    returned = max(values["returned_on"], allocated) if values["returned_on"] else None
+    days = [(JOINED, allocated)]
+    if left is not None:
+        days.append((LEFT, left))
+    if returned is not None:
+        days.append((CAME_BACK, returned))
+    if left is not None and returned is not None:
+        days.append((CAME_BACK_LEFT, max(left, returned)))
+    return [(month, kind, day, *who) for kind, day in days]
+
+
+def cohort_source(*where: ColumnElement[bool]) -> Any:
+    """The cohort's counts worked out from the allocations (those `where` chooses): the same
+    days as cohort_contribution(), in SQL."""
+    allocated = Allocation.allocated_on
+    month = cast(extract("year", allocated) * 100 + extract("month", allocated), Integer)
+
+    def not_before_allocation(day: Any) -> Any:
+        return case((day < allocated, allocated), else_=day)
+
+    left_on = case(
+        *(
+            (Allocation.status == status, func.coalesce(getattr(Allocation, field), allocated))
+            for status, field in LEAVING
+        ),
+        else_=None,
+    )
+    left = not_before_allocation(left_on)
+    returned = not_before_allocation(Allocation.returned_on)
+    both = case((left < returned, returned), else_=left)
+    parts: list[tuple[str, Any, Any]] = [
+        (JOINED, allocated, allocated.is_not(None)),
+        (LEFT, left, left_on.is_not(None)),
+        (CAME_BACK, returned, Allocation.returned_on.is_not(None)),
+        (CAME_BACK_LEFT, both, left_on.is_not(None) & Allocation.returned_on.is_not(None)),
+    ]
+    each = union_all(
+        *(
+            select(
+                month.label("allocated_month"),
+                literal(kind).label("kind"),
+                day.label("day"),
+                Allocation.provider_id.label("provider_id"),
+                func.coalesce(Allocation.contract_id, NO_CONTRACT).label("contract_id"),
+                Allocation.work_type_id.label("work_type_id"),
+            ).where(present, *where)
+            for kind, day, present in parts
+        )
+    ).subquery("each")
+    grouping = [each.c[c.name] for c in CohortDay.__table__.primary_key.columns]
+    return select(*grouping, func.count()).group_by(*grouping)
+
+
+COHORT = Summary("cohort_day", CohortDay, cohort_source)
+
+
+def _cohort_changes(
+    removed: Iterable[Mapping[str, Any]], added: Iterable[Mapping[str, Any]]
+) -> dict[Key, tuple[int]]:
+    """The cohort's counts' changes when the `removed` allocations give way to the `added`."""
+    changes: dict[Key, int] = defaultdict(int)
+    for sign, group in ((-1, removed), (1, added)):
+        for values in group:
+            for key in cohort_contribution(values):
+                changes[key] += sign
+    return {key: (n,) for key, n in changes.items() if n}
+
+
 def _changes(
     removed: Iterable[Mapping[str, Any]], added: Iterable[Mapping[str, Any]]
 ) -> dict[Key, tuple[int, Decimal, int]]:
@@ -159,16 +264,21 @@ def _changes(
 def add_rows(rows: Iterable[Mapping[str, Any]]) -> None:
     """Count allocations inserted without the ORM (their column values), in the caller's
     transaction."""
-    add_counts(db.session.connection(), SUMMARY, _changes((), rows))
+    rows = list(rows)
+    connection = db.session.connection()
+    add_counts(connection, SUMMARY, _changes((), rows))
+    add_counts(connection, COHORT, _cohort_changes((), rows))
 
 
 def rebuild() -> None:
     """Count every allocation again (after they were written without the ORM)."""
     rebuild_summary(SUMMARY)
+    rebuild_summary(COHORT)
 
 
 def rebuild_for(contract_id: int, work_type_id: int) -> None:
-    """Count again the work of one contract and work type (after repricing it)."""
+    """Count again the work of one contract and work type (after repricing it: prices are
+    not in the cohort's counts, so only the day counts)."""
     rebuild_summary(
         SUMMARY,
         where=[
@@ -230,7 +340,9 @@ def _count_after(session: Session, _context: UOWTransaction) -> None:
     )
     added = [now[item_id] for item_id in sorted(now)]
     removed = [before[item_id] for item_id in sorted(before)]
-    add_counts(session.connection(), SUMMARY, _changes(removed, added))
+    connection = session.connection()
+    add_counts(connection, SUMMARY, _changes(removed, added))
+    add_counts(connection, COHORT, _cohort_changes(removed, added))
 
 
 def listen() -> None:

@@ -49,6 +49,7 @@ from provider_portal.models.work import (
     Allocation,
     AllocationDay,
     AllocationStatus,
+    CohortDay,
     Document,
     WorkType,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "ROLE_LABELS",
     "Allocation",
     "AllocationDay",
+    "CohortDay",
     "AllocationStatus",
     "AuditEvent",
     "Case",

@@ -235,6 +235,33 @@ class AllocationDay(db.Model):  # type: ignore[name-defined]
     priced: Mapped[int] = mapped_column(Integer)  # of the `count`, how many had a price
 
 
+# CohortDay's kinds: what happened, on a day, to the work allocated in a month.
+JOINED = "allocated"  # allocated
+LEFT = "left"  # withdrawn or declined (by its status)
+CAME_BACK = "returned"  # first returned
+CAME_BACK_LEFT = "returned_left"  # returned and left, on the later of the two days
+COHORT_KINDS = (JOINED, LEFT, CAME_BACK, CAME_BACK_LEFT)
+
+
+class CohortDay(db.Model):  # type: ignore[name-defined]
+    """The work allocated each month counted by what happened to it on each day (COHORT_KINDS),
+    by provider, contract and type of work. The cohort table (of the work allocated in a month
+    and not withdrawn or declined by a date, how much had come back by then) adds these up to
+    the date: allocated less left, returned less returned-and-left. Kept with every
+    allocation written (allocations.summary); `flask report check-summaries` compares."""
+
+    __tablename__ = "cohort_day"
+
+    # The month the work was allocated in, as year × 100 + month (reports.sql.month_key).
+    allocated_month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # NO_CONTRACT: none
+    work_type_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class Document(db.Model):  # type: ignore[name-defined]
     """A version of the output a provider uploaded for an allocation."""
 

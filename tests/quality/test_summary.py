@@ -170,7 +170,8 @@ def test_check_summaries_finds_rows_written_around_the_orm_and_rebuild_writes_th
     agreed = runner.invoke(args=["report", "check-summaries"])
     assert agreed.exit_code == 0, agreed.output
     assert agreed.output == (
-        "allocation_day: agrees with its rows\nquality_score_day: agrees with its rows\n"
+        "allocation_day: agrees with its rows\ncohort_day: agrees with its rows\n"
+        "quality_score_day: agrees with its rows\n"
     )
 
     _written_without_the_orm(second)

@@ -1,8 +1,9 @@
-"""The work counted by day (AllocationDay): kept equal to the allocations through random
-writes (new work, repricing, changes made without reading the old values first, a provider or
-contract moved by its relationship, work deleted, rows inserted without the ORM), and the
-pack's figures read from it (flow events, burn-down, spend) equal to their definitions worked
-out in Python from the allocations, for every kind of scope and random months and dates."""
+"""The work counted by day (AllocationDay) and the cohort's counts (CohortDay): kept equal to
+the allocations through random writes (new work, repricing, changes made without reading the
+old values first, a provider or contract moved by its relationship, statuses changed with and
+without their dates, work deleted, rows inserted without the ORM), and the pack's figures read
+from them (flow events, burn-down, spend, the cohort) equal to their definitions worked out in
+Python from the allocations, for every kind of scope and random months and dates."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from provider_portal.allocations import summary as work_counts
 from provider_portal.extensions import db
-from provider_portal.models import Allocation, AllocationDay, AllocationStatus, Contract
+from provider_portal.models import Allocation, AllocationDay, AllocationStatus, CohortDay, Contract
 from provider_portal.models.work import NO_CONTRACT
 from provider_portal.reports.day_counts import (
     accepted_by_financial_year,
@@ -26,6 +27,7 @@ from provider_portal.reports.day_counts import (
     outstanding_on_days,
     spend_by_year_and_contract,
 )
+from provider_portal.reports.monthly.queries import cohort_counts_by, counted_cohort
 from provider_portal.reports.pack.figures import burn_down_days
 from provider_portal.reports.scope import Scope
 from provider_portal.reports.spend.queries import spend_by_month
@@ -53,6 +55,18 @@ def _committed_on(a: Allocation, day: date) -> Decimal:
     return a.unit_price
 
 
+def _left_by(a: Allocation, day: date) -> bool:
+    """Withdrawn or declined by the day, by its status (older records without the date
+    always count as gone)."""
+    for status, on in (
+        (AllocationStatus.WITHDRAWN, a.withdrawn_on),
+        (AllocationStatus.DECLINED, a.declined_on),
+    ):
+        if a.status == status and (on is None or on <= day):
+            return True
+    return False
+
+
 def _random_changes(make, rng: random.Random, world) -> None:
     """Changes as the services make them, and some they never make, to hold the counts to any
     change the ORM writes."""
@@ -70,6 +84,17 @@ def _random_changes(make, rng: random.Random, world) -> None:
         allocation.contract = rng.choice([*contracts, None])
     for allocation in rng.sample(work, 2):
         allocation.provider = make.provider(f"Moved {allocation.id}")
+    # Statuses that take work out of its month's cohort, with a date, without one (older
+    # records), with one before the allocation; and returns dated before the allocation.
+    for allocation in rng.sample(work, 6):
+        allocation.status = rng.choice([AllocationStatus.WITHDRAWN, AllocationStatus.DECLINED])
+        on = rng.choice([None, allocation.allocated_on + timedelta(days=rng.randint(-5, 60))])
+        if allocation.status == AllocationStatus.WITHDRAWN:
+            allocation.withdrawn_on = on
+        else:
+            allocation.declined_on = on
+    for allocation in rng.sample(work, 2):
+        allocation.returned_on = allocation.allocated_on - timedelta(days=rng.randint(0, 3))
     db.session.commit()
     db.session.delete(rng.choice(work))
     db.session.flush()
@@ -94,8 +119,10 @@ def test_the_counts_follow_random_writes_and_give_the_definitions(make, seed):
     rng = random.Random(seed)
     world = _build(make, rng)
     assert differences(work_counts.SUMMARY) == []
+    assert differences(work_counts.COHORT) == []
     _random_changes(make, rng, world)
     assert differences(work_counts.SUMMARY) == []
+    assert differences(work_counts.COHORT) == []
 
     work = db.session.scalars(select(Allocation)).all()
     for _ in range(6):
@@ -109,6 +136,22 @@ def test_the_counts_follow_random_writes_and_give_the_definitions(make, seed):
             assert outstanding_on_days(scope, days) == [
                 sum(1 for a in mine if _open_on(a, day)) for day in days
             ]
+
+            cohort: dict[tuple, list[int]] = {}
+            for a in mine:
+                if first <= a.allocated_on < add_months(last, 1) and a.allocated_on <= as_of:
+                    if not _left_by(a, as_of):
+                        row = cohort.setdefault(
+                            (a.allocated_on.replace(day=1), a.work_type_id), [0, 0]
+                        )
+                        row[0] += 1
+                        row[1] += a.returned_on is not None and a.returned_on <= as_of
+            scoped = {"provider": scope.provider, "contract": scope.contract}
+            counted = counted_cohort(first, last, as_of, **scoped, by_work_type=True)
+            assert {k: [r.allocated, r.returned] for k, r in counted.items()} == cohort
+            assert counted == cohort_counts_by(
+                (Allocation.work_type_id,), first, last, as_of, **scoped
+            )
 
             events = Counter()
             for a in mine:
@@ -213,13 +256,17 @@ def test_imported_and_generated_rows_are_counted_by_their_own_steps(make):
     ]
     db.session.execute(Allocation.__table__.insert(), rows)
     assert len(differences(work_counts.SUMMARY)) == 4  # allocated and ended, on each day
+    assert len(differences(work_counts.COHORT)) == 4  # allocated and returned, on each day
     work_counts.add_rows(rows)
     db.session.commit()
     assert differences(work_counts.SUMMARY) == []
+    assert differences(work_counts.COHORT) == []
     db.session.execute(AllocationDay.__table__.delete())
+    db.session.execute(CohortDay.__table__.delete())
     work_counts.rebuild()
     db.session.commit()
     assert differences(work_counts.SUMMARY) == []
+    assert differences(work_counts.COHORT) == []
     scope = Scope(provider=provider)
     assert outstanding_on_days(scope, [date(2024, 5, 1), date(2024, 6, 1)]) == [
         sum(

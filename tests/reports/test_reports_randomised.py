@@ -28,7 +28,7 @@ from provider_portal.models import (
 )
 from provider_portal.outcomes import case_open_on
 from provider_portal.reports.backlog import INFLOW_WEEKS, Backlog, backlog_on
-from provider_portal.reports.monthly.queries import monthly_counts_by, monthly_report
+from provider_portal.reports.monthly.queries import counted_cohort, monthly_report
 from provider_portal.reports.pack.cache import cached_pack
 from provider_portal.reports.pack.figures import FlowRow, build_pack, cohort, flow
 from provider_portal.reports.scope import Scope
@@ -265,7 +265,7 @@ def test_backlog_and_flow_match_their_definitions(make, seed):
             assert [*rows, total] == expected_flow(scope, first, last, as_of), (seed, as_of)
             # The pack's cohort, added up from its work type rows, is the monthly report's.
             scoped = {"provider": scope.provider, "contract": scope.contract}
-            by_type = monthly_counts_by(Allocation.work_type_id, first, last, as_of, **scoped)
+            by_type = counted_cohort(first, last, as_of, **scoped, by_work_type=True)
             monthly = monthly_report(first, last, as_of, **scoped)
             assert cohort(months_between(first, last), by_type) == (monthly.rows, monthly.total)
 

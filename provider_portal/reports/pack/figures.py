@@ -46,7 +46,7 @@ from provider_portal.extensions import db
 from provider_portal.models import Allocation, Contract, ContractTurnaround, SendBack, WorkType
 from provider_portal.reports.day_counts import flow_events, outstanding_on_days
 from provider_portal.reports.forecast import FUNDING, Forecast, forecast
-from provider_portal.reports.monthly.queries import MonthlyRow, monthly_counts_by
+from provider_portal.reports.monthly.queries import MonthlyRow, counted_cohort
 from provider_portal.reports.pack.quality import (
     RubricSummary,
     SendBackReasons,
@@ -238,8 +238,8 @@ def cohort_by_work_type(
     the work type names."""
     months = check_range(first_month, last_month)
     if found is None:
-        found = monthly_counts_by(
-            Allocation.work_type_id, first_month, last_month, as_of, **_scope_args(scope)
+        found = counted_cohort(
+            first_month, last_month, as_of, **_scope_args(scope), by_work_type=True
         )
     present = {work_type_id for _, work_type_id in found}
     if not present:
@@ -664,8 +664,8 @@ def _build(
 
     def work_and_quality() -> dict[str, Any]:
         in_lane = scope_here()
-        by_work_type = monthly_counts_by(
-            Allocation.work_type_id, first_month, last_month, as_of, **_scope_args(in_lane)
+        by_work_type = counted_cohort(
+            first_month, last_month, as_of, **_scope_args(in_lane), by_work_type=True
         )
         cohort_rows, cohort_total = cohort(months, by_work_type)
         flow_rows, flow_total = flow(in_lane, first_month, last_month, as_of)
