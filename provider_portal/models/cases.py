@@ -61,7 +61,7 @@ class Case(db.Model):  # type: ignore[name-defined]
     issue_decision_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     draft_plan_issued_on: Mapped[date | None] = mapped_column(Date)
     draft_plan_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    final_plan_issued_on: Mapped[date | None] = mapped_column(Date, index=True)
+    final_plan_issued_on: Mapped[date | None] = mapped_column(Date)
     final_plan_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # The family agreed to a final plan before their 15 days to comment on the draft were up.
     family_agreed_early_final: Mapped[bool] = mapped_column(
@@ -94,6 +94,9 @@ class Case(db.Model):  # type: ignore[name-defined]
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
+        # Plans issued by date; the stage report (reports.stages) reads their request dates
+        # and ids from the index alone.
+        Index("ix_case_final_plan", "final_plan_issued_on", "request_received_on", "id"),
         # The backlog board reads open cases by request date, and counts them (those not
         # closed) from the index alone.
         Index(

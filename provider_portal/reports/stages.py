@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from provider_portal.extensions import db
 from provider_portal.models import Allocation, AllocationStatus, Case, WorkType
@@ -117,11 +117,13 @@ def _scope_filters(chosen: Any, scope: Scope) -> list[ColumnElement[bool]]:
     return []
 
 
-def _histograms(
-    scope: Scope, first_month: date, last_month: date, as_of: date
-) -> dict[tuple[date, int], dict[int, int]]:
-    """{(month of issue, stage index): {days: plans}} from one query."""
+def stage_days(scope: Scope, first_month: date, last_month: date, as_of: date) -> Select[Any]:
+    """(month of issue key, the days of each stage) for each plan counted: one row a plan.
+
+    The cases are read from ix_case_final_plan alone (their issue and request dates and ids).
+    """
     issued = Case.final_plan_issued_on
+    plan_types = list(db.session.scalars(select(WorkType.id).where(WorkType.is_advice.is_(False))))
     chosen = (
         select(
             issued.label("issued_on"),
@@ -139,12 +141,14 @@ def _histograms(
             .label("pick"),
         )
         .join(Allocation, Allocation.case_id == Case.id)
-        .join(WorkType, WorkType.id == Allocation.work_type_id)
         .where(
             issued >= first_month,
             issued < add_months(last_month, 1),
             issued <= as_of,
-            WorkType.is_advice.is_(False),
+            # The work types as a list read first (a handful), so the work is cut to plan
+            # writing as it is read: joined to a join of its case and its type, PostgreSQL
+            # joined all the work (46,855 rows at 100,000 cases) and cut it afterwards.
+            Allocation.work_type_id.in_(plan_types),
             Allocation.status.not_in((AllocationStatus.WITHDRAWN, AllocationStatus.DECLINED)),
             Allocation.returned_on.is_not(None),
             Allocation.accepted_on.is_not(None),
@@ -153,9 +157,16 @@ def _histograms(
         .subquery("chosen")
     )
     month = month_key(chosen.c.issued_on, first_month, last_month)
-    picked = select(month, *(chosen.c[f"stage_{i}"] for i in range(len(STAGES)))).where(
+    return select(month, *(chosen.c[f"stage_{i}"] for i in range(len(STAGES)))).where(
         chosen.c.pick == 1, *_scope_filters(chosen, scope)
     )
+
+
+def _histograms(
+    scope: Scope, first_month: date, last_month: date, as_of: date
+) -> dict[tuple[date, int], dict[int, int]]:
+    """{(month of issue, stage index): {days: plans}} from one query."""
+    picked = stage_days(scope, first_month, last_month, as_of)
     # Counted here rather than grouped in SQL: one row per plan, read once, where a GROUP BY
     # per stage read them four times and sorted four times as many rows.
     rows = db.session.execute(picked).all()

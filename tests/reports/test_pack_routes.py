@@ -637,11 +637,12 @@ def _more_work(contract, n: int) -> None:
 @pytest.mark.parametrize(
     ("url", "most"),
     [
-        # The send-back reasons and the quality rubric: one aggregate each.
-        (f"/reports/pack?{QUERY}", 22),
-        ("/reports/pack?start=2024-05&end=2025-04", 22),
+        # The send-back reasons and the quality rubric: one aggregate each; the stages read
+        # the plan-writing work types first.
+        (f"/reports/pack?{QUERY}", 23),
+        ("/reports/pack?start=2024-05&end=2025-04", 23),
         # The workbook also writes its audit row (and SQLite begins a second transaction).
-        (f"/reports/pack.xlsx?{QUERY}", 24),
+        (f"/reports/pack.xlsx?{QUERY}", 25),
     ],
 )
 @freeze_time(TODAY)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
 from freezegun import freeze_time
 
+from provider_portal.extensions import db
 from provider_portal.models import AllocationStatus, Role
 from provider_portal.reports.scope import Scope
-from provider_portal.reports.stages import CSV_HEADER, StageDays, stages
+from provider_portal.reports.stages import CSV_HEADER, StageDays, stage_days, stages
+from tests.helpers import query_plan
 
 TODAY = "2025-04-15 10:00:00"
 
@@ -194,3 +197,31 @@ def test_the_pack_shows_it_for_its_scope_with_its_csv_and_sheet(data, client_for
     assert tuple(lines[0]) == CSV_HEADER
     assert lines[1][:3] == ["2025-02", "1", "70"]
     assert lines[2][-1] == "Allocation to return (provider)"
+
+
+def test_the_plans_issued_are_read_from_their_index_alone(make):
+    """Migration 0022: the cases whose plans were issued in the months come from
+    ix_case_final_plan without a visit to the table for each."""
+    case = make.case("PLAN-INDEX")
+    case.request_received_on = date(2024, 1, 2)
+    case.final_plan_issued_on = date(2024, 6, 3)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # Mark the pages all-visible, as autovacuum does for a live table, so an index-only
+        # scan is costed as one.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto:
+            auto.exec_driver_sql('VACUUM ANALYZE "case"')
+    statement = stage_days(Scope(), date(2024, 1, 1), date(2024, 12, 1), date(2024, 12, 31))
+    try:
+        plan = query_plan(
+            db.session.connection(),
+            statement,
+            rule_out=("seqscan", "bitmapscan"),
+            only_index=('"case"', "ix_case_final_plan"),
+        )
+    finally:
+        db.session.rollback()
+    if db.engine.dialect.name == "postgresql":
+        assert re.search(r"Index Only Scan using ix_case_final_plan\b", plan), plan
+    else:
+        assert re.search(r"COVERING INDEX ix_case_final_plan\b", plan), plan
