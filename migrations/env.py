@@ -113,6 +113,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # A migration's writes are not counted as changes to the data (provider_portal.changes):
+        # the count's table may not exist yet, and the application restarts after them.
+        connection.execution_options(uncounted_changes=True)
         if connection.dialect.name == "sqlite":
             # SQLite alters a table by copying it and dropping the old one, which its foreign
             # keys forbid while rows point at it. The pragma only works outside a transaction,

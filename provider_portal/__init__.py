@@ -87,12 +87,14 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     from provider_portal import models  # noqa: F401  (register the tables)
     from provider_portal.allocations.summary import listen as keep_work_counts
+    from provider_portal.changes import listen as count_changes
     from provider_portal.database import configure_database
     from provider_portal.quality.summary import listen as keep_quality_counts
 
     configure_database(app)
     keep_quality_counts()
     keep_work_counts()
+    count_changes()
 
     from provider_portal.web import read_requests_read_only
 

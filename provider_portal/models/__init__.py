@@ -50,6 +50,7 @@ from provider_portal.models.work import (
     AllocationDay,
     AllocationStatus,
     CohortDay,
+    DataChanges,
     Document,
     WorkType,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "Allocation",
     "AllocationDay",
     "CohortDay",
+    "DataChanges",
     "AllocationStatus",
     "AuditEvent",
     "Case",

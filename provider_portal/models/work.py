@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     Enum,
@@ -260,6 +261,17 @@ class CohortDay(db.Model):  # type: ignore[name-defined]
     contract_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # NO_CONTRACT: none
     work_type_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class DataChanges(db.Model):  # type: ignore[name-defined]
+    """How many transactions have changed the data the reports are worked out from, counted on
+    a few rows (shards) so that two writers seldom wait for each other (provider_portal.changes
+    keeps it; the pack cache's data marker is its sum)."""
+
+    __tablename__ = "data_changes"
+
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    changes: Mapped[int] = mapped_column(BigInteger)
 
 
 class Document(db.Model):  # type: ignore[name-defined]

@@ -256,7 +256,7 @@ def _chart_urls(monitor) -> dict[str, str]:
 
 
 def _markers(statements: list[str]) -> int:
-    return sum(1 for s in statements if "sum(allocation.id)" in s)
+    return sum(1 for s in statements if "FROM data_changes" in s)
 
 
 @freeze_time(TODAY)
@@ -341,7 +341,7 @@ def test_a_change_made_while_the_pack_is_read_shows_on_the_next_page(data, clien
     real = figures.sendback_reasons
     changed: list[bool] = []
 
-    def reasons_while_someone_reprices(*args):  # read after the marker, in the same lane
+    def reasons_while_someone_reprices(*args):  # read after the marker, in its snapshot
         if not changed:
             contextvars.Context().run(_a_penny_more, db.engine, priced)  # outside this request
             changed.append(True)

@@ -159,7 +159,9 @@ def monthly_report(
     """Allocated by as_of (and not withdrawn or declined by then) per month, and how many of
     those had come back by as_of."""
     months = _check_range(first_month, last_month)
-    counts = counted_cohort(first_month, last_month, as_of, provider, contract, work_type)
+    counts = counted_cohort(
+        first_month, last_month, as_of, provider=provider, contract=contract, work_type=work_type
+    )
     rows = [counts.get((m, None), MonthlyRow(m, 0, 0)) for m in months]
     total = MonthlyRow(None, sum(r.allocated for r in rows), sum(r.returned for r in rows))
     return MonthlyReport(first_month, last_month, as_of, provider, work_type, rows, total)
@@ -169,9 +171,10 @@ def counted_cohort(
     first_month: date,
     last_month: date,
     as_of: date,
+    *,
+    work_type: WorkType | None = None,
     provider: Provider | None = None,
     contract: Contract | None = None,
-    work_type: WorkType | None = None,
     by_work_type: bool = False,
 ) -> dict[tuple[date, Any], MonthlyRow]:
     """The cohort counts ({(month, work type id, or None unless by_work_type): row}, only where

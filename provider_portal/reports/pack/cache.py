@@ -31,24 +31,8 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import func, select, true
 
-from provider_portal.contracts.pricing import count_if
-from provider_portal.extensions import db
-from provider_portal.models import (
-    Allocation,
-    Case,
-    Contract,
-    ContractPrice,
-    ContractTurnaround,
-    ContractVariation,
-    QualityCheck,
-    QualityScore,
-    SendBack,
-    SendBackReason,
-    WorkType,
-    sendback_reason_link,
-)
+from provider_portal.changes import changes_counted
 from provider_portal.redis_clients import redis_client
 from provider_portal.reports.pack.charts import CHARTS, ChartData, pack_chart_svg
 from provider_portal.reports.pack.figures import Pack, build_marked_pack, build_pack
@@ -70,113 +54,15 @@ _drawn: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 
 
 def data_marker() -> str:
-    """A digest that changes whenever anything a pack is computed from changes, in one query.
+    """A digest that changes whenever anything a pack is computed from changes, in one query
+    of a few rows.
 
-    Work and cases by their row count, the sum of their ids (one row deleted and another
-    added), the latest updated_at and the sum of their version counters (the ORM bumps both
-    on every change, so a change shows even under a frozen clock); work also by the sum of
-    its prices, which reprice's bulk update changes without a version. Contracts likewise;
-    prices, turnarounds, variations and types of work (small tables, added to far more than
-    edited) by their count, highest id and figures. Send-backs, their reasons and quality
-    checks (added with the work's change, never edited) by count and ids weighted by their
-    values; the reasons' list by count, retirements, order and the words of every label.
+    It is the count of committed transactions that wrote to the work, cases, contracts,
+    prices, turnarounds, variations, types of work, send-backs, send-back reasons or quality
+    checks (changes.changes_counted, kept by every transaction that writes to them), as
+    seen in the reader's snapshot: a pack read in the same snapshot is of exactly that data.
     """
-    per_table: list[tuple[Any, list[Any]]] = [
-        (
-            Allocation,
-            [
-                func.count(),
-                func.sum(Allocation.id),
-                func.max(Allocation.updated_at),
-                func.sum(Allocation.version),
-                func.sum(Allocation.unit_price),
-            ],
-        ),
-        (
-            Case,
-            [func.count(), func.sum(Case.id), func.max(Case.updated_at), func.sum(Case.version)],
-        ),
-        (Contract, [func.count(), func.max(Contract.updated_at), func.sum(Contract.version)]),
-        (
-            ContractPrice,
-            [
-                func.count(),
-                func.max(ContractPrice.id),
-                func.sum(ContractPrice.unit_price),
-                # Weighted by id, so two prices swapped in one edit still change it.
-                func.sum(ContractPrice.unit_price * ContractPrice.id),
-            ],
-        ),
-        (
-            ContractTurnaround,
-            [
-                func.count(),
-                func.max(ContractTurnaround.id),
-                func.sum(ContractTurnaround.days * ContractTurnaround.work_type_id),
-                func.sum(ContractTurnaround.days * ContractTurnaround.id),
-            ],
-        ),
-        (
-            ContractVariation,
-            [
-                func.count(),
-                func.max(ContractVariation.id),
-                func.sum(ContractVariation.amount),
-                func.sum(ContractVariation.amount * ContractVariation.id),
-            ],
-        ),
-        # Send-backs and quality checks are added, not edited (a check goes with its work).
-        (SendBack, [func.count(), func.max(SendBack.id), func.sum(SendBack.id)]),
-        (
-            sendback_reason_link,
-            [
-                func.count(),
-                func.sum(sendback_reason_link.c.reason_id * sendback_reason_link.c.sendback_id),
-            ],
-        ),
-        (
-            QualityCheck,
-            [func.count(), func.max(QualityCheck.id), func.sum(QualityCheck.allocation_id)],
-        ),
-        (
-            QualityScore,
-            [func.count(), func.sum(QualityScore.score * QualityScore.quality_check_id)],
-        ),
-        # Reasons' words and retirement show in the table.
-        (
-            SendBackReason,
-            [
-                func.count(),
-                func.max(SendBackReason.created_at),
-                count_if(SendBackReason.retired_on.is_not(None)),
-                func.sum(SendBackReason.display_order * SendBackReason.id),
-                # Tens of short labels, word for word (in scan order: another order costs only a
-                # recomputation, never a stale pack).
-                func.aggregate_strings(SendBackReason.label + "|" + SendBackReason.applies_to, "/"),
-            ],
-        ),
-        (
-            WorkType,
-            [
-                func.count(),
-                func.sum(WorkType.turnaround_days * WorkType.id),
-                count_if(WorkType.is_advice.is_(True)),
-            ],
-        ),
-    ]
-    # One scan of each table: its aggregates together in a one-row subquery, the subqueries
-    # side by side.
-    parts = [
-        select(*(a.label(f"m{i}") for i, a in enumerate(aggregates)))
-        .select_from(table)
-        .subquery(f"marker_{n}")
-        for n, (table, aggregates) in enumerate(per_table)
-    ]
-    query = select(*(c for part in parts for c in part.c)).select_from(parts[0])
-    for part in parts[1:]:
-        query = query.join(part, true())
-    row = db.session.execute(query).one()
-    return hashlib.sha256(repr(tuple(row)).encode()).hexdigest()
+    return hashlib.sha256(f"changes:{changes_counted()}".encode()).hexdigest()
 
 
 def _asked(scope: Scope, first_month: date, last_month: date, as_of: date) -> tuple[Any, ...]:

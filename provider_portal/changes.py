@@ -1,0 +1,111 @@
+"""Changes to the data the reports are worked out from, counted as they are written.
+
+The pack is kept and reused while the data it came from is unchanged (reports.pack.cache);
+to know that without reading every row, each transaction that writes to one of the tables
+the pack reads (REPORT_TABLES) adds one to a count (DataChanges), in the same transaction,
+once however many rows it writes. The count's sum on a snapshot of the database therefore
+changes exactly when a change to those tables has been committed, and stays the same
+otherwise (a transaction rolled back takes its count with it).
+
+Every statement the application sends through SQLAlchemy is seen (the ORM's flushes, bulk
+INSERT, UPDATE and DELETE statements, on any connection), at the engine, after it ran: the
+first one in a transaction that writes to a report table also updates the count. The count
+is kept on SHARDS rows, one picked at random for each transaction, so that on PostgreSQL two
+writers wait for each other only when they pick the same row, and then only until the first
+commits; a transaction keeps its row (a savepoint rolled back and written again updates the
+same one), so two writers never wait for each other's count rows the other way round.
+
+Not seen: SQL written as text (the application writes none to these tables) and changes made
+outside the application (by hand in psql, say), as with the summary tables. Migrations do not
+count (they run before the table exists, and the application restarts after them).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from provider_portal.extensions import db
+from provider_portal.models import DataChanges
+
+# The tables the monitoring pack (and so its charts and downloads) is worked out from.
+REPORT_TABLES = frozenset(
+    {
+        "allocation",
+        "case",
+        "contract",
+        "contract_price",
+        "contract_turnaround",
+        "contract_variation",
+        "sendback",
+        "sendback_reason_link",
+        "sendback_reason",
+        "quality_check",
+        "quality_score",
+        "work_type",
+    }
+)
+SHARDS = 32
+# An execution option that turns the counting off on a connection (the migrations set it).
+UNCOUNTED = "uncounted_changes"
+# In the DBAPI connection's info, for the transaction under way: the shard it counts on, and
+# whether it has counted since it began (or since a savepoint of it was rolled back).
+_SHARD, _COUNTED = "data_changes_shard", "data_changes_counted"
+
+
+def changes_counted() -> int:
+    """The count: how many transactions have changed the report tables (in the session's
+    snapshot)."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(DataChanges.changes), 0))) or 0)
+
+
+def _count(connection: Connection) -> None:
+    shard = connection.info.setdefault(_SHARD, random.randrange(SHARDS))
+    table = DataChanges.__table__
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(shard=shard, changes=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.shard], set_={"changes": table.c.changes + 1}
+    )
+    connection.execute(statement)
+
+
+def _after_execute(
+    connection: Connection,
+    statement: Any,
+    _multiparams: Any,
+    _params: Any,
+    execution_options: Any,
+    _result: Any,
+) -> None:
+    if not getattr(statement, "is_dml", False) or connection.info.get(_COUNTED):
+        return
+    if getattr(getattr(statement, "table", None), "name", None) not in REPORT_TABLES:
+        return
+    if execution_options.get(UNCOUNTED) or connection.get_execution_options().get(UNCOUNTED):
+        return
+    connection.info[_COUNTED] = True
+    _count(connection)
+
+
+def _transaction_ends(connection: Connection) -> None:
+    connection.info.pop(_SHARD, None)
+    connection.info.pop(_COUNTED, None)
+
+
+def _savepoint_rolled_back(connection: Connection, _name: Any, _context: Any) -> None:
+    # Its count went with it: the next write counts again, on the same row.
+    connection.info.pop(_COUNTED, None)
+
+
+def listen() -> None:
+    """Count with every engine's statements (called once, when the app is made)."""
+    if event.contains(Engine, "after_execute", _after_execute):
+        return
+    event.listen(Engine, "after_execute", _after_execute)
+    for name in ("begin", "commit", "rollback"):
+        event.listen(Engine, name, _transaction_ends)
+    event.listen(Engine, "rollback_savepoint", _savepoint_rolled_back)
