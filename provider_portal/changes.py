@@ -31,35 +31,48 @@ from sqlalchemy.dialects import postgresql, sqlite
 from provider_portal.extensions import db
 from provider_portal.models import DataChanges
 
-# The tables the monitoring pack (and so its charts and downloads) is worked out from.
+# The tables the reports are worked out from (the monitoring pack, its charts and downloads,
+# FOI): the summary tables too, which check-summaries --rebuild writes on their own.
 REPORT_TABLES = frozenset(
     {
         "allocation",
+        "allocation_day",
         "case",
+        "case_exception",
+        "cohort_day",
         "contract",
         "contract_price",
         "contract_turnaround",
         "contract_variation",
-        "sendback",
-        "sendback_reason_link",
-        "sendback_reason",
+        "provider",
         "quality_check",
         "quality_score",
+        "quality_score_day",
+        "sendback",
+        "sendback_reason",
+        "sendback_reason_link",
         "work_type",
     }
 )
 SHARDS = 32
 # An execution option that turns the counting off on a connection (the migrations set it).
 UNCOUNTED = "uncounted_changes"
-# In the DBAPI connection's info, for the transaction under way: the shard it counts on, and
-# whether it has counted since it began (or since a savepoint of it was rolled back).
-_SHARD, _COUNTED = "data_changes_shard", "data_changes_counted"
+# In the DBAPI connection's info, for the transaction under way: the shard it counts on,
+# whether it has counted since it began (or since a savepoint of it was rolled back), and
+# whether it has written anything at all (to any table).
+_SHARD, _COUNTED, _WROTE = "data_changes_shard", "data_changes_counted", "data_changes_wrote"
 
 
-def changes_counted() -> int:
+def changes_counted(label: str = "changes") -> int:
     """The count: how many transactions have changed the report tables (in the session's
-    snapshot)."""
-    return int(db.session.scalar(select(func.coalesce(func.sum(DataChanges.changes), 0))) or 0)
+    snapshot). `label` names the figure in the SQL, for whoever reads the statements."""
+    total = func.coalesce(func.sum(DataChanges.changes), 0).label(label)
+    return int(db.session.scalar(select(total)) or 0)
+
+
+def has_written(connection: Connection) -> bool:
+    """Whether the connection's transaction has written anything (through SQLAlchemy)."""
+    return bool(connection.info.get(_WROTE))
 
 
 def _count(connection: Connection) -> None:
@@ -81,7 +94,10 @@ def _after_execute(
     execution_options: Any,
     _result: Any,
 ) -> None:
-    if not getattr(statement, "is_dml", False) or connection.info.get(_COUNTED):
+    if not getattr(statement, "is_dml", False):
+        return
+    connection.info[_WROTE] = True
+    if connection.info.get(_COUNTED):
         return
     if getattr(getattr(statement, "table", None), "name", None) not in REPORT_TABLES:
         return
@@ -92,13 +108,16 @@ def _after_execute(
 
 
 def _transaction_ends(connection: Connection) -> None:
-    connection.info.pop(_SHARD, None)
-    connection.info.pop(_COUNTED, None)
+    if connection.invalidated:
+        return  # its DBAPI connection is gone, with what it noted
+    for name in (_SHARD, _COUNTED, _WROTE):
+        connection.info.pop(name, None)
 
 
 def _savepoint_rolled_back(connection: Connection, _name: Any, _context: Any) -> None:
     # Its count went with it: the next write counts again, on the same row.
-    connection.info.pop(_COUNTED, None)
+    if not connection.invalidated:
+        connection.info.pop(_COUNTED, None)
 
 
 def listen() -> None:

@@ -57,7 +57,7 @@ def test_each_transaction_that_writes_a_report_table_counts_once(app, make):
         )
     )
     db.session.commit()
-    assert _counted() == before + 4  # the contract made, then the price
+    assert _counted() == before + 5  # the contract's provider, the contract, then the price
 
 
 def test_nothing_is_counted_without_a_committed_write_to_a_report_table(app, make):

@@ -9,9 +9,18 @@ sees exactly the same rows, as if the statements ran one after the other in one 
 more exactly, in fact, than a READ COMMITTED transaction running them one by one, whose
 statements each see what was committed when they began.
 
-They run one after the other instead on SQLite (its connections cannot share a snapshot), in a
-transaction that has written (a lane could not see its uncommitted rows), inside a lane, and
-when REPORT_LANES is below 2.
+SQLite's connections cannot share a snapshot, but in WAL mode they read side by side, and
+Python lets go of its lock while SQLite works, so the lanes run at once there too, each on a
+read transaction of its own. To be sure they all read the same data as the caller, every lane
+first reads the count of changes to the tables the reports read (changes.changes_counted, kept
+by every transaction that writes to them), which fixes its snapshot, and so does the caller:
+when all agree, no change was committed between them and the lanes' results stand; when one
+differs (someone's change was committed as they began), the parts are read again one after the
+other in the caller's transaction.
+
+They run one after the other in a transaction that has written (a lane could not see its
+uncommitted rows), inside a lane, on a SQLite database in memory, and when REPORT_LANES is
+below 2.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from typing import Any, TypeVar
 from flask import Flask
 from sqlalchemy import text
 
+from provider_portal.changes import changes_counted, has_written
 from provider_portal.extensions import db
 from provider_portal.settings import running_app, setting
 
@@ -33,6 +43,9 @@ T = TypeVar("T")
 
 # What pg_export_snapshot() returns, e.g. 00000003-0000001B-1: checked before it goes into SQL.
 SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
+
+# The SQLite lanes' reads of the count of changes are labelled so.
+AGREE = "lanes_agree"
 
 _pools: dict[str, Any] = {}
 _pools_lock = threading.Lock()
@@ -51,10 +64,8 @@ def _pool(lanes: int) -> ThreadPoolExecutor:
 
 def _shared_snapshot() -> str | None:
     """The request transaction's snapshot, exported for the lanes; None when the lanes could
-    not share it: another database, or a transaction that has written (its rows are not in
-    the snapshot another transaction imports)."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return None
+    not share it: a transaction that has written (its rows are not in the snapshot another
+    transaction imports)."""
     snapshot, wrote = db.session.execute(
         text("SELECT pg_export_snapshot(), pg_current_xact_id_if_assigned() IS NOT NULL")
     ).one()
@@ -80,6 +91,31 @@ def _run_lane(app: Flask, snapshot: str, call: Callable[[], T]) -> T:
         _in_lane.active = False
 
 
+def _run_sqlite_lane(app: Flask, call: Callable[[], T]) -> tuple[int, T]:
+    _in_lane.active = True
+    try:
+        with app.app_context():
+            try:
+                # Read first: the lane's snapshot is fixed by its first read.
+                return changes_counted(AGREE), call()
+            finally:
+                db.session.rollback()
+    finally:
+        _in_lane.active = False
+
+
+def _sqlite_lanes(lanes: int, calls: tuple[Callable[[], Any], ...]) -> list[Any] | None:
+    """The calls' results read in lanes on SQLite, or None when a change was committed while
+    the lanes began (their snapshots and the caller's may differ)."""
+    counted = changes_counted(AGREE)  # the caller's snapshot (fixed now if not already)
+    app = running_app()
+    futures = [_pool(lanes).submit(_run_sqlite_lane, app, call) for call in calls]
+    found = [future.result() for future in futures]
+    if any(lane_counted != counted for lane_counted, _result in found):
+        return None
+    return [result for _lane_counted, result in found]
+
+
 def together(*calls: Callable[[], Any]) -> list[Any]:
     """Each call's result, in order; the calls run at once where they can (see above).
 
@@ -89,6 +125,14 @@ def together(*calls: Callable[[], Any]) -> list[Any]:
     lanes = int(setting("REPORT_LANES"))
     if len(calls) < 2 or lanes < 2 or getattr(_in_lane, "active", False):
         return [call() for call in calls]
+    connection = db.session.connection()
+    if has_written(connection):
+        return [call() for call in calls]
+    if connection.dialect.name == "sqlite":
+        if connection.engine.url.database in (None, "", ":memory:"):
+            return [call() for call in calls]
+        found = _sqlite_lanes(lanes, calls)
+        return found if found is not None else [call() for call in calls]
     snapshot = _shared_snapshot()
     if snapshot is None:
         return [call() for call in calls]

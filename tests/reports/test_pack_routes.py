@@ -664,6 +664,9 @@ def test_queries_do_not_grow_with_data(data, client_for, count_queries, url, mos
         # Two lanes (reports.together): the snapshot exported; in each lane, it imported and
         # parallel plans switched off.
         most += 5
+    else:
+        # Two lanes: the count of changes read by the caller and by each lane.
+        most += 3
     assert large <= most, count_queries
 
 
