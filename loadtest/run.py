@@ -45,6 +45,8 @@ COPY = os.environ.get("LOADTEST_DATABASE", "loadtest")
 CASES = int(os.environ.get("LOADTEST_CASES", "100000"))
 USERS = int(os.environ.get("LOADTEST_USERS", "50"))
 SECONDS = int(os.environ.get("LOADTEST_SECONDS", "60"))
+# People starting each second: all at once unless told (5 has them arrive over 10 s).
+SPAWN_RATE = float(os.environ.get("LOADTEST_SPAWN_RATE", str(USERS)))
 WORKERS = 2
 MEMORY_LIMIT_MB = 300
 
@@ -257,7 +259,7 @@ def run_locust(folder: Path, port: int, people: Path, results: Path) -> None:
         "-f", str(ROOT / "loadtest" / "locustfile.py"),
         "--headless",
         "--users", str(USERS),
-        "--spawn-rate", str(USERS),
+        "--spawn-rate", str(SPAWN_RATE),
         "--run-time", f"{SECONDS}s",
         "--stop-timeout", "10",
         "--host", f"http://127.0.0.1:{port}",

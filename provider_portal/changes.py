@@ -1,11 +1,14 @@
 """Changes to the data the reports are worked out from, counted as they are written.
 
-The pack is kept and reused while the data it came from is unchanged (reports.pack.cache);
-to know that without reading every row, each transaction that writes to one of the tables
-the pack reads (REPORT_TABLES) adds one to a count (DataChanges), in the same transaction,
-once however many rows it writes. The count's sum on a snapshot of the database therefore
-changes exactly when a change to those tables has been committed, and stays the same
-otherwise (a transaction rolled back takes its count with it).
+Each transaction that writes to one of the tables the reports read (REPORT_TABLES) adds one
+to a count (DataChanges), in the same transaction, once however many rows it writes. The
+count's sum on a snapshot of the database therefore changes exactly when a change to those
+tables has been committed, and stays the same otherwise (a transaction rolled back takes its
+count with it). Two things read it: the pack cache, whose data marker it is (a kept pack is
+reused while the data it came from is unchanged: reports.pack.cache), and SQLite's report
+lanes, which each read their own snapshot and stand only when they all read the same count
+as the caller (reports.together). has_written() says whether a connection's transaction has
+written anything at all, for the lanes to know they could not see it.
 
 Every statement the application sends through SQLAlchemy is seen (the ORM's flushes, bulk
 INSERT, UPDATE and DELETE statements, on any connection), at the engine, after it ran: the
