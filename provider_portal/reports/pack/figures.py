@@ -649,7 +649,7 @@ def _build(
     months = check_range(first_month, last_month)
     scope_here = scope.portable()
 
-    def forecast_and_backlog() -> dict[str, Any]:
+    def forecast_and_money() -> dict[str, Any]:
         # First in the first lane (or first of all, one after the other): see build_marked_pack.
         found = marker() if marker is not None else None
         in_lane = scope_here()
@@ -657,10 +657,12 @@ def _build(
         return {
             "forecast": projection,
             "backlog": backlog(in_lane, first_month, last_month, as_of, projection),
+            "spend": spend_by_month(in_lane, first_month, last_month, as_of),
+            "sendback_reasons": sendback_reasons(in_lane, first_month, last_month, as_of),
             "marker": found,
         }
 
-    def money_work_and_quality() -> dict[str, Any]:
+    def work_and_quality() -> dict[str, Any]:
         in_lane = scope_here()
         by_work_type = counted_cohort(
             first_month, last_month, as_of, **_scope_args(in_lane), by_work_type=True
@@ -668,8 +670,6 @@ def _build(
         cohort_rows, cohort_total = cohort(months, by_work_type)
         flow_rows, flow_total = flow(in_lane, first_month, last_month, as_of)
         return {
-            "spend": spend_by_month(in_lane, first_month, last_month, as_of),
-            "sendback_reasons": sendback_reasons(in_lane, first_month, last_month, as_of),
             "cohort": cohort_rows,
             "cohort_total": cohort_total,
             "cohort_by_work_type": cohort_by_work_type(
@@ -681,12 +681,13 @@ def _build(
             "stages": stages(in_lane, first_month, last_month, as_of),
         }
 
-    # Two lanes of about equal length (reports.together), the same rows in each. On PostgreSQL
-    # at 100,000 cases, without parallel plans (as in a lane), measured one part at a time:
-    # the marker of a pack not yet kept 46 ms, the forecast 106 and the burn-down 8 in the
-    # first; spend 13, send-back reasons 15, the flow 66, stages 51 (with a row fetched per
-    # plan), cohort 10 and rubric 10 in the second.
-    money, work = together(forecast_and_backlog, money_work_and_quality)
+    # Two lanes of about equal length (reports.together), the same rows in each. At 100,000
+    # cases, measured one part at a time (PostgreSQL without parallel plans, as in a lane;
+    # then SQLite): the marker of a pack not yet kept 2 and 1 ms, the forecast 108 and 205,
+    # spend 13 and 14, send-back reasons 16 and 21 and the burn-down about 8 in the first
+    # (about 147 and 250); the flow 72 and 216, stages 49 and 82 (with a row fetched per
+    # plan), cohort 10 and 11 and rubric 10 and 21 in the second (about 141 and 330).
+    money, work = together(forecast_and_money, work_and_quality)
     found = money.pop("marker")
     pack = Pack(
         scope=scope,
