@@ -181,7 +181,8 @@ class Allocation(db.Model):  # type: ignore[name-defined]
         Index("ix_allocation_provider_status", "provider_id", "status"),
         # The allocations list's order: a deep page finds its ids from this index alone.
         Index("ix_allocation_allocated_on_id", "allocated_on", "id"),
-        # Covers the monthly cohort report: it reads only these columns, by allocation date.
+        # Covers the cohort read from the allocations (monthly.queries.cohort_counts_by, for
+        # the league table): it reads only these columns, by allocation date.
         Index("ix_allocation_cohort", "allocated_on", "status", "returned_on"),
         # The daily reminders: open work not yet returned, by its due date.
         Index("ix_allocation_status_due_on", "status", "due_on"),

@@ -1,9 +1,12 @@
 """The monthly cohort table: of the work allocated each month, how much had come back by a date.
 
-One function computes the rows with a single SQL aggregate; the page, the CSV download and
-`flask report monthly` all render those rows. Every count is as the records stood on the
-as-of date: work allocated after it is not yet counted, and work withdrawn or declined after
-it still counts as allocated, so a published table reads the same whatever happens later.
+One function computes the rows with a single SQL aggregate over the cohort's counts kept with
+the work (counted_cohort, from CohortDay); the page, the CSV download, `flask report monthly`
+and the pack all render those rows. cohort_counts_by reads the same figures from the
+allocations themselves, split by any columns (the league table's practitioners). Every count
+is as the records stood on the as-of date: work allocated after it is not yet counted, and
+work withdrawn or declined after it still counts as allocated, so a published table reads the
+same whatever happens later.
 """
 
 from __future__ import annotations
