@@ -1,7 +1,7 @@
 """Changes to the data the reports are worked out from, counted as they are written.
 
-Each transaction that writes to one of the tables the reports read (REPORT_TABLES) adds one
-to a count (DataChanges), in the same transaction, once however many rows it writes. The
+Each transaction that writes to one of the tables the reports read (REPORT_TABLES) adds to a
+count (DataChanges), in the same transaction, once however many rows it writes. The
 count's sum on a snapshot of the database therefore changes exactly when a change to those
 tables has been committed, and stays the same otherwise (a transaction rolled back takes its
 count with it). Two things read it: the pack cache, whose data marker it is (a kept pack is
@@ -17,6 +17,11 @@ is kept on SHARDS rows, one picked at random for each transaction, so that on Po
 writers wait for each other only when they pick the same row, and then only until the first
 commits; a transaction keeps its row (a savepoint rolled back and written again updates the
 same one), so two writers never wait for each other's count rows the other way round.
+
+Each transaction adds a random number, not 1 (step()): a database restored from a backup and
+written to again never comes back to a sum it had before with other data, so figures kept
+under an earlier sum (the charts' figures shared in Redis) are never taken for the restored
+data's.
 
 Not seen: SQL written as text (the application writes none to these tables) and changes made
 outside the application (by hand in psql, say), as with the summary tables. Migrations do not
@@ -67,8 +72,9 @@ _SHARD, _COUNTED, _WROTE = "data_changes_shard", "data_changes_counted", "data_c
 
 
 def changes_counted(label: str = "changes") -> int:
-    """The count: how many transactions have changed the report tables (in the session's
-    snapshot). `label` names the figure in the SQL, for whoever reads the statements."""
+    """The count (in the session's snapshot): the sum of what each transaction that changed
+    the report tables added. `label` names the figure in the SQL, for whoever reads the
+    statements."""
     total = func.coalesce(func.sum(DataChanges.changes), 0).label(label)
     return int(db.session.scalar(select(total)) or 0)
 
@@ -78,13 +84,20 @@ def has_written(connection: Connection) -> bool:
     return bool(connection.info.get(_WROTE))
 
 
+def step() -> int:
+    """What one transaction adds to the count: a random positive number (2**31 at most, so
+    the 64-bit sum lasts some four thousand million transactions)."""
+    return random.randrange(1, 2**31)
+
+
 def _count(connection: Connection) -> None:
     shard = connection.info.setdefault(_SHARD, random.randrange(SHARDS))
     table = DataChanges.__table__
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(shard=shard, changes=1)
+    added = step()
+    statement = dialect.insert(table).values(shard=shard, changes=added)
     statement = statement.on_conflict_do_update(
-        index_elements=[table.c.shard], set_={"changes": table.c.changes + 1}
+        index_elements=[table.c.shard], set_={"changes": table.c.changes + added}
     )
     connection.execute(statement)
 

@@ -9,9 +9,11 @@ import threading
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from provider_portal import changes
 from provider_portal.changes import REPORT_TABLES, SHARDS, changes_counted
 from provider_portal.database import immediate_transactions
 from provider_portal.extensions import db
@@ -24,6 +26,14 @@ from provider_portal.models import (
     SendBack,
     WorkType,
 )
+
+RANDOM_STEP = changes.step
+
+
+@pytest.fixture(autouse=True)
+def one_a_transaction(monkeypatch):
+    """Each transaction adds 1, not a random number, so the tests can count them."""
+    monkeypatch.setattr(changes, "step", lambda: 1)
 
 
 def _counted() -> int:
@@ -131,3 +141,18 @@ def test_two_writers_at_once_are_both_counted(app, make):
         thread.join(30)
     assert errors == []
     assert _counted() == before + 2
+
+
+def test_each_transaction_adds_a_random_amount(app, make, monkeypatch):
+    """So that a database restored from a backup and written to again does not come back to a
+    count it had with other data."""
+    monkeypatch.setattr(changes, "step", RANDOM_STEP)
+    allocation = make.allocation()
+    seen = [_counted()]
+    for price in ("1.00", "2.00", "3.00"):
+        allocation.unit_price = Decimal(price)
+        db.session.commit()
+        seen.append(_counted())
+    added = [after - before for before, after in zip(seen, seen[1:], strict=False)]
+    assert all(0 < amount < 2**31 for amount in added)
+    assert len(set(added)) == len(added)
