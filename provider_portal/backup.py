@@ -51,6 +51,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from provider_portal.database import in_memory
 from provider_portal.database_roles import owner_url
 from provider_portal.errors import BackupError, ReportError
 from provider_portal.extensions import db
@@ -287,7 +288,7 @@ def _dump_postgres(url: URL, work: Path, as_of: date) -> tuple[Description, dict
 
 
 def _sqlite_path(url: URL) -> Path:
-    if not url.database or url.database == ":memory:":
+    if in_memory(url) or url.database is None:  # (the second for the type checker)
         raise BackupError("An in-memory SQLite database cannot be backed up")
     return Path(url.database)
 

@@ -36,6 +36,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from provider_portal.changes import changes_counted, has_written
+from provider_portal.database import in_memory
 from provider_portal.extensions import db
 from provider_portal.settings import running_app, setting
 
@@ -129,7 +130,7 @@ def together(*calls: Callable[[], Any]) -> list[Any]:
     if has_written(connection):
         return [call() for call in calls]
     if connection.dialect.name == "sqlite":
-        if connection.engine.url.database in (None, "", ":memory:"):
+        if in_memory(connection.engine.url):
             return [call() for call in calls]
         found = _sqlite_lanes(lanes, calls)
         return found if found is not None else [call() for call in calls]
