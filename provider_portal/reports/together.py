@@ -75,46 +75,26 @@ def _shared_snapshot() -> str | None:
     return str(snapshot)
 
 
-def _run_lane(app: Flask, snapshot: str, call: Callable[[], T]) -> T:
+def _run_lane(app: Flask, snapshot: str | None, call: Callable[[], T]) -> tuple[int | None, T]:
+    """The call's result in a transaction of its own: on PostgreSQL reading the exported
+    snapshot; on SQLite (snapshot None) its own, fixed by its first read, the count of changes
+    it returns with the result."""
     _in_lane.active = True
     try:
         with app.app_context():
             try:
+                if snapshot is None:
+                    return changes_counted(AGREE), call()
                 db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
                 db.session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
                 # The lanes are the parallelism: a parallel plan's workers as well would make
                 # more processes than cores (measured slower, FOI 475 -> 386 ms in lanes).
                 db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-                return call()
+                return None, call()
             finally:
                 db.session.rollback()
     finally:
         _in_lane.active = False
-
-
-def _run_sqlite_lane(app: Flask, call: Callable[[], T]) -> tuple[int, T]:
-    _in_lane.active = True
-    try:
-        with app.app_context():
-            try:
-                # Read first: the lane's snapshot is fixed by its first read.
-                return changes_counted(AGREE), call()
-            finally:
-                db.session.rollback()
-    finally:
-        _in_lane.active = False
-
-
-def _sqlite_lanes(lanes: int, calls: tuple[Callable[[], Any], ...]) -> list[Any] | None:
-    """The calls' results read in lanes on SQLite, or None when a change was committed while
-    the lanes began (their snapshots and the caller's may differ)."""
-    counted = changes_counted(AGREE)  # the caller's snapshot (fixed now if not already)
-    app = running_app()
-    futures = [_pool(lanes).submit(_run_sqlite_lane, app, call) for call in calls]
-    found = [future.result() for future in futures]
-    if any(lane_counted != counted for lane_counted, _result in found):
-        return None
-    return [result for _lane_counted, result in found]
 
 
 def together(*calls: Callable[[], Any]) -> list[Any]:
@@ -129,14 +109,20 @@ def together(*calls: Callable[[], Any]) -> list[Any]:
     connection = db.session.connection()
     if has_written(connection):
         return [call() for call in calls]
+    snapshot: str | None = None
+    counted: int | None = None
     if connection.dialect.name == "sqlite":
         if in_memory(connection.engine.url):
             return [call() for call in calls]
-        found = _sqlite_lanes(lanes, calls)
-        return found if found is not None else [call() for call in calls]
-    snapshot = _shared_snapshot()
-    if snapshot is None:
-        return [call() for call in calls]
+        counted = changes_counted(AGREE)  # the caller's snapshot (fixed now if not already)
+    else:
+        snapshot = _shared_snapshot()
+        if snapshot is None:
+            return [call() for call in calls]
     app = running_app()
     futures = [_pool(lanes).submit(_run_lane, app, snapshot, call) for call in calls]
-    return [future.result() for future in futures]
+    found = [future.result() for future in futures]
+    if any(lane_counted != counted for lane_counted, _result in found):
+        # SQLite: a change was committed as the lanes began; their snapshots may differ.
+        return [call() for call in calls]
+    return [result for _lane_counted, result in found]
