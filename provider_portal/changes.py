@@ -34,10 +34,10 @@ import random
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from provider_portal.extensions import db
 from provider_portal.models import DataChanges
+from provider_portal.summaries import add_to_rows
 
 # The tables the reports are worked out from (the monitoring pack, its charts and downloads,
 # FOI): the summary tables too, which check-summaries --rebuild writes on their own.
@@ -92,14 +92,7 @@ def step() -> int:
 
 def _count(connection: Connection) -> None:
     shard = connection.info.setdefault(_SHARD, random.randrange(SHARDS))
-    table = DataChanges.__table__
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    added = step()
-    statement = dialect.insert(table).values(shard=shard, changes=added)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.shard], set_={"changes": table.c.changes + added}
-    )
-    connection.execute(statement)
+    add_to_rows(connection, DataChanges.__table__, [{"shard": shard, "changes": step()}])
 
 
 def _after_execute(
@@ -117,7 +110,7 @@ def _after_execute(
         return
     if getattr(getattr(statement, "table", None), "name", None) not in REPORT_TABLES:
         return
-    if execution_options.get(UNCOUNTED) or connection.get_execution_options().get(UNCOUNTED):
+    if execution_options.get(UNCOUNTED):  # the statement's, merged with its connection's
         return
     connection.info[_COUNTED] = True
     _count(connection)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from provider_portal import audit
@@ -60,14 +60,20 @@ def add_counts(
         for key, values in sorted(changes.items())  # one order, so two writers lock rows alike
         if any(values)
     ]
-    if not rows:
-        return
-    table = summary.model.__table__
+    if rows:
+        add_to_rows(connection, summary.model.__table__, rows)
+
+
+def add_to_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert the rows (values for every column of the table); where a row with the same
+    primary key is there already, add the new values of its other columns to it instead. One
+    statement."""
+    keys = list(table.primary_key.columns)
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(rows)
+    statement = dialect.insert(table).values(list(rows))
     statement = statement.on_conflict_do_update(
-        index_elements=summary.key_columns,
-        set_={name: table.c[name] + statement.excluded[name] for name in measures},
+        index_elements=keys,
+        set_={c.name: c + statement.excluded[c.name] for c in table.columns if not c.primary_key},
     )
     connection.execute(statement)
 
