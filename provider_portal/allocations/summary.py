@@ -23,14 +23,14 @@ the counts with the allocations.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Integer,
     case,
     cast,
@@ -78,6 +78,9 @@ FIELDS = (
     "returned_on",
 )
 ZERO = Decimal("0.00")
+# What a key's row holds besides its key: (count, amount, priced) for the day counts, (count,)
+# for the cohort's.
+Measures = tuple[Any, ...]
 # Days an event kind is dated by, and the two "stopped" kinds by the earliest of theirs.
 ON_ITS_DAY = ((ACCEPTED, "accepted_on"), (DECLINED, "declined_on"), (WITHDRAWN, "withdrawn_on"))
 STOPPED = (
@@ -86,10 +89,10 @@ STOPPED = (
 )
 
 
-def contribution(values: Mapping[str, Any]) -> list[tuple[Key, Decimal | None]]:
+def contribution(values: Mapping[str, Any]) -> list[tuple[Key, Measures]]:
     """What one allocation (its FIELDS) adds: (kind, day, provider, contract, work type,
-    financial year of allocation) and
-    its price (None when it has none), once for each kind that has a day."""
+    financial year of allocation) and its measures (1, its price, 1; or 1, 0, 0 when it has no
+    price), once for each kind that has a day."""
     allocated = values["allocated_on"]
     contract = values["contract_id"] if values["contract_id"] is not None else NO_CONTRACT
     who = (values["provider_id"], contract, values["work_type_id"], financial_year(allocated))
@@ -100,7 +103,8 @@ def contribution(values: Mapping[str, Any]) -> list[tuple[Key, Decimal | None]]:
         stopped = [values[field] for field in fields if values[field] is not None]
         if stopped:
             days.append((kind, max(min(stopped), allocated)))
-    return [((kind, day, *who), price) for kind, day in days]
+    measures = (1, price, 1) if price is not None else (1, ZERO, 0)
+    return [((kind, day, *who), measures) for kind, day in days]
 
 
 def source(*where: ColumnElement[bool]) -> Any:
@@ -151,9 +155,9 @@ SUMMARY = Summary("allocation_day", AllocationDay, source)
 LEAVING = ((AllocationStatus.WITHDRAWN, "withdrawn_on"), (AllocationStatus.DECLINED, "declined_on"))
 
 
-def cohort_contribution(values: Mapping[str, Any]) -> list[Key]:
+def cohort_contribution(values: Mapping[str, Any]) -> list[tuple[Key, Measures]]:
     """What one allocation (its FIELDS) adds to the cohort's counts: (month allocated, kind,
-    day, provider, contract, work type) once for each kind that has a day.
+    day, provider, contract, work type) and a count of 1, once for each kind that has a day.
 
     It joins its month's cohort on its allocation day. It leaves it when its status says
     withdrawn or declined, on that day, or on its allocation day when there is no such date
@@ -181,7 +185,7 @@ def cohort_contribution(values: Mapping[str, Any]) -> list[Key]:
         days.append((CAME_BACK, returned))
     if left is not None and returned is not None:
         days.append((CAME_BACK_LEFT, max(left, returned)))
-    return [(month, kind, day, *who) for kind, day in days]
+    return [((month, kind, day, *who), (1,)) for kind, day in days]
 
 
 def cohort_source(*where: ColumnElement[bool]) -> Any:
@@ -229,45 +233,40 @@ def cohort_source(*where: ColumnElement[bool]) -> Any:
 COHORT = Summary("cohort_day", CohortDay, cohort_source)
 
 
-def _cohort_changes(
-    removed: Iterable[Mapping[str, Any]], added: Iterable[Mapping[str, Any]]
-) -> dict[Key, tuple[int]]:
-    """The cohort's counts' changes when the `removed` allocations give way to the `added`."""
-    changes: dict[Key, int] = defaultdict(int)
-    for sign, group in ((-1, removed), (1, added)):
-        for values in group:
-            for key in cohort_contribution(values):
-                changes[key] += sign
-    return {key: (n,) for key, n in changes.items() if n}
+# The tables kept from the allocations, each with what one allocation adds to it.
+KEPT = ((SUMMARY, contribution), (COHORT, cohort_contribution))
 
 
 def _changes(
-    removed: Iterable[Mapping[str, Any]], added: Iterable[Mapping[str, Any]]
-) -> dict[Key, tuple[int, Decimal, int]]:
-    """The counts' changes when the `removed` allocations' values give way to the `added`:
-    (count, amount, priced) for each key."""
-    changes: dict[Key, list[Any]] = defaultdict(lambda: [0, ZERO, 0])
+    contribute: Callable[[Mapping[str, Any]], list[tuple[Key, Measures]]],
+    removed: Iterable[Mapping[str, Any]],
+    added: Iterable[Mapping[str, Any]],
+) -> dict[Key, tuple[Any, ...]]:
+    """A table's changes when the `removed` allocations' values give way to the `added`: the
+    difference in its measures for each key `contribute` names."""
+    changes: dict[Key, list[Any]] = {}
     for sign, group in ((-1, removed), (1, added)):
         for values in group:
-            for key, price in contribution(values):
-                changes[key][0] += sign
-                if price is not None:
-                    changes[key][1] += sign * price
-                    changes[key][2] += sign
-    return {
-        key: (n, amount, priced)
-        for key, (n, amount, priced) in changes.items()
-        if n or amount or priced
-    }
+            for key, measures in contribute(values):
+                total = changes.setdefault(key, [0] * len(measures))
+                for i, measure in enumerate(measures):
+                    total[i] += sign * measure
+    return {key: tuple(total) for key, total in changes.items() if any(total)}
+
+
+def _add_changes(
+    connection: Connection,
+    removed: Sequence[Mapping[str, Any]],
+    added: Sequence[Mapping[str, Any]],
+) -> None:
+    for summary, contribute in KEPT:
+        add_counts(connection, summary, _changes(contribute, removed, added))
 
 
 def add_rows(rows: Iterable[Mapping[str, Any]]) -> None:
     """Count allocations inserted without the ORM (their column values), in the caller's
     transaction."""
-    rows = list(rows)
-    connection = db.session.connection()
-    add_counts(connection, SUMMARY, _changes((), rows))
-    add_counts(connection, COHORT, _cohort_changes((), rows))
+    _add_changes(db.session.connection(), (), list(rows))
 
 
 def rebuild() -> None:
@@ -340,9 +339,7 @@ def _count_after(session: Session, _context: UOWTransaction) -> None:
     )
     added = [now[item_id] for item_id in sorted(now)]
     removed = [before[item_id] for item_id in sorted(before)]
-    connection = session.connection()
-    add_counts(connection, SUMMARY, _changes(removed, added))
-    add_counts(connection, COHORT, _cohort_changes(removed, added))
+    _add_changes(session.connection(), removed, added)
 
 
 def listen() -> None:
